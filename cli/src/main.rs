@@ -1,0 +1,36 @@
+//! `crosscode`: the command-line tool of the Crosscode platform.
+//!
+//! Every sub-command prints its result on stdout; on bad input it prints one line starting
+//! with `error:` on stderr and exits non-zero, never with a panic or a backtrace.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Crosscode: verifiable health credentials that cross borders.
+#[derive(Debug, Parser)]
+#[command(name = "crosscode", version, about, long_about = None, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// The sub-commands of `crosscode`.
+#[derive(Debug, Subcommand)]
+enum Command {
+    // Each owner adds its variant here, with a doc comment (it is the `--help` text).
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let outcome: anyhow::Result<ExitCode> = match cli.command {
+        // Each owner adds its match arm here.
+    };
+    match outcome {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,3 @@
+//! BBS benchmarks (filled in later).
+
+fn main() {}

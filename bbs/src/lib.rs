@@ -1,0 +1,24 @@
+//! BBS signatures over BLS12-381 — `draft-irtf-cfrg-bbs-signatures` (values of drafts -06 to
+//! -09), ciphersuites BLS12-381-SHA-256 and BLS12-381-SHAKE-256.
+//!
+//! - [`keys`]: [`SecretKey`] / [`PublicKey`], KeyGen and SkToPk;
+//! - [`ciphersuite`]: the [`Ciphersuite`] trait and its two implementations;
+//! - [`expand_message`], [`hash_to_scalar`], [`generators`]: the draft's hashing utilities;
+//! - [`point`], [`scalar`]: validated octet encodings of points and scalars;
+//! - [`error`]: the typed [`BbsError`].
+//!
+//! The backend is `blstrs` (blst); see `docs/bbs.md` for the measurements behind that choice.
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+
+pub mod ciphersuite;
+pub mod error;
+pub mod expand_message;
+pub mod generators;
+pub mod hash_to_scalar;
+pub mod keys;
+pub mod point;
+pub mod scalar;
+
+pub use ciphersuite::{Bls12381Sha256, Bls12381Shake256, Ciphersuite, CiphersuiteId};
+pub use error::BbsError;
+pub use keys::{PublicKey, SecretKey};

@@ -1,1 +1,97 @@
-//! (being written)
+//! Decentralized identifiers: [`Did`] / [`DidUrl`] syntax, the `did:key` method
+//! ([`DidKey`]), DID documents with `Multikey` verification methods, DID resolution results,
+//! and the [`KeyResolver`] trait that proof verification uses to turn a verification-method
+//! DID URL into a public key.
+
+mod document;
+mod key;
+mod syntax;
+
+pub use self::document::{
+    DID_LD_JSON, DID_RESOLUTION_V1_CONTEXT, DID_V1_CONTEXT, DidDocument, DidDocumentMetadata,
+    DidResolutionMetadata, DidResolutionResult, MULTIKEY_TYPE, MULTIKEY_V1_CONTEXT,
+    VerificationMethod,
+};
+pub use self::key::{DID_KEY_METHOD, DidKey, resolve};
+pub use self::syntax::{Did, DidUrl, MAX_DID_LEN};
+
+use crate::keys::PublicKey;
+use crate::multicodec::MulticodecError;
+
+/// Errors of DID parsing, `did:key` decoding and resolution.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DidError {
+    /// The text is not a syntactically valid DID.
+    #[error("invalid DID {input:?}: {reason}")]
+    InvalidDid {
+        /// The input (at most 80 characters of it).
+        input: String,
+        /// What is wrong.
+        reason: &'static str,
+    },
+    /// The text is not a syntactically valid DID URL.
+    #[error("invalid DID URL {input:?}: {reason}")]
+    InvalidDidUrl {
+        /// The input (at most 80 characters of it).
+        input: String,
+        /// What is wrong.
+        reason: &'static str,
+    },
+    /// The DID method is not supported by this resolver.
+    #[error("DID method {method:?} is not supported")]
+    MethodNotSupported {
+        /// The method name.
+        method: String,
+    },
+    /// The `did:key` method-specific id is not a single multibase value.
+    #[error("invalid did:key: {reason}")]
+    InvalidDidKey {
+        /// What is wrong.
+        reason: &'static str,
+    },
+    /// The multibase / multicodec key is undecodable, of an unsupported key type
+    /// (`MulticodecError::UnsupportedKeyType { codec }`) or not a valid key.
+    #[error("did:key public key: {0}")]
+    Multicodec(#[from] MulticodecError),
+    /// The DID URL does not name a verification method of the DID document.
+    #[error("verification method {id:?} not found")]
+    VerificationMethodNotFound {
+        /// The DID URL asked for (at most 80 characters of it).
+        id: String,
+    },
+}
+
+/// Turns a verification-method DID URL (e.g. a proof's `verificationMethod`) into the public
+/// key it names.
+pub trait KeyResolver {
+    /// The public key of the verification method `vm`.
+    fn resolve_verification_method(&self, vm: &DidUrl) -> Result<PublicKey, DidError>;
+}
+
+/// The `did:key` resolver: `did:key:z…#z…` resolves offline to the key encoded in the DID.
+/// The fragment must equal the method-specific id (the only verification method of a
+/// did:key document); a path or query is refused.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DidKeyResolver;
+
+impl KeyResolver for DidKeyResolver {
+    fn resolve_verification_method(&self, vm: &DidUrl) -> Result<PublicKey, DidError> {
+        let did_key = DidKey::parse(vm.did())?;
+        let not_found = || DidError::VerificationMethodNotFound {
+            id: vm.as_str().chars().take(80).collect(),
+        };
+        if vm.path().is_some() || vm.query().is_some() {
+            return Err(not_found());
+        }
+        match vm.fragment() {
+            Some(fragment) if fragment == did_key.multibase() => Ok(did_key.public_key().clone()),
+            _ => Err(not_found()),
+        }
+    }
+}
+
+impl<T: KeyResolver + ?Sized> KeyResolver for &T {
+    fn resolve_verification_method(&self, vm: &DidUrl) -> Result<PublicKey, DidError> {
+        (**self).resolve_verification_method(vm)
+    }
+}

@@ -1,1 +1,246 @@
-//! (being written)
+//! Multibase and multicodec encodings of public keys (the `Multikey` format).
+//!
+//! A `Multikey` public key is the multibase base58btc string (prefix `z`) of the
+//! unsigned-varint multicodec code followed by the raw key bytes. Crosscode supports three
+//! key types:
+//!
+//! | key type | multicodec | varint bytes | key bytes |
+//! |---|---|---|---|
+//! | Ed25519 | `ed25519-pub` `0xed` | `ed 01` | 32 (compressed Edwards point) |
+//! | SM2 (sm2p256v1) | `sm2-pub` `0x1206` | `86 24` | 33 (SEC1 compressed point) |
+//! | BLS12-381 G2 | `bls12_381-g2-pub` `0xeb` | `eb 01` | 96 (compressed G2 point) |
+//!
+//! Every other code (X25519, secp256k1, P-256, BLS12-381 G1 / G1G2, ...) is refused with
+//! [`MulticodecError::UnsupportedKeyType`], never a panic.
+
+use crate::keys::{KeyAlgorithm, KeyError, PublicKey};
+
+/// Multicodec code of an Ed25519 public key (`ed25519-pub`).
+pub const ED25519_PUB: u64 = 0xed;
+/// Multicodec code of an SM2 public key (`sm2-pub`).
+pub const SM2_PUB: u64 = 0x1206;
+/// Multicodec code of a BLS12-381 G2 public key (`bls12_381-g2-pub`).
+pub const BLS12_381_G2_PUB: u64 = 0xeb;
+/// Multicodec code of a BLS12-381 G1 public key (`bls12_381-g1-pub`, not supported).
+pub const BLS12_381_G1_PUB: u64 = 0xea;
+/// Multicodec code of a concatenated BLS12-381 G1 and G2 public key (`bls12_381-g1g2-pub`, not
+/// supported).
+pub const BLS12_381_G1G2_PUB: u64 = 0xee;
+/// Multicodec code of an X25519 public key (`x25519-pub`, not supported).
+pub const X25519_PUB: u64 = 0xec;
+/// Multicodec code of a secp256k1 public key (`secp256k1-pub`, not supported).
+pub const SECP256K1_PUB: u64 = 0xe7;
+/// Multicodec code of a P-256 public key (`p256-pub`, not supported).
+pub const P256_PUB: u64 = 0x1200;
+/// Multicodec code of a P-384 public key (`p384-pub`, not supported).
+pub const P384_PUB: u64 = 0x1201;
+/// Multicodec code of a P-521 public key (`p521-pub`, not supported).
+pub const P521_PUB: u64 = 0x1202;
+
+/// The multibase prefix of base58btc.
+pub const BASE58BTC_PREFIX: char = 'z';
+
+/// Longest multibase string accepted by the decoders (base58 decoding is quadratic, so the
+/// length is bounded before decoding; the longest supported key, BLS12-381 G2, needs 134).
+pub const MAX_MULTIBASE_LEN: usize = 512;
+
+/// Errors of multibase / multicodec decoding.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MulticodecError {
+    /// The input was empty.
+    #[error("empty multibase string")]
+    Empty,
+    /// The multibase prefix is not `z` (base58btc), the only base Crosscode accepts.
+    #[error("unsupported multibase prefix {prefix:?} (only base58btc 'z' is accepted)")]
+    UnsupportedMultibase {
+        /// The prefix character found.
+        prefix: char,
+    },
+    /// The multibase string is longer than [`MAX_MULTIBASE_LEN`].
+    #[error("multibase string too long: {len} characters (at most {MAX_MULTIBASE_LEN})")]
+    TooLong {
+        /// Length of the input in bytes.
+        len: usize,
+    },
+    /// The text after the prefix is not valid base58 (Bitcoin alphabet).
+    #[error("invalid base58btc: {reason}")]
+    InvalidBase58 {
+        /// What the decoder reported.
+        reason: String,
+    },
+    /// The multicodec prefix is not a valid (minimal, at most 9 bytes) unsigned varint.
+    #[error("invalid unsigned-varint multicodec prefix")]
+    InvalidVarint,
+    /// The multicodec names a key type Crosscode does not support.
+    #[error("unsupported key type: multicodec 0x{codec:x}")]
+    UnsupportedKeyType {
+        /// The multicodec code found.
+        codec: u64,
+    },
+    /// The multicodec is supported but the key bytes are not a valid key.
+    #[error("invalid key bytes: {0}")]
+    InvalidKey(#[from] KeyError),
+}
+
+/// The multicodec code of the public keys of `algorithm`.
+pub fn codec_of(algorithm: KeyAlgorithm) -> u64 {
+    match algorithm {
+        KeyAlgorithm::Ed25519 => ED25519_PUB,
+        KeyAlgorithm::Sm2 => SM2_PUB,
+        KeyAlgorithm::Bls12381G2 => BLS12_381_G2_PUB,
+    }
+}
+
+/// The key algorithm whose public keys carry multicodec `codec`, or
+/// [`MulticodecError::UnsupportedKeyType`].
+pub fn algorithm_of(codec: u64) -> Result<KeyAlgorithm, MulticodecError> {
+    match codec {
+        ED25519_PUB => Ok(KeyAlgorithm::Ed25519),
+        SM2_PUB => Ok(KeyAlgorithm::Sm2),
+        BLS12_381_G2_PUB => Ok(KeyAlgorithm::Bls12381G2),
+        other => Err(MulticodecError::UnsupportedKeyType { codec: other }),
+    }
+}
+
+/// Encodes `value` as an unsigned varint (LEB128, as multiformats uses it).
+pub fn encode_varint(value: u64) -> Vec<u8> {
+    let mut buffer = unsigned_varint::encode::u64_buffer();
+    unsigned_varint::encode::u64(value, &mut buffer).to_vec()
+}
+
+/// Decodes one unsigned varint from the start of `bytes`; returns the value and the rest.
+/// Non-minimal encodings and overlong inputs are refused.
+pub fn decode_varint(bytes: &[u8]) -> Result<(u64, &[u8]), MulticodecError> {
+    unsigned_varint::decode::u64(bytes).map_err(|_| MulticodecError::InvalidVarint)
+}
+
+/// Encodes bytes as multibase base58btc (`z` + base58 Bitcoin alphabet).
+pub fn encode_base58btc(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len() * 138 / 100 + 2);
+    out.push(BASE58BTC_PREFIX);
+    out.push_str(&bs58::encode(bytes).into_string());
+    out
+}
+
+/// Decodes a multibase base58btc string (`z...`). Any other multibase prefix is refused.
+pub fn decode_base58btc(text: &str) -> Result<Vec<u8>, MulticodecError> {
+    if text.len() > MAX_MULTIBASE_LEN {
+        return Err(MulticodecError::TooLong { len: text.len() });
+    }
+    let mut chars = text.chars();
+    let prefix = chars.next().ok_or(MulticodecError::Empty)?;
+    if prefix != BASE58BTC_PREFIX {
+        return Err(MulticodecError::UnsupportedMultibase { prefix });
+    }
+    bs58::decode(chars.as_str())
+        .into_vec()
+        .map_err(|err| MulticodecError::InvalidBase58 {
+            reason: err.to_string(),
+        })
+}
+
+/// Prefixes raw public-key bytes with the unsigned-varint multicodec `codec`.
+pub fn prefix_with_codec(codec: u64, key_bytes: &[u8]) -> Vec<u8> {
+    let mut out = encode_varint(codec);
+    out.extend_from_slice(key_bytes);
+    out
+}
+
+/// The `Multikey` `publicKeyMultibase` string of a public key (`z6Mk...` for Ed25519,
+/// `zUC7...` for BLS12-381 G2, `zEP...`-like for SM2).
+pub fn encode_multikey(public_key: &PublicKey) -> String {
+    encode_base58btc(&prefix_with_codec(
+        codec_of(public_key.algorithm()),
+        &public_key.to_bytes(),
+    ))
+}
+
+/// Splits decoded multikey bytes into the multicodec code and the key bytes.
+pub fn split_codec(bytes: &[u8]) -> Result<(u64, &[u8]), MulticodecError> {
+    decode_varint(bytes)
+}
+
+/// Decodes a `Multikey` `publicKeyMultibase` string to a validated public key.
+///
+/// The key bytes must be in the canonical form [`PublicKey::to_bytes`] produces (so that
+/// encoding the result gives back the same string); an SM2 key must be SEC1 compressed.
+pub fn decode_multikey(text: &str) -> Result<PublicKey, MulticodecError> {
+    let bytes = decode_base58btc(text)?;
+    let (codec, key_bytes) = split_codec(&bytes)?;
+    let algorithm = algorithm_of(codec)?;
+    if algorithm == KeyAlgorithm::Sm2 && key_bytes.len() != crate::keys::SM2_PUBLIC_KEY_LEN {
+        return Err(MulticodecError::InvalidKey(KeyError::InvalidLength {
+            algorithm,
+            expected: crate::keys::SM2_PUBLIC_KEY_LEN,
+            actual: key_bytes.len(),
+        }));
+    }
+    let key = PublicKey::from_bytes(algorithm, key_bytes)?;
+    if key.to_bytes() != key_bytes {
+        return Err(MulticodecError::InvalidKey(
+            KeyError::NonCanonicalEncoding { algorithm },
+        ));
+    }
+    Ok(key)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn varint_round_trip_of_the_supported_codes() {
+        assert_eq!(encode_varint(ED25519_PUB), vec![0xed, 0x01]);
+        assert_eq!(encode_varint(SM2_PUB), vec![0x86, 0x24]);
+        assert_eq!(encode_varint(BLS12_381_G2_PUB), vec![0xeb, 0x01]);
+        for code in [ED25519_PUB, SM2_PUB, BLS12_381_G2_PUB, P256_PUB, u64::MAX] {
+            let encoded = encode_varint(code);
+            assert_eq!(decode_varint(&encoded).unwrap(), (code, &[][..]));
+        }
+    }
+
+    #[test]
+    fn varint_errors_are_typed() {
+        assert_eq!(decode_varint(&[]), Err(MulticodecError::InvalidVarint));
+        assert_eq!(decode_varint(&[0x80]), Err(MulticodecError::InvalidVarint));
+        // non-minimal encoding of 0xed
+        assert_eq!(
+            decode_varint(&[0xed, 0x81, 0x00]),
+            Err(MulticodecError::InvalidVarint)
+        );
+        assert_eq!(
+            decode_varint(&[0xff; 11]),
+            Err(MulticodecError::InvalidVarint)
+        );
+    }
+
+    #[test]
+    fn multibase_errors_are_typed() {
+        assert_eq!(decode_base58btc(""), Err(MulticodecError::Empty));
+        assert_eq!(
+            decode_base58btc("mAAAA"),
+            Err(MulticodecError::UnsupportedMultibase { prefix: 'm' })
+        );
+        assert!(matches!(
+            decode_base58btc("z0OIl"),
+            Err(MulticodecError::InvalidBase58 { .. })
+        ));
+        let long = format!("z{}", "1".repeat(MAX_MULTIBASE_LEN));
+        assert!(matches!(
+            decode_base58btc(&long),
+            Err(MulticodecError::TooLong { .. })
+        ));
+        assert_eq!(decode_base58btc("z").unwrap(), Vec::<u8>::new());
+    }
+
+    #[test]
+    fn unsupported_codes_are_refused() {
+        for codec in [X25519_PUB, SECP256K1_PUB, P256_PUB, BLS12_381_G1G2_PUB, 0] {
+            let text = encode_base58btc(&prefix_with_codec(codec, &[1u8; 33]));
+            assert_eq!(
+                decode_multikey(&text),
+                Err(MulticodecError::UnsupportedKeyType { codec })
+            );
+        }
+    }
+}

@@ -1,0 +1,477 @@
+//! Encrypted-at-rest key files.
+//!
+//! A key file is JSON:
+//!
+//! ```json
+//! {
+//!   "version": 1,
+//!   "algorithm": "ed25519",
+//!   "did": "did:key:z6Mk...",
+//!   "publicKeyMultibase": "z6Mk...",
+//!   "kdf": { "name": "argon2id", "version": 19, "memoryKib": 65536, "iterations": 3,
+//!            "parallelism": 1, "salt": "<base64url, 16 bytes>" },
+//!   "cipher": { "name": "xchacha20poly1305", "nonce": "<base64url, 24 bytes>" },
+//!   "ciphertext": "<base64url: 32 secret bytes + 16-byte tag>"
+//! }
+//! ```
+//!
+//! The passphrase goes through argon2id with the stored parameters to a 32-byte key; the
+//! secret key bytes are sealed with XChaCha20-Poly1305 under that key, with the header
+//! (version, algorithm, DID, public key, KDF parameters) as associated data, so a header edit
+//! is detected. The DID and public key are readable without the passphrase. After decryption
+//! the secret's public key must equal the one in the file.
+
+use std::path::Path;
+
+use argon2::{Algorithm, Argon2, Params, Version};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+use rand_core::{OsRng, RngCore};
+use serde::{Deserialize, Serialize};
+use zeroize::Zeroizing;
+
+use super::{KeyAlgorithm, KeyError, SecretKey};
+use crate::did::DidKey;
+use crate::multicodec;
+
+/// The key-file format version this code writes and reads.
+pub const KEY_FILE_VERSION: u32 = 1;
+/// The KDF name stored in key files.
+pub const KDF_NAME: &str = "argon2id";
+/// The cipher name stored in key files.
+pub const CIPHER_NAME: &str = "xchacha20poly1305";
+
+const SALT_LEN: usize = 16;
+const NONCE_LEN: usize = 24;
+const ARGON2_VERSION: u32 = 0x13;
+/// Upper bounds on the KDF parameters accepted when opening a file (a hostile file must not
+/// make `open` allocate or compute without limit).
+const MAX_MEMORY_KIB: u32 = 4 * 1024 * 1024;
+const MAX_ITERATIONS: u32 = 64;
+const MAX_PARALLELISM: u32 = 16;
+/// Largest key file accepted by [`KeyFile::read`].
+const MAX_FILE_LEN: u64 = 64 * 1024;
+
+/// Errors of sealing, opening, reading and writing key files.
+#[derive(Debug, thiserror::Error)]
+pub enum KeyFileError {
+    /// The passphrase is wrong (or the encrypted part or the header was modified: the
+    /// authenticated encryption cannot tell these apart).
+    #[error("wrong passphrase (or the key file was modified)")]
+    WrongPassphrase,
+    /// The file is not a well-formed key file.
+    #[error("malformed key file: {reason}")]
+    Malformed {
+        /// What is wrong.
+        reason: String,
+    },
+    /// The file names a key algorithm this version does not support.
+    #[error("unsupported key algorithm {name:?} in key file")]
+    UnsupportedAlgorithm {
+        /// The algorithm name in the file.
+        name: String,
+    },
+    /// The file has a format version this code does not read.
+    #[error("unsupported key file version {version} (this build reads version {KEY_FILE_VERSION})")]
+    UnsupportedVersion {
+        /// The version in the file.
+        version: u64,
+    },
+    /// The KDF or cipher named in the file is not argon2id / xchacha20poly1305, or its
+    /// parameters are out of the accepted range.
+    #[error("unsupported key file encryption: {reason}")]
+    UnsupportedEncryption {
+        /// What is not supported.
+        reason: String,
+    },
+    /// The decrypted secret does not belong to the public key in the file.
+    #[error("key file secret does not match its public key")]
+    PublicKeyMismatch,
+    /// The decrypted secret is not a valid key.
+    #[error("invalid key in key file: {0}")]
+    Key(#[from] KeyError),
+    /// Reading or writing the file failed.
+    #[error("key file {path}: {source}")]
+    Io {
+        /// The file path.
+        path: String,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The operating system's random number generator failed.
+    #[error("random number generator failure")]
+    Randomness,
+}
+
+/// argon2id parameters (memory in KiB, iterations, lanes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KdfParams {
+    /// Memory cost in KiB.
+    pub memory_kib: u32,
+    /// Number of passes.
+    pub iterations: u32,
+    /// Degree of parallelism (lanes).
+    pub parallelism: u32,
+}
+
+impl KdfParams {
+    /// The default for new key files: 64 MiB, 3 passes, 1 lane (the RFC 9106 second
+    /// recommended option).
+    pub const DEFAULT: KdfParams = KdfParams {
+        memory_kib: 64 * 1024,
+        iterations: 3,
+        parallelism: 1,
+    };
+
+    /// Cheap parameters for tests only (8 MiB, 1 pass): not for real key files.
+    pub const INSECURE_FOR_TESTS: KdfParams = KdfParams {
+        memory_kib: 8 * 1024,
+        iterations: 1,
+        parallelism: 1,
+    };
+}
+
+impl Default for KdfParams {
+    fn default() -> Self {
+        KdfParams::DEFAULT
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct KdfSection {
+    name: String,
+    version: u32,
+    memory_kib: u32,
+    iterations: u32,
+    parallelism: u32,
+    salt: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct CipherSection {
+    name: String,
+    nonce: String,
+}
+
+/// An encrypted key file. The DID and public key are readable without the passphrase;
+/// [`KeyFile::open`] decrypts the secret key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct KeyFile {
+    version: u64,
+    algorithm: String,
+    did: String,
+    public_key_multibase: String,
+    kdf: KdfSection,
+    cipher: CipherSection,
+    ciphertext: String,
+}
+
+fn malformed(reason: impl Into<String>) -> KeyFileError {
+    KeyFileError::Malformed {
+        reason: reason.into(),
+    }
+}
+
+fn argon2_for(params: KdfParams) -> Result<Argon2<'static>, KeyFileError> {
+    if params.memory_kib > MAX_MEMORY_KIB
+        || params.iterations > MAX_ITERATIONS
+        || params.parallelism > MAX_PARALLELISM
+    {
+        return Err(KeyFileError::UnsupportedEncryption {
+            reason: format!(
+                "argon2id parameters out of range (memory <= {MAX_MEMORY_KIB} KiB, iterations <= {MAX_ITERATIONS}, parallelism <= {MAX_PARALLELISM})"
+            ),
+        });
+    }
+    let params = Params::new(
+        params.memory_kib,
+        params.iterations,
+        params.parallelism,
+        Some(32),
+    )
+    .map_err(|err| KeyFileError::UnsupportedEncryption {
+        reason: format!("argon2id parameters: {err}"),
+    })?;
+    Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
+}
+
+fn derive_key(
+    params: KdfParams,
+    passphrase: &[u8],
+    salt: &[u8],
+) -> Result<Zeroizing<[u8; 32]>, KeyFileError> {
+    let argon2 = argon2_for(params)?;
+    let mut key = Zeroizing::new([0u8; 32]);
+    argon2
+        .hash_password_into(passphrase, salt, key.as_mut())
+        .map_err(|err| KeyFileError::UnsupportedEncryption {
+            reason: format!("argon2id: {err}"),
+        })?;
+    Ok(key)
+}
+
+impl KeyFile {
+    /// Encrypts `secret_key` under `passphrase` with the default argon2id parameters
+    /// ([`KdfParams::DEFAULT`]).
+    pub fn seal(secret_key: &SecretKey, passphrase: &[u8]) -> Result<KeyFile, KeyFileError> {
+        KeyFile::seal_with_params(secret_key, passphrase, KdfParams::DEFAULT)
+    }
+
+    /// Encrypts `secret_key` under `passphrase` with explicit argon2id parameters.
+    pub fn seal_with_params(
+        secret_key: &SecretKey,
+        passphrase: &[u8],
+        params: KdfParams,
+    ) -> Result<KeyFile, KeyFileError> {
+        let mut salt = [0u8; SALT_LEN];
+        let mut nonce = [0u8; NONCE_LEN];
+        OsRng
+            .try_fill_bytes(&mut salt)
+            .map_err(|_| KeyFileError::Randomness)?;
+        OsRng
+            .try_fill_bytes(&mut nonce)
+            .map_err(|_| KeyFileError::Randomness)?;
+        let public_key = secret_key.public_key();
+        let did_key = DidKey::from_public_key(&public_key);
+        let mut file = KeyFile {
+            version: u64::from(KEY_FILE_VERSION),
+            algorithm: secret_key.algorithm().to_string(),
+            did: did_key.did().to_string(),
+            public_key_multibase: multicodec::encode_multikey(&public_key),
+            kdf: KdfSection {
+                name: KDF_NAME.to_owned(),
+                version: ARGON2_VERSION,
+                memory_kib: params.memory_kib,
+                iterations: params.iterations,
+                parallelism: params.parallelism,
+                salt: URL_SAFE_NO_PAD.encode(salt),
+            },
+            cipher: CipherSection {
+                name: CIPHER_NAME.to_owned(),
+                nonce: URL_SAFE_NO_PAD.encode(nonce),
+            },
+            ciphertext: String::new(),
+        };
+        let key = derive_key(params, passphrase, &salt)?;
+        let cipher = XChaCha20Poly1305::new(key.as_ref().into());
+        let secret = secret_key.to_bytes();
+        let aad = file.associated_data();
+        let ciphertext = cipher
+            .encrypt(
+                XNonce::from_slice(&nonce),
+                Payload {
+                    msg: secret.as_slice(),
+                    aad: &aad,
+                },
+            )
+            .map_err(|_| malformed("encryption failed"))?;
+        file.ciphertext = URL_SAFE_NO_PAD.encode(ciphertext);
+        Ok(file)
+    }
+
+    /// Decrypts the secret key with `passphrase`.
+    pub fn open(&self, passphrase: &[u8]) -> Result<SecretKey, KeyFileError> {
+        let algorithm = self.check_header()?;
+        if self.kdf.name != KDF_NAME || self.kdf.version != ARGON2_VERSION {
+            return Err(KeyFileError::UnsupportedEncryption {
+                reason: format!("kdf {:?} version {}", self.kdf.name, self.kdf.version),
+            });
+        }
+        if self.cipher.name != CIPHER_NAME {
+            return Err(KeyFileError::UnsupportedEncryption {
+                reason: format!("cipher {:?}", self.cipher.name),
+            });
+        }
+        let salt = decode_field(&self.kdf.salt, "kdf.salt")?;
+        if salt.len() < 8 || salt.len() > 64 {
+            return Err(malformed("kdf.salt must be 8 to 64 bytes"));
+        }
+        let nonce = decode_field(&self.cipher.nonce, "cipher.nonce")?;
+        if nonce.len() != NONCE_LEN {
+            return Err(malformed("cipher.nonce must be 24 bytes"));
+        }
+        let ciphertext = decode_field(&self.ciphertext, "ciphertext")?;
+        if ciphertext.len() > 1024 {
+            return Err(malformed("ciphertext too long"));
+        }
+        let key = derive_key(self.kdf_params(), passphrase, &salt)?;
+        let cipher = XChaCha20Poly1305::new(key.as_ref().into());
+        let aad = self.associated_data();
+        let secret = Zeroizing::new(
+            cipher
+                .decrypt(
+                    XNonce::from_slice(&nonce),
+                    Payload {
+                        msg: &ciphertext,
+                        aad: &aad,
+                    },
+                )
+                .map_err(|_| KeyFileError::WrongPassphrase)?,
+        );
+        let secret_key = SecretKey::from_bytes(algorithm, &secret)?;
+        if multicodec::encode_multikey(&secret_key.public_key()) != self.public_key_multibase {
+            return Err(KeyFileError::PublicKeyMismatch);
+        }
+        Ok(secret_key)
+    }
+
+    /// Checks version, algorithm, DID and public key (without the passphrase); returns the
+    /// algorithm.
+    fn check_header(&self) -> Result<KeyAlgorithm, KeyFileError> {
+        if self.version != u64::from(KEY_FILE_VERSION) {
+            return Err(KeyFileError::UnsupportedVersion {
+                version: self.version,
+            });
+        }
+        let algorithm: KeyAlgorithm =
+            self.algorithm
+                .parse()
+                .map_err(|_| KeyFileError::UnsupportedAlgorithm {
+                    name: self.algorithm.chars().take(64).collect(),
+                })?;
+        let did_key =
+            DidKey::parse_str(&self.did).map_err(|err| malformed(format!("did: {err}")))?;
+        if did_key.public_key().algorithm() != algorithm {
+            return Err(malformed("did key type differs from algorithm"));
+        }
+        if did_key.multibase() != self.public_key_multibase {
+            return Err(malformed("did and publicKeyMultibase differ"));
+        }
+        Ok(algorithm)
+    }
+
+    fn kdf_params(&self) -> KdfParams {
+        KdfParams {
+            memory_kib: self.kdf.memory_kib,
+            iterations: self.kdf.iterations,
+            parallelism: self.kdf.parallelism,
+        }
+    }
+
+    /// The associated data bound to the ciphertext: every header field, length-prefixed.
+    fn associated_data(&self) -> Vec<u8> {
+        let mut out = b"crosscode-keyfile".to_vec();
+        let fields: [&[u8]; 9] = [
+            &self.version.to_be_bytes(),
+            self.algorithm.as_bytes(),
+            self.did.as_bytes(),
+            self.public_key_multibase.as_bytes(),
+            self.kdf.name.as_bytes(),
+            &self.kdf.memory_kib.to_be_bytes(),
+            &self.kdf.iterations.to_be_bytes(),
+            &self.kdf.parallelism.to_be_bytes(),
+            self.cipher.name.as_bytes(),
+        ];
+        for field in fields {
+            out.extend_from_slice(&(field.len() as u64).to_be_bytes());
+            out.extend_from_slice(field);
+        }
+        out.extend_from_slice(&self.kdf.version.to_be_bytes());
+        out
+    }
+
+    /// The key algorithm named in the file.
+    pub fn algorithm(&self) -> Result<KeyAlgorithm, KeyFileError> {
+        self.check_header()
+    }
+
+    /// The `did:key` of the key, readable without the passphrase (validated).
+    pub fn did_key(&self) -> Result<DidKey, KeyFileError> {
+        self.check_header()?;
+        DidKey::parse_str(&self.did).map_err(|err| malformed(format!("did: {err}")))
+    }
+
+    /// The DID string as stored in the file (not validated; see [`KeyFile::did_key`]).
+    pub fn did(&self) -> &str {
+        &self.did
+    }
+
+    /// The `publicKeyMultibase` string as stored in the file.
+    pub fn public_key_multibase(&self) -> &str {
+        &self.public_key_multibase
+    }
+
+    /// The argon2id parameters stored in the file.
+    pub fn kdf(&self) -> KdfParams {
+        self.kdf_params()
+    }
+
+    /// Parses a key file from JSON text and checks its header (version, algorithm, DID,
+    /// public key). The passphrase is needed only by [`KeyFile::open`].
+    pub fn from_json(text: &str) -> Result<KeyFile, KeyFileError> {
+        let value: serde_json::Value =
+            serde_json::from_str(text).map_err(|err| malformed(format!("not JSON: {err}")))?;
+        // Report version and algorithm problems as such, before the strict field check.
+        if let Some(version) = value.get("version").and_then(serde_json::Value::as_u64)
+            && version != u64::from(KEY_FILE_VERSION)
+        {
+            return Err(KeyFileError::UnsupportedVersion { version });
+        }
+        if let Some(name) = value.get("algorithm").and_then(serde_json::Value::as_str)
+            && name.parse::<KeyAlgorithm>().is_err()
+        {
+            return Err(KeyFileError::UnsupportedAlgorithm {
+                name: name.chars().take(64).collect(),
+            });
+        }
+        let file: KeyFile =
+            serde_json::from_value(value).map_err(|err| malformed(err.to_string()))?;
+        file.check_header()?;
+        Ok(file)
+    }
+
+    /// The file as pretty-printed JSON.
+    pub fn to_json(&self) -> String {
+        // Serializing plain strings and integers cannot fail.
+        serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+
+    /// Reads and parses a key file.
+    pub fn read(path: impl AsRef<Path>) -> Result<KeyFile, KeyFileError> {
+        let path = path.as_ref();
+        let io = |source| KeyFileError::Io {
+            path: path.display().to_string(),
+            source,
+        };
+        let len = std::fs::metadata(path).map_err(io)?.len();
+        if len > MAX_FILE_LEN {
+            return Err(malformed(format!("file too large ({len} bytes)")));
+        }
+        let text = std::fs::read_to_string(path).map_err(io)?;
+        KeyFile::from_json(&text)
+    }
+
+    /// Writes the key file; refuses to overwrite an existing file. On Unix the file is
+    /// created with mode 0600.
+    pub fn write(&self, path: impl AsRef<Path>) -> Result<(), KeyFileError> {
+        use std::io::Write as _;
+        let path = path.as_ref();
+        let io = |source| KeyFileError::Io {
+            path: path.display().to_string(),
+            source,
+        };
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt as _;
+            options.mode(0o600);
+        }
+        let mut file = options.open(path).map_err(io)?;
+        file.write_all(self.to_json().as_bytes()).map_err(io)?;
+        file.write_all(b"\n").map_err(io)?;
+        file.sync_all().map_err(io)?;
+        Ok(())
+    }
+}
+
+fn decode_field(text: &str, name: &str) -> Result<Vec<u8>, KeyFileError> {
+    URL_SAFE_NO_PAD
+        .decode(text)
+        .map_err(|_| malformed(format!("{name} is not base64url")))
+}

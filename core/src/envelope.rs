@@ -1,1 +1,489 @@
-//! (being written)
+//! The compact QR envelope `CC1`: a signed credential or presentation as a short alphanumeric
+//! text for a QR code (specified in `docs/qr-envelope.md`).
+//!
+//! ```text
+//! payload  = "CC1:" base45( zlib( cbor( [kind, body] ) ) )
+//! kind     = 0 (credential) / 1 (presentation)
+//! body     = COSE_Sign1 (tag 18)                 ; form (a): issued, signed claim set
+//!          / compact JSON of the secured document ; form (b): Data Integrity carriage
+//! ```
+//!
+//! Both forms carry the document in the lossless [`compact`] JSON encoding (a term dictionary,
+//! `did:key` and multibase strings as bytes, times as epoch integers). [`decode`] parses and
+//! verifies either form and returns the JSON document; every failure is a typed
+//! [`EnvelopeError`] that names the failing [`DecodeStep`]. [`qr`] writes the payload as a QR
+//! image (level Q, alphanumeric mode) and reads it back from a PNG.
+
+pub mod carriage;
+pub mod compact;
+pub mod dictionary;
+pub mod payload;
+pub mod qr;
+pub mod signed;
+
+use ciborium::Value as Cbor;
+use serde_json::Value as Json;
+use time::OffsetDateTime;
+
+use crate::did::{DidError, DidUrl, KeyResolver};
+use crate::keys::{KeyAlgorithm, SecretKey, SignatureError};
+
+pub use payload::{MAX_INFLATED_LEN, PREFIX};
+
+/// What an envelope carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EnvelopeKind {
+    /// A verifiable credential (`type` contains `VerifiableCredential`).
+    Credential,
+    /// A verifiable presentation (`type` contains `VerifiablePresentation`).
+    Presentation,
+}
+
+impl EnvelopeKind {
+    /// The CBOR code of the kind: 0 credential, 1 presentation.
+    pub fn code(self) -> u64 {
+        match self {
+            EnvelopeKind::Credential => 0,
+            EnvelopeKind::Presentation => 1,
+        }
+    }
+
+    /// The kind with the CBOR code `code`.
+    pub fn from_code(code: u64) -> Option<EnvelopeKind> {
+        match code {
+            0 => Some(EnvelopeKind::Credential),
+            1 => Some(EnvelopeKind::Presentation),
+            _ => None,
+        }
+    }
+
+    /// The JSON-LD type a document of this kind must list.
+    pub fn json_type(self) -> &'static str {
+        match self {
+            EnvelopeKind::Credential => "VerifiableCredential",
+            EnvelopeKind::Presentation => "VerifiablePresentation",
+        }
+    }
+
+    /// The kind of a JSON document from its `type` (credential or presentation).
+    pub fn of_document(document: &Json) -> Result<EnvelopeKind, EnvelopeError> {
+        let has = |kind: EnvelopeKind| match document.get("type") {
+            Some(Json::String(single)) => single == kind.json_type(),
+            Some(Json::Array(types)) => types.iter().any(|t| t.as_str() == Some(kind.json_type())),
+            _ => false,
+        };
+        match (
+            has(EnvelopeKind::Credential),
+            has(EnvelopeKind::Presentation),
+        ) {
+            (true, false) => Ok(EnvelopeKind::Credential),
+            (false, true) => Ok(EnvelopeKind::Presentation),
+            _ => Err(EnvelopeError::UnknownDocumentType),
+        }
+    }
+}
+
+/// The step of decoding / verification at which an envelope was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DecodeStep {
+    /// Building an envelope (encoding side).
+    Encode,
+    /// The `CC1:` prefix.
+    Prefix,
+    /// base45 decoding.
+    Base45,
+    /// zlib inflation (and the size limit).
+    Inflate,
+    /// CBOR parsing.
+    Cbor,
+    /// The envelope structure (`[kind, body]`, the kind matching the document).
+    Structure,
+    /// The compact JSON encoding of the document.
+    CompactJson,
+    /// The COSE_Sign1 structure and its headers.
+    Cose,
+    /// Resolving the signer's verification method to a public key.
+    KeyResolution,
+    /// The signature check.
+    Signature,
+    /// The signer is the document's issuer (credential) or holder (presentation).
+    SignerBinding,
+    /// The `validFrom` / `validUntil` window.
+    ValidityWindow,
+    /// Data Integrity verification of the carried document (its report names the inner step).
+    DataIntegrity,
+}
+
+/// Errors of the compact JSON encoding ([`compact`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CompactError {
+    /// A dictionary index this version does not define.
+    #[error("unknown dictionary term {0}")]
+    UnknownTerm(u64),
+    /// A CBOR tag the compact encoding does not use.
+    #[error("unknown CBOR tag {0}")]
+    UnknownTag(u64),
+    /// A known tag around the wrong kind of item.
+    #[error("malformed content of CBOR tag {0}")]
+    InvalidTagContent(u64),
+    /// An integer outside the JSON integer range (u64 / negative i64), or non-minimal.
+    #[error("integer out of range")]
+    IntegerOutOfRange,
+    /// A NaN or infinite float (JSON has none).
+    #[error("non-finite float")]
+    NonFiniteFloat,
+    /// A JSON number that is neither an integer nor an f64 that re-serialises identically.
+    #[error("number {0} cannot be carried losslessly")]
+    UnsupportedNumber(String),
+    /// An epoch time outside years 0000..=9999.
+    #[error("epoch time outside the supported range")]
+    InvalidTime,
+    /// A byte string with an unknown form byte or a bad length.
+    #[error("malformed byte-string form")]
+    InvalidByteString,
+    /// An object key that is neither text nor a dictionary index.
+    #[error("object key is neither text nor a dictionary index")]
+    InvalidObjectKey,
+    /// The same key twice in one object.
+    #[error("duplicate object key {0:?}")]
+    DuplicateKey(String),
+    /// A CBOR item JSON has no counterpart for (e.g. a simple value).
+    #[error("CBOR item with no JSON counterpart")]
+    UnsupportedItem,
+}
+
+/// Why an envelope could not be built, parsed or verified.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EnvelopeError {
+    /// The document is neither a credential nor a presentation (by its `type`).
+    #[error("document type is neither VerifiableCredential nor VerifiablePresentation")]
+    UnknownDocumentType,
+    /// Form (b) needs a document that already carries a `proof`.
+    #[error("document has no proof to carry (sign it first, or encode with a key)")]
+    MissingProof,
+    /// Deflating failed (encoding side).
+    #[error("deflate failed: {0}")]
+    Deflate(String),
+    /// CBOR serialisation failed (encoding side).
+    #[error("CBOR serialisation failed: {0}")]
+    CborWrite(String),
+    /// The payload does not start with `CC1:`.
+    #[error("payload does not start with {PREFIX}")]
+    MissingPrefix,
+    /// The payload is a `CC` envelope of another version.
+    #[error("unsupported envelope version {0} (this build reads CC1)")]
+    UnsupportedVersion(String),
+    /// The text after the prefix is not base45.
+    #[error("base45 decoding failed: {0}")]
+    Base45(String),
+    /// The base45 bytes are not a zlib stream.
+    #[error("inflate failed: {0}")]
+    Inflate(String),
+    /// The inflated envelope is larger than the limit.
+    #[error("inflated envelope larger than {limit} bytes")]
+    TooLarge {
+        /// The limit in bytes ([`MAX_INFLATED_LEN`]).
+        limit: usize,
+    },
+    /// The inflated bytes are not one well-formed CBOR item.
+    #[error("CBOR decoding failed: {0}")]
+    Cbor(String),
+    /// The CBOR item is not `[kind, body]` with a known kind and body.
+    #[error("malformed envelope: {0}")]
+    Structure(&'static str),
+    /// The envelope kind differs from the carried document's type.
+    #[error("envelope kind {envelope:?} but the document is a {document:?}")]
+    KindMismatch {
+        /// The kind in the envelope.
+        envelope: EnvelopeKind,
+        /// The kind of the document.
+        document: EnvelopeKind,
+    },
+    /// The compact JSON encoding is malformed.
+    #[error("compact JSON: {0}")]
+    Compact(#[from] CompactError),
+    /// The carried document is not a JSON object.
+    #[error("carried document is not a JSON object")]
+    NotAnObject,
+    /// The key algorithm has no `CC1` signature (BLS12-381), or the COSE `alg` is not one `CC1`
+    /// uses.
+    #[error("unsupported signature algorithm {0}")]
+    UnsupportedAlgorithm(String),
+    /// Signing failed (encoding side).
+    #[error("signing failed: {0}")]
+    Signing(SignatureError),
+    /// The signing key is not the key of the `did:key` verification method given.
+    #[error("the signing key does not match the did:key verification method")]
+    KeyMismatch,
+    /// The COSE_Sign1 structure or its headers are malformed.
+    #[error("COSE_Sign1: {0}")]
+    Cose(String),
+    /// The COSE `kid` does not name a verification method.
+    #[error("invalid kid: {0}")]
+    InvalidKid(String),
+    /// The verification method could not be resolved to a public key.
+    #[error("verification method could not be resolved: {0}")]
+    KeyResolution(DidError),
+    /// The resolved key is not of the algorithm the COSE header names.
+    #[error("COSE alg is {header} but the resolved key is {key}")]
+    AlgorithmMismatch {
+        /// The algorithm of the COSE header.
+        header: KeyAlgorithm,
+        /// The algorithm of the resolved key.
+        key: KeyAlgorithm,
+    },
+    /// The signature does not verify.
+    #[error("signature does not verify: {0}")]
+    Signature(SignatureError),
+    /// The signer is not the document's issuer (credential) or holder (presentation).
+    #[error("signer {signer} is not the document's issuer/holder ({expected:?})")]
+    SignerMismatch {
+        /// The DID of the signing verification method.
+        signer: String,
+        /// The issuer / holder the document names (if any).
+        expected: Option<String>,
+    },
+    /// `validFrom` / `validUntil` is not an RFC 3339 date-time.
+    #[error("{0} is not an RFC 3339 date-time")]
+    InvalidDateTime(&'static str),
+    /// The document is not valid yet (`validFrom` is later than the verification time).
+    #[error("not valid yet (validFrom is in the future)")]
+    NotYetValid,
+    /// The document has expired (`validUntil` is earlier than the verification time).
+    #[error("expired (validUntil has passed)")]
+    Expired,
+    /// Data Integrity verification of the carried (or embedded) document failed.
+    #[error("data integrity verification failed: {0}")]
+    DataIntegrity(String),
+}
+
+impl EnvelopeError {
+    /// The step at which the envelope was refused.
+    pub fn step(&self) -> DecodeStep {
+        match self {
+            EnvelopeError::UnknownDocumentType
+            | EnvelopeError::MissingProof
+            | EnvelopeError::Deflate(_)
+            | EnvelopeError::CborWrite(_) => DecodeStep::Encode,
+            EnvelopeError::MissingPrefix | EnvelopeError::UnsupportedVersion(_) => {
+                DecodeStep::Prefix
+            }
+            EnvelopeError::Base45(_) => DecodeStep::Base45,
+            EnvelopeError::Inflate(_) | EnvelopeError::TooLarge { .. } => DecodeStep::Inflate,
+            EnvelopeError::Cbor(_) => DecodeStep::Cbor,
+            EnvelopeError::Structure(_) | EnvelopeError::KindMismatch { .. } => {
+                DecodeStep::Structure
+            }
+            EnvelopeError::Compact(_) | EnvelopeError::NotAnObject => DecodeStep::CompactJson,
+            EnvelopeError::UnsupportedAlgorithm(_)
+            | EnvelopeError::Cose(_)
+            | EnvelopeError::InvalidKid(_)
+            | EnvelopeError::AlgorithmMismatch { .. } => DecodeStep::Cose,
+            EnvelopeError::Signing(_) | EnvelopeError::KeyMismatch => DecodeStep::Encode,
+            EnvelopeError::KeyResolution(_) => DecodeStep::KeyResolution,
+            EnvelopeError::Signature(_) => DecodeStep::Signature,
+            EnvelopeError::SignerMismatch { .. } => DecodeStep::SignerBinding,
+            EnvelopeError::InvalidDateTime(_)
+            | EnvelopeError::NotYetValid
+            | EnvelopeError::Expired => DecodeStep::ValidityWindow,
+            EnvelopeError::DataIntegrity(_) => DecodeStep::DataIntegrity,
+        }
+    }
+}
+
+/// Serialises a CBOR item.
+pub(crate) fn cbor_bytes(item: &Cbor) -> Result<Vec<u8>, EnvelopeError> {
+    let mut bytes = Vec::new();
+    ciborium::into_writer(item, &mut bytes)
+        .map_err(|err| EnvelopeError::CborWrite(err.to_string()))?;
+    Ok(bytes)
+}
+
+/// Parses exactly one CBOR item (trailing bytes are an error).
+pub(crate) fn cbor_item(bytes: &[u8]) -> Result<Cbor, EnvelopeError> {
+    let mut rest = bytes;
+    let item: Cbor =
+        ciborium::from_reader(&mut rest).map_err(|err| EnvelopeError::Cbor(err.to_string()))?;
+    if rest.is_empty() {
+        Ok(item)
+    } else {
+        Err(EnvelopeError::Cbor(format!(
+            "{} trailing bytes",
+            rest.len()
+        )))
+    }
+}
+
+/// Encodes a JSON object in compact form (checking it is an object).
+pub(crate) fn compact_document(document: &Json) -> Result<Cbor, EnvelopeError> {
+    if !document.is_object() {
+        return Err(EnvelopeError::NotAnObject);
+    }
+    Ok(compact::to_compact(document)?)
+}
+
+/// Decodes a compact JSON object (refusing any other JSON value).
+pub(crate) fn document_from_compact(item: &Cbor) -> Result<Json, EnvelopeError> {
+    let document = compact::from_compact(item)?;
+    if document.is_object() {
+        Ok(document)
+    } else {
+        Err(EnvelopeError::NotAnObject)
+    }
+}
+
+/// The body of a parsed envelope, before verification.
+#[derive(Debug, Clone)]
+pub enum EnvelopeBody {
+    /// Form (a): a COSE_Sign1 over the compact claim set.
+    Signed(signed::SignedBody),
+    /// Form (b): a Data-Integrity-secured document, reconstructed from compact JSON.
+    DataIntegrity(Json),
+}
+
+/// A parsed envelope, not yet verified.
+#[derive(Debug, Clone)]
+pub struct ParsedEnvelope {
+    /// What it carries.
+    pub kind: EnvelopeKind,
+    /// Its body.
+    pub body: EnvelopeBody,
+}
+
+/// How a verified envelope was secured.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SecuringForm {
+    /// Form (a): COSE_Sign1 by the issuer (credential) or holder (presentation).
+    CoseSign1 {
+        /// The signer's verification method (the COSE `kid`).
+        verification_method: DidUrl,
+        /// The signature algorithm.
+        algorithm: KeyAlgorithm,
+    },
+    /// Form (b): the document's own Data Integrity proof(s), checked with `verify_document`.
+    DataIntegrity,
+}
+
+/// A decoded and verified envelope.
+#[derive(Debug, Clone)]
+pub struct VerifiedEnvelope {
+    /// What it carries.
+    pub kind: EnvelopeKind,
+    /// How it was secured.
+    pub form: SecuringForm,
+    /// The credential / presentation (form (a): the signed claim set, without `proof`;
+    /// form (b): the byte-identical secured document).
+    pub document: Json,
+}
+
+fn envelope_text(kind: EnvelopeKind, body: Cbor) -> Result<String, EnvelopeError> {
+    let envelope = Cbor::Array(vec![Cbor::Integer(kind.code().into()), body]);
+    payload::to_text(&cbor_bytes(&envelope)?)
+}
+
+/// Form (a): signs the compact claim set of `document` (a credential signed by its issuer, or
+/// a presentation signed by its holder; a top-level `proof` is dropped) with `key` and returns
+/// the `CC1:` payload.
+pub fn encode_signed(
+    document: &Json,
+    key: &SecretKey,
+    verification_method: &DidUrl,
+) -> Result<String, EnvelopeError> {
+    let (kind, body) = signed::sign(document, key, verification_method)?;
+    envelope_text(kind, body)
+}
+
+/// Form (b): carries a document that already has Data Integrity proof(s), losslessly, and
+/// returns the `CC1:` payload.
+pub fn encode_data_integrity(document: &Json) -> Result<String, EnvelopeError> {
+    let kind = EnvelopeKind::of_document(document)?;
+    if document.get("proof").is_none() {
+        return Err(EnvelopeError::MissingProof);
+    }
+    envelope_text(kind, compact_document(document)?)
+}
+
+/// Parses a `CC1:` payload into its kind and body, without verifying anything.
+pub fn parse(payload_text: &str) -> Result<ParsedEnvelope, EnvelopeError> {
+    let bytes = payload::from_text(payload_text)?;
+    let Cbor::Array(items) = cbor_item(&bytes)? else {
+        return Err(EnvelopeError::Structure("envelope is not a CBOR array"));
+    };
+    let [kind, body]: [Cbor; 2] = items
+        .try_into()
+        .map_err(|_| EnvelopeError::Structure("envelope array does not have 2 items"))?;
+    let kind = match kind {
+        Cbor::Integer(code) => u64::try_from(code).ok().and_then(EnvelopeKind::from_code),
+        _ => None,
+    }
+    .ok_or(EnvelopeError::Structure("unknown envelope kind"))?;
+    let body = match body {
+        Cbor::Tag(signed::COSE_SIGN1_TAG, inner) => EnvelopeBody::Signed(signed::parse(*inner)?),
+        Cbor::Tag(_, _) => return Err(EnvelopeError::Structure("unknown tagged body")),
+        map @ Cbor::Map(_) => {
+            let document = document_from_compact(&map)?;
+            check_kind(kind, &document)?;
+            EnvelopeBody::DataIntegrity(document)
+        }
+        _ => {
+            return Err(EnvelopeError::Structure(
+                "body is neither COSE_Sign1 nor a compact document",
+            ));
+        }
+    };
+    Ok(ParsedEnvelope { kind, body })
+}
+
+fn check_kind(kind: EnvelopeKind, document: &Json) -> Result<(), EnvelopeError> {
+    let document_kind = EnvelopeKind::of_document(document).map_err(|_| {
+        EnvelopeError::Structure("document type is neither credential nor presentation")
+    })?;
+    if document_kind == kind {
+        Ok(())
+    } else {
+        Err(EnvelopeError::KindMismatch {
+            envelope: kind,
+            document: document_kind,
+        })
+    }
+}
+
+/// Decodes and verifies a `CC1:` payload at time `at`, resolving keys with `resolver`.
+///
+/// Form (a): COSE signature by the `kid` key, signer = issuer / holder, validity window, and
+/// for a presentation the Data Integrity proofs of the credentials it embeds. Form (b):
+/// `verify_document` on the reconstructed document.
+pub fn decode(
+    payload_text: &str,
+    resolver: &dyn KeyResolver,
+    at: OffsetDateTime,
+) -> Result<VerifiedEnvelope, EnvelopeError> {
+    let ParsedEnvelope { kind, body } = parse(payload_text)?;
+    match body {
+        EnvelopeBody::Signed(body) => {
+            let document = signed::verify(&body, resolver)?;
+            check_kind(kind, &document)?;
+            signed::check_signer(&document, kind, &body.verification_method)?;
+            signed::check_validity_window(&document, at)?;
+            if kind == EnvelopeKind::Presentation {
+                carriage::verify_embedded_credentials(&document, resolver, at)?;
+            }
+            Ok(VerifiedEnvelope {
+                kind,
+                form: SecuringForm::CoseSign1 {
+                    verification_method: body.verification_method,
+                    algorithm: body.algorithm,
+                },
+                document,
+            })
+        }
+        EnvelopeBody::DataIntegrity(document) => {
+            carriage::verify(&document, kind, resolver, at)?;
+            Ok(VerifiedEnvelope {
+                kind,
+                form: SecuringForm::DataIntegrity,
+                document,
+            })
+        }
+    }
+}

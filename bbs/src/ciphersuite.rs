@@ -4,7 +4,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use blstrs::{G1Affine, G1Projective};
+use blstrs::G1Projective;
 
 use crate::error::BbsError;
 use crate::expand_message::{expand_message_xmd_sha256, expand_message_xof_shake256};
@@ -119,11 +119,6 @@ impl Ciphersuite for Bls12381Shake256 {
         static CACHE: GeneratorCache = GeneratorCache::new();
         &CACHE
     }
-}
-
-/// The base point P1 of a ciphersuite, decoded.
-pub(crate) fn p1<C: Ciphersuite>() -> Result<G1Affine, BbsError> {
-    crate::point::g1_from_bytes(&C::P1, "P1")
 }
 
 /// A ciphersuite chosen at run time (from a fixture file, a CLI flag, a proof's metadata).

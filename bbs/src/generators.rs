@@ -2,7 +2,7 @@
 //! sequence is deterministic and every call with `count` returns a prefix of the longest
 //! sequence computed so far, so it is computed once and extended on demand.
 
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, OnceLock, RwLock};
 
 use blstrs::{G1Affine, G1Projective};
 use group::Curve;
@@ -68,6 +68,7 @@ impl Generators {
 #[derive(Debug)]
 pub struct GeneratorCache {
     inner: RwLock<Option<Arc<Sequence>>>,
+    p1: OnceLock<G1Projective>,
 }
 
 impl GeneratorCache {
@@ -75,8 +76,19 @@ impl GeneratorCache {
     pub const fn new() -> Self {
         Self {
             inner: RwLock::new(None),
+            p1: OnceLock::new(),
         }
     }
+}
+
+/// The ciphersuite's base point P1, decoded once.
+pub(crate) fn p1<C: Ciphersuite>() -> Result<G1Projective, BbsError> {
+    let cache = C::generator_cache();
+    if let Some(point) = cache.p1.get() {
+        return Ok(*point);
+    }
+    let point = G1Projective::from(crate::point::g1_from_bytes(&C::P1, "P1")?);
+    Ok(*cache.p1.get_or_init(|| point))
 }
 
 impl Default for GeneratorCache {

@@ -1,7 +1,9 @@
 //! BBS key pairs: [`SecretKey`] (a scalar in `1..r`) and [`PublicKey`] (a G2 point), KeyGen and
 //! SkToPk of the draft, with their octet encodings.
 
-use blstrs::{G2Affine, G2Projective, Scalar};
+use std::sync::OnceLock;
+
+use blstrs::{G2Affine, G2Prepared, G2Projective, Scalar};
 use ff::Field;
 use group::{Curve, Group};
 use rand_core::{OsRng, RngCore};
@@ -108,19 +110,35 @@ impl std::fmt::Debug for SecretKey {
     }
 }
 
-/// A BBS public key: a point of G2 (not the identity), encoded as 96 compressed bytes.
-#[derive(Clone, PartialEq, Eq)]
+/// A BBS public key: a point of G2 (not the identity), encoded as 96 compressed bytes. The
+/// point prepared for Miller loops is computed on first use and kept.
+#[derive(Clone)]
 pub struct PublicKey {
     point: G2Affine,
     bytes: [u8; G2_LENGTH],
+    prepared: OnceLock<G2Prepared>,
 }
+
+impl PartialEq for PublicKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.bytes == other.bytes
+    }
+}
+
+impl Eq for PublicKey {}
 
 impl PublicKey {
     fn from_point(point: G2Affine) -> Self {
         Self {
             bytes: point.to_compressed(),
             point,
+            prepared: OnceLock::new(),
         }
+    }
+
+    /// The point prepared for Miller loops (cached).
+    pub(crate) fn prepared(&self) -> &G2Prepared {
+        self.prepared.get_or_init(|| G2Prepared::from(self.point))
     }
 
     /// Decodes a 96-byte compressed G2 point, checking length, encoding, that it is on the

@@ -103,13 +103,13 @@ pub fn create_generators<C: Ciphersuite>(count: usize) -> Result<Generators, Bbs
     let cache = C::generator_cache();
     {
         let guard = cache.inner.read().unwrap_or_else(|e| e.into_inner());
-        if let Some(sequence) = guard.as_ref() {
-            if sequence.points.len() >= count {
-                return Ok(Generators {
-                    state: Arc::clone(sequence),
-                    count,
-                });
-            }
+        if let Some(sequence) = guard.as_ref()
+            && sequence.points.len() >= count
+        {
+            return Ok(Generators {
+                state: Arc::clone(sequence),
+                count,
+            });
         }
     }
     let mut guard = cache.inner.write().unwrap_or_else(|e| e.into_inner());

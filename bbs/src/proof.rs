@@ -43,7 +43,9 @@ impl Proof {
         let invalid_length = BbsError::InvalidProofLength {
             actual: bytes.len(),
         };
-        if bytes.len() < MIN_PROOF_LENGTH || (bytes.len() - 3 * G1_LENGTH) % SCALAR_LENGTH != 0 {
+        if bytes.len() < MIN_PROOF_LENGTH
+            || !(bytes.len() - 3 * G1_LENGTH).is_multiple_of(SCALAR_LENGTH)
+        {
             return Err(invalid_length);
         }
         let (points, scalars) = bytes.split_at(3 * G1_LENGTH);
@@ -196,7 +198,9 @@ pub fn core_proof_gen<C: Ciphersuite, R: RandomScalars>(
             *flag = true;
         }
     }
-    let undisclosed: Vec<usize> = (0..message_count).filter(|i| !is_disclosed[*i]).collect();
+    let undisclosed: Vec<usize> = (0..message_count)
+        .filter(|&i| !is_disclosed.get(i).copied().unwrap_or(true))
+        .collect();
 
     let random_scalars = random.random_scalars::<C>(5 + undisclosed.len())?;
     let [r1, r2, e_tilde, r1_tilde, r3_tilde, m_tilde @ ..] = random_scalars.as_slice() else {

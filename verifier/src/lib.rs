@@ -1,0 +1,30 @@
+//! Crosscode checkpoint verifier: a format-agnostic verification pipeline for health-credential
+//! QR codes, proven on the formats a border meets today — EU Digital COVID Certificates (`HC1:`)
+//! and SMART Health Cards (`shc:/`).
+//!
+//! The pipeline runs as explicit [`report::Step`]s, each with a typed outcome, against an offline
+//! [`trust::TrustStore`] and an optional CertLogic [`rules::RuleSet`]. See `docs/verifier.md`.
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+
+pub mod certificate;
+pub mod certlogic;
+pub mod clock;
+pub mod cose;
+pub mod dcc_testfile;
+pub mod inflate;
+pub mod jws;
+pub mod pipeline;
+pub mod prefix;
+pub mod qr_image;
+pub mod report;
+pub mod revocation;
+pub mod rules;
+pub mod schema;
+pub mod shc_numeric;
+pub mod signature;
+pub mod trust;
+pub mod vci;
+
+pub use pipeline::Verifier;
+pub use report::{Report, Step, StepOutcome, Verdict};
+pub use trust::TrustStore;

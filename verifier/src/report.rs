@@ -1,0 +1,376 @@
+//! The verification report: every step's typed outcome, the verdict, the deciding step and the
+//! claims the holder disclosed.
+
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use crate::certlogic::CertLogicError;
+use crate::cose::CoseError;
+use crate::inflate::InflateError;
+use crate::jws::JwsError;
+use crate::prefix::{CredentialFormat, PrefixError};
+use crate::qr_image::ImageError;
+use crate::rules::RuleFailure;
+use crate::shc_numeric::NumericError;
+use crate::signature::SignatureError;
+
+/// The pipeline steps, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Step {
+    /// QR code from a PNG/JPEG image.
+    ReadImage,
+    /// Format detection and context-prefix removal.
+    Unprefix,
+    /// base45 (DCC) or numeric mode (SHC).
+    Decode,
+    /// zlib (DCC) or raw DEFLATE (SHC).
+    Decompress,
+    /// COSE_Sign1 / CWT (DCC) or compact JWS / JSON payload (SHC).
+    ParseEnvelope,
+    /// Trusted key(s) for the kid (and issuer).
+    KeyLookup,
+    /// Cryptographic signature.
+    Signature,
+    /// Validity window at the validation clock.
+    TimeWindow,
+    /// DSC extended key usage vs payload type (DCC).
+    KeyUsage,
+    /// JSON schema (advisory).
+    Schema,
+    /// Revocation lists.
+    Revocation,
+    /// CertLogic business rules.
+    BusinessRules,
+}
+
+impl Step {
+    /// All steps in pipeline order.
+    pub const ALL: [Step; 12] = [
+        Step::ReadImage,
+        Step::Unprefix,
+        Step::Decode,
+        Step::Decompress,
+        Step::ParseEnvelope,
+        Step::KeyLookup,
+        Step::Signature,
+        Step::TimeWindow,
+        Step::KeyUsage,
+        Step::Schema,
+        Step::Revocation,
+        Step::BusinessRules,
+    ];
+
+    /// The step's name as printed in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Step::ReadImage => "READ_IMAGE",
+            Step::Unprefix => "UNPREFIX",
+            Step::Decode => "DECODE",
+            Step::Decompress => "DECOMPRESS",
+            Step::ParseEnvelope => "PARSE_ENVELOPE",
+            Step::KeyLookup => "KEY_LOOKUP",
+            Step::Signature => "SIGNATURE",
+            Step::TimeWindow => "TIME_WINDOW",
+            Step::KeyUsage => "KEY_USAGE",
+            Step::Schema => "SCHEMA",
+            Step::Revocation => "REVOCATION",
+            Step::BusinessRules => "BUSINESS_RULES",
+        }
+    }
+}
+
+/// Why a step failed: one typed variant per failure class.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum VerificationError {
+    /// No QR text could be read from the image.
+    #[error(transparent)]
+    Image(#[from] ImageError),
+    /// Unknown or unsupported prefix.
+    #[error(transparent)]
+    Prefix(#[from] PrefixError),
+    /// base45 decoding failed.
+    #[error("base45: {0}")]
+    Base45(String),
+    /// SHC numeric decoding failed.
+    #[error(transparent)]
+    Numeric(#[from] NumericError),
+    /// Decompression failed.
+    #[error(transparent)]
+    Inflate(#[from] InflateError),
+    /// COSE / CWT parsing failed.
+    #[error(transparent)]
+    Cose(#[from] CoseError),
+    /// JWS parsing failed.
+    #[error(transparent)]
+    Jws(#[from] JwsError),
+    /// The SHC payload is not the expected JSON.
+    #[error("payload: {0}")]
+    Payload(String),
+    /// The envelope names no kid.
+    #[error("no kid in the envelope")]
+    MissingKid,
+    /// The SHC issuer is not in the trust store.
+    #[error("issuer {0:?} is not trusted")]
+    UnknownIssuer(String),
+    /// No trusted key has this kid.
+    #[error("no trusted key with kid {0}")]
+    UnknownKid(String),
+    /// The signature algorithm is missing or not supported.
+    #[error("unsupported signature algorithm {0}")]
+    UnsupportedAlgorithm(String),
+    /// No key with the kid verified the signature.
+    #[error("signature does not verify under any of the {tried} key(s) with this kid: {last}")]
+    Signature {
+        /// Keys tried.
+        tried: usize,
+        /// The last key's error.
+        last: SignatureError,
+    },
+    /// A required time claim is missing.
+    #[error("missing time claim {0}")]
+    MissingTimeClaim(&'static str),
+    /// The credential is not yet valid.
+    #[error("not valid before {not_before} (clock {now})")]
+    NotYetValid {
+        /// iat / nbf, Unix seconds.
+        not_before: i64,
+        /// The clock, Unix seconds.
+        now: i64,
+    },
+    /// The credential has expired.
+    #[error("expired at {expired} (clock {now})")]
+    Expired {
+        /// exp, Unix seconds.
+        expired: i64,
+        /// The clock, Unix seconds.
+        now: i64,
+    },
+    /// The DSC may not sign this payload type.
+    #[error("document signer may sign {allowed} only, payload is {payload}")]
+    KeyUsage {
+        /// Allowed types.
+        allowed: String,
+        /// Payload types.
+        payload: String,
+    },
+    /// The payload has no (or an ambiguous) certificate type.
+    #[error("payload type: {0}")]
+    PayloadType(String),
+    /// The credential is revoked.
+    #[error("revoked: {0}")]
+    Revoked(String),
+    /// A business rule failed.
+    #[error(transparent)]
+    Rule(#[from] RuleFailure),
+    /// A rule could not be evaluated.
+    #[error(transparent)]
+    CertLogic(#[from] CertLogicError),
+}
+
+impl VerificationError {
+    /// A short, stable machine code for reports.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Image(_) => "IMAGE_UNREADABLE",
+            Self::Prefix(PrefixError::UnsupportedContext { .. }) => "UNSUPPORTED_CONTEXT",
+            Self::Prefix(_) => "UNKNOWN_FORMAT",
+            Self::Base45(_) => "BASE45_INVALID",
+            Self::Numeric(_) => "NUMERIC_INVALID",
+            Self::Inflate(_) => "DECOMPRESSION_FAILED",
+            Self::Cose(_) => "COSE_INVALID",
+            Self::Jws(_) => "JWS_INVALID",
+            Self::Payload(_) => "PAYLOAD_INVALID",
+            Self::MissingKid => "MISSING_KID",
+            Self::UnknownIssuer(_) => "UNKNOWN_ISSUER",
+            Self::UnknownKid(_) => "UNKNOWN_KID",
+            Self::UnsupportedAlgorithm(_) => "UNSUPPORTED_ALGORITHM",
+            Self::Signature { .. } => "SIGNATURE_INVALID",
+            Self::MissingTimeClaim(_) => "MISSING_TIME_CLAIM",
+            Self::NotYetValid { .. } => "NOT_YET_VALID",
+            Self::Expired { .. } => "EXPIRED",
+            Self::KeyUsage { .. } => "KEY_USAGE_MISMATCH",
+            Self::PayloadType(_) => "PAYLOAD_TYPE",
+            Self::Revoked(_) => "REVOKED",
+            Self::Rule(_) => "RULE_FAILED",
+            Self::CertLogic(_) => "RULE_ERROR",
+        }
+    }
+}
+
+/// The outcome of one step.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StepOutcome {
+    /// The step ran and passed.
+    Passed(String),
+    /// The step ran and failed; the verdict is REJECT.
+    Failed(VerificationError),
+    /// An advisory step found problems; the verdict is not affected.
+    Warning(String),
+    /// The step does not apply or is not configured (e.g. no rule set, no CRL).
+    Skipped(String),
+    /// An earlier step failed.
+    NotReached,
+}
+
+impl StepOutcome {
+    /// Status word for reports.
+    pub fn status(&self) -> &'static str {
+        match self {
+            Self::Passed(_) => "PASSED",
+            Self::Failed(_) => "FAILED",
+            Self::Warning(_) => "WARNING",
+            Self::Skipped(_) => "SKIPPED",
+            Self::NotReached => "NOT_REACHED",
+        }
+    }
+}
+
+/// The verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Verdict {
+    /// Every mandatory step passed.
+    Accept,
+    /// A step failed.
+    Reject,
+}
+
+/// One step's record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StepRecord {
+    /// Which step.
+    pub step: Step,
+    /// Its outcome.
+    pub outcome: StepOutcome,
+}
+
+/// The full verification report.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Report {
+    /// The detected format, once known.
+    pub format: Option<CredentialFormat>,
+    /// Every step, in order.
+    pub steps: Vec<StepRecord>,
+    /// What the holder disclosed (decoded payload claims); `None` before the payload is parsed.
+    pub claims: Option<Value>,
+    /// Issuer (DCC: CWT `iss` country; SHC: `iss` URL), once known.
+    pub issuer: Option<String>,
+}
+
+impl Report {
+    pub(crate) fn new() -> Self {
+        Self {
+            format: None,
+            steps: Step::ALL
+                .iter()
+                .map(|&step| StepRecord {
+                    step,
+                    outcome: StepOutcome::NotReached,
+                })
+                .collect(),
+            claims: None,
+            issuer: None,
+        }
+    }
+
+    pub(crate) fn set(&mut self, step: Step, outcome: StepOutcome) {
+        if let Some(r) = self.steps.iter_mut().find(|r| r.step == step) {
+            r.outcome = outcome;
+        }
+    }
+
+    /// The outcome of a step.
+    pub fn outcome(&self, step: Step) -> &StepOutcome {
+        self.steps
+            .iter()
+            .find(|r| r.step == step)
+            .map(|r| &r.outcome)
+            .unwrap_or(&StepOutcome::NotReached)
+    }
+
+    /// Whether a step passed.
+    pub fn passed(&self, step: Step) -> bool {
+        matches!(self.outcome(step), StepOutcome::Passed(_))
+    }
+
+    /// The first failed step and its error.
+    pub fn failure(&self) -> Option<(Step, &VerificationError)> {
+        self.steps.iter().find_map(|r| match &r.outcome {
+            StepOutcome::Failed(e) => Some((r.step, e)),
+            _ => None,
+        })
+    }
+
+    /// ACCEPT when no step failed and the signature was verified.
+    pub fn verdict(&self) -> Verdict {
+        if self.failure().is_none() && self.passed(Step::Signature) {
+            Verdict::Accept
+        } else {
+            Verdict::Reject
+        }
+    }
+
+    /// The step that decided the verdict: the first failed step on REJECT, the last passed
+    /// step on ACCEPT.
+    pub fn deciding_step(&self) -> Step {
+        if let Some((step, _)) = self.failure() {
+            return step;
+        }
+        self.steps
+            .iter()
+            .rev()
+            .find(|r| matches!(r.outcome, StepOutcome::Passed(_)))
+            .map(|r| r.step)
+            .unwrap_or(Step::Unprefix)
+    }
+
+    /// True when the input was not a usable credential at all (no QR code in the image, or no
+    /// known format), as opposed to a credential that was rejected.
+    pub fn is_unusable_input(&self) -> bool {
+        matches!(
+            self.failure(),
+            Some((_, VerificationError::Image(_)))
+                | Some((
+                    _,
+                    VerificationError::Prefix(PrefixError::Missing | PrefixError::Empty)
+                ))
+        )
+    }
+
+    /// The report as JSON (format, verdict, deciding step, every step, disclosed claims).
+    pub fn to_json(&self) -> Value {
+        let steps: Vec<Value> = self
+            .steps
+            .iter()
+            .map(|r| {
+                let mut o = json!({"step": r.step.name(), "status": r.outcome.status()});
+                match &r.outcome {
+                    StepOutcome::Passed(d) | StepOutcome::Warning(d) | StepOutcome::Skipped(d)
+                        if !d.is_empty() =>
+                    {
+                        o["detail"] = Value::String(d.clone());
+                    }
+                    StepOutcome::Failed(e) => {
+                        o["error"] = json!({"code": e.code(), "message": e.to_string()});
+                    }
+                    _ => {}
+                }
+                o
+            })
+            .collect();
+        let deciding = self.deciding_step();
+        json!({
+            "format": self.format,
+            "verdict": self.verdict(),
+            "deciding_step": deciding.name(),
+            "reason": match self.failure() {
+                Some((_, e)) => e.to_string(),
+                None => "all mandatory steps passed".into(),
+            },
+            "issuer": self.issuer,
+            "steps": steps,
+            "disclosed_claims": self.claims,
+        })
+    }
+}

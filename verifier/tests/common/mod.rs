@@ -1,0 +1,35 @@
+//! Shared helpers of the verifier's integration tests.
+#![allow(
+    dead_code,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    missing_docs
+)]
+
+use std::path::PathBuf;
+
+/// Path inside the shared test vectors (`$CROSSCODE_VECTORS`, default `../shared/vectors`
+/// beside the repository) — the same rule as `crosscode_core::vectors::vector_path`.
+pub fn vector_path(relative: &str) -> PathBuf {
+    let dir = match std::env::var_os("CROSSCODE_VECTORS") {
+        Some(dir) => PathBuf::from(dir),
+        None => PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("..")
+            .join("..")
+            .join("shared")
+            .join("vectors"),
+    };
+    dir.join(relative)
+}
+
+/// Read a vector file; a missing file fails the test.
+pub fn read_vector(relative: &str) -> Vec<u8> {
+    let p = vector_path(relative);
+    std::fs::read(&p).unwrap_or_else(|e| panic!("vector {} missing: {e}", p.display()))
+}
+
+/// Parse a JSON vector file.
+pub fn read_json(relative: &str) -> serde_json::Value {
+    serde_json::from_slice(&read_vector(relative)).unwrap()
+}

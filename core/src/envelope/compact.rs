@@ -4,7 +4,7 @@
 //! |-----------------------------------|------------------------------------------------------|
 //! | `null`, `true`, `false`           | the same                                             |
 //! | unsigned integer `n`              | the integer `n`                                      |
-//! | tag 3 (negative bignum) bytes `b` | the integer `-1 - b` (big-endian, at most 8 bytes)   |
+//! | tag 4 (decimal fraction) `[0, m]`  | the negative integer `m` (`m` a CBOR negative integer) |
 //! | float                             | the (non-integer-typed) number                       |
 //! | negative integer `-1 - i`         | the string `TERMS[i]` (the dictionary)               |
 //! | text string                       | the string itself                                    |
@@ -27,8 +27,9 @@ use super::dictionary;
 
 /// CBOR tag 1: epoch-based date/time (RFC 8949 §3.4.2).
 pub const TAG_EPOCH_TIME: u64 = 1;
-/// CBOR tag 3: negative bignum (RFC 8949 §3.4.3), used for negative JSON integers.
-pub const TAG_NEGATIVE_BIGNUM: u64 = 3;
+/// CBOR tag 4: decimal fraction (RFC 8949 §3.4.4), `[0, m]` = the negative JSON integer `m`
+/// (plain negative integers stand for dictionary terms).
+pub const TAG_DECIMAL_FRACTION: u64 = 4;
 
 /// The only date/time shape carried as an epoch integer.
 const TIME_FORMAT: &[FormatItem<'static>] =
@@ -105,7 +106,7 @@ pub fn from_compact(item: &Cbor) -> Result<Json, CompactError> {
         Cbor::Text(text) => Json::String(text.clone()),
         Cbor::Bytes(bytes) => Json::String(string_from_bytes(bytes)?),
         Cbor::Tag(TAG_EPOCH_TIME, inner) => Json::String(time_from_compact(inner)?),
-        Cbor::Tag(TAG_NEGATIVE_BIGNUM, inner) => negative_from_compact(inner)?,
+        Cbor::Tag(TAG_DECIMAL_FRACTION, inner) => negative_from_compact(inner)?,
         Cbor::Tag(tag, _) => return Err(CompactError::UnknownTag(*tag)),
         Cbor::Array(items) => {
             Json::Array(items.iter().map(from_compact).collect::<Result<_, _>>()?)
@@ -143,11 +144,13 @@ fn number_to_compact(number: &Number) -> Result<Cbor, CompactError> {
         return Ok(Cbor::Integer(unsigned.into()));
     }
     if let Some(signed) = number.as_i64() {
-        // signed < 0 here: carried as the negative bignum -1 - n with n = !signed as u64.
-        let magnitude = (-1_i128 - i128::from(signed)) as u64;
+        // signed < 0 here: carried as the decimal fraction [0, signed].
         return Ok(Cbor::Tag(
-            TAG_NEGATIVE_BIGNUM,
-            Box::new(Cbor::Bytes(minimal_be_bytes(magnitude))),
+            TAG_DECIMAL_FRACTION,
+            Box::new(Cbor::Array(vec![
+                Cbor::Integer(0.into()),
+                Cbor::Integer(signed.into()),
+            ])),
         ));
     }
     match number.as_f64() {
@@ -156,26 +159,22 @@ fn number_to_compact(number: &Number) -> Result<Cbor, CompactError> {
     }
 }
 
-fn minimal_be_bytes(value: u64) -> Vec<u8> {
-    let bytes = value.to_be_bytes();
-    let skip = bytes.iter().take_while(|byte| **byte == 0).count();
-    bytes.iter().skip(skip).copied().collect()
-}
-
 fn negative_from_compact(inner: &Cbor) -> Result<Json, CompactError> {
-    let Cbor::Bytes(bytes) = inner else {
-        return Err(CompactError::InvalidTagContent(TAG_NEGATIVE_BIGNUM));
+    let invalid = CompactError::InvalidTagContent(TAG_DECIMAL_FRACTION);
+    let Cbor::Array(parts) = inner else {
+        return Err(invalid);
     };
-    // Minimal big-endian, at most 8 bytes, and the result must be a negative i64.
-    if bytes.len() > 8 || bytes.first() == Some(&0) {
-        return Err(CompactError::IntegerOutOfRange);
+    match parts.as_slice() {
+        [Cbor::Integer(exponent), Cbor::Integer(mantissa)] if i128::from(*exponent) == 0 => {
+            let value = i64::try_from(*mantissa).map_err(|_| CompactError::IntegerOutOfRange)?;
+            if value < 0 {
+                Ok(Json::Number(Number::from(value)))
+            } else {
+                Err(CompactError::IntegerOutOfRange)
+            }
+        }
+        _ => Err(invalid),
     }
-    let magnitude = bytes
-        .iter()
-        .fold(0_u64, |acc, byte| (acc << 8) | u64::from(*byte));
-    let value = -1_i128 - i128::from(magnitude);
-    let value = i64::try_from(value).map_err(|_| CompactError::IntegerOutOfRange)?;
-    Ok(Json::Number(Number::from(value)))
 }
 
 fn string_to_compact(text: &str) -> Cbor {
@@ -407,16 +406,35 @@ mod tests {
             from_compact(&Cbor::Tag(1, Box::new(Cbor::Text("x".into())))),
             Err(CompactError::InvalidTagContent(1))
         ));
+        let fraction = |exponent: i64, mantissa: i128| {
+            Cbor::Tag(
+                4,
+                Box::new(Cbor::Array(vec![
+                    Cbor::Integer(exponent.into()),
+                    Cbor::Integer(mantissa.try_into().unwrap()),
+                ])),
+            )
+        };
+        assert_eq!(from_compact(&fraction(0, -7)).unwrap(), json!(-7));
         assert!(matches!(
-            from_compact(&Cbor::Tag(
-                3,
-                Box::new(Cbor::Bytes(vec![0x80, 0, 0, 0, 0, 0, 0, 0]))
-            )),
+            from_compact(&fraction(0, i128::from(i64::MIN) - 1)),
             Err(CompactError::IntegerOutOfRange)
         ));
         assert!(matches!(
-            from_compact(&Cbor::Tag(3, Box::new(Cbor::Bytes(vec![0, 1])))),
+            from_compact(&fraction(0, 5)),
             Err(CompactError::IntegerOutOfRange)
+        ));
+        assert!(matches!(
+            from_compact(&fraction(1, -5)),
+            Err(CompactError::InvalidTagContent(4))
+        ));
+        assert!(matches!(
+            from_compact(&Cbor::Tag(4, Box::new(Cbor::Null))),
+            Err(CompactError::InvalidTagContent(4))
+        ));
+        assert!(matches!(
+            from_compact(&Cbor::Tag(3, Box::new(Cbor::Bytes(vec![1])))),
+            Err(CompactError::UnknownTag(3))
         ));
         let duplicate = Cbor::Map(vec![
             (Cbor::Integer(1.into()), Cbor::Null),

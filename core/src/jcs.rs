@@ -16,10 +16,12 @@
 //! RFC 8785 §3.1 requires the input to be I-JSON (RFC 7493), whose numbers are IEEE 754
 //! doubles. `serde_json` keeps integers as exact `u64` / `i64`; an integer that a double
 //! represents exactly (every integer up to 2^53 in magnitude, and larger ones such as 2^68) is
-//! written as that double is. An integer that no double represents exactly (for example
-//! 2^53 + 1) is not I-JSON: instead of silently rounding it (which would let two different
-//! documents share one signature) [`canonicalize`] refuses it with
-//! [`JcsError::IntegerNotExactDouble`]. Issuers that need such values put them in strings
+//! written as that double is; so is an integer written the way ECMAScript writes a double
+//! (`-1004625773058945300` denotes the double -1004625773058945280, and is the canonical text
+//! of it, so canonicalization is idempotent). Any other integer that no double represents
+//! exactly (for example 2^53 + 1) is not I-JSON: instead of silently rounding it (which would
+//! let two documents with different integers share one signature) [`canonicalize`] refuses it
+//! with [`JcsError::IntegerNotExactDouble`]. Issuers that need such values put them in strings
 //! (RFC 8785 Appendix D). Non-integer numbers are already doubles when `serde_json` parses them
 //! (this crate enables `serde_json`'s `float_roundtrip` for correctly rounded parsing).
 
@@ -129,15 +131,25 @@ fn write_number(out: &mut String, number: &Number) -> Result<(), JcsError> {
     write_double(out, double)
 }
 
-/// The double equal to `integer`, or an error when no double is exactly equal to it.
+/// The double that `integer` denotes, or an error when it denotes none.
+///
+/// An integer denotes the double `d` nearest to it when it is either exactly `d` or exactly
+/// the ECMAScript text of `d` (canonical output such as `295147905179352830000` for 2^68 must
+/// read back as the same double, so canonicalization stays idempotent). Any other integer
+/// (e.g. 2^53 + 1) only rounds to a double and is refused.
 fn integer_as_exact_double(integer: i128, number: &Number) -> Result<f64, JcsError> {
     #[allow(clippy::cast_precision_loss)]
     let double = integer as f64;
     // A double of magnitude 2^64 or more cannot equal a 64-bit integer; below that bound the
-    // conversion back to i128 is exact, so the comparison decides exactness.
+    // conversion back to i128 is exact.
     #[allow(clippy::cast_possible_truncation)]
     let exact = double.abs() < TWO_POW_64 && double as i128 == integer;
     if exact {
+        return Ok(double);
+    }
+    let mut buffer = ryu_js::Buffer::new();
+    let shown = buffer.format_finite(double);
+    if shown.parse::<i128>().ok() == Some(integer) {
         Ok(double)
     } else {
         Err(JcsError::IntegerNotExactDouble(number.to_string()))

@@ -125,6 +125,12 @@ fn integers_beyond_two_pow_53_are_refused_unless_exact() {
         canonicalize(&exact).unwrap(),
         "[9007199254740992,-9007199254740992,9007199254740994]"
     );
+    // The canonical text of an exact double reads back as the same double.
+    let canonical: Value = serde_json::from_str("[-1004625773058945300,-1004625773058945280]").unwrap();
+    assert_eq!(
+        canonicalize(&canonical).unwrap(),
+        "[-1004625773058945300,-1004625773058945300]"
+    );
     let inexact: Value = serde_json::from_str("{\"n\":9007199254740993}").unwrap();
     assert_eq!(
         canonicalize(&inexact),

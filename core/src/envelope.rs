@@ -114,6 +114,33 @@ pub enum DecodeStep {
     DataIntegrity,
 }
 
+impl DecodeStep {
+    /// The step's name as used in messages (`signature`, `validity-window`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DecodeStep::Encode => "encode",
+            DecodeStep::Prefix => "prefix",
+            DecodeStep::Base45 => "base45",
+            DecodeStep::Inflate => "inflate",
+            DecodeStep::Cbor => "cbor",
+            DecodeStep::Structure => "structure",
+            DecodeStep::CompactJson => "compact-json",
+            DecodeStep::Cose => "cose",
+            DecodeStep::KeyResolution => "key-resolution",
+            DecodeStep::Signature => "signature",
+            DecodeStep::SignerBinding => "signer-binding",
+            DecodeStep::ValidityWindow => "validity-window",
+            DecodeStep::DataIntegrity => "data-integrity",
+        }
+    }
+}
+
+impl std::fmt::Display for DecodeStep {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// Errors of the compact JSON encoding ([`compact`]).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CompactError {
@@ -236,12 +263,12 @@ pub enum EnvelopeError {
     #[error("signature does not verify: {0}")]
     Signature(SignatureError),
     /// The signer is not the document's issuer (credential) or holder (presentation).
-    #[error("signer {signer} is not the document's issuer/holder ({expected:?})")]
+    #[error("signer {signer} is not the document's issuer/holder ({expected})")]
     SignerMismatch {
         /// The DID of the signing verification method.
         signer: String,
-        /// The issuer / holder the document names (if any).
-        expected: Option<String>,
+        /// The issuer / holder the document names (`none` when it names none).
+        expected: String,
     },
     /// `validFrom` / `validUntil` is not an RFC 3339 date-time.
     #[error("{0} is not an RFC 3339 date-time")]
@@ -336,7 +363,7 @@ pub(crate) fn document_from_compact(item: &Cbor) -> Result<Json, EnvelopeError> 
 #[derive(Debug, Clone)]
 pub enum EnvelopeBody {
     /// Form (a): a COSE_Sign1 over the compact claim set.
-    Signed(signed::SignedBody),
+    Signed(Box<signed::SignedBody>),
     /// Form (b): a Data-Integrity-secured document, reconstructed from compact JSON.
     DataIntegrity(Json),
 }
@@ -418,7 +445,9 @@ pub fn parse(payload_text: &str) -> Result<ParsedEnvelope, EnvelopeError> {
     }
     .ok_or(EnvelopeError::Structure("unknown envelope kind"))?;
     let body = match body {
-        Cbor::Tag(signed::COSE_SIGN1_TAG, inner) => EnvelopeBody::Signed(signed::parse(*inner)?),
+        Cbor::Tag(signed::COSE_SIGN1_TAG, inner) => {
+            EnvelopeBody::Signed(Box::new(signed::parse(*inner)?))
+        }
         Cbor::Tag(_, _) => return Err(EnvelopeError::Structure("unknown tagged body")),
         map @ Cbor::Map(_) => {
             let document = document_from_compact(&map)?;

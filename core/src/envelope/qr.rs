@@ -6,7 +6,7 @@ use std::io::Cursor;
 use image::{ImageFormat, ImageReader, Limits, Luma};
 use qrcode::bits::Bits;
 use qrcode::render::{svg, unicode};
-use qrcode::{EcLevel, QrCode, Version};
+pub use qrcode::{EcLevel, QrCode, Version};
 
 /// The largest image side accepted by [`read_png`], in pixels.
 pub const MAX_IMAGE_SIDE: u32 = 8192;

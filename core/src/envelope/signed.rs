@@ -116,7 +116,10 @@ pub fn check_signer(
         Some(expected) if expected == signer => Ok(()),
         expected => Err(EnvelopeError::SignerMismatch {
             signer: signer.chars().take(120).collect(),
-            expected: expected.map(|text| text.chars().take(120).collect()),
+            expected: expected.map_or_else(
+                || "none".to_owned(),
+                |text| text.chars().take(120).collect(),
+            ),
         }),
     }
 }
@@ -132,15 +135,15 @@ pub fn check_validity_window(document: &Json, at: OffsetDateTime) -> Result<(), 
             Some(_) => Err(EnvelopeError::InvalidDateTime(field)),
         }
     };
-    if let Some(valid_from) = moment("validFrom")? {
-        if at < valid_from {
-            return Err(EnvelopeError::NotYetValid);
-        }
+    if let Some(valid_from) = moment("validFrom")?
+        && at < valid_from
+    {
+        return Err(EnvelopeError::NotYetValid);
     }
-    if let Some(valid_until) = moment("validUntil")? {
-        if at > valid_until {
-            return Err(EnvelopeError::Expired);
-        }
+    if let Some(valid_until) = moment("validUntil")?
+        && at > valid_until
+    {
+        return Err(EnvelopeError::Expired);
     }
     Ok(())
 }

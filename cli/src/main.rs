@@ -7,6 +7,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod bbs;
+
 /// Crosscode: verifiable health credentials that cross borders.
 #[derive(Debug, Parser)]
 #[command(name = "crosscode", version, about, long_about = None, propagate_version = true)]
@@ -19,12 +21,16 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     // Each owner adds its variant here, with a doc comment (it is the `--help` text).
+    /// BBS signatures: `bbs check-fixture FILE.json` evaluates a draft-format signature or
+    /// proof fixture and prints `{"valid": true|false}`.
+    Bbs(bbs::BbsArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome: anyhow::Result<ExitCode> = match cli.command {
         // Each owner adds its match arm here.
+        Command::Bbs(args) => bbs::run(args),
     };
     match outcome {
         Ok(code) => code,

@@ -137,15 +137,17 @@ impl VerificationKey {
 
     /// Load a P-256 key from its affine coordinates (32 bytes each, e.g. JWK `x`/`y`).
     pub fn p256_from_coordinates(x: &[u8], y: &[u8]) -> Result<Self, KeyError> {
-        if x.len() != 32 || y.len() != 32 {
+        // Some issuers drop a leading zero byte (31-byte coordinates occur in the VCI
+        // directory): left-pad, but never accept more than 32 bytes.
+        if x.is_empty() || y.is_empty() || x.len() > 32 || y.len() > 32 {
             return Err(KeyError::Malformed(
-                "P-256 coordinates must be 32 bytes".into(),
+                "P-256 coordinates must be at most 32 bytes".into(),
             ));
         }
-        let mut sec1 = Vec::with_capacity(65);
-        sec1.push(0x04);
-        sec1.extend_from_slice(x);
-        sec1.extend_from_slice(y);
+        let mut sec1 = [0u8; 65];
+        sec1[0] = 0x04;
+        sec1[33 - x.len()..33].copy_from_slice(x);
+        sec1[65 - y.len()..].copy_from_slice(y);
         Self::p256_from_sec1(&sec1)
     }
 
@@ -217,6 +219,10 @@ mod tests {
         ));
         assert!(matches!(
             VerificationKey::p256_from_coordinates(&[1u8; 32], &[2u8; 32]),
+            Err(KeyError::Malformed(_))
+        ));
+        assert!(matches!(
+            VerificationKey::p256_from_coordinates(&[1u8; 33], &[2u8; 32]),
             Err(KeyError::Malformed(_))
         ));
     }

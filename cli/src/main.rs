@@ -8,6 +8,8 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod bbs;
+mod did;
+mod key;
 
 /// Crosscode: verifiable health credentials that cross borders.
 #[derive(Debug, Parser)]
@@ -24,6 +26,10 @@ enum Command {
     /// BBS signatures: `bbs check-fixture FILE.json` evaluates a draft-format signature or
     /// proof fixture and prints `{"valid": true|false}`.
     Bbs(bbs::BbsArgs),
+    /// Create and inspect encrypted key files (`key new` prints the new key's did:key).
+    Key(key::KeyArgs),
+    /// Resolve DIDs (`did resolve` prints the DID resolution result as JSON).
+    Did(did::DidArgs),
 }
 
 fn main() -> ExitCode {
@@ -31,6 +37,8 @@ fn main() -> ExitCode {
     let outcome: anyhow::Result<ExitCode> = match cli.command {
         // Each owner adds its match arm here.
         Command::Bbs(args) => bbs::run(args),
+        Command::Key(args) => key::run(args),
+        Command::Did(args) => did::run(args),
     };
     match outcome {
         Ok(code) => code,

@@ -52,13 +52,19 @@ pub enum DidError {
     /// The multibase / multicodec key is undecodable, of an unsupported key type
     /// (`MulticodecError::UnsupportedKeyType { codec }`) or not a valid key.
     #[error("did:key public key: {0}")]
-    Multicodec(#[from] MulticodecError),
+    Multicodec(MulticodecError),
     /// The DID URL does not name a verification method of the DID document.
     #[error("verification method {id:?} not found")]
     VerificationMethodNotFound {
         /// The DID URL asked for (at most 80 characters of it).
         id: String,
     },
+}
+
+impl From<MulticodecError> for DidError {
+    fn from(err: MulticodecError) -> Self {
+        DidError::Multicodec(err)
+    }
 }
 
 /// Turns a verification-method DID URL (e.g. a proof's `verificationMethod`) into the public

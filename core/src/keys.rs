@@ -375,6 +375,14 @@ impl PublicKey {
         self::sm2::identity_hash(id, &self.as_sm2()?.point)
     }
 
+    /// The BBS public key, for a BLS12-381 G2 key (`None` for other algorithms).
+    pub fn as_bbs(&self) -> Option<&crosscode_bbs::PublicKey> {
+        match self {
+            PublicKey::Bls12381G2(key) => Some(key.as_bbs()),
+            _ => None,
+        }
+    }
+
     /// The SM2 key, or [`SignatureError::NotSm2`].
     pub fn as_sm2(&self) -> Result<&Sm2PublicKey, SignatureError> {
         match self {
@@ -426,6 +434,14 @@ pub struct SecretKey {
     inner: SecretKeyInner,
 }
 
+impl From<crosscode_bbs::SecretKey> for SecretKey {
+    fn from(key: crosscode_bbs::SecretKey) -> Self {
+        SecretKey {
+            inner: SecretKeyInner::Bls12381G2(bls::Bls12381SecretKey::from_bbs(key)),
+        }
+    }
+}
+
 impl fmt::Debug for SecretKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SecretKey")
@@ -453,7 +469,9 @@ impl SecretKey {
                     break SecretKeyInner::Sm2(secret);
                 }
             },
-            KeyAlgorithm::Bls12381G2 => interim_bls_generate(),
+            KeyAlgorithm::Bls12381G2 => {
+                SecretKeyInner::Bls12381G2(bls::Bls12381SecretKey::generate())
+            }
         };
         SecretKey { inner }
     }
@@ -554,6 +572,14 @@ impl SecretKey {
         self::sm2::sign_digest_with_fixed_nonce(&key.d, digest, nonce).map(|sig| sig.to_vec())
     }
 
+    /// The BBS secret key, for a BLS12-381 key (`None` for other algorithms).
+    pub fn as_bbs(&self) -> Option<&crosscode_bbs::SecretKey> {
+        match &self.inner {
+            SecretKeyInner::Bls12381G2(key) => Some(key.as_bbs()),
+            _ => None,
+        }
+    }
+
     fn as_sm2(&self) -> Result<&Sm2SecretKey, SignatureError> {
         match &self.inner {
             SecretKeyInner::Sm2(key) => Ok(key),
@@ -575,12 +601,6 @@ fn sm2_secret(d: ::sm2::NonZeroScalar) -> Result<Sm2SecretKey, KeyError> {
     let point = ::sm2::PublicKey::from_secret_scalar(&d);
     let public = PublicKey::Sm2(Sm2PublicKey::new(point)?);
     Ok(Sm2SecretKey { d, public })
-}
-
-/// Interim until `crosscode-bbs` is wired in (replaced within this session).
-#[allow(clippy::panic)]
-fn interim_bls_generate() -> SecretKeyInner {
-    panic!("BLS12-381 key generation needs crosscode-bbs, not yet wired in")
 }
 
 #[cfg(test)]
@@ -607,7 +627,7 @@ mod tests {
 
     #[test]
     fn debug_is_redacted() {
-        for algorithm in [KeyAlgorithm::Ed25519, KeyAlgorithm::Sm2] {
+        for algorithm in KeyAlgorithm::ALL {
             let sk = SecretKey::generate(algorithm);
             let secret_hex = hex::encode(sk.to_bytes().as_slice());
             let debug = format!("{sk:?} {sk:#?}");

@@ -79,7 +79,13 @@ pub enum MulticodecError {
     },
     /// The multicodec is supported but the key bytes are not a valid key.
     #[error("invalid key bytes: {0}")]
-    InvalidKey(#[from] KeyError),
+    InvalidKey(KeyError),
+}
+
+impl From<KeyError> for MulticodecError {
+    fn from(err: KeyError) -> Self {
+        MulticodecError::InvalidKey(err)
+    }
 }
 
 /// The multicodec code of the public keys of `algorithm`.

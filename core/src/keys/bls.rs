@@ -1,56 +1,88 @@
-//! BLS12-381 G2 public keys (the BBS public keys) and BLS12-381 secret keys.
-//!
-//! Interim version: until `crosscode-bbs` provides key generation and full point validation,
-//! a G2 public key is checked for length and for the compressed-encoding flag bits only.
+//! BLS12-381 G2 public keys (the BBS public keys) and BLS12-381 secret keys, both from
+//! `crosscode-bbs` (which validates points fully: length, encoding flags, on-curve,
+//! prime-order subgroup, not the identity).
 
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, Zeroizing};
 
-use super::{BLS12381_G2_PUBLIC_KEY_LEN, KeyAlgorithm, KeyError, SECRET_KEY_LEN};
+use super::{KeyAlgorithm, KeyError, SECRET_KEY_LEN};
 
 /// A BLS12-381 G2 public key: a 96-byte compressed G2 point (the BBS draft `PK` encoding).
-#[derive(Clone, PartialEq, Eq, Hash)]
-pub struct Bls12381G2PublicKey([u8; BLS12381_G2_PUBLIC_KEY_LEN]);
+#[derive(Clone, PartialEq, Eq)]
+pub struct Bls12381G2PublicKey(crosscode_bbs::PublicKey);
 
 impl Bls12381G2PublicKey {
-    /// Parses a 96-byte compressed G2 point.
+    /// Parses and validates a 96-byte compressed G2 point.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, KeyError> {
-        let array: [u8; BLS12381_G2_PUBLIC_KEY_LEN] =
-            bytes.try_into().map_err(|_| KeyError::InvalidLength {
+        if bytes.len() != super::BLS12381_G2_PUBLIC_KEY_LEN {
+            return Err(KeyError::InvalidLength {
                 algorithm: KeyAlgorithm::Bls12381G2,
-                expected: BLS12381_G2_PUBLIC_KEY_LEN,
+                expected: super::BLS12381_G2_PUBLIC_KEY_LEN,
                 actual: bytes.len(),
-            })?;
-        // Compressed flag set, infinity flag clear (the identity is never a valid public key).
-        if array[0] & 0x80 == 0 || array[0] & 0x40 != 0 {
-            return Err(KeyError::InvalidPublicKey {
-                algorithm: KeyAlgorithm::Bls12381G2,
             });
         }
-        Ok(Self(array))
+        crosscode_bbs::PublicKey::from_bytes(bytes)
+            .map(Self)
+            .map_err(|_| KeyError::InvalidPublicKey {
+                algorithm: KeyAlgorithm::Bls12381G2,
+            })
     }
 
     /// The 96-byte compressed encoding.
-    pub fn to_bytes(&self) -> [u8; BLS12381_G2_PUBLIC_KEY_LEN] {
-        self.0
+    pub fn to_bytes(&self) -> [u8; super::BLS12381_G2_PUBLIC_KEY_LEN] {
+        self.0.to_bytes()
+    }
+
+    /// The BBS public key.
+    pub fn as_bbs(&self) -> &crosscode_bbs::PublicKey {
+        &self.0
     }
 }
 
-/// A BLS12-381 secret key (interim: not available until `crosscode-bbs` is wired in).
-pub(crate) enum Bls12381SecretKey {}
+impl From<crosscode_bbs::PublicKey> for Bls12381G2PublicKey {
+    fn from(key: crosscode_bbs::PublicKey) -> Self {
+        Self(key)
+    }
+}
+
+/// A BLS12-381 secret key (a BBS secret key; zeroized on drop by `crosscode-bbs`).
+pub(crate) struct Bls12381SecretKey(crosscode_bbs::SecretKey);
 
 impl Bls12381SecretKey {
+    pub(crate) fn from_bbs(key: crosscode_bbs::SecretKey) -> Self {
+        Self(key)
+    }
+
+    pub(crate) fn generate() -> Self {
+        Self(crosscode_bbs::SecretKey::random())
+    }
+
     pub(crate) fn from_bytes(bytes: &[u8]) -> Result<Self, KeyError> {
-        let _ = bytes.len() == SECRET_KEY_LEN;
-        Err(KeyError::UnsupportedAlgorithm {
-            algorithm: KeyAlgorithm::Bls12381G2,
-        })
+        if bytes.len() != SECRET_KEY_LEN {
+            return Err(KeyError::InvalidLength {
+                algorithm: KeyAlgorithm::Bls12381G2,
+                expected: SECRET_KEY_LEN,
+                actual: bytes.len(),
+            });
+        }
+        crosscode_bbs::SecretKey::from_bytes(bytes)
+            .map(Self)
+            .map_err(|_| KeyError::InvalidSecretKey {
+                algorithm: KeyAlgorithm::Bls12381G2,
+            })
     }
 
     pub(crate) fn to_bytes(&self) -> Zeroizing<Vec<u8>> {
-        match *self {}
+        let mut bytes = self.0.to_bytes();
+        let out = Zeroizing::new(bytes.to_vec());
+        bytes.zeroize();
+        out
     }
 
     pub(crate) fn public_key(&self) -> Bls12381G2PublicKey {
-        match *self {}
+        Bls12381G2PublicKey(self.0.public_key())
+    }
+
+    pub(crate) fn as_bbs(&self) -> &crosscode_bbs::SecretKey {
+        &self.0
     }
 }

@@ -91,14 +91,14 @@ pub enum KeyFileError {
     PublicKeyMismatch,
     /// The decrypted secret is not a valid key.
     #[error("invalid key in key file: {0}")]
-    Key(#[from] KeyError),
+    Key(KeyError),
     /// Reading or writing the file failed.
-    #[error("key file {path}: {source}")]
+    #[error("key file {path}: {error}")]
     Io {
         /// The file path.
         path: String,
         /// The I/O error.
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// The operating system's random number generator failed.
     #[error("random number generator failure")]
@@ -169,6 +169,12 @@ pub struct KeyFile {
     kdf: KdfSection,
     cipher: CipherSection,
     ciphertext: String,
+}
+
+impl From<KeyError> for KeyFileError {
+    fn from(err: KeyError) -> Self {
+        KeyFileError::Key(err)
+    }
 }
 
 fn malformed(reason: impl Into<String>) -> KeyFileError {
@@ -434,9 +440,9 @@ impl KeyFile {
     /// Reads and parses a key file.
     pub fn read(path: impl AsRef<Path>) -> Result<KeyFile, KeyFileError> {
         let path = path.as_ref();
-        let io = |source| KeyFileError::Io {
+        let io = |error| KeyFileError::Io {
             path: path.display().to_string(),
-            source,
+            error,
         };
         let len = std::fs::metadata(path).map_err(io)?.len();
         if len > MAX_FILE_LEN {
@@ -451,9 +457,9 @@ impl KeyFile {
     pub fn write(&self, path: impl AsRef<Path>) -> Result<(), KeyFileError> {
         use std::io::Write as _;
         let path = path.as_ref();
-        let io = |source| KeyFileError::Io {
+        let io = |error| KeyFileError::Io {
             path: path.display().to_string(),
-            source,
+            error,
         };
         let mut options = std::fs::OpenOptions::new();
         options.write(true).create_new(true);
@@ -474,4 +480,56 @@ fn decode_field(text: &str, name: &str) -> Result<Vec<u8>, KeyFileError> {
     URL_SAFE_NO_PAD
         .decode(text)
         .map_err(|_| malformed(format!("{name} is not base64url")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PASS: &[u8] = b"pass";
+
+    /// Re-encrypts `secret` under `file`'s header, salt and nonce (what only someone who
+    /// knows the passphrase could do).
+    fn reseal_with(file: &mut KeyFile, secret: &[u8]) {
+        let salt = decode_field(&file.kdf.salt, "salt").unwrap();
+        let nonce = decode_field(&file.cipher.nonce, "nonce").unwrap();
+        let key = derive_key(file.kdf_params(), PASS, &salt).unwrap();
+        let cipher = XChaCha20Poly1305::new(key.as_ref().into());
+        let aad = file.associated_data();
+        let ciphertext = cipher
+            .encrypt(
+                XNonce::from_slice(&nonce),
+                Payload {
+                    msg: secret,
+                    aad: &aad,
+                },
+            )
+            .unwrap();
+        file.ciphertext = URL_SAFE_NO_PAD.encode(ciphertext);
+    }
+
+    #[test]
+    fn secret_of_another_key_is_a_public_key_mismatch() {
+        let a = SecretKey::generate(KeyAlgorithm::Ed25519);
+        let b = SecretKey::generate(KeyAlgorithm::Ed25519);
+        let mut file = KeyFile::seal_with_params(&a, PASS, KdfParams::INSECURE_FOR_TESTS).unwrap();
+        reseal_with(&mut file, &b.to_bytes());
+        assert!(matches!(
+            file.open(PASS),
+            Err(KeyFileError::PublicKeyMismatch)
+        ));
+    }
+
+    #[test]
+    fn invalid_secret_is_a_key_error() {
+        let a = SecretKey::generate(KeyAlgorithm::Sm2);
+        let mut file = KeyFile::seal_with_params(&a, PASS, KdfParams::INSECURE_FOR_TESTS).unwrap();
+        reseal_with(&mut file, &[0u8; 32]);
+        assert!(matches!(
+            file.open(PASS),
+            Err(KeyFileError::Key(KeyError::InvalidSecretKey {
+                algorithm: KeyAlgorithm::Sm2
+            }))
+        ));
+    }
 }

@@ -25,6 +25,7 @@ use ciborium::Value as Cbor;
 use serde_json::Value as Json;
 use time::OffsetDateTime;
 
+use crate::data_integrity::{VerificationFailure, VerificationReport};
 use crate::did::{DidError, DidUrl, KeyResolver};
 use crate::keys::{KeyAlgorithm, SecretKey, SignatureError};
 
@@ -279,9 +280,22 @@ pub enum EnvelopeError {
     /// The document has expired (`validUntil` is earlier than the verification time).
     #[error("expired (validUntil has passed)")]
     Expired,
-    /// Data Integrity verification of the carried (or embedded) document failed.
-    #[error("data integrity verification failed: {0}")]
-    DataIntegrity(String),
+    /// Data Integrity verification of the carried document, or of a credential embedded in a
+    /// presentation, failed; the failure names the inner step.
+    #[error("{} data integrity verification failed at step {}: {}", embedded_label(*.embedded), .failure.step, .failure.error)]
+    DataIntegrity {
+        /// `None` for the carried document itself, `Some(i)` for its `i`-th embedded credential.
+        embedded: Option<usize>,
+        /// The first failing step of `verify_document` and its error.
+        failure: VerificationFailure,
+    },
+}
+
+fn embedded_label(embedded: Option<usize>) -> String {
+    match embedded {
+        None => "document".to_owned(),
+        Some(index) => format!("embedded credential {index}:"),
+    }
 }
 
 impl EnvelopeError {
@@ -313,7 +327,7 @@ impl EnvelopeError {
             EnvelopeError::InvalidDateTime(_)
             | EnvelopeError::NotYetValid
             | EnvelopeError::Expired => DecodeStep::ValidityWindow,
-            EnvelopeError::DataIntegrity(_) => DecodeStep::DataIntegrity,
+            EnvelopeError::DataIntegrity { .. } => DecodeStep::DataIntegrity,
         }
     }
 }
@@ -388,7 +402,10 @@ pub enum SecuringForm {
         algorithm: KeyAlgorithm,
     },
     /// Form (b): the document's own Data Integrity proof(s), checked with `verify_document`.
-    DataIntegrity,
+    DataIntegrity {
+        /// The verification report of the carried document.
+        report: Box<VerificationReport>,
+    },
 }
 
 /// A decoded and verified envelope.
@@ -507,10 +524,12 @@ pub fn decode(
             })
         }
         EnvelopeBody::DataIntegrity(document) => {
-            carriage::verify(&document, kind, resolver, at)?;
+            let report = carriage::verify(&document, resolver, at)?;
             Ok(VerifiedEnvelope {
                 kind,
-                form: SecuringForm::DataIntegrity,
+                form: SecuringForm::DataIntegrity {
+                    report: Box::new(report),
+                },
                 document,
             })
         }

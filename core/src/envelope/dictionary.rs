@@ -34,7 +34,7 @@ pub const TERMS: &[&str] = &[
     "verifiableCredential",
     "authentication",
     // 24..=255: two CBOR bytes.
-    "sm2-sm3-jcs-2025",
+    "sm2-jcs-2026",
     "eddsa-rdfc-2022",
     "BitstringStatusListEntry",
     "statusPurpose",
@@ -94,7 +94,12 @@ pub const TERMS: &[&str] = &[
     "CN",
     "MO",
     "HK",
-    "CN-44",
+    "CN-MO",
+    "CN-HK",
+    "CN-GD",
+    "statusDate",
+    "https://crosscode.example/ns/health-code/v1",
+    "https://crosscode.example/schemas/health-code/v1.json",
 ];
 
 /// The index of `term` in [`TERMS`], if it is a dictionary term.

@@ -10,6 +10,7 @@ use clap::{Parser, Subcommand};
 mod bbs;
 mod did;
 mod key;
+mod qr;
 
 /// Crosscode: verifiable health credentials that cross borders.
 #[derive(Debug, Parser)]
@@ -30,6 +31,9 @@ enum Command {
     Key(key::KeyArgs),
     /// Resolve DIDs (`did resolve` prints the DID resolution result as JSON).
     Did(did::DidArgs),
+    /// Compact QR envelope (CC1): `qr encode` prints the QR payload of a credential (and writes
+    /// PNG / SVG / terminal images), `qr decode` reads a QR PNG and prints the verified credential.
+    Qr(qr::QrArgs),
 }
 
 fn main() -> ExitCode {
@@ -39,6 +43,7 @@ fn main() -> ExitCode {
         Command::Bbs(args) => bbs::run(args),
         Command::Key(args) => key::run(args),
         Command::Did(args) => did::run(args),
+        Command::Qr(args) => qr::run(args),
     };
     match outcome {
         Ok(code) => code,

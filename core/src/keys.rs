@@ -201,6 +201,8 @@ pub enum SignatureError {
 pub struct Sm2PublicKey {
     point: ::sm2::PublicKey,
     default_verifier: ::sm2::dsa::VerifyingKey,
+    /// `Z_A` under the default distinguishing ID (precomputed for signing).
+    default_identity_hash: [u8; 32],
 }
 
 impl Sm2PublicKey {
@@ -211,9 +213,16 @@ impl Sm2PublicKey {
             .ok_or(KeyError::InvalidPublicKey {
                 algorithm: KeyAlgorithm::Sm2,
             })?;
+        let default_identity_hash =
+            self::sm2::identity_hash(DEFAULT_SM2_ID, &point).map_err(|_| {
+                KeyError::InvalidPublicKey {
+                    algorithm: KeyAlgorithm::Sm2,
+                }
+            })?;
         Ok(Self {
             point,
             default_verifier,
+            default_identity_hash,
         })
     }
 
@@ -555,7 +564,10 @@ impl SecretKey {
     /// give [`SignatureError::NotSm2`].
     pub fn sign_sm2_with_id(&self, id: &[u8], message: &[u8]) -> Result<Vec<u8>, SignatureError> {
         let key = self.as_sm2()?;
-        let za = key.public.sm2_identity_hash(id)?;
+        let za = match &key.public {
+            PublicKey::Sm2(public) if id == DEFAULT_SM2_ID => public.default_identity_hash,
+            public => public.sm2_identity_hash(id)?,
+        };
         let e = self::sm2::message_digest(&za, message);
         self::sm2::sign_digest(&key.d, &e).map(|sig| sig.to_vec())
     }

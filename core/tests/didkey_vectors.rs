@@ -127,6 +127,18 @@ fn bls12381_g2_vectors_both_directions_and_g1g2_refused() {
             assert_eq!(expected_key.len(), 96);
             let did_key = assert_round_trip(did, &expected_key, KeyAlgorithm::Bls12381G2);
             assert!(did_key.public_key().as_bbs().is_some());
+            // secret key -> public key -> DID (the legacy vectors' secret is big-endian).
+            let secret = base58(
+                entry["verificationKeyPair"]["privateKeyBase58"]
+                    .as_str()
+                    .unwrap(),
+            );
+            let secret = SecretKey::from_bytes(KeyAlgorithm::Bls12381G2, &secret).unwrap();
+            assert_eq!(secret.public_key().to_bytes(), expected_key, "{did}");
+            assert_eq!(
+                DidKey::from_public_key(&secret.public_key()).did().as_str(),
+                did
+            );
             g2 += 1;
         } else {
             assert_eq!(codec, multicodec::BLS12_381_G1G2_PUB, "{did}");

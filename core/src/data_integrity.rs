@@ -61,7 +61,9 @@ impl Cryptosuite {
 
     /// The suite with this `cryptosuite` identifier.
     pub fn from_name(name: &str) -> Option<Cryptosuite> {
-        Cryptosuite::ALL.into_iter().find(|suite| suite.name() == name)
+        Cryptosuite::ALL
+            .into_iter()
+            .find(|suite| suite.name() == name)
     }
 
     /// The key algorithm the suite signs with.
@@ -269,7 +271,9 @@ pub fn add_proof(
     verification_method: &DidUrl,
     options: &ProofOptions,
 ) -> Result<Value, DataIntegrityError> {
-    let object = document.as_object().ok_or(DataIntegrityError::NotAnObject)?;
+    let object = document
+        .as_object()
+        .ok_or(DataIntegrityError::NotAnObject)?;
     let algorithm = key.algorithm();
     let suite = match options.cryptosuite {
         Some(suite) => suite,
@@ -299,12 +303,8 @@ pub fn add_proof(
             .collect();
         unsecured.insert("proof".into(), Value::Array(chained));
     }
-    let mut proof = proof_configuration(
-        suite,
-        verification_method,
-        options,
-        object.get("@context"),
-    );
+    let mut proof =
+        proof_configuration(suite, verification_method, options, object.get("@context"));
     let proof_config = Value::Object(proof);
     let unsecured = Value::Object(unsecured);
     let to_sign = hash_data(suite, &unsecured, &proof_config)?;

@@ -211,7 +211,9 @@ mod tests {
 
     #[test]
     fn exact_large_integers_are_written_as_doubles() {
-        let value: Value = serde_json::from_str("[9007199254740992,295147905179352825856,10000000000000000000]").unwrap();
+        let value: Value =
+            serde_json::from_str("[9007199254740992,295147905179352825856,10000000000000000000]")
+                .unwrap();
         assert_eq!(
             canonicalize(&value).unwrap(),
             "[9007199254740992,295147905179352830000,10000000000000000000]"

@@ -199,7 +199,9 @@ pub fn is_url(text: &str) -> bool {
         return false;
     };
     let mut scheme_chars = scheme.chars();
-    let scheme_ok = scheme_chars.next().is_some_and(|first| first.is_ascii_alphabetic())
+    let scheme_ok = scheme_chars
+        .next()
+        .is_some_and(|first| first.is_ascii_alphabetic())
         && scheme_chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
     scheme_ok && !rest.is_empty() && !rest.chars().any(|c| c.is_whitespace() || c.is_control())
 }
@@ -227,7 +229,10 @@ fn parse_context(document: &Map<String, Value>) -> Result<OneOrMany<Value>, VcEr
 }
 
 /// Reads `type`: a string or an array of strings that includes `required`.
-fn parse_types(document: &Map<String, Value>, required: &'static str) -> Result<OneOrMany<String>, VcError> {
+fn parse_types(
+    document: &Map<String, Value>,
+    required: &'static str,
+) -> Result<OneOrMany<String>, VcError> {
     let types = document
         .get("type")
         .ok_or(VcError::MissingProperty { property: "type" })?;
@@ -246,7 +251,10 @@ fn parse_types(document: &Map<String, Value>, required: &'static str) -> Result<
 }
 
 /// Reads an optional URL-valued string property.
-fn optional_url(object: &Map<String, Value>, property: &'static str) -> Result<Option<String>, VcError> {
+fn optional_url(
+    object: &Map<String, Value>,
+    property: &'static str,
+) -> Result<Option<String>, VcError> {
     match object.get(property) {
         None => Ok(None),
         Some(Value::String(url)) if is_url(url) => Ok(Some(url.clone())),
@@ -262,8 +270,13 @@ fn optional_url(object: &Map<String, Value>, property: &'static str) -> Result<O
 }
 
 /// Reads the `type` of a status / schema entry: a non-empty string or array of strings.
-fn entry_type(object: &Map<String, Value>, property: &'static str) -> Result<OneOrMany<String>, VcError> {
-    let value = object.get("type").ok_or(VcError::MissingProperty { property })?;
+fn entry_type(
+    object: &Map<String, Value>,
+    property: &'static str,
+) -> Result<OneOrMany<String>, VcError> {
+    let value = object
+        .get("type")
+        .ok_or(VcError::MissingProperty { property })?;
     let parsed = one_or_many(value, |item| match item {
         Value::String(name) if !name.is_empty() => Ok(name.clone()),
         _ => Err(VcError::InvalidProperty {

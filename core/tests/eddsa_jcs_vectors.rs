@@ -90,7 +90,10 @@ fn add_proof_reproduces_the_signed_credential() {
         ..ProofOptions::default()
     };
     let signed = add_proof(&unsigned, &key, &method, &options).unwrap();
-    assert_eq!(signed, read_json("vc-di/eddsa/eddsa-jcs-2022/signedJCS.json"));
+    assert_eq!(
+        signed,
+        read_json("vc-di/eddsa/eddsa-jcs-2022/signedJCS.json")
+    );
     // The proof configuration (the proof without proofValue) is the vectors' one.
     let mut config = signed["proof"].clone();
     config.as_object_mut().unwrap().remove("proofValue");
@@ -116,7 +119,10 @@ fn the_signed_vector_verifies() {
     assert!(report.proofs[0].verified);
     assert!(report.verified_with(Cryptosuite::EddsaJcs2022));
     assert!(!report.verified_with(Cryptosuite::Sm2Jcs2026));
-    assert_eq!(report.issuer.as_deref(), Some("https://vc.example/issuers/5678"));
+    assert_eq!(
+        report.issuer.as_deref(),
+        Some("https://vc.example/issuers/5678")
+    );
     assert!(!report.proofs[0].controller_is_issuer);
 }
 
@@ -126,13 +132,19 @@ fn mutating_any_field_of_the_signed_vector_fails() {
     let signed = read_json("vc-di/eddsa/eddsa-jcs-2022/signedJCS.json");
     let at = datetime!(2024-01-01 00:00 UTC);
     let document_mutations: &[(&str, Value)] = &[
-        ("/id", Value::from("urn:uuid:00000000-d8ba-11ed-83dd-0b3aef56cc33")),
+        (
+            "/id",
+            Value::from("urn:uuid:00000000-d8ba-11ed-83dd-0b3aef56cc33"),
+        ),
         ("/name", Value::from("Alumni Credential!")),
         ("/description", Value::from("changed")),
         ("/issuer", Value::from("https://vc.example/issuers/5679")),
         ("/validFrom", Value::from("2023-01-02T00:00:00Z")),
         ("/credentialSubject/id", Value::from("did:example:abcdefgi")),
-        ("/credentialSubject/alumniOf", Value::from("The School of Counterexamples")),
+        (
+            "/credentialSubject/alumniOf",
+            Value::from("The School of Counterexamples"),
+        ),
         ("/type/1", Value::from("OtherCredential")),
     ];
     for (pointer, replacement) in document_mutations {
@@ -140,7 +152,11 @@ fn mutating_any_field_of_the_signed_vector_fails() {
         *tampered.pointer_mut(pointer).unwrap() = replacement.clone();
         let report = verify_document(&tampered, &DidKeyResolver, at);
         assert!(!report.verified, "{pointer}");
-        assert_eq!(report.failed_step(), Some(VerificationStep::Signature), "{pointer}");
+        assert_eq!(
+            report.failed_step(),
+            Some(VerificationStep::Signature),
+            "{pointer}"
+        );
     }
     // An added member is a change too.
     let mut tampered = signed.clone();
@@ -189,8 +205,17 @@ fn rdfc_proof_sets_and_chains_are_reported_as_unsupported_suite() {
         let report = verify_document(&signed, &DidKeyResolver, datetime!(2024-01-01 00:00 UTC));
         assert!(!report.verified, "{name}");
         assert_eq!(report.proofs.len(), proofs, "{name}");
-        assert_eq!(report.failed_step(), Some(VerificationStep::ProofSuite), "{name}");
+        assert_eq!(
+            report.failed_step(),
+            Some(VerificationStep::ProofSuite),
+            "{name}"
+        );
         assert!(report.proofs.iter().all(|proof| !proof.verified), "{name}");
-        assert!(report.proofs.iter().all(|proof| proof.cryptosuite.as_deref() == Some("eddsa-rdfc-2022")));
+        assert!(
+            report
+                .proofs
+                .iter()
+                .all(|proof| proof.cryptosuite.as_deref() == Some("eddsa-rdfc-2022"))
+        );
     }
 }

@@ -95,13 +95,21 @@ const APPENDIX_B: &[(u64, &str)] = &[
 fn rfc8785_appendix_b_number_table() {
     for (bits, expected) in APPENDIX_B {
         let double = f64::from_bits(*bits);
-        assert_eq!(number_to_string(double).unwrap(), *expected, "bits {bits:016x}");
+        assert_eq!(
+            number_to_string(double).unwrap(),
+            *expected,
+            "bits {bits:016x}"
+        );
         // The same value inside a document, parsed back from its canonical text.
         if let Some(number) = serde_json::Number::from_f64(double) {
             let value = Value::Number(number);
             assert_eq!(canonicalize(&value).unwrap(), *expected, "bits {bits:016x}");
             let reparsed: Value = serde_json::from_str(expected).unwrap();
-            assert_eq!(canonicalize(&reparsed).unwrap(), *expected, "bits {bits:016x}");
+            assert_eq!(
+                canonicalize(&reparsed).unwrap(),
+                *expected,
+                "bits {bits:016x}"
+            );
         }
     }
 }
@@ -109,7 +117,11 @@ fn rfc8785_appendix_b_number_table() {
 /// RFC 8785 Appendix B: NaN and Infinity have no serialization and must be refused.
 #[test]
 fn rfc8785_appendix_b_nan_and_infinity_are_errors() {
-    for bits in [0x7fffffffffffffff_u64, 0x7ff0000000000000, 0xfff0000000000000] {
+    for bits in [
+        0x7fffffffffffffff_u64,
+        0x7ff0000000000000,
+        0xfff0000000000000,
+    ] {
         assert!(matches!(
             number_to_string(f64::from_bits(bits)),
             Err(JcsError::NonFiniteNumber(_))
@@ -120,13 +132,15 @@ fn rfc8785_appendix_b_nan_and_infinity_are_errors() {
 /// RFC 8785 Appendix B note: integers beyond 2^53 that are not exact doubles are not I-JSON.
 #[test]
 fn integers_beyond_two_pow_53_are_refused_unless_exact() {
-    let exact: Value = serde_json::from_str("[9007199254740992,-9007199254740992,9007199254740994]").unwrap();
+    let exact: Value =
+        serde_json::from_str("[9007199254740992,-9007199254740992,9007199254740994]").unwrap();
     assert_eq!(
         canonicalize(&exact).unwrap(),
         "[9007199254740992,-9007199254740992,9007199254740994]"
     );
     // The canonical text of an exact double reads back as the same double.
-    let canonical: Value = serde_json::from_str("[-1004625773058945300,-1004625773058945280]").unwrap();
+    let canonical: Value =
+        serde_json::from_str("[-1004625773058945300,-1004625773058945280]").unwrap();
     assert_eq!(
         canonicalize(&canonical).unwrap(),
         "[-1004625773058945300,-1004625773058945300]"

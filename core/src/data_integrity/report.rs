@@ -124,9 +124,8 @@ impl VerificationError {
             | VerificationError::InvalidProofValue(_)
             | VerificationError::InvalidProofDateTime { .. }
             | VerificationError::PreviousProofNotFound(_) => VerificationStep::ProofSuite,
-            VerificationError::KeyResolution(_) | VerificationError::KeyAlgorithmMismatch { .. } => {
-                VerificationStep::KeyResolution
-            }
+            VerificationError::KeyResolution(_)
+            | VerificationError::KeyAlgorithmMismatch { .. } => VerificationStep::KeyResolution,
             VerificationError::Signature(_) => VerificationStep::Signature,
             VerificationError::Validity(_) | VerificationError::ProofExpired { .. } => {
                 VerificationStep::ValidityWindow

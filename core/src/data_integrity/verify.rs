@@ -7,9 +7,7 @@ use super::report::{ProofReport, VerificationError, VerificationFailure, Verific
 use super::{Cryptosuite, DATA_INTEGRITY_PROOF, date_time_stamp, hash_data};
 use crate::did::{DidUrl, KeyResolver};
 use crate::keys::SIGNATURE_LEN;
-use crate::vc::{
-    Credential, DateTimeStamp, Presentation, VERIFIABLE_PRESENTATION_TYPE, VcError,
-};
+use crate::vc::{Credential, DateTimeStamp, Presentation, VERIFIABLE_PRESENTATION_TYPE, VcError};
 
 /// True when the document's `type` includes `VerifiablePresentation`.
 fn is_presentation(object: &Map<String, Value>) -> bool {
@@ -92,10 +90,12 @@ pub fn verify_document(
             .and_then(Value::as_str)
             .map(str::to_owned);
         let controller_is_issuer = match (&verification_method, &issuer) {
-            (Some(method), Some(issuer)) => method
-                .split_once('#')
-                .map_or(method.as_str(), |(did, _)| did)
-                == issuer,
+            (Some(method), Some(issuer)) => {
+                method
+                    .split_once('#')
+                    .map_or(method.as_str(), |(did, _)| did)
+                    == issuer
+            }
             _ => false,
         };
         report.proofs.push(ProofReport {
@@ -111,10 +111,7 @@ pub fn verify_document(
             failure: outcome.err().map(VerificationFailure::from),
         });
     }
-    let first_proof_failure = report
-        .proofs
-        .iter()
-        .find_map(|proof| proof.failure.clone());
+    let first_proof_failure = report.proofs.iter().find_map(|proof| proof.failure.clone());
     let validity = credential
         .as_ref()
         .map_or(Ok(()), |credential| credential.check_validity_at(at));
@@ -230,7 +227,9 @@ fn chained_proofs(
         let found = proofs
             .iter()
             .find(|candidate| candidate.get("id").and_then(Value::as_str) == Some(id))
-            .ok_or_else(|| VerificationError::PreviousProofNotFound(id.chars().take(80).collect()))?;
+            .ok_or_else(|| {
+                VerificationError::PreviousProofNotFound(id.chars().take(80).collect())
+            })?;
         chained.push(Value::Object((*found).clone()));
     }
     Ok(Some(chained))

@@ -6,8 +6,7 @@ use time::OffsetDateTime;
 
 use super::{
     DateTimeStamp, OneOrMany, VERIFIABLE_CREDENTIAL_TYPE, ValidityError, VcError, as_object,
-    entry_type, optional_url, parse_context, parse_types, shorten,
-    strings_to_value,
+    entry_type, optional_url, parse_context, parse_types, shorten, strings_to_value,
 };
 
 /// Properties of a credential that the typed fields hold (the others go to `extra`).
@@ -218,12 +217,14 @@ fn parse_date_time(
 ) -> Result<Option<DateTimeStamp>, VcError> {
     match object.get(property) {
         None => Ok(None),
-        Some(Value::String(text)) => DateTimeStamp::parse(text)
-            .map(Some)
-            .ok_or_else(|| VcError::InvalidDateTime {
-                property,
-                value: shorten(text),
-            }),
+        Some(Value::String(text)) => {
+            DateTimeStamp::parse(text)
+                .map(Some)
+                .ok_or_else(|| VcError::InvalidDateTime {
+                    property,
+                    value: shorten(text),
+                })
+        }
         Some(_) => Err(VcError::InvalidProperty {
             property,
             reason: "must be a dateTimeStamp string",
@@ -260,9 +261,11 @@ impl Credential {
         let context = parse_context(object)?;
         let types = parse_types(object, VERIFIABLE_CREDENTIAL_TYPE)?;
         let id = optional_url(object, "id")?;
-        let issuer = Issuer::parse(object.get("issuer").ok_or(VcError::MissingProperty {
-            property: "issuer",
-        })?)?;
+        let issuer = Issuer::parse(
+            object
+                .get("issuer")
+                .ok_or(VcError::MissingProperty { property: "issuer" })?,
+        )?;
         let valid_from = parse_date_time(object, "validFrom")?;
         let valid_until = parse_date_time(object, "validUntil")?;
         if let (Some(from), Some(until)) = (&valid_from, &valid_until)

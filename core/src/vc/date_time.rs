@@ -152,7 +152,8 @@ mod tests {
 
     #[test]
     fn from_instant_writes_utc_seconds() {
-        let stamp = DateTimeStamp::from_instant(time::macros::datetime!(2026-11-21 08:30:15.5 +08:00));
+        let stamp =
+            DateTimeStamp::from_instant(time::macros::datetime!(2026-11-21 08:30:15.5 +08:00));
         assert_eq!(stamp.as_str(), "2026-11-21T00:30:15Z");
     }
 }

@@ -1,0 +1,59 @@
+//! Fixed keys and the example health-code credential shared by the credential tests.
+#![allow(dead_code)]
+
+use crosscode_core::did::{DidKey, DidUrl};
+use crosscode_core::keys::{KeyAlgorithm, SecretKey};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use time::OffsetDateTime;
+use time::macros::datetime;
+
+/// The example issuer's Ed25519 key: seed = SHA-256("crosscode example issuer ed25519").
+pub fn issuer_ed25519() -> SecretKey {
+    let seed = Sha256::digest(b"crosscode example issuer ed25519");
+    SecretKey::from_bytes(KeyAlgorithm::Ed25519, &seed).unwrap()
+}
+
+/// The example issuer's SM2 key: d = SHA-256("crosscode example issuer sm2") (below n).
+pub fn issuer_sm2() -> SecretKey {
+    let d = Sha256::digest(b"crosscode example issuer sm2");
+    SecretKey::from_bytes(KeyAlgorithm::Sm2, &d).unwrap()
+}
+
+/// The example holder's Ed25519 key: seed = SHA-256("crosscode example holder ed25519").
+pub fn holder_ed25519() -> SecretKey {
+    let seed = Sha256::digest(b"crosscode example holder ed25519");
+    SecretKey::from_bytes(KeyAlgorithm::Ed25519, &seed).unwrap()
+}
+
+/// The did:key of a key.
+pub fn did_of(key: &SecretKey) -> String {
+    DidKey::from_public_key(&key.public_key())
+        .did()
+        .as_str()
+        .to_owned()
+}
+
+/// The did:key verification method of a key.
+pub fn method_of(key: &SecretKey) -> DidUrl {
+    DidKey::from_public_key(&key.public_key()).verification_method_id()
+}
+
+/// docs/examples/health-code.json (unsigned).
+pub fn health_code() -> Value {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../docs/examples/health-code.json"
+    );
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// An instant inside the example's validity window.
+pub fn inside_window() -> OffsetDateTime {
+    datetime!(2026-11-21 12:00 UTC)
+}
+
+/// The fixed `created` of the example proofs.
+pub fn created() -> OffsetDateTime {
+    datetime!(2026-11-21 08:00 UTC)
+}

@@ -39,19 +39,24 @@ pub fn read_qr_texts(image_bytes: &[u8]) -> Result<Vec<String>, ImageError> {
     let img =
         image::load_from_memory(image_bytes).map_err(|e| ImageError::Format(e.to_string()))?;
     let luma = img.to_luma8();
-    let (w, h) = luma.dimensions();
     let mut texts = Vec::new();
     let mut last_error = None;
-    for attempt in 0..2 {
-        // Second attempt: a 2x downscale helps with noisy high-resolution photos.
-        let candidate = if attempt == 0 {
-            luma.clone()
-        } else {
-            if w < 400 || h < 400 {
-                break;
-            }
-            image::imageops::resize(&luma, w / 2, h / 2, image::imageops::FilterType::Triangle)
-        };
+    // Photos vary: try the image as-is, then a global (Otsu) binarisation, then both again at
+    // half size (noise and blur shrink, modules stay several pixels wide).
+    let half = (luma.width() >= 400 && luma.height() >= 400).then(|| {
+        image::imageops::resize(
+            &luma,
+            luma.width() / 2,
+            luma.height() / 2,
+            image::imageops::FilterType::Triangle,
+        )
+    });
+    let mut candidates: Vec<image::GrayImage> = vec![luma.clone(), binarize(&luma)];
+    if let Some(h) = half {
+        candidates.push(binarize(&h));
+        candidates.push(h);
+    }
+    for candidate in &candidates {
         let (cw, ch) = candidate.dimensions();
         let mut prepared =
             rqrr::PreparedImage::prepare_from_greyscale(cw as usize, ch as usize, |x, y| {
@@ -71,6 +76,43 @@ pub fn read_qr_texts(image_bytes: &[u8]) -> Result<Vec<String>, ImageError> {
         Some(e) => Err(ImageError::Undecodable(e)),
         None => Err(ImageError::NoQrCode),
     }
+}
+
+/// Global Otsu threshold: pixels become pure black or white.
+fn binarize(img: &image::GrayImage) -> image::GrayImage {
+    let mut histogram = [0u64; 256];
+    for p in img.pixels() {
+        histogram[usize::from(p.0[0])] += 1;
+    }
+    let total: u64 = histogram.iter().sum();
+    let sum_all: f64 = histogram
+        .iter()
+        .enumerate()
+        .map(|(i, &n)| i as f64 * n as f64)
+        .sum();
+    let (mut weight_bg, mut sum_bg, mut best, mut threshold) = (0u64, 0f64, 0f64, 128u8);
+    for (t, &n) in histogram.iter().enumerate() {
+        weight_bg += n;
+        if weight_bg == 0 || weight_bg == total {
+            continue;
+        }
+        sum_bg += t as f64 * n as f64;
+        let weight_fg = total - weight_bg;
+        let mean_bg = sum_bg / weight_bg as f64;
+        let mean_fg = (sum_all - sum_bg) / weight_fg as f64;
+        let between = weight_bg as f64 * weight_fg as f64 * (mean_bg - mean_fg).powi(2);
+        if between > best {
+            best = between;
+            threshold = u8::try_from(t).unwrap_or(128);
+        }
+    }
+    image::GrayImage::from_fn(img.width(), img.height(), |x, y| {
+        image::Luma([if img.get_pixel(x, y).0[0] > threshold {
+            255
+        } else {
+            0
+        }])
+    })
 }
 
 #[cfg(test)]

@@ -365,6 +365,23 @@ impl TrustStore {
         Err(TrustStoreError::UnknownFormat(path.to_owned()))
     }
 
+    /// Load a plain SHC JWKS (`{"keys":[…]}`) or CRL (`{"kid","method":"rid",…}`) file for the
+    /// issuer `iss` (the file itself does not name its issuer).
+    pub fn load_shc_file(&mut self, iss: &str, path: &Path) -> Result<String, TrustStoreError> {
+        let bytes = read(path)?;
+        let json: serde_json::Value = serde_json::from_slice(&bytes)
+            .map_err(|_| TrustStoreError::UnknownFormat(path.to_owned()))?;
+        if json.get("keys").is_some() {
+            let n = self.add_shc_jwks(iss, &json)?;
+            Ok(format!("{n} SHC key(s) for {iss}"))
+        } else if json.get("rids").is_some() {
+            self.add_shc_crl(iss, &json)?;
+            Ok(format!("1 SHC revocation list for {iss}"))
+        } else {
+            Err(TrustStoreError::UnknownFormat(path.to_owned()))
+        }
+    }
+
     /// Load a trust bundle: `{"crosscodeTrustBundle":1, "dcc":[files], "shc":[{"iss", "jwks",
     /// "crls":[files]}], "vci":[{"snapshot","signature","certificate"}], "dccRevocations":[files]}`
     /// with paths relative to the bundle.

@@ -1,0 +1,122 @@
+//! `crosscode verify`: the checkpoint verifier for EU DCC (`HC1:`) and SMART Health Card
+//! (`shc:/`) QR codes, and the EU DCC test-data runner (`verify dcc-testfile`).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use clap::{Args, Subcommand};
+use crosscode_verifier::clock::parse_clock;
+use crosscode_verifier::dcc_testfile;
+use crosscode_verifier::rules::RuleSet;
+use crosscode_verifier::{TrustStore, Verdict, Verifier};
+use time::OffsetDateTime;
+
+/// Verify a health-credential QR code (photo or text) against offline trust lists.
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+pub struct VerifyArgs {
+    #[command(subcommand)]
+    command: Option<VerifyCommand>,
+    /// A trust file (repeatable): DCC DSC certificate (PEM/DER), DCC-gateway trust list JSON,
+    /// SHC JWKS with an "iss" member, SHC CRL with "iss", {"dccRevocations":…}, the VCI
+    /// directory snapshot (its .sig beside it, vci_snapshot.crt beside or one folder up), or a
+    /// trust bundle; or ISS=FILE for a plain SHC JWKS / CRL of issuer ISS (an https URL).
+    /// See docs/verifier.md.
+    #[arg(long = "trust", value_name = "FILE")]
+    trust: Vec<PathBuf>,
+    /// A CertLogic rule set (DCC-gateway rule JSON array, or {"rules":[…],"valueSets":{…}}).
+    #[arg(long, value_name = "FILE")]
+    rules: Option<PathBuf>,
+    /// The validation clock (RFC 3339; default: now).
+    #[arg(long, value_name = "RFC3339")]
+    at: Option<String>,
+    /// The QR text instead of an image (repeat for the chunks of a chunked SMART Health Card).
+    #[arg(long, value_name = "PAYLOAD", conflicts_with = "image")]
+    text: Vec<String>,
+    /// A PNG or JPEG photo / screenshot of the QR code.
+    #[arg(value_name = "IMAGE", required_unless_present = "text")]
+    image: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+enum VerifyCommand {
+    /// Run one EU DCC test-data file (dgc-testdata format): trusts only its
+    /// TESTCTX.CERTIFICATE, uses TESTCTX.VALIDATIONCLOCK as now, and prints
+    /// {"overall": "ACCEPT"|"REJECT", "steps": {UNPREFIX, B45DECODE, COMPRESSION, DECODE, VERIFY,
+    /// VALIDJSON, SCHEMAVALIDATION, EXPIRATIONCHECK, KEYUSAGE, PICTUREDECODE}}. Exit 0 whenever
+    /// the file could be read.
+    #[command(verbatim_doc_comment)]
+    DccTestfile {
+        /// The test file.
+        #[arg(value_name = "FILE.json")]
+        file: PathBuf,
+    },
+}
+
+/// Run `crosscode verify`.
+pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
+    if let Some(VerifyCommand::DccTestfile { file }) = &args.command {
+        return dcc_testfile_command(file);
+    }
+    let now = match &args.at {
+        Some(at) => parse_clock(at).with_context(|| format!("--at {at:?}"))?,
+        None => OffsetDateTime::now_utc(),
+    };
+    let mut trust = TrustStore::new();
+    for path in &args.trust {
+        let spec = path.to_string_lossy();
+        let loaded = match spec.split_once('=') {
+            Some((iss, file)) if iss.starts_with("https://") || iss.starts_with("http://") => trust
+                .load_shc_file(iss, std::path::Path::new(file))
+                .with_context(|| format!("trust file {file} for {iss}"))?,
+            _ => trust
+                .load_file(path)
+                .with_context(|| format!("trust file {}", path.display()))?,
+        };
+        eprintln!("trust: {}: {loaded}", path.display());
+    }
+    let mut verifier = Verifier::new(trust);
+    if let Some(path) = &args.rules {
+        let bytes =
+            std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let json: serde_json::Value = serde_json::from_slice(&bytes)
+            .with_context(|| format!("{} is not JSON", path.display()))?;
+        verifier = verifier.with_rules(
+            RuleSet::from_json(&json).with_context(|| format!("rules {}", path.display()))?,
+        );
+    }
+    let report = if !args.text.is_empty() {
+        let texts: Vec<&str> = args.text.iter().map(String::as_str).collect();
+        verifier.verify_texts(&texts, now)
+    } else if let Some(image) = &args.image {
+        let bytes =
+            std::fs::read(image).with_context(|| format!("cannot read {}", image.display()))?;
+        verifier.verify_image(&bytes, now)
+    } else {
+        bail!("give an IMAGE or --text PAYLOAD");
+    };
+    println!("{}", serde_json::to_string_pretty(&report.to_json())?);
+    Ok(if report.is_unusable_input() {
+        ExitCode::from(2)
+    } else if report.verdict() == Verdict::Accept {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn dcc_testfile_command(file: &PathBuf) -> anyhow::Result<ExitCode> {
+    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    // A file that was read but is not a JSON object has nothing that can pass.
+    let json: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null);
+    let output = match dcc_testfile::run(&json, None) {
+        Ok(outcome) => outcome.to_json(),
+        Err(_) => serde_json::json!({
+            "overall": Verdict::Reject,
+            "steps": dcc_testfile::STEP_NAMES.iter().map(|n| (n.to_string(), serde_json::Value::Bool(false))).collect::<serde_json::Map<_, _>>(),
+        }),
+    };
+    println!("{}", serde_json::to_string_pretty(&output)?);
+    Ok(ExitCode::SUCCESS)
+}

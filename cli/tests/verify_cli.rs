@@ -1,0 +1,230 @@
+//! `crosscode verify`: DCC test files, SHC texts, photos of QR codes, exit codes.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use base64::Engine as _;
+use crosscode_core::vectors::vector_path;
+
+fn run(args: &[&str]) -> (Option<i32>, serde_json::Value, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_crosscode"))
+        .args(args)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let json = serde_json::from_str(&stdout).unwrap_or(serde_json::Value::Null);
+    (
+        output.status.code(),
+        json,
+        String::from_utf8(output.stderr).unwrap(),
+    )
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("crosscode-verify-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(name)
+}
+
+fn p(path: &PathBuf) -> &str {
+    path.to_str().unwrap()
+}
+
+#[test]
+fn dcc_testfile_prints_overall_and_steps() {
+    for (file, overall, failing) in [
+        ("dcc/common/2DCode/raw/CO3.json", "ACCEPT", None),
+        ("dcc/CH/2DCode/raw/1.json", "ACCEPT", None),
+        ("dcc/common/2DCode/raw/CO9.json", "REJECT", Some("KEYUSAGE")),
+        ("dcc/common/2DCode/raw/H1.json", "REJECT", Some("UNPREFIX")),
+        (
+            "dcc/common/2DCode/raw/Z1.json",
+            "REJECT",
+            Some("COMPRESSION"),
+        ),
+    ] {
+        let (code, json, stderr) = run(&["verify", "dcc-testfile", p(&vector_path(file))]);
+        assert_eq!(code, Some(0), "{file}: {stderr}");
+        assert_eq!(json["overall"], overall, "{file}: {json}");
+        let steps = json["steps"].as_object().unwrap();
+        assert_eq!(steps.len(), 10);
+        if let Some(step) = failing {
+            assert_eq!(steps[step], false, "{file}");
+        }
+    }
+    // A readable file that is not a test file: exit 0, REJECT, all false.
+    let junk = tmp("junk.json");
+    std::fs::write(&junk, b"not json").unwrap();
+    let (code, json, _) = run(&["verify", "dcc-testfile", p(&junk)]);
+    assert_eq!(code, Some(0));
+    assert_eq!(json["overall"], "REJECT");
+    // An unreadable file: one error line, exit 2.
+    let (code, _, stderr) = run(&["verify", "dcc-testfile", "/nonexistent/x.json"]);
+    assert_eq!(code, Some(2));
+    assert!(
+        stderr.starts_with("error:") && stderr.lines().count() == 1,
+        "{stderr}"
+    );
+}
+
+fn dsc_file(test_file: &str) -> (PathBuf, serde_json::Value) {
+    let f: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(vector_path(test_file)).unwrap()).unwrap();
+    let der = base64::engine::general_purpose::STANDARD
+        .decode(f["TESTCTX"]["CERTIFICATE"].as_str().unwrap())
+        .unwrap();
+    let path = tmp(&format!("{}.der", test_file.replace('/', "_")));
+    std::fs::write(&path, der).unwrap();
+    (path, f)
+}
+
+#[test]
+fn verify_text_exit_codes() {
+    let (dsc, f) = dsc_file("dcc/common/2DCode/raw/CO3.json");
+    let clock = f["TESTCTX"]["VALIDATIONCLOCK"].as_str().unwrap();
+    let prefix = f["PREFIX"].as_str().unwrap();
+    let (code, json, _) = run(&[
+        "verify",
+        "--trust",
+        p(&dsc),
+        "--at",
+        clock,
+        "--text",
+        prefix,
+    ]);
+    assert_eq!(code, Some(0), "{json}");
+    assert_eq!(json["verdict"], "ACCEPT");
+    assert_eq!(json["format"], "EU_DCC");
+    // Wrong clock: REJECT, exit 1, deciding TIME_WINDOW.
+    let (code, json, _) = run(&[
+        "verify",
+        "--trust",
+        p(&dsc),
+        "--at",
+        "2030-01-01T00:00:00Z",
+        "--text",
+        prefix,
+    ]);
+    assert_eq!(code, Some(1));
+    assert_eq!(json["deciding_step"], "TIME_WINDOW");
+    // Not a credential: exit 2.
+    let (code, json, _) = run(&["verify", "--text", "hello"]);
+    assert_eq!(code, Some(2));
+    assert_eq!(json["deciding_step"], "UNPREFIX");
+    // Bad trust file: exit 2 with one error line.
+    let (code, _, stderr) = run(&["verify", "--trust", "/nonexistent.pem", "--text", prefix]);
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("error:"), "{stderr}");
+}
+
+#[test]
+fn verify_shc_with_iss_bound_jwks_and_crl() {
+    let iss = "https://spec.smarthealth.cards/examples/issuer";
+    let jwks = format!(
+        "{iss}={}",
+        p(&vector_path("shc/examples/issuer/.well-known/jwks.json"))
+    );
+    let crl = format!(
+        "{iss}={}",
+        p(&vector_path(
+            "shc/examples/issuer/.well-known/crl/3Kfdg-XwP-7gXyywtUfUADwBumDOPKMQx-iELL11W9s.json"
+        ))
+    );
+    let qr = |n: &str| {
+        std::fs::read_to_string(vector_path(&format!("shc/examples/example-{n}")))
+            .unwrap()
+            .trim()
+            .to_owned()
+    };
+    let at = "2023-07-01T00:00:00Z";
+    let (code, json, _) = run(&[
+        "verify",
+        "--trust",
+        &jwks,
+        "--trust",
+        &crl,
+        "--at",
+        at,
+        "--text",
+        &qr("00-f-qr-code-numeric-value-0.txt"),
+    ]);
+    assert_eq!(code, Some(0), "{json}");
+    let (code, json, _) = run(&[
+        "verify",
+        "--trust",
+        &jwks,
+        "--trust",
+        &crl,
+        "--at",
+        at,
+        "--text",
+        &qr("03-f-qr-code-numeric-value-0.txt"),
+    ]);
+    assert_eq!(code, Some(1));
+    assert_eq!(json["deciding_step"], "REVOCATION");
+    let (code, _, _) = run(&[
+        "verify",
+        "--trust",
+        &jwks,
+        "--at",
+        at,
+        "--text",
+        &qr("02-f-qr-code-numeric-value-2.txt"),
+        "--text",
+        &qr("02-f-qr-code-numeric-value-0.txt"),
+        "--text",
+        &qr("02-f-qr-code-numeric-value-1.txt"),
+    ]);
+    assert_eq!(code, Some(0));
+}
+
+/// Make a "photo" of a QR PNG: scaled up, on a larger unevenly lit noisy background, blurred
+/// and JPEG-compressed.
+fn photo_of(png: &[u8]) -> Vec<u8> {
+    let qr = image::load_from_memory(png).unwrap().to_luma8();
+    let (w, h) = qr.dimensions();
+    let scaled = image::imageops::resize(&qr, w * 2, h * 2, image::imageops::FilterType::Triangle);
+    let (cw, ch) = (scaled.width() + 300, scaled.height() + 200);
+    let mut seed: u32 = 12345;
+    let mut canvas = image::GrayImage::from_fn(cw, ch, |x, y| {
+        seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12345);
+        let noise = (seed >> 16) % 25;
+        let light = 170 + (x * 60 / cw) as u32;
+        image::Luma([(light.saturating_sub(noise) + y % 3) as u8])
+    });
+    image::imageops::overlay(&mut canvas, &scaled, 170, 90);
+    // Dim the whole code a bit as a photo would.
+    for px in canvas.pixels_mut() {
+        px.0[0] = (u32::from(px.0[0]) * 9 / 10 + 10) as u8;
+    }
+    let blurred = image::imageops::blur(&canvas, 1.2);
+    let mut jpeg = Vec::new();
+    let mut enc = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 70);
+    enc.encode_image(&blurred).unwrap();
+    jpeg
+}
+
+#[test]
+fn verify_a_photo_of_a_dcc_qr_code() {
+    let (dsc, f) = dsc_file("dcc/BE/2DCode/raw/1.json");
+    let png = base64::engine::general_purpose::STANDARD
+        .decode(f["2DCODE"].as_str().unwrap())
+        .unwrap();
+    let photo = tmp("be-photo.jpg");
+    std::fs::write(&photo, photo_of(&png)).unwrap();
+    let clock = f["TESTCTX"]["VALIDATIONCLOCK"].as_str().unwrap();
+    let (code, json, stderr) = run(&["verify", "--trust", p(&dsc), "--at", clock, p(&photo)]);
+    assert_eq!(code, Some(0), "{json} {stderr}");
+    assert_eq!(json["steps"][0]["step"], "READ_IMAGE");
+    assert_eq!(json["steps"][0]["status"], "PASSED");
+    assert_eq!(json["disclosed_claims"]["iss"], "BE");
+    // A photo without a QR code: unusable input, exit 2.
+    let blank = tmp("blank.png");
+    image::GrayImage::from_pixel(200, 200, image::Luma([200u8]))
+        .save(&blank)
+        .unwrap();
+    let (code, json, _) = run(&["verify", p(&blank)]);
+    assert_eq!(code, Some(2));
+    assert_eq!(json["deciding_step"], "READ_IMAGE");
+}

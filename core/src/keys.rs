@@ -134,22 +134,10 @@ pub enum KeyError {
         /// The key algorithm.
         algorithm: KeyAlgorithm,
     },
-    /// The public key is valid but not in its canonical encoding.
-    #[error("{algorithm} public key is not in canonical encoding")]
-    NonCanonicalEncoding {
-        /// The key algorithm.
-        algorithm: KeyAlgorithm,
-    },
     /// The secret-key bytes are not a valid secret (for example zero or not below the group
     /// order).
     #[error("invalid {algorithm} secret key")]
     InvalidSecretKey {
-        /// The key algorithm.
-        algorithm: KeyAlgorithm,
-    },
-    /// The operation is not available for this algorithm.
-    #[error("operation not supported for {algorithm} keys")]
-    UnsupportedAlgorithm {
         /// The key algorithm.
         algorithm: KeyAlgorithm,
     },
@@ -635,6 +623,27 @@ mod tests {
             let restored = SecretKey::from_bytes(algorithm, &sk.to_bytes()).unwrap();
             assert_eq!(restored.public_key(), pk);
         }
+    }
+
+    #[test]
+    fn algorithm_names() {
+        for algorithm in KeyAlgorithm::ALL {
+            assert_eq!(algorithm.to_string().parse::<KeyAlgorithm>(), Ok(algorithm));
+            assert_eq!(
+                serde_json::to_string(&algorithm).unwrap(),
+                format!("\"{algorithm}\"")
+            );
+        }
+        assert_eq!(
+            "Ed25519".parse::<KeyAlgorithm>(),
+            Err(KeyError::UnknownAlgorithm {
+                name: "Ed25519".into()
+            })
+        );
+        assert!(matches!(
+            "x".repeat(1000).parse::<KeyAlgorithm>(),
+            Err(KeyError::UnknownAlgorithm { name }) if name.len() == 64
+        ));
     }
 
     #[test]

@@ -182,10 +182,12 @@ pub fn decode_multikey(text: &str) -> Result<PublicKey, MulticodecError> {
         }));
     }
     let key = PublicKey::from_bytes(algorithm, key_bytes)?;
+    // Defensive: every encoding the key types accept is canonical (a non-canonical one would
+    // give two DIDs for one key).
     if key.to_bytes() != key_bytes {
-        return Err(MulticodecError::InvalidKey(
-            KeyError::NonCanonicalEncoding { algorithm },
-        ));
+        return Err(MulticodecError::InvalidKey(KeyError::InvalidPublicKey {
+            algorithm,
+        }));
     }
     Ok(key)
 }

@@ -11,6 +11,7 @@ mod bbs;
 mod did;
 mod key;
 mod qr;
+mod vc;
 mod verify;
 
 /// Crosscode: verifiable health credentials that cross borders.
@@ -35,6 +36,10 @@ enum Command {
     /// Compact QR envelope (CC1): `qr encode` prints the QR payload of a credential (and writes
     /// PNG / SVG / terminal images), `qr decode` reads a QR PNG and prints the verified credential.
     Qr(qr::QrArgs),
+    /// Verifiable credentials: `vc sign` adds Data Integrity proofs (eddsa-jcs-2022,
+    /// sm2-jcs-2026; repeat --key for a proof set), `vc verify` prints a JSON report (exit 0
+    /// only when valid).
+    Vc(vc::VcArgs),
     /// Verify an EU DCC (HC1:) or SMART Health Card (shc:/) QR code from a photo or --text
     /// against offline trust lists; prints a JSON report (exit 0 ACCEPT, 1 REJECT, 2 unusable
     /// input). `verify dcc-testfile FILE.json` runs one EU DCC test-data file.
@@ -49,6 +54,7 @@ fn main() -> ExitCode {
         Command::Key(args) => key::run(args),
         Command::Did(args) => did::run(args),
         Command::Qr(args) => qr::run(args),
+        Command::Vc(args) => vc::run(args),
         Command::Verify(args) => verify::run(args),
     };
     match outcome {

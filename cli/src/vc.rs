@@ -1,0 +1,211 @@
+//! `crosscode vc`: secure credentials with Data Integrity proofs and verify them.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use clap::{Args, Subcommand};
+use crosscode_core::data_integrity::{Cryptosuite, ProofOptions, add_proof, verify_document};
+use crosscode_core::did::{DidKey, DidKeyResolver};
+use crosscode_core::keys::{KeyFile, SecretKey};
+use crosscode_core::vc::Credential;
+use serde_json::Value;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use crate::key::print_line;
+
+/// Secure credentials with Data Integrity proofs and verify them.
+#[derive(Debug, Args)]
+pub struct VcArgs {
+    #[command(subcommand)]
+    command: VcCommand,
+}
+
+#[derive(Debug, Subcommand)]
+enum VcCommand {
+    /// Add Data Integrity proofs to a VC 2.0 credential and print the secured credential.
+    ///
+    /// Each --key adds one proof (repeat --key for a proof set, e.g. an SM2 and an Ed25519
+    /// proof). The suite follows each key's algorithm: eddsa-jcs-2022 for ed25519 keys,
+    /// sm2-jcs-2026 for sm2 keys. The verification method is the key's did:key URL
+    /// (did:key:z…#z…). Key files are decrypted with CROSSCODE_PASSPHRASE.
+    ///
+    /// The credential's issuer must be the did:key of one of the keys; --set-issuer replaces
+    /// it with the first key's DID. A credential that already carries a proof keeps it: the
+    /// new proofs join its proof set (co-signatures; the issuer is not changed or checked).
+    ///
+    /// Example: CROSSCODE_PASSPHRASE='…' crosscode vc sign --key issuer.key --set-issuer docs/examples/health-code.json > signed.json
+    #[command(verbatim_doc_comment)]
+    Sign(SignArgs),
+    /// Verify a secured credential (or presentation) and print a JSON report.
+    ///
+    /// Every proof of the proof set is verified on its own; verification methods are
+    /// resolved offline (did:key). The report says which proofs verified and names the
+    /// failing step: Parse, Context, ProofSuite, KeyResolution, Signature or ValidityWindow.
+    /// Exit status 0 only when the credential is valid, 1 when it is not, 2 on bad input.
+    ///
+    /// Example: crosscode vc verify signed.json --at 2026-11-21T12:00:00Z
+    #[command(verbatim_doc_comment)]
+    Verify(VerifyArgs),
+}
+
+#[derive(Debug, Args)]
+struct SignArgs {
+    /// An encrypted key file (from `crosscode key new`); repeat for a proof set.
+    #[arg(long = "key", value_name = "KEYFILE", required = true)]
+    keys: Vec<PathBuf>,
+    /// The cryptosuite: eddsa-jcs-2022 or sm2-jcs-2026. Default: from each key's algorithm.
+    /// Give it once (for every key) or once per --key, in the same order.
+    #[arg(long = "suite", value_name = "SUITE", value_parser = parse_suite)]
+    suites: Vec<Cryptosuite>,
+    /// Replace the credential's issuer with the first key's did:key.
+    #[arg(long)]
+    set_issuer: bool,
+    /// The proofs' `created` time (RFC 3339); default: now.
+    #[arg(long, value_name = "RFC3339", value_parser = parse_time)]
+    created: Option<OffsetDateTime>,
+    /// The credential (VC 2.0 JSON).
+    #[arg(value_name = "CREDENTIAL.json")]
+    credential: PathBuf,
+}
+
+#[derive(Debug, Args)]
+struct VerifyArgs {
+    /// The secured credential (or presentation).
+    #[arg(value_name = "CREDENTIAL.json")]
+    credential: PathBuf,
+    /// Check the validity window at this instant (RFC 3339) instead of now.
+    #[arg(long, value_name = "RFC3339", value_parser = parse_time)]
+    at: Option<OffsetDateTime>,
+}
+
+fn parse_suite(text: &str) -> Result<Cryptosuite, String> {
+    text.parse().map_err(|err| format!("{err}"))
+}
+
+fn parse_time(text: &str) -> Result<OffsetDateTime, String> {
+    OffsetDateTime::parse(text, &Rfc3339)
+        .map_err(|err| format!("not an RFC 3339 date-time (e.g. 2026-11-21T12:00:00Z): {err}"))
+}
+
+/// Reads and parses a JSON file, with one-line errors naming the file.
+fn read_json(path: &Path) -> anyhow::Result<Value> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    serde_json::from_str(&text).with_context(|| format!("{} is not valid JSON", path.display()))
+}
+
+/// Opens a key file with the passphrase from CROSSCODE_PASSPHRASE.
+fn open_key(path: &Path) -> anyhow::Result<SecretKey> {
+    let passphrase = crate::key::passphrase()?;
+    let file =
+        KeyFile::read(path).with_context(|| format!("{} is not a key file", path.display()))?;
+    file.open(&passphrase)
+        .with_context(|| format!("cannot open key file {}", path.display()))
+}
+
+fn set_issuer(credential: &mut Value, did: &str) {
+    match credential.get_mut("issuer") {
+        Some(Value::Object(issuer)) => {
+            issuer.insert("id".into(), Value::String(did.to_owned()));
+        }
+        _ => {
+            if let Some(object) = credential.as_object_mut() {
+                object.insert("issuer".into(), Value::String(did.to_owned()));
+            }
+        }
+    }
+}
+
+fn sign(args: SignArgs) -> anyhow::Result<ExitCode> {
+    let mut document = read_json(&args.credential)?;
+    let keys = args
+        .keys
+        .iter()
+        .map(|path| open_key(path))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let suites: Vec<Option<Cryptosuite>> = match args.suites.len() {
+        0 => vec![None; keys.len()],
+        1 => vec![args.suites.first().copied(); keys.len()],
+        n if n == keys.len() => args.suites.iter().copied().map(Some).collect(),
+        n => bail!(
+            "{n} --suite values for {} --key files: give one, or one per key",
+            keys.len()
+        ),
+    };
+    let dids: Vec<DidKey> = keys
+        .iter()
+        .map(|key| DidKey::from_public_key(&key.public_key()))
+        .collect();
+    let already_signed = document.get("proof").is_some();
+    if args.set_issuer && already_signed {
+        bail!(
+            "{} already carries a proof: its issuer cannot change (drop --set-issuer)",
+            args.credential.display()
+        );
+    }
+    if args.set_issuer
+        && let Some(first) = dids.first()
+    {
+        set_issuer(&mut document, first.did().as_str());
+    }
+    let credential = Credential::from_value(&document).with_context(|| {
+        format!(
+            "{} is not a valid VC 2.0 credential",
+            args.credential.display()
+        )
+    })?;
+    let issuer = credential.issuer.id();
+    // The first proofs must include the issuer's; later keys co-sign (a proof set).
+    if !already_signed && !dids.iter().any(|did| did.did().as_str() == issuer) {
+        let first = dids
+            .first()
+            .map(|did| did.did().as_str())
+            .unwrap_or_default();
+        bail!(
+            "the credential's issuer {issuer} is not the did:key of any --key; pass --set-issuer to make {first} the issuer"
+        );
+    }
+    for ((key, did), suite) in keys.iter().zip(&dids).zip(suites) {
+        let options = ProofOptions {
+            cryptosuite: suite,
+            created: args.created,
+            ..ProofOptions::default()
+        };
+        document = add_proof(&document, key, &did.verification_method_id(), &options)
+            .with_context(|| format!("cannot sign with {}", did.did().as_str()))?;
+    }
+    let text = serde_json::to_string_pretty(&document).context("cannot serialize")?;
+    print_line(&text)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn verify(args: VerifyArgs) -> anyhow::Result<ExitCode> {
+    let document = read_json(&args.credential)?;
+    let at = args.at.unwrap_or_else(OffsetDateTime::now_utc);
+    let report = verify_document(&document, &DidKeyResolver, at);
+    let text = serde_json::to_string_pretty(&report).context("cannot serialize the report")?;
+    print_line(&text)?;
+    if report.verified {
+        return Ok(ExitCode::SUCCESS);
+    }
+    match &report.failure {
+        Some(failure) => eprintln!(
+            "error: {} is not valid: {} step failed: {}",
+            args.credential.display(),
+            failure.step,
+            failure.error
+        ),
+        None => eprintln!("error: {} is not valid", args.credential.display()),
+    }
+    Ok(ExitCode::from(1))
+}
+
+/// Runs `crosscode vc …`.
+pub fn run(args: VcArgs) -> anyhow::Result<ExitCode> {
+    match args.command {
+        VcCommand::Sign(sign_args) => sign(sign_args),
+        VcCommand::Verify(verify_args) => verify(verify_args),
+    }
+}

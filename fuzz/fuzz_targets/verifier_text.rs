@@ -1,0 +1,27 @@
+//! Fuzz target: the whole checkpoint pipeline on arbitrary QR text (`HC1:` and `shc:/`
+//! prefixes are prepended to half the inputs so the decoders behind them are reached) never
+//! panics, and its report always serialises.
+#![no_main]
+
+use crosscode_verifier::{TrustStore, Verifier};
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let Some((&selector, rest)) = data.split_first() else {
+        return;
+    };
+    let body = String::from_utf8_lossy(rest);
+    let text = match selector % 4 {
+        0 => format!("HC1:{body}"),
+        1 => format!("shc:/{body}"),
+        2 => {
+            // Valid base45 of arbitrary bytes: reaches zlib and COSE parsing.
+            format!("HC1:{}", base45::encode(rest))
+        }
+        _ => body.into_owned(),
+    };
+    let verifier = Verifier::new(TrustStore::new());
+    let report = verifier.verify_text(&text, time::OffsetDateTime::UNIX_EPOCH);
+    let _ = report.to_json();
+    let _ = report.verdict();
+});

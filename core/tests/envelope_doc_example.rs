@@ -5,7 +5,7 @@
 
 use crosscode_core::data_integrity::{ProofOptions, add_proof};
 use crosscode_core::did::{DidKey, DidKeyResolver};
-use crosscode_core::envelope::{self, SecuringForm};
+use crosscode_core::envelope::{self, SecuringForm, qr};
 use crosscode_core::keys::{KeyAlgorithm, SecretKey};
 use serde_json::{Value as Json, json};
 use time::macros::datetime;
@@ -90,6 +90,16 @@ fn documented_example_payloads_are_reproduced_and_verify() {
     );
     assert!(doc.contains(&format!("{} characters", signed.len())));
     assert!(doc.contains(&format!("{} characters", carried.len())));
+
+    for payload in [&signed, &carried] {
+        let code = qr::qr_code(payload).unwrap();
+        assert_eq!(
+            code.version(),
+            qr::Version::Normal(18),
+            "the document says version 18"
+        );
+        assert_eq!(code.width(), 89);
+    }
 
     let at = datetime!(2026-11-21 08:00 UTC);
     let verified = envelope::decode(&documented_signed, &DidKeyResolver, at).unwrap();

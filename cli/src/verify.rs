@@ -106,7 +106,7 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
-fn dcc_testfile_command(file: &PathBuf) -> anyhow::Result<ExitCode> {
+fn dcc_testfile_command(file: &std::path::Path) -> anyhow::Result<ExitCode> {
     let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
     // A file that was read but is not a JSON object has nothing that can pass.
     let json: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null);

@@ -27,7 +27,7 @@ fn tmp(name: &str) -> PathBuf {
     dir.join(name)
 }
 
-fn p(path: &PathBuf) -> &str {
+fn p(path: &std::path::Path) -> &str {
     path.to_str().unwrap()
 }
 
@@ -190,7 +190,7 @@ fn photo_of(png: &[u8]) -> Vec<u8> {
     let mut canvas = image::GrayImage::from_fn(cw, ch, |x, y| {
         seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12345);
         let noise = (seed >> 16) % 25;
-        let light = 170 + (x * 60 / cw) as u32;
+        let light = 170 + x * 60 / cw;
         image::Luma([(light.saturating_sub(noise) + y % 3) as u8])
     });
     image::imageops::overlay(&mut canvas, &scaled, 170, 90);

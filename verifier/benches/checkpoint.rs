@@ -48,28 +48,62 @@ fn setup() -> (Verifier, Vec<Case>) {
     let cert = std::fs::read(vector_path("vci-directory/vci_snapshot.crt")).unwrap();
     trust.add_vci_snapshot(&snapshot, &sig, &cert).unwrap();
     let iss = "https://spec.smarthealth.cards/examples/issuer";
-    trust.add_shc_jwks(iss, &read_json("shc/examples/issuer/.well-known/jwks.json")).unwrap();
+    trust
+        .add_shc_jwks(iss, &read_json("shc/examples/issuer/.well-known/jwks.json"))
+        .unwrap();
     trust
         .add_shc_crl(iss, &read_json("shc/examples/issuer/.well-known/crl/3Kfdg-XwP-7gXyywtUfUADwBumDOPKMQx-iELL11W9s.json"))
         .unwrap();
 
     let mut cases = Vec::new();
-    for (name, file) in [("ES256 DCC (AT CO3)", "common/2DCode/raw/CO3.json"), ("PS256 DCC (CH 1, RSA-2048)", "CH/2DCode/raw/1.json")] {
+    for (name, file) in [
+        ("ES256 DCC (AT CO3)", "common/2DCode/raw/CO3.json"),
+        ("PS256 DCC (CH 1, RSA-2048)", "CH/2DCode/raw/1.json"),
+    ] {
         let f = read_json(&format!("dcc/{file}"));
         let text = f["PREFIX"].as_str().unwrap().to_owned();
-        let clock = crosscode_verifier::clock::parse_clock(f["TESTCTX"]["VALIDATIONCLOCK"].as_str().unwrap()).unwrap();
+        let clock = crosscode_verifier::clock::parse_clock(
+            f["TESTCTX"]["VALIDATIONCLOCK"].as_str().unwrap(),
+        )
+        .unwrap();
         let cose = inflate::inflate_zlib(&pipeline::decode_base45(&text[4..]).unwrap()).unwrap();
         let (env, _) = pipeline::parse_dcc_envelope(&cose).unwrap();
         let dsc = trust.document_signers(&env.kid.as_ref().unwrap().0)[0].clone();
         let alg = env.algorithm.unwrap();
-        let raw = Box::new(move || dsc.key.verify(alg, black_box(&env.signed_data), &env.signature).is_ok());
-        cases.push(Case { name, text, clock, raw });
+        let raw = Box::new(move || {
+            dsc.key
+                .verify(alg, black_box(&env.signed_data), &env.signature)
+                .is_ok()
+        });
+        cases.push(Case {
+            name,
+            text,
+            clock,
+            raw,
+        });
     }
-    let text = std::fs::read_to_string(vector_path("shc/examples/example-00-f-qr-code-numeric-value-0.txt")).unwrap().trim().to_owned();
+    let text = std::fs::read_to_string(vector_path(
+        "shc/examples/example-00-f-qr-code-numeric-value-0.txt",
+    ))
+    .unwrap()
+    .trim()
+    .to_owned();
     let parsed = jws::parse_compact(&shc_numeric::decode_chunks(&[&text[5..]]).unwrap()).unwrap();
     let key = trust.shc_keys(iss, &parsed.kid)[0].key.clone();
-    let raw = Box::new(move || key.verify(parsed.algorithm, black_box(&parsed.signing_input), &parsed.signature).is_ok());
-    cases.push(Case { name: "SHC ES256 (example 00)", text, clock: time::macros::datetime!(2023-07-01 0:00 UTC), raw });
+    let raw = Box::new(move || {
+        key.verify(
+            parsed.algorithm,
+            black_box(&parsed.signing_input),
+            &parsed.signature,
+        )
+        .is_ok()
+    });
+    cases.push(Case {
+        name: "SHC ES256 (example 00)",
+        text,
+        clock: time::macros::datetime!(2023-07-01 0:00 UTC),
+        raw,
+    });
     (Verifier::new(trust), cases)
 }
 
@@ -82,7 +116,12 @@ fn percentiles(mut samples: Vec<Duration>) -> (Duration, Duration) {
 fn main() {
     let (verifier, cases) = setup();
     for case in &cases {
-        assert_eq!(verifier.verify_text(&case.text, case.clock).verdict(), Verdict::Accept, "{}", case.name);
+        assert_eq!(
+            verifier.verify_text(&case.text, case.clock).verdict(),
+            Verdict::Accept,
+            "{}",
+            case.name
+        );
         assert!((case.raw)(), "{}", case.name);
     }
     let mut c = Criterion::default()
@@ -94,16 +133,25 @@ fn main() {
         let mut group = c.benchmark_group("checkpoint");
         for case in &cases {
             group.bench_function(format!("payload->verdict {}", case.name), |b| {
-                b.iter(|| verifier.verify_text(black_box(&case.text), case.clock).verdict())
+                b.iter(|| {
+                    verifier
+                        .verify_text(black_box(&case.text), case.clock)
+                        .verdict()
+                })
             });
-            group.bench_function(format!("raw signature {}", case.name), |b| b.iter(|| (case.raw)()));
+            group.bench_function(format!("raw signature {}", case.name), |b| {
+                b.iter(|| (case.raw)())
+            });
         }
         group.finish();
     }
     c.final_summary();
 
     // p50 / p99 over individually timed iterations, same process, same trust store.
-    let iterations: usize = std::env::var("CHECKPOINT_ITERATIONS").ok().and_then(|v| v.parse().ok()).unwrap_or(2000);
+    let iterations: usize = std::env::var("CHECKPOINT_ITERATIONS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2000);
     println!("\n| payload | payload → verdict p50 | p99 | raw signature p50 | p99 |");
     println!("|---|---|---|---|---|");
     for case in &cases {
@@ -111,7 +159,11 @@ fn main() {
         let mut raw = Vec::with_capacity(iterations);
         for _ in 0..iterations {
             let t = Instant::now();
-            black_box(verifier.verify_text(black_box(&case.text), case.clock).verdict());
+            black_box(
+                verifier
+                    .verify_text(black_box(&case.text), case.clock)
+                    .verdict(),
+            );
             full.push(t.elapsed());
             let t = Instant::now();
             black_box((case.raw)());
@@ -119,7 +171,14 @@ fn main() {
         }
         let (f50, f99) = percentiles(full);
         let (r50, r99) = percentiles(raw);
-        println!("| {} | {:.3} ms | {:.3} ms | {:.3} ms | {:.3} ms |", case.name, ms(f50), ms(f99), ms(r50), ms(r99));
+        println!(
+            "| {} | {:.3} ms | {:.3} ms | {:.3} ms | {:.3} ms |",
+            case.name,
+            ms(f50),
+            ms(f99),
+            ms(r50),
+            ms(r99)
+        );
     }
 }
 

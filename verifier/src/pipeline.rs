@@ -652,13 +652,13 @@ pub fn shc_time_window(
             now: now_s,
         });
     }
-    if let Some(exp) = exp {
-        if now_f > exp {
-            return Err(VerificationError::Expired {
-                expired: exp.floor() as i64,
-                now: now_s,
-            });
-        }
+    if let Some(exp) = exp
+        && now_f > exp
+    {
+        return Err(VerificationError::Expired {
+            expired: exp.floor() as i64,
+            now: now_s,
+        });
     }
     Ok(())
 }

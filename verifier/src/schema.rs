@@ -147,61 +147,59 @@ impl JsonSchema {
                 return;
             }
         }
-        if let Some(e) = schema.get("enum").and_then(Value::as_array) {
-            if !e.contains(v) {
-                fail("value not in enum".into());
-            }
+        if let Some(e) = schema.get("enum").and_then(Value::as_array)
+            && !e.contains(v)
+        {
+            fail("value not in enum".into());
         }
-        if let Some(c) = schema.get("const") {
-            if c != v {
-                fail("value differs from const".into());
-            }
+        if let Some(c) = schema.get("const")
+            && c != v
+        {
+            fail("value differs from const".into());
         }
         match v {
             Value::String(s) => {
                 let len = s.chars().count() as u64;
-                if let Some(max) = schema.get("maxLength").and_then(Value::as_u64) {
-                    if len > max {
-                        fail(format!("longer than {max}"));
-                    }
+                if let Some(max) = schema.get("maxLength").and_then(Value::as_u64)
+                    && len > max
+                {
+                    fail(format!("longer than {max}"));
                 }
-                if let Some(min) = schema.get("minLength").and_then(Value::as_u64) {
-                    if len < min {
-                        fail(format!("shorter than {min}"));
-                    }
+                if let Some(min) = schema.get("minLength").and_then(Value::as_u64)
+                    && len < min
+                {
+                    fail(format!("shorter than {min}"));
                 }
-                if let Some(p) = schema.get("pattern").and_then(Value::as_str) {
-                    if !self.pattern_matches(p, s) {
-                        fail(format!("does not match pattern {p}"));
-                    }
+                if let Some(p) = schema.get("pattern").and_then(Value::as_str)
+                    && !self.pattern_matches(p, s)
+                {
+                    fail(format!("does not match pattern {p}"));
                 }
             }
             Value::Number(n) => {
                 if let (Some(min), Some(x)) =
                     (schema.get("minimum").and_then(Value::as_f64), n.as_f64())
+                    && x < min
                 {
-                    if x < min {
-                        fail(format!("less than minimum {min}"));
-                    }
+                    fail(format!("less than minimum {min}"));
                 }
                 if let (Some(max), Some(x)) =
                     (schema.get("maximum").and_then(Value::as_f64), n.as_f64())
+                    && x > max
                 {
-                    if x > max {
-                        fail(format!("greater than maximum {max}"));
-                    }
+                    fail(format!("greater than maximum {max}"));
                 }
             }
             Value::Array(items) => {
-                if let Some(min) = schema.get("minItems").and_then(Value::as_u64) {
-                    if (items.len() as u64) < min {
-                        fail(format!("fewer than {min} items"));
-                    }
+                if let Some(min) = schema.get("minItems").and_then(Value::as_u64)
+                    && (items.len() as u64) < min
+                {
+                    fail(format!("fewer than {min} items"));
                 }
-                if let Some(max) = schema.get("maxItems").and_then(Value::as_u64) {
-                    if (items.len() as u64) > max {
-                        fail(format!("more than {max} items"));
-                    }
+                if let Some(max) = schema.get("maxItems").and_then(Value::as_u64)
+                    && (items.len() as u64) > max
+                {
+                    fail(format!("more than {max} items"));
                 }
                 if let Some(item_schema) = schema.get("items") {
                     for (i, item) in items.iter().enumerate() {
@@ -248,13 +246,13 @@ impl JsonSchema {
             self.check(sub, v, path, &mut tmp, depth + 1);
             tmp.is_empty()
         };
-        if let Some(any) = schema.get("anyOf").and_then(Value::as_array) {
-            if !any.iter().any(passes) {
-                out.push(SchemaViolation {
-                    instance_path: path.to_owned(),
-                    message: "matches no anyOf branch".into(),
-                });
-            }
+        if let Some(any) = schema.get("anyOf").and_then(Value::as_array)
+            && !any.iter().any(passes)
+        {
+            out.push(SchemaViolation {
+                instance_path: path.to_owned(),
+                message: "matches no anyOf branch".into(),
+            });
         }
         if let Some(one) = schema.get("oneOf").and_then(Value::as_array) {
             let n = one.iter().filter(|s| passes(s)).count();

@@ -86,7 +86,7 @@ pub fn decode_digits(digits: &str) -> Result<String, NumericError> {
     if let Some(position) = digits.bytes().position(|b| !b.is_ascii_digit()) {
         return Err(NumericError::NonDigit { position });
     }
-    if digits.len() % 2 != 0 {
+    if !digits.len().is_multiple_of(2) {
         return Err(NumericError::OddLength {
             count: digits.len(),
         });

@@ -136,10 +136,10 @@ impl TrustStore {
             .ok_or_else(|| TrustStoreError::Json("DCC trust list must be an array".into()))?;
         let mut n = 0;
         for entry in entries {
-            if let Some(t) = entry.get("certificateType").and_then(|v| v.as_str()) {
-                if t != "DSC" {
-                    continue;
-                }
+            if let Some(t) = entry.get("certificateType").and_then(|v| v.as_str())
+                && t != "DSC"
+            {
+                continue;
             }
             let raw = entry
                 .get("rawData")
@@ -301,11 +301,11 @@ impl TrustStore {
     pub fn load_file(&mut self, path: &Path) -> Result<String, TrustStoreError> {
         let bytes = read(path)?;
         let text = std::str::from_utf8(&bytes).ok();
-        if let Some(t) = text {
-            if t.contains("-----BEGIN CERTIFICATE-----") {
-                let n = self.add_dsc_pem(t)?;
-                return Ok(format!("{n} DCC document-signer certificate(s) (PEM)"));
-            }
+        if let Some(t) = text
+            && t.contains("-----BEGIN CERTIFICATE-----")
+        {
+            let n = self.add_dsc_pem(t)?;
+            return Ok(format!("{n} DCC document-signer certificate(s) (PEM)"));
         }
         if bytes.first() == Some(&0x30) {
             self.add_dsc_der(&bytes)?;
@@ -466,10 +466,10 @@ fn parse_shc_jwk(jwk: &serde_json::Value) -> Result<ShcKey, TrustStoreError> {
     if s("kty") != Some("EC") || s("crv") != Some("P-256") {
         return Err(err("not an EC P-256 key"));
     }
-    if let Some(alg) = s("alg") {
-        if alg != "ES256" {
-            return Err(err("alg is not ES256"));
-        }
+    if let Some(alg) = s("alg")
+        && alg != "ES256"
+    {
+        return Err(err("alg is not ES256"));
     }
     let (Some(x), Some(y)) = (s("x"), s("y")) else {
         return Err(err("missing x/y"));

@@ -86,7 +86,15 @@ pub fn run(file: &Value, schema: Option<&JsonSchema>) -> Result<TestFileOutcome,
     let dsc = ctx
         .get("CERTIFICATE")
         .and_then(Value::as_str)
-        .and_then(|b| STANDARD.decode(b.trim()).ok())
+        .and_then(|b| {
+            // Base64 DER; tolerate PEM armour and line breaks.
+            let body: String = b
+                .lines()
+                .filter(|l| !l.starts_with("-----"))
+                .flat_map(|l| l.chars().filter(|c| !c.is_whitespace()))
+                .collect();
+            STANDARD.decode(body).ok()
+        })
         .and_then(|der| DocumentSigner::from_der(&der).ok());
     let embedded;
     let schema = match schema {

@@ -21,7 +21,8 @@ pub(crate) fn hash_parts_to_scalar<C: Ciphersuite>(
     parts: &[&[u8]],
     dst: &[u8],
 ) -> Result<Scalar, BbsError> {
-    let uniform = C::expand_message(parts, dst, EXPAND_LENGTH)?;
+    // Wiped after use: for KeyGen these bytes determine the secret key.
+    let uniform = zeroize::Zeroizing::new(C::expand_message(parts, dst, EXPAND_LENGTH)?);
     Ok(scalar_from_wide_be(&uniform))
 }
 

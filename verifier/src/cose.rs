@@ -35,9 +35,6 @@ pub enum CoseError {
     /// The COSE_Sign1 has a detached (nil) payload.
     #[error("COSE_Sign1 payload is detached")]
     DetachedPayload,
-    /// The algorithm is missing or not ES256 / PS256.
-    #[error("unsupported or missing signature algorithm {0}")]
-    UnsupportedAlgorithm(String),
     /// The payload is not a CWT claims map.
     #[error("payload is not a CWT claims map: {0}")]
     NotCwt(String),

@@ -4,7 +4,6 @@
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use crate::certlogic::CertLogicError;
 use crate::cose::CoseError;
 use crate::inflate::InflateError;
 use crate::jws::JwsError;
@@ -163,9 +162,6 @@ pub enum VerificationError {
     /// A business rule failed.
     #[error(transparent)]
     Rule(#[from] RuleFailure),
-    /// A rule could not be evaluated.
-    #[error(transparent)]
-    CertLogic(#[from] CertLogicError),
 }
 
 impl VerificationError {
@@ -193,7 +189,6 @@ impl VerificationError {
             Self::PayloadType(_) => "PAYLOAD_TYPE",
             Self::Revoked(_) => "REVOKED",
             Self::Rule(_) => "RULE_FAILED",
-            Self::CertLogic(_) => "RULE_ERROR",
         }
     }
 }

@@ -10,7 +10,7 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use crosscode_core::data_integrity::{ProofOptions, add_proof, verify_document};
+use crosscode_core::data_integrity::{CachedKeyResolver, ProofOptions, add_proof, verify_document};
 use crosscode_core::did::{DidKey, DidKeyResolver};
 use crosscode_core::jcs::canonicalize;
 use crosscode_core::keys::{KeyAlgorithm, SecretKey};
@@ -66,6 +66,15 @@ fn bench_algorithm(c: &mut Criterion, algorithm: KeyAlgorithm, seed_label: &[u8]
     group.bench_function("credential verify", |b| {
         b.iter(|| {
             let report = verify_document(black_box(&signed), &DidKeyResolver, at);
+            assert!(report.verified);
+            report
+        })
+    });
+    // A checkpoint sees the same issuers again and again: their keys stay decoded.
+    let cached = CachedKeyResolver::new(DidKeyResolver);
+    group.bench_function("credential verify, cached key", |b| {
+        b.iter(|| {
+            let report = verify_document(black_box(&signed), &cached, at);
             assert!(report.verified);
             report
         })

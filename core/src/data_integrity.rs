@@ -13,9 +13,11 @@
 //! [`VerificationReport`] that says which proofs verified and names the step where
 //! verification failed ([`VerificationStep`]). Proof chains (`previousProof`) are verified too.
 
+mod key_cache;
 mod report;
 mod verify;
 
+pub use self::key_cache::CachedKeyResolver;
 pub use self::report::{
     ProofReport, VerificationError, VerificationFailure, VerificationReport, VerificationStep,
 };
@@ -92,6 +94,21 @@ impl Cryptosuite {
                 sm3::Sm3::digest(data).into()
             }
         }
+    }
+}
+
+impl Cryptosuite {
+    /// `hashData` from the canonical (JCS) texts of the proof configuration and the document:
+    /// `hash(canonicalConfig) ‖ hash(canonicalDocument)`, 64 bytes.
+    pub fn hash_data_of_canonical(
+        self,
+        canonical_config: &str,
+        canonical_document: &str,
+    ) -> Vec<u8> {
+        let mut hash_data = Vec::with_capacity(64);
+        hash_data.extend_from_slice(&self.hash(canonical_config.as_bytes()));
+        hash_data.extend_from_slice(&self.hash(canonical_document.as_bytes()));
+        hash_data
     }
 }
 
@@ -200,10 +217,7 @@ pub fn hash_data(
 ) -> Result<Vec<u8>, JcsError> {
     let canonical_config = jcs::canonicalize(proof_config)?;
     let canonical_document = jcs::canonicalize(unsecured_document)?;
-    let mut hash_data = Vec::with_capacity(64);
-    hash_data.extend_from_slice(&suite.hash(canonical_config.as_bytes()));
-    hash_data.extend_from_slice(&suite.hash(canonical_document.as_bytes()));
-    Ok(hash_data)
+    Ok(suite.hash_data_of_canonical(&canonical_config, &canonical_document))
 }
 
 /// Encodes signature bytes as a multibase base58btc `proofValue` (`z…`).

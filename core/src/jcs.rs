@@ -52,6 +52,19 @@ pub fn canonicalize_to_bytes(value: &Value) -> Result<Vec<u8>, JcsError> {
     canonicalize(value).map(String::into_bytes)
 }
 
+/// The RFC 8785 canonical form of the JSON object `object` without the members named in
+/// `excluded` — the same text as canonicalizing a copy with those members removed, without
+/// making the copy (Data Integrity hashes a document without its `proof`, and a proof without
+/// its `proofValue`).
+pub fn canonicalize_object_except(
+    object: &Map<String, Value>,
+    excluded: &[&str],
+) -> Result<String, JcsError> {
+    let mut out = String::with_capacity(256);
+    write_object(&mut out, object, excluded)?;
+    Ok(out)
+}
+
 fn write_value(out: &mut String, value: &Value) -> Result<(), JcsError> {
     match value {
         Value::Null => out.push_str("null"),
@@ -69,17 +82,24 @@ fn write_value(out: &mut String, value: &Value) -> Result<(), JcsError> {
             }
             out.push(']');
         }
-        Value::Object(members) => write_object(out, members)?,
+        Value::Object(members) => write_object(out, members, &[])?,
     }
     Ok(())
 }
 
-fn write_object(out: &mut String, members: &Map<String, Value>) -> Result<(), JcsError> {
-    let mut sorted: Vec<(&String, &Value)> = members.iter().collect();
+fn write_object(
+    out: &mut String,
+    members: &Map<String, Value>,
+    excluded: &[&str],
+) -> Result<(), JcsError> {
+    let mut sorted: Vec<(&String, &Value)> = members
+        .iter()
+        .filter(|(name, _)| !excluded.contains(&name.as_str()))
+        .collect();
     // Names compared as sequences of UTF-16 code units (RFC 8785 §3.2.3). For names made only
     // of characters below U+D800 (nearly always) this equals the UTF-8 byte order that
     // `serde_json`'s map already has, so the sort is then a cheap pass over sorted input.
-    sorted.sort_by(|(left, _), (right, _)| left.encode_utf16().cmp(right.encode_utf16()));
+    sorted.sort_by(|(left, _), (right, _)| utf16_order(left, right));
     out.push('{');
     for (position, (name, member)) in sorted.into_iter().enumerate() {
         if position > 0 {
@@ -93,8 +113,26 @@ fn write_object(out: &mut String, members: &Map<String, Value>) -> Result<(), Jc
     Ok(())
 }
 
+/// Compares two names as sequences of UTF-16 code units. For ASCII names (the usual case) this
+/// is the byte order, compared without re-encoding.
+fn utf16_order(left: &str, right: &str) -> std::cmp::Ordering {
+    if left.is_ascii() && right.is_ascii() {
+        left.cmp(right)
+    } else {
+        left.encode_utf16().cmp(right.encode_utf16())
+    }
+}
+
 fn write_string(out: &mut String, text: &str) {
     out.push('"');
+    if !text
+        .bytes()
+        .any(|byte| byte < 0x20 || byte == b'"' || byte == b'\\')
+    {
+        out.push_str(text);
+        out.push('"');
+        return;
+    }
     for character in text.chars() {
         match character {
             '"' => out.push_str("\\\""),

@@ -1,7 +1,9 @@
 //! RFC 8785 (JCS) conformance: the RFC's own examples and property tests.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
-use crosscode_core::jcs::{JcsError, canonicalize, canonicalize_to_bytes, number_to_string};
+use crosscode_core::jcs::{
+    JcsError, canonicalize, canonicalize_object_except, canonicalize_to_bytes, number_to_string,
+};
 use proptest::prelude::*;
 use serde_json::Value;
 
@@ -201,6 +203,20 @@ proptest! {
         if let Ok(value) = serde_json::from_str::<Value>(&text) {
             let _ = canonicalize(&value);
         }
+    }
+
+    /// Canonicalizing an object without some members equals canonicalizing a copy without them.
+    #[test]
+    fn canonicalize_except_equals_canonicalize_of_a_copy(
+        map in prop::collection::btree_map(prop_oneof![Just("proof".to_owned()), ".{0,6}"], arbitrary_json(), 0..6),
+    ) {
+        let object: serde_json::Map<String, Value> = map.into_iter().collect();
+        let mut copy = object.clone();
+        copy.remove("proof");
+        prop_assert_eq!(
+            canonicalize_object_except(&object, &["proof"]),
+            canonicalize(&Value::Object(copy))
+        );
     }
 
     /// Errors only come from integers that no double represents exactly.

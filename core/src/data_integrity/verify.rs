@@ -4,8 +4,9 @@ use serde_json::{Map, Value};
 use time::OffsetDateTime;
 
 use super::report::{ProofReport, VerificationError, VerificationFailure, VerificationReport};
-use super::{Cryptosuite, DATA_INTEGRITY_PROOF, date_time_stamp, hash_data};
+use super::{Cryptosuite, DATA_INTEGRITY_PROOF, date_time_stamp};
 use crate::did::{DidUrl, KeyResolver};
+use crate::jcs;
 use crate::keys::SIGNATURE_LEN;
 use crate::vc::{Credential, DateTimeStamp, Presentation, VERIFIABLE_PRESENTATION_TYPE, VcError};
 
@@ -279,20 +280,20 @@ fn verify_proof_signature(
         });
     }
 
-    // Signature.
-    let mut unsecured = document.clone();
-    unsecured.remove("proof");
-    if let Some(chained) = chained {
-        unsecured.insert("proof".into(), Value::Array(chained));
+    // Signature: hashData over the document without its proofs (plus the chained ones) and
+    // the proof without its proofValue, canonicalized without copying them.
+    let canonical_document = match chained {
+        None => jcs::canonicalize_object_except(document, &["proof"]),
+        Some(chained) => {
+            let mut unsecured = document.clone();
+            unsecured.insert("proof".into(), Value::Array(chained));
+            jcs::canonicalize_object_except(&unsecured, &[])
+        }
     }
-    let mut proof_config = proof.clone();
-    proof_config.remove("proofValue");
-    let to_verify = hash_data(
-        suite,
-        &Value::Object(unsecured),
-        &Value::Object(proof_config),
-    )
     .map_err(VerificationError::Canonicalization)?;
+    let canonical_config = jcs::canonicalize_object_except(proof, &["proofValue"])
+        .map_err(VerificationError::Canonicalization)?;
+    let to_verify = suite.hash_data_of_canonical(&canonical_config, &canonical_document);
     public_key
         .verify(&to_verify, &signature)
         .map_err(VerificationError::Signature)?;

@@ -126,3 +126,31 @@ fn suites_list_is_complete() {
         assert_eq!(suite.name().parse::<CiphersuiteId>().unwrap(), suite);
     }
 }
+
+#[test]
+fn shared_messages_file_matches_the_fixtures() {
+    // bbs/messages.json is the message list the draft's fixtures use.
+    let messages: Vec<Vec<u8>> = read_json("bbs/messages.json")
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| hex::decode(m.as_str().unwrap()).unwrap())
+        .collect();
+    assert_eq!(messages.len(), 10);
+    assert!(messages[9].is_empty(), "the last message is the empty one");
+    for suite in SUITES {
+        let map = read_json(&format!(
+            "bbs/{}/MapMessageToScalarAsHash.json",
+            suite.name()
+        ));
+        let mapped: Vec<Vec<u8>> = map["cases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| hex_field(c, "message"))
+            .collect();
+        assert_eq!(mapped, messages);
+        let signature = read_json(&format!("bbs/{}/signature/signature004.json", suite.name()));
+        assert_eq!(common::hex_array(&signature, "messages"), messages);
+    }
+}

@@ -209,6 +209,18 @@ fn mocked_rng_shake256() {
 
 #[test]
 fn every_fixture_file_is_covered() {
+    // The root of the BBS vectors: the shared message list and one folder per suite.
+    let root = common::vector_path("bbs");
+    let mut entries: Vec<String> = std::fs::read_dir(&root)
+        .unwrap_or_else(|e| panic!("missing {}: {e}", root.display()))
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| !name.starts_with("LICENSE"))
+        .collect();
+    entries.sort();
+    assert_eq!(
+        entries,
+        vec!["bls12-381-sha-256", "bls12-381-shake-256", "messages.json"]
+    );
     // The top-level files per suite that the tests above read.
     for suite in common::SUITES {
         let mut names = file_names(&list_json(&format!("bbs/{}", suite.name())));

@@ -5,21 +5,13 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
 use std::hint::black_box;
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use criterion::Criterion;
+use crosscode_core::vectors::vector_path;
 use crosscode_verifier::{TrustStore, Verdict, Verifier, inflate, jws, pipeline, shc_numeric};
 use time::OffsetDateTime;
-
-fn vector_path(relative: &str) -> PathBuf {
-    let dir = match std::env::var_os("CROSSCODE_VECTORS") {
-        Some(dir) => PathBuf::from(dir),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/vectors"),
-    };
-    dir.join(relative)
-}
 
 fn read_json(relative: &str) -> serde_json::Value {
     serde_json::from_slice(&std::fs::read(vector_path(relative)).unwrap()).unwrap()

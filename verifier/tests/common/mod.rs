@@ -9,18 +9,9 @@
 
 use std::path::PathBuf;
 
-/// Path inside the shared test vectors (`$CROSSCODE_VECTORS`, default `../shared/vectors`
-/// beside the repository) — the same rule as `crosscode_core::vectors::vector_path`.
+/// Path inside the shared test vectors (`$CROSSCODE_VECTORS`, default `../shared/vectors`).
 pub fn vector_path(relative: &str) -> PathBuf {
-    let dir = match std::env::var_os("CROSSCODE_VECTORS") {
-        Some(dir) => PathBuf::from(dir),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("..")
-            .join("..")
-            .join("shared")
-            .join("vectors"),
-    };
-    dir.join(relative)
+    crosscode_core::vectors::vector_path(relative)
 }
 
 /// Read a vector file; a missing file fails the test.

@@ -38,7 +38,20 @@ pub fn read_qr_texts(image_bytes: &[u8]) -> Result<Vec<String>, ImageError> {
     }
     let img =
         image::load_from_memory(image_bytes).map_err(|e| ImageError::Format(e.to_string()))?;
-    let luma = img.to_luma8();
+    // Composite transparent pixels onto white: a QR drawn on a transparent background would
+    // otherwise turn black.
+    let luma = if img.color().has_alpha() {
+        let rgba = img.to_rgba8();
+        image::GrayImage::from_fn(rgba.width(), rgba.height(), |x, y| {
+            let [r, g, b, a] = rgba.get_pixel(x, y).0;
+            let grey = (u32::from(r) * 299 + u32::from(g) * 587 + u32::from(b) * 114) / 1000;
+            let alpha = u32::from(a);
+            let blended = (grey * alpha + 255 * (255 - alpha)) / 255;
+            image::Luma([u8::try_from(blended).unwrap_or(255)])
+        })
+    } else {
+        img.to_luma8()
+    };
     let mut texts = Vec::new();
     let mut last_error = None;
     // Photos vary: try the image as-is, then a global (Otsu) binarisation, then both again at
@@ -131,5 +144,30 @@ mod tests {
             .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
             .unwrap();
         assert!(matches!(read_qr_texts(&png), Err(ImageError::NoQrCode)));
+    }
+
+    #[test]
+    fn transparent_background_reads_as_white() {
+        let qr = qrcode_like();
+        let rgba = image::RgbaImage::from_fn(qr.width(), qr.height(), |x, y| {
+            if qr.get_pixel(x, y).0[0] < 128 {
+                image::Rgba([0, 0, 0, 255])
+            } else {
+                image::Rgba([0, 0, 0, 0])
+            }
+        });
+        let mut png = Vec::new();
+        rgba.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+            .unwrap();
+        assert_eq!(read_qr_texts(&png).unwrap(), vec!["HC1:TEST".to_owned()]);
+    }
+
+    /// A real QR code of "HC1:TEST" with a quiet zone.
+    fn qrcode_like() -> image::GrayImage {
+        qrcode::QrCode::new(b"HC1:TEST")
+            .unwrap()
+            .render::<image::Luma<u8>>()
+            .module_dimensions(8, 8)
+            .build()
     }
 }

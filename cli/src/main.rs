@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod bbs;
+mod demo;
 mod did;
 mod key;
 mod qr;
@@ -26,6 +27,11 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     // Each owner adds its variant here, with a doc comment (it is the `--help` text).
+    /// The end-to-end scenario: an authority issues a health code with an SM2 + Ed25519
+    /// proof set, the wallet shows it as a QR code, a checkpoint reads the image and verifies
+    /// it offline, and forged or expired copies are refused. Exit 0 only when every step gives
+    /// the expected outcome.
+    Demo(demo::DemoArgs),
     /// BBS signatures: `bbs check-fixture FILE.json` evaluates a draft-format signature or
     /// proof fixture and prints `{"valid": true|false}`.
     Bbs(bbs::BbsArgs),
@@ -50,6 +56,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome: anyhow::Result<ExitCode> = match cli.command {
         // Each owner adds its match arm here.
+        Command::Demo(args) => demo::run(args),
         Command::Bbs(args) => bbs::run(args),
         Command::Key(args) => key::run(args),
         Command::Did(args) => did::run(args),

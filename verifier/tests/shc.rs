@@ -379,3 +379,34 @@ fn a_key_whose_kid_is_not_its_thumbprint_is_refused() {
         Verdict::Accept
     );
 }
+
+#[test]
+fn rids_follow_the_published_derivation() {
+    use hmac::{Hmac, Mac};
+    let expected = read_json("shc/expected.json");
+    let secret = read_json("shc/generate-examples/src/config/issuer.hmac.private.json")["secret"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut checked = 0;
+    for example in expected["examples"].as_array().unwrap() {
+        let Some(rid) = example["rid"].as_str() else {
+            continue;
+        };
+        let id = example["id"].as_str().unwrap();
+        let kid = example["kid"].as_str().unwrap();
+        let mut mac =
+            Hmac::<sha2::Sha256>::new_from_slice(format!("{secret}{kid}").as_bytes()).unwrap();
+        mac.update(format!("userid-{id}").as_bytes());
+        let tag = mac.finalize().into_bytes();
+        assert_eq!(URL_SAFE_NO_PAD.encode(&tag[..8]), rid, "example {id}");
+        // And the card carries it.
+        let payload: serde_json::Value = serde_json::from_slice(&read_vector(&format!(
+            "shc/examples/example-{id}-c-jws-payload-minified.json"
+        )))
+        .unwrap();
+        assert_eq!(payload["vc"]["rid"], rid);
+        checked += 1;
+    }
+    assert_eq!(checked, 3);
+}

@@ -83,6 +83,35 @@ pub struct DocumentSigner {
     pub subject: String,
 }
 
+/// Walk `Certificate { TBSCertificate { [0] version?, serial, signature, issuer, validity,
+/// subject, subjectPublicKeyInfo, … }, … }` and decode only the SubjectPublicKeyInfo.
+fn lenient_spki(der: &[u8]) -> Option<x509_cert::spki::SubjectPublicKeyInfoOwned> {
+    use x509_cert::der::asn1::AnyRef;
+    use x509_cert::der::{Reader as _, SliceReader};
+    let mut reader = SliceReader::new(der).ok()?;
+    reader
+        .sequence(|cert| {
+            let spki = cert.sequence(|tbs| {
+                if tbs.peek_tag()?.is_context_specific() {
+                    AnyRef::decode(tbs)?;
+                }
+                for _ in 0..5 {
+                    AnyRef::decode(tbs)?;
+                }
+                let spki = x509_cert::spki::SubjectPublicKeyInfoOwned::decode(tbs)?;
+                while !tbs.is_finished() {
+                    AnyRef::decode(tbs)?;
+                }
+                Ok(spki)
+            })?;
+            while !cert.is_finished() {
+                AnyRef::decode(cert)?;
+            }
+            Ok(spki)
+        })
+        .ok()
+}
+
 /// kid of a DSC: the first 8 bytes of SHA-256 over its DER encoding.
 pub fn dsc_kid(der: &[u8]) -> [u8; 8] {
     let digest = Sha256::digest(der);
@@ -92,10 +121,24 @@ pub fn dsc_kid(der: &[u8]) -> [u8; 8] {
 }
 
 impl DocumentSigner {
-    /// Parse a DER certificate.
+    /// Parse a DER certificate. A certificate that the strict X.509 decoder refuses (some
+    /// field-issued DSCs bend DER rules outside the key) is read leniently: its public key
+    /// only, with no extended key usage and unknown validity.
     pub fn from_der(der: &[u8]) -> Result<Self, CertificateError> {
-        let cert = Certificate::from_der(der).map_err(|e| CertificateError::Der(e.to_string()))?;
-        Self::from_certificate(&cert, der)
+        match Certificate::from_der(der) {
+            Ok(cert) => Self::from_certificate(&cert, der),
+            Err(strict) => match lenient_spki(der) {
+                Some(spki) => Ok(Self {
+                    kid: dsc_kid(der),
+                    key: VerificationKey::from_spki(&spki)?,
+                    extended_key_usage: Vec::new(),
+                    validity: (i64::MIN, i64::MAX),
+                    country: None,
+                    subject: String::from("(unparsed subject)"),
+                }),
+                None => Err(CertificateError::Der(strict.to_string())),
+            },
+        }
     }
 
     /// Parse every certificate in a PEM text.

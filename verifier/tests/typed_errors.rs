@@ -313,3 +313,17 @@ fn shc_payload_errors() {
         (Step::KeyLookup, VerificationError::UnknownIssuer(_))
     ));
 }
+
+#[test]
+fn a_certificate_with_a_malformed_time_is_read_leniently() {
+    let der = co3_dsc();
+    let strict = DocumentSigner::from_der(&der).unwrap();
+    // Corrupt one digit of the first UTCTime (tag 0x17, length 0x0d) outside the key.
+    let at = der.windows(2).position(|w| w == [0x17, 0x0d]).unwrap() + 3;
+    let mut bent = der.clone();
+    bent[at] = b'X';
+    assert!(<x509_cert::Certificate as x509_cert::der::Decode>::from_der(&bent).is_err());
+    let lenient = DocumentSigner::from_der(&bent).unwrap();
+    assert_eq!(lenient.key, strict.key);
+    assert!(lenient.extended_key_usage.is_empty());
+}

@@ -127,12 +127,6 @@ impl PartialEq for PublicKey {
 
 impl Eq for PublicKey {}
 
-impl std::hash::Hash for PublicKey {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        self.bytes.hash(state);
-    }
-}
-
 impl PublicKey {
     fn from_point(point: G2Affine) -> Self {
         Self {
@@ -193,9 +187,6 @@ mod tests {
         let pk = sk.public_key();
         assert_eq!(PublicKey::from_bytes(&pk.to_bytes()).unwrap(), pk);
         assert_ne!(SecretKey::random().to_bytes(), bytes);
-        let mut set = std::collections::HashSet::new();
-        set.insert(pk.clone());
-        assert!(set.contains(&PublicKey::from_bytes(&pk.to_bytes()).unwrap()));
     }
 
     #[test]

@@ -1,13 +1,19 @@
-//! Crosscode DID registry chain: the permissioned ledger of the jurisdictions.
+//! Crosscode DID registry chain: the permissioned ledger of the jurisdictions
+//! (`docs/registry.md`, `docs/did-method.md`).
 //!
 //! - [`codec`]: the canonical binary encoding (deterministic, versioned, length-prefixed);
 //! - [`profile`]: the crypto profile chosen in genesis (standard: SHA-256 + Ed25519; GuoMi:
 //!   SM3 + SM2);
 //! - [`document`]: the `did:crosscode:<network>:<id>` method and registry DID documents;
-//! - [`governance`]: issuer scopes and governance actions;
-//! - [`validators`]: validators and validator sets;
+//! - [`governance`]: issuer scopes and governance actions; [`validators`]: validator sets;
 //! - [`transaction`]: signed transactions and their kinds;
-//! - [`merkle`]: RFC 9162-shaped binary Merkle trees (batch anchors, block transactions).
+//! - [`genesis`], [`records`], [`state`]: the state machine (`apply` with typed rejections,
+//!   DID resolution as of a height or time);
+//! - [`merkle`]: RFC 9162-shaped binary Merkle trees (batch anchors, block transactions);
+//! - [`tree`]: the versioned sparse Merkle state tree (Jellyfish Merkle Tree) over a store;
+//! - [`block`]: headers and commit certificates; [`ordering`]: the consensus port and the
+//!   `solo` adapter; [`ledger`]: producing, following and proving blocks;
+//! - [`proof`]: the offline, I/O-free proof-bundle verifier a checkpoint runs.
 //!
 //! State holds hashes, keys, signatures and public metadata only — never personal data.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
@@ -19,7 +25,9 @@ pub mod codec;
 pub mod document;
 pub mod genesis;
 pub mod governance;
+pub mod ledger;
 pub mod merkle;
+pub mod ordering;
 pub mod profile;
 pub mod proof;
 pub mod records;

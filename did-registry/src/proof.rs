@@ -266,6 +266,9 @@ pub enum BundleError {
     /// The header or certificate does not verify against the trusted validator set.
     #[error("certificate: {0}")]
     Certificate(#[from] CertificateError),
+    /// The bundle does not answer the query: other keys, or another number of them.
+    #[error("the bundle's entries are not the keys asked for")]
+    KeysMismatch,
     /// An entry's proof does not verify against the state root.
     #[error("entry {index}: {error}")]
     Entry {
@@ -291,7 +294,8 @@ pub struct VerifiedBundle {
 
 /// Verifies a decoded bundle against `trusted`: the header names the trusted validator set and
 /// is of the trusted chain, more than 2/3 of the power signed it, and every entry's proof leads
-/// to its state root. No I/O.
+/// to its state root. No I/O. The caller must check that the returned keys are the ones it
+/// asked about (or use [`verify_bundle_for_keys`]).
 pub fn verify_bundle(
     bundle: &ProofBundle,
     trusted: &TrustedChain,
@@ -324,7 +328,30 @@ pub fn verify_bundle(
     })
 }
 
-/// Decodes (strictly) and verifies a bundle given as bytes.
+/// Verifies a bundle as the answer to a query for `keys` (in order): on top of
+/// [`verify_bundle`], the entries must be exactly those keys. Use this whenever the keys are
+/// known: an exclusion proof for an empty subtree also proves the absence of every other key
+/// with the same path prefix, so without it a server could answer a query for one key with a
+/// valid proof about another.
+pub fn verify_bundle_for_keys(
+    bundle: &ProofBundle,
+    trusted: &TrustedChain,
+    verifier: &dyn SignatureVerifier,
+    keys: &[&[u8]],
+) -> Result<VerifiedBundle, BundleError> {
+    if bundle.entries.len() != keys.len()
+        || bundle
+            .entries
+            .iter()
+            .zip(keys)
+            .any(|(entry, key)| entry.key.as_slice() != *key)
+    {
+        return Err(BundleError::KeysMismatch);
+    }
+    verify_bundle(bundle, trusted, verifier)
+}
+
+/// Decodes (strictly) and verifies a bundle given as bytes (see [`verify_bundle`]).
 pub fn verify_bundle_bytes(
     bytes: &[u8],
     trusted: &TrustedChain,
@@ -332,4 +359,16 @@ pub fn verify_bundle_bytes(
 ) -> Result<VerifiedBundle, BundleError> {
     let bundle = ProofBundle::from_bytes(bytes)?;
     verify_bundle(&bundle, trusted, verifier)
+}
+
+/// Decodes (strictly) and verifies a bundle given as bytes as the answer for `keys` (see
+/// [`verify_bundle_for_keys`]).
+pub fn verify_bundle_bytes_for_keys(
+    bytes: &[u8],
+    trusted: &TrustedChain,
+    verifier: &dyn SignatureVerifier,
+    keys: &[&[u8]],
+) -> Result<VerifiedBundle, BundleError> {
+    let bundle = ProofBundle::from_bytes(bytes)?;
+    verify_bundle_for_keys(&bundle, trusted, verifier, keys)
 }

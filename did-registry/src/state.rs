@@ -297,6 +297,7 @@ pub struct State {
     config: ChainConfig,
     kv: BTreeMap<Vec<u8>, Vec<u8>>,
     changes: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
+    undo: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
 }
 
 /// A transaction's pending writes over the state.
@@ -397,6 +398,7 @@ impl State {
             config: config.clone(),
             kv: BTreeMap::new(),
             changes: BTreeMap::new(),
+            undo: BTreeMap::new(),
         };
         let mut pending = Pending::new(&state);
         pending.put(StateKey::meta(META_CONFIG), &config);
@@ -493,19 +495,41 @@ impl State {
     /// The changes since the last call (the writes of one block, latest value per key;
     /// `None` deletes).
     pub fn take_changes(&mut self) -> Vec<(Vec<u8>, Option<Vec<u8>>)> {
+        self.undo.clear();
         std::mem::take(&mut self.changes).into_iter().collect()
     }
 
-    fn commit(&mut self, writes: BTreeMap<Vec<u8>, Option<Vec<u8>>>) {
-        for (key, value) in writes {
-            match &value {
+    /// The changes since the last [`State::take_changes`], without clearing them.
+    pub fn pending_changes(&self) -> Vec<(Vec<u8>, Option<Vec<u8>>)> {
+        self.changes
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
+    }
+
+    /// Undoes every change since the last [`State::take_changes`] (a block that was not
+    /// committed).
+    pub fn rollback_changes(&mut self) {
+        for (key, old) in std::mem::take(&mut self.undo) {
+            match old {
                 Some(bytes) => {
-                    self.kv.insert(key.clone(), bytes.clone());
+                    self.kv.insert(key, bytes);
                 }
                 None => {
                     self.kv.remove(&key);
                 }
             }
+        }
+        self.changes.clear();
+    }
+
+    fn commit(&mut self, writes: BTreeMap<Vec<u8>, Option<Vec<u8>>>) {
+        for (key, value) in writes {
+            let old = match &value {
+                Some(bytes) => self.kv.insert(key.clone(), bytes.clone()),
+                None => self.kv.remove(&key),
+            };
+            self.undo.entry(key.clone()).or_insert(old);
             self.changes.insert(key, value);
         }
     }

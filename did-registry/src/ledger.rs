@@ -1,0 +1,449 @@
+//! The ledger: the state machine, the state tree and the block store together. It produces
+//! blocks (applying candidate transactions, dropping rejected ones, asking [`Ordering`] for the
+//! certificate), applies blocks decided elsewhere (checking certificate, roots and hashes), and
+//! builds proof bundles for any committed height.
+//!
+//! Storage sits behind [`LedgerStore`]: one call commits a block, its certificate and its
+//! state-tree nodes together (RocksDB will do it in one `WriteBatch`).
+
+use std::collections::BTreeMap;
+use std::sync::RwLock;
+
+use jmt::storage::{LeafNode, Node, NodeBatch, NodeKey, TreeReader};
+use jmt::{KeyHash, OwnedValue, Version};
+
+use crate::block::{
+    CertificateError, CommitCertificate, Header, SignatureVerifier, verify_certificate,
+};
+use crate::codec::{Decode, DecodeError, Encode, Reader, Writer};
+use crate::genesis::{Genesis, GenesisError};
+use crate::merkle::merkle_root;
+use crate::ordering::{Ordering, OrderingError};
+use crate::proof::{ProofBundle, ProofEntry};
+use crate::records::ChainConfig;
+use crate::state::{BlockContext, Effects, Rejection, State};
+use crate::transaction::SignedTransaction;
+use crate::tree::{MemoryTreeStore, StateTree, TreeError, TreeStore};
+use crate::validators::ValidatorSet;
+
+/// Most transactions in one block.
+pub const MAX_BLOCK_TRANSACTIONS: usize = 100_000;
+
+/// A block: its header and its transactions (all accepted, in order).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Block {
+    /// The header.
+    pub header: Header,
+    /// The transactions.
+    pub transactions: Vec<SignedTransaction>,
+}
+
+impl Encode for Block {
+    fn encode(&self, w: &mut Writer) {
+        self.header.encode(w);
+        w.seq(&self.transactions);
+    }
+}
+
+impl Decode for Block {
+    fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        let header = Header::decode(r)?;
+        let transactions = r.seq("transactions", MAX_BLOCK_TRANSACTIONS)?;
+        Ok(Self {
+            header,
+            transactions,
+        })
+    }
+}
+
+/// A committed block with its certificate (`None` only for the genesis header).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommittedBlock {
+    /// The block.
+    pub block: Block,
+    /// Its certificate.
+    pub certificate: Option<CommitCertificate>,
+}
+
+/// Where the ledger keeps tree nodes, blocks and certificates.
+pub trait LedgerStore: TreeStore {
+    /// Commits a block, its certificate and its tree nodes atomically.
+    fn commit_block(&self, tree: &NodeBatch, block: &CommittedBlock) -> Result<(), TreeError>;
+    /// The committed block at `height`.
+    fn block(&self, height: u64) -> Result<Option<CommittedBlock>, TreeError>;
+}
+
+/// An in-memory [`LedgerStore`].
+#[derive(Debug, Default)]
+pub struct MemoryStore {
+    tree: MemoryTreeStore,
+    blocks: RwLock<BTreeMap<u64, CommittedBlock>>,
+}
+
+impl MemoryStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+impl TreeReader for MemoryStore {
+    fn get_node_option(&self, node_key: &NodeKey) -> anyhow::Result<Option<Node>> {
+        self.tree.get_node_option(node_key)
+    }
+
+    fn get_value_option(
+        &self,
+        max_version: Version,
+        key_hash: KeyHash,
+    ) -> anyhow::Result<Option<OwnedValue>> {
+        self.tree.get_value_option(max_version, key_hash)
+    }
+
+    fn get_rightmost_leaf(&self) -> anyhow::Result<Option<(NodeKey, LeafNode)>> {
+        self.tree.get_rightmost_leaf()
+    }
+}
+
+impl TreeStore for MemoryStore {
+    fn write_tree_batch(&self, batch: &NodeBatch) -> Result<(), TreeError> {
+        self.tree.write_tree_batch(batch)
+    }
+}
+
+impl LedgerStore for MemoryStore {
+    fn commit_block(&self, tree: &NodeBatch, block: &CommittedBlock) -> Result<(), TreeError> {
+        let mut blocks = self.blocks.write().map_err(|_| TreeError::Storage {
+            message: "block store lock poisoned".into(),
+        })?;
+        self.tree.write_tree_batch(tree)?;
+        blocks.insert(block.block.header.height, block.clone());
+        Ok(())
+    }
+
+    fn block(&self, height: u64) -> Result<Option<CommittedBlock>, TreeError> {
+        let blocks = self.blocks.read().map_err(|_| TreeError::Storage {
+            message: "block store lock poisoned".into(),
+        })?;
+        Ok(blocks.get(&height).cloned())
+    }
+}
+
+/// Errors of the ledger.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LedgerError {
+    /// The genesis is invalid.
+    #[error("genesis: {0}")]
+    Genesis(#[from] GenesisError),
+    /// The state tree or store failed.
+    #[error("{0}")]
+    Tree(#[from] TreeError),
+    /// Ordering failed to decide the block.
+    #[error("ordering: {0}")]
+    Ordering(#[from] OrderingError),
+    /// The certificate does not verify.
+    #[error("certificate: {0}")]
+    Certificate(#[from] CertificateError),
+    /// A block's time is before its parent's.
+    #[error("block time goes backwards")]
+    TimeGoesBackwards,
+    /// A block does not follow the head (height or previous hash).
+    #[error("block does not extend the head")]
+    NotNext,
+    /// A transaction of a decided block is rejected.
+    #[error("transaction {index} of the block is rejected: {rejection}")]
+    RejectedTransaction {
+        /// Its index.
+        index: usize,
+        /// Why.
+        rejection: Rejection,
+    },
+    /// A header field differs from the one recomputed.
+    #[error("header {field} does not match the recomputed value")]
+    HeaderMismatch {
+        /// The field.
+        field: &'static str,
+    },
+    /// Stored validator set or record does not decode.
+    #[error("corrupt stored data: {0}")]
+    Corrupt(DecodeError),
+    /// The height is not committed.
+    #[error("height {height} is not committed")]
+    UnknownHeight {
+        /// The height.
+        height: u64,
+    },
+    /// Too many transactions for one block.
+    #[error("too many transactions for one block")]
+    TooManyTransactions,
+}
+
+/// The outcome of each candidate transaction of a produced block.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TxOutcome {
+    /// Included, with its effects.
+    Committed(Effects),
+    /// Left out, with the reason.
+    Rejected {
+        /// The transaction hash.
+        tx_hash: [u8; 32],
+        /// Why.
+        rejection: Rejection,
+    },
+}
+
+/// The registry ledger over a store.
+#[derive(Debug)]
+pub struct Ledger<S: LedgerStore> {
+    tree: StateTree<S>,
+    state: State,
+    head: Header,
+}
+
+impl<S: LedgerStore> Ledger<S> {
+    /// A ledger at genesis (height 0) over an empty store.
+    pub fn new(genesis: &Genesis, store: S) -> Result<Self, LedgerError> {
+        let mut state = State::genesis(genesis)?;
+        let profile = genesis.profile;
+        let tree = StateTree::new(profile, store);
+        let changes = state.take_changes();
+        let update = tree.compute_update(0, &changes)?;
+        let validators = state.validator_set().map_err(LedgerError::Corrupt)?;
+        let validators_hash = validators.hash(profile);
+        let head = Header {
+            chain_id: genesis.chain_id.clone(),
+            height: 0,
+            time: genesis.genesis_time,
+            previous_hash: [0; 32],
+            transactions_root: merkle_root(profile, &[]),
+            state_root: update.root,
+            validators_hash,
+            next_validators_hash: validators_hash,
+        };
+        tree.store().commit_block(
+            &update.batch,
+            &CommittedBlock {
+                block: Block {
+                    header: head.clone(),
+                    transactions: vec![],
+                },
+                certificate: None,
+            },
+        )?;
+        Ok(Self { tree, state, head })
+    }
+
+    /// The chain configuration.
+    pub fn config(&self) -> &ChainConfig {
+        self.state.config()
+    }
+
+    /// The latest committed header.
+    pub fn head(&self) -> &Header {
+        &self.head
+    }
+
+    /// The current state.
+    pub fn state(&self) -> &State {
+        &self.state
+    }
+
+    /// The store.
+    pub fn store(&self) -> &S {
+        self.tree.store()
+    }
+
+    /// The validator set that signs the next block.
+    pub fn validators(&self) -> Result<ValidatorSet, LedgerError> {
+        self.state.validator_set().map_err(LedgerError::Corrupt)
+    }
+
+    /// Produces the next block at `time` from `candidates` (rejected ones are left out and
+    /// reported), has `ordering` decide it, and commits it. An empty candidate list makes an
+    /// empty heartbeat block.
+    pub fn produce_block(
+        &mut self,
+        candidates: Vec<SignedTransaction>,
+        time: u64,
+        ordering: &mut dyn Ordering,
+    ) -> Result<(CommittedBlock, Vec<TxOutcome>), LedgerError> {
+        if candidates.len() > MAX_BLOCK_TRANSACTIONS {
+            return Err(LedgerError::TooManyTransactions);
+        }
+        if time < self.head.time {
+            return Err(LedgerError::TimeGoesBackwards);
+        }
+        let validators = self.validators()?;
+        let ctx = BlockContext {
+            height: self.head.height + 1,
+            time,
+        };
+        let profile = self.config().profile;
+        let mut outcomes = Vec::with_capacity(candidates.len());
+        let mut included = Vec::with_capacity(candidates.len());
+        for tx in candidates {
+            match self.state.apply(&ctx, &tx) {
+                Ok(effects) => {
+                    outcomes.push(TxOutcome::Committed(effects));
+                    included.push(tx);
+                }
+                Err(rejection) => outcomes.push(TxOutcome::Rejected {
+                    tx_hash: tx.hash(profile),
+                    rejection,
+                }),
+            }
+        }
+        let result = self.seal(ctx, included, &validators, |header, validators| {
+            ordering
+                .decide(header, validators)
+                .map_err(LedgerError::from)
+        });
+        match result {
+            Ok(block) => Ok((block, outcomes)),
+            Err(err) => {
+                self.state.rollback_changes();
+                Err(err)
+            }
+        }
+    }
+
+    /// Applies a block decided elsewhere: checks it extends the head, its certificate against
+    /// the current validator set, applies every transaction (all must be accepted) and checks
+    /// the recomputed header fields, then commits it.
+    pub fn apply_block(
+        &mut self,
+        block: &Block,
+        certificate: &CommitCertificate,
+        verifier: &dyn SignatureVerifier,
+    ) -> Result<(), LedgerError> {
+        let header = &block.header;
+        let profile = self.config().profile;
+        if header.height != self.head.height + 1 || header.previous_hash != self.head.hash(profile)
+        {
+            return Err(LedgerError::NotNext);
+        }
+        if header.time < self.head.time {
+            return Err(LedgerError::TimeGoesBackwards);
+        }
+        let validators = self.validators()?;
+        let chain_id = self.config().chain_id.clone();
+        verify_certificate(
+            profile,
+            &chain_id,
+            header,
+            certificate,
+            &validators,
+            verifier,
+        )?;
+        let ctx = BlockContext {
+            height: header.height,
+            time: header.time,
+        };
+        for (index, tx) in block.transactions.iter().enumerate() {
+            if let Err(rejection) = self.state.apply(&ctx, tx) {
+                self.state.rollback_changes();
+                return Err(LedgerError::RejectedTransaction { index, rejection });
+            }
+        }
+        let expected = header.clone();
+        let cert = certificate.clone();
+        let result = self.seal(
+            ctx,
+            block.transactions.clone(),
+            &validators,
+            move |computed, _| {
+                let field = if computed.transactions_root != expected.transactions_root {
+                    Some("transactions root")
+                } else if computed.state_root != expected.state_root {
+                    Some("state root")
+                } else if computed.next_validators_hash != expected.next_validators_hash {
+                    Some("next validators hash")
+                } else if computed != &expected {
+                    Some("other fields")
+                } else {
+                    None
+                };
+                match field {
+                    Some(field) => Err(LedgerError::HeaderMismatch { field }),
+                    None => Ok(cert.clone()),
+                }
+            },
+        );
+        match result {
+            Ok(_) => Ok(()),
+            Err(err) => {
+                self.state.rollback_changes();
+                Err(err)
+            }
+        }
+    }
+
+    /// Builds the header over the applied state changes, gets the certificate from `decide`
+    /// and commits. On error nothing is written (the caller rolls the state back).
+    fn seal(
+        &mut self,
+        ctx: BlockContext,
+        transactions: Vec<SignedTransaction>,
+        validators: &ValidatorSet,
+        decide: impl FnOnce(&Header, &ValidatorSet) -> Result<CommitCertificate, LedgerError>,
+    ) -> Result<CommittedBlock, LedgerError> {
+        let profile = self.config().profile;
+        let changes = self.state.pending_changes();
+        let update = self.tree.compute_update(ctx.height, &changes)?;
+        let next_validators = self.state.validator_set().map_err(LedgerError::Corrupt)?;
+        let tx_hashes: Vec<[u8; 32]> = transactions.iter().map(|tx| tx.hash(profile)).collect();
+        let header = Header {
+            chain_id: self.config().chain_id.clone(),
+            height: ctx.height,
+            time: ctx.time,
+            previous_hash: self.head.hash(profile),
+            transactions_root: merkle_root(profile, &tx_hashes),
+            state_root: update.root,
+            validators_hash: validators.hash(profile),
+            next_validators_hash: next_validators.hash(profile),
+        };
+        let certificate = decide(&header, validators)?;
+        let committed = CommittedBlock {
+            block: Block {
+                header: header.clone(),
+                transactions,
+            },
+            certificate: Some(certificate),
+        };
+        self.tree.store().commit_block(&update.batch, &committed)?;
+        self.state.take_changes();
+        self.head = header;
+        Ok(committed)
+    }
+
+    /// The state root at `height`.
+    pub fn state_root(&self, height: u64) -> Result<[u8; 32], LedgerError> {
+        Ok(self.tree.root(height)?)
+    }
+
+    /// A proof bundle for state `keys` at committed `height` (≥ 1: the genesis header has no
+    /// certificate): the header, its certificate and each key's value or absence with proofs.
+    pub fn prove(&self, keys: &[Vec<u8>], height: u64) -> Result<ProofBundle, LedgerError> {
+        let committed = self
+            .store()
+            .block(height)?
+            .ok_or(LedgerError::UnknownHeight { height })?;
+        let certificate = committed
+            .certificate
+            .ok_or(LedgerError::UnknownHeight { height })?;
+        let mut entries = Vec::with_capacity(keys.len());
+        for key in keys {
+            let (value, proof) = self.tree.get_with_proof(key, height)?;
+            entries.push(ProofEntry {
+                key: key.clone(),
+                value,
+                proof,
+            });
+        }
+        Ok(ProofBundle {
+            header: committed.block.header,
+            certificate,
+            entries,
+        })
+    }
+}

@@ -96,7 +96,16 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
     } else {
         bail!("give an IMAGE or --text PAYLOAD");
     };
-    println!("{}", serde_json::to_string_pretty(&report.to_json())?);
+    let json = report.to_json();
+    println!("{}", serde_json::to_string_pretty(&json)?);
+    // One human-readable line beside the JSON report.
+    eprintln!(
+        "{} ({}) at {}: {}",
+        json["verdict"].as_str().unwrap_or_default(),
+        json["format"].as_str().unwrap_or("unknown format"),
+        json["deciding_step"].as_str().unwrap_or_default(),
+        json["reason"].as_str().unwrap_or_default()
+    );
     Ok(if report.is_unusable_input() {
         ExitCode::from(2)
     } else if report.verdict() == Verdict::Accept {

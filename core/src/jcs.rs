@@ -92,16 +92,38 @@ fn write_object(
     members: &Map<String, Value>,
     excluded: &[&str],
 ) -> Result<(), JcsError> {
-    let mut sorted: Vec<(&String, &Value)> = members
-        .iter()
-        .filter(|(name, _)| !excluded.contains(&name.as_str()))
-        .collect();
-    // Names compared as sequences of UTF-16 code units (RFC 8785 §3.2.3). For names made only
-    // of characters below U+D800 (nearly always) this equals the UTF-8 byte order that
-    // `serde_json`'s map already has, so the sort is then a cheap pass over sorted input.
-    sorted.sort_by(|(left, _), (right, _)| utf16_order(left, right));
+    let kept = |(name, _): &(&String, &Value)| !excluded.contains(&name.as_str());
+    // Names compared as sequences of UTF-16 code units (RFC 8785 §3.2.3). `serde_json`'s map
+    // usually iterates in UTF-8 byte order already, which is the same order unless names hold
+    // characters beyond U+FFFF; check that in one pass and sort only when needed.
+    let mut names = members.iter().filter(kept).map(|(name, _)| name.as_str());
+    let mut in_order = true;
+    if let Some(mut previous) = names.next() {
+        for name in names {
+            if utf16_order(previous, name) != std::cmp::Ordering::Less {
+                in_order = false;
+                break;
+            }
+            previous = name;
+        }
+    }
     out.push('{');
-    for (position, (name, member)) in sorted.into_iter().enumerate() {
+    if in_order {
+        write_members(out, members.iter().filter(kept))?;
+    } else {
+        let mut sorted: Vec<(&String, &Value)> = members.iter().filter(kept).collect();
+        sorted.sort_by(|(left, _), (right, _)| utf16_order(left, right));
+        write_members(out, sorted.into_iter())?;
+    }
+    out.push('}');
+    Ok(())
+}
+
+fn write_members<'a>(
+    out: &mut String,
+    members: impl Iterator<Item = (&'a String, &'a Value)>,
+) -> Result<(), JcsError> {
+    for (position, (name, member)) in members.enumerate() {
         if position > 0 {
             out.push(',');
         }
@@ -109,7 +131,6 @@ fn write_object(
         out.push(':');
         write_value(out, member)?;
     }
-    out.push('}');
     Ok(())
 }
 

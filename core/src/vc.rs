@@ -293,6 +293,15 @@ fn entry_type(
     Ok(parsed)
 }
 
+/// A copy of the members of `object` other than `names` (only those are cloned).
+fn members_except(object: &Map<String, Value>, names: &[&str]) -> Map<String, Value> {
+    object
+        .iter()
+        .filter(|(name, _)| !names.contains(&name.as_str()))
+        .map(|(name, value)| (name.clone(), value.clone()))
+        .collect()
+}
+
 /// The document as a JSON object, or [`VcError::NotAnObject`].
 fn as_object(value: &Value) -> Result<&Map<String, Value>, VcError> {
     value.as_object().ok_or(VcError::NotAnObject)

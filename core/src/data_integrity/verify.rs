@@ -171,9 +171,8 @@ fn decode_proof_value(text: &str) -> Result<Vec<u8>, VerificationError> {
         .ok_or(VerificationError::InvalidProofValue(
             "not multibase base58btc (no 'z' prefix)",
         ))?;
-    let bytes = bs58::decode(encoded)
-        .into_vec()
-        .map_err(|_| VerificationError::InvalidProofValue("not base58btc"))?;
+    let bytes = super::base58::decode(encoded)
+        .ok_or(VerificationError::InvalidProofValue("not base58btc"))?;
     if bytes.len() != SIGNATURE_LEN {
         return Err(VerificationError::InvalidProofValue(
             "the signature is not 64 bytes",
@@ -254,6 +253,10 @@ fn verify_proof_signature(
     let suite = Cryptosuite::from_name(suite_name).ok_or_else(|| {
         VerificationError::UnsupportedCryptosuite(suite_name.chars().take(64).collect())
     })?;
+    if suite == Cryptosuite::BbsJcs2026 {
+        super::bbs::verify_proof(document, proof, resolver)?;
+        return Ok(suite);
+    }
     let signature = decode_proof_value(required_str(proof, "proofValue")?)?;
     required_str(proof, "proofPurpose")?;
     let verification_method = required_str(proof, "verificationMethod")?;

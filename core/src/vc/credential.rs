@@ -91,8 +91,7 @@ impl Issuer {
                     .ok_or(VcError::MissingProperty {
                         property: "issuer.id",
                     })?;
-                let mut extra = object.clone();
-                extra.remove("id");
+                let extra = super::members_except(object, &["id"]);
                 Ok(Issuer::Object { id, extra })
             }
             _ => Err(VcError::InvalidProperty {
@@ -143,9 +142,7 @@ impl CredentialStatus {
             },
         })?;
         let types = entry_type(object, "credentialStatus.type")?;
-        let mut extra = object.clone();
-        extra.remove("id");
-        extra.remove("type");
+        let extra = super::members_except(object, &["id", "type"]);
         Ok(CredentialStatus { id, types, extra })
     }
 
@@ -197,9 +194,7 @@ impl CredentialSchema {
             }
         };
         let types = entry_type(object, "credentialSchema.type")?;
-        let mut extra = object.clone();
-        extra.remove("id");
-        extra.remove("type");
+        let extra = super::members_except(object, &["id", "type"]);
         Ok(CredentialSchema { id, types, extra })
     }
 
@@ -286,10 +281,7 @@ impl Credential {
             .get("credentialSchema")
             .map(|schema| super::one_or_many(schema, CredentialSchema::parse))
             .transpose()?;
-        let mut extra = object.clone();
-        for name in KNOWN {
-            extra.remove(name);
-        }
+        let extra = super::members_except(object, &KNOWN);
         Ok(Credential {
             context,
             id,

@@ -59,8 +59,7 @@ impl Holder {
             }),
             Value::Object(object) => match object.get("id") {
                 Some(Value::String(id)) if super::is_url(id) => {
-                    let mut extra = object.clone();
-                    extra.remove("id");
+                    let extra = super::members_except(object, &["id"]);
                     Ok(Holder::Object {
                         id: id.clone(),
                         extra,
@@ -140,10 +139,7 @@ impl Presentation {
                 })
             })
             .transpose()?;
-        let mut extra = object.clone();
-        for name in KNOWN {
-            extra.remove(name);
-        }
+        let extra = super::members_except(object, &KNOWN);
         Ok(Presentation {
             context,
             id,

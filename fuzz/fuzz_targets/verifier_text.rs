@@ -3,6 +3,8 @@
 //! panics, and its report always serialises.
 #![no_main]
 
+use std::sync::OnceLock;
+
 use crosscode_verifier::{TrustStore, Verifier};
 use libfuzzer_sys::fuzz_target;
 
@@ -20,7 +22,8 @@ fuzz_target!(|data: &[u8]| {
         }
         _ => body.into_owned(),
     };
-    let verifier = Verifier::new(TrustStore::new());
+    static VERIFIER: OnceLock<Verifier> = OnceLock::new();
+    let verifier = VERIFIER.get_or_init(|| Verifier::new(TrustStore::new()));
     let report = verifier.verify_text(&text, time::OffsetDateTime::UNIX_EPOCH);
     let _ = report.to_json();
     let _ = report.verdict();

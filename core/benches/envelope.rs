@@ -100,6 +100,20 @@ fn bench_algorithm(c: &mut Criterion, algorithm: KeyAlgorithm) {
     group.bench_function("parse_only", |b| {
         b.iter(|| envelope::parse(black_box(&carried)).unwrap())
     });
+    // Where parsing spends its time (form (b) payload): text layer, CBOR, compact JSON.
+    let inflated = envelope::payload::from_text(&carried).unwrap();
+    let item: ciborium::Value = ciborium::from_reader(inflated.as_slice()).unwrap();
+    group.bench_function("stage_base45_inflate", |b| {
+        b.iter(|| envelope::payload::from_text(black_box(&carried)).unwrap())
+    });
+    group.bench_function("stage_cbor_parse", |b| {
+        b.iter(|| {
+            ciborium::from_reader::<ciborium::Value, _>(black_box(inflated.as_slice())).unwrap()
+        })
+    });
+    group.bench_function("stage_compact_to_json", |b| {
+        b.iter(|| envelope::compact::from_compact(black_box(&item)).unwrap())
+    });
     group.finish();
 }
 

@@ -109,3 +109,26 @@ fn documented_example_payloads_are_reproduced_and_verify() {
     assert_eq!(verified.document, secured);
     assert!(matches!(verified.form, SecuringForm::DataIntegrity { .. }));
 }
+
+#[test]
+fn documented_dictionary_matches_the_code() {
+    let doc = doc_text();
+    let documented: Vec<(usize, String)> = doc
+        .lines()
+        .filter_map(|line| {
+            let rest = line.strip_prefix("| ")?;
+            let (index, term) = rest.split_once(" | `")?;
+            let index: usize = index.parse().ok()?;
+            Some((index, term.strip_suffix("` |")?.to_owned()))
+        })
+        .collect();
+    let expected: Vec<(usize, String)> = envelope::dictionary::TERMS
+        .iter()
+        .enumerate()
+        .map(|(index, term)| (index, (*term).to_owned()))
+        .collect();
+    assert_eq!(
+        documented, expected,
+        "docs/qr-envelope.md §2.1 is out of date"
+    );
+}

@@ -198,8 +198,23 @@ fn time_to_epoch(text: &str) -> Option<i64> {
     let parsed = time::PrimitiveDateTime::parse(text, TIME_FORMAT)
         .ok()?
         .assume_utc();
-    let again = parsed.format(TIME_FORMAT).ok()?;
-    (again == text).then(|| parsed.unix_timestamp())
+    (format_time(parsed).as_deref() == Some(text)).then(|| parsed.unix_timestamp())
+}
+
+/// `YYYY-MM-DDTHH:MM:SSZ`, for years 0000..=9999 only.
+fn format_time(moment: OffsetDateTime) -> Option<String> {
+    if !(0..=9999).contains(&moment.year()) {
+        return None;
+    }
+    Some(format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        moment.year(),
+        u8::from(moment.month()),
+        moment.day(),
+        moment.hour(),
+        moment.minute(),
+        moment.second()
+    ))
 }
 
 fn time_from_compact(inner: &Cbor) -> Result<String, CompactError> {
@@ -209,15 +224,7 @@ fn time_from_compact(inner: &Cbor) -> Result<String, CompactError> {
     let seconds = i64::try_from(*seconds).map_err(|_| CompactError::InvalidTime)?;
     let moment =
         OffsetDateTime::from_unix_timestamp(seconds).map_err(|_| CompactError::InvalidTime)?;
-    let text = moment
-        .format(TIME_FORMAT)
-        .map_err(|_| CompactError::InvalidTime)?;
-    // Years outside 0000..=9999 do not have the 20-character shape: refuse them.
-    if time_to_epoch(&text) == Some(seconds) {
-        Ok(text)
-    } else {
-        Err(CompactError::InvalidTime)
-    }
+    format_time(moment).ok_or(CompactError::InvalidTime)
 }
 
 fn base58_exact(text: &str) -> Option<Vec<u8>> {

@@ -100,6 +100,7 @@ pub const TERMS: &[&str] = &[
     "statusDate",
     "https://crosscode.example/ns/health-code/v1",
     "https://crosscode.example/schemas/health-code/v1.json",
+    "bbs-jcs-2026",
 ];
 
 /// The index of `term` in [`TERMS`], if it is a dictionary term.

@@ -5,15 +5,18 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
+use crosscode_core::data_integrity::bbs::verify_derived_credential;
 use crosscode_core::data_integrity::{Cryptosuite, ProofOptions, add_proof, verify_document};
 use crosscode_core::did::{DidKey, DidKeyResolver};
-use crosscode_core::keys::{KeyFile, SecretKey};
+use crosscode_core::keys::{KeyAlgorithm, KeyFile, SecretKey};
 use crosscode_core::vc::Credential;
 use serde_json::Value;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use crate::key::print_line;
+
+mod derive;
 
 /// Secure credentials with Data Integrity proofs and verify them.
 #[derive(Debug, Args)]
@@ -48,6 +51,15 @@ enum VcCommand {
     /// Example: crosscode vc verify signed.json --at 2026-11-21T12:00:00Z
     #[command(verbatim_doc_comment)]
     Verify(VerifyArgs),
+    /// Derive a selective-disclosure credential from a bbs-jcs-2026 credential and print it.
+    ///
+    /// Discloses the mandatory members and the claims named by --reveal (JSON pointers);
+    /// every other claim is hidden and cannot be recovered from the output. The proof is
+    /// bound to --nonce (and to the holder's key with --holder-key).
+    ///
+    /// Example: crosscode vc derive signed.json --reveal /credentialSubject/statusColour --nonce n-5c2e9a > derived.json
+    #[command(verbatim_doc_comment)]
+    Derive(derive::DeriveArgs),
 }
 
 #[derive(Debug, Args)]
@@ -55,7 +67,8 @@ struct SignArgs {
     /// An encrypted key file (from `crosscode key new`); repeat for a proof set.
     #[arg(long = "key", value_name = "KEYFILE", required = true)]
     keys: Vec<PathBuf>,
-    /// The cryptosuite: eddsa-jcs-2022 or sm2-jcs-2026. Default: from each key's algorithm.
+    /// The cryptosuite: eddsa-jcs-2022, sm2-jcs-2026 or bbs-jcs-2026 (selective disclosure,
+    /// bls12381g2 keys). Default: from each key's algorithm (bbs-jcs-2026 for bls12381g2).
     /// Give it once (for every key) or once per --key, in the same order.
     #[arg(long = "suite", value_name = "SUITE", value_parser = parse_suite)]
     suites: Vec<Cryptosuite>,
@@ -78,6 +91,10 @@ struct VerifyArgs {
     /// Check the validity window at this instant (RFC 3339) instead of now.
     #[arg(long, value_name = "RFC3339", value_parser = parse_time)]
     at: Option<OffsetDateTime>,
+    /// The nonce this verifier gave the holder: the document must carry a bbs-jcs-2026
+    /// derived proof whose challenge is this nonce.
+    #[arg(long, value_name = "N")]
+    nonce: Option<String>,
 }
 
 fn parse_suite(text: &str) -> Result<Cryptosuite, String> {
@@ -90,14 +107,14 @@ fn parse_time(text: &str) -> Result<OffsetDateTime, String> {
 }
 
 /// Reads and parses a JSON file, with one-line errors naming the file.
-fn read_json(path: &Path) -> anyhow::Result<Value> {
+pub(crate) fn read_json(path: &Path) -> anyhow::Result<Value> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     serde_json::from_str(&text).with_context(|| format!("{} is not valid JSON", path.display()))
 }
 
 /// Opens a key file with the passphrase from CROSSCODE_PASSPHRASE.
-fn open_key(path: &Path) -> anyhow::Result<SecretKey> {
+pub(crate) fn open_key(path: &Path) -> anyhow::Result<SecretKey> {
     let passphrase = crate::key::passphrase()?;
     let file =
         KeyFile::read(path).with_context(|| format!("{} is not a key file", path.display()))?;
@@ -126,7 +143,12 @@ fn sign(args: SignArgs) -> anyhow::Result<ExitCode> {
         .map(|path| open_key(path))
         .collect::<anyhow::Result<Vec<_>>>()?;
     let suites: Vec<Option<Cryptosuite>> = match args.suites.len() {
-        0 => vec![None; keys.len()],
+        0 => keys
+            .iter()
+            .map(|key| {
+                (key.algorithm() == KeyAlgorithm::Bls12381G2).then_some(Cryptosuite::BbsJcs2026)
+            })
+            .collect(),
         1 => vec![args.suites.first().copied(); keys.len()],
         n if n == keys.len() => args.suites.iter().copied().map(Some).collect(),
         n => bail!(
@@ -184,7 +206,11 @@ fn sign(args: SignArgs) -> anyhow::Result<ExitCode> {
 fn verify(args: VerifyArgs) -> anyhow::Result<ExitCode> {
     let document = read_json(&args.credential)?;
     let at = args.at.unwrap_or_else(OffsetDateTime::now_utc);
-    let report = verify_document(&document, &DidKeyResolver, at);
+    let report = match &args.nonce {
+        None => verify_document(&document, &DidKeyResolver, at),
+        Some(nonce) => verify_derived_credential(&document, &DidKeyResolver, at, nonce)
+            .with_context(|| format!("{} is not valid", args.credential.display()))?,
+    };
     let text = serde_json::to_string_pretty(&report).context("cannot serialize the report")?;
     print_line(&text)?;
     if report.verified {
@@ -207,5 +233,6 @@ pub fn run(args: VcArgs) -> anyhow::Result<ExitCode> {
     match args.command {
         VcCommand::Sign(sign_args) => sign(sign_args),
         VcCommand::Verify(verify_args) => verify(verify_args),
+        VcCommand::Derive(derive_args) => derive::run(derive_args),
     }
 }

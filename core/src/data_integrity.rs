@@ -14,8 +14,10 @@
 //! verification failed ([`VerificationStep`]). Proof chains (`previousProof`) are verified too.
 
 mod base58;
+pub mod bbs;
 mod key_cache;
 mod report;
+pub mod selective;
 mod verify;
 
 pub use self::key_cache::CachedKeyResolver;
@@ -48,17 +50,25 @@ pub enum Cryptosuite {
     EddsaJcs2022,
     /// `sm2-jcs-2026`: JCS + SM3 + SM2 (default distinguishing ID).
     Sm2Jcs2026,
+    /// `bbs-jcs-2026`: selective disclosure, BBS (BLS12-381-SHA-256) over JCS claims
+    /// ([`bbs`], `docs/cryptosuite-bbs.md`).
+    BbsJcs2026,
 }
 
 impl Cryptosuite {
     /// Every suite.
-    pub const ALL: [Cryptosuite; 2] = [Cryptosuite::EddsaJcs2022, Cryptosuite::Sm2Jcs2026];
+    pub const ALL: [Cryptosuite; 3] = [
+        Cryptosuite::EddsaJcs2022,
+        Cryptosuite::Sm2Jcs2026,
+        Cryptosuite::BbsJcs2026,
+    ];
 
     /// The `cryptosuite` identifier.
     pub fn name(self) -> &'static str {
         match self {
             Cryptosuite::EddsaJcs2022 => "eddsa-jcs-2022",
             Cryptosuite::Sm2Jcs2026 => "sm2-jcs-2026",
+            Cryptosuite::BbsJcs2026 => "bbs-jcs-2026",
         }
     }
 
@@ -74,6 +84,7 @@ impl Cryptosuite {
         match self {
             Cryptosuite::EddsaJcs2022 => KeyAlgorithm::Ed25519,
             Cryptosuite::Sm2Jcs2026 => KeyAlgorithm::Sm2,
+            Cryptosuite::BbsJcs2026 => KeyAlgorithm::Bls12381G2,
         }
     }
 
@@ -89,7 +100,9 @@ impl Cryptosuite {
     /// The suite's hash of `data`: SHA-256 (`eddsa-jcs-2022`) or SM3 (`sm2-jcs-2026`).
     pub fn hash(self, data: &[u8]) -> [u8; 32] {
         match self {
-            Cryptosuite::EddsaJcs2022 => sha2::Sha256::digest(data).into(),
+            Cryptosuite::EddsaJcs2022 | Cryptosuite::BbsJcs2026 => {
+                sha2::Sha256::digest(data).into()
+            }
             Cryptosuite::Sm2Jcs2026 => {
                 use sm3::Digest as _;
                 sm3::Sm3::digest(data).into()
@@ -166,7 +179,9 @@ pub enum DataIntegrityError {
     #[error("the document to secure is not a JSON object")]
     NotAnObject,
     /// The `cryptosuite` name is not supported.
-    #[error("unsupported cryptosuite {name:?} (supported: eddsa-jcs-2022, sm2-jcs-2026)")]
+    #[error(
+        "unsupported cryptosuite {name:?} (supported: eddsa-jcs-2022, sm2-jcs-2026, bbs-jcs-2026)"
+    )]
     UnsupportedCryptosuite {
         /// The name given.
         name: String,
@@ -194,6 +209,9 @@ pub enum DataIntegrityError {
     /// Signing failed.
     #[error("signing failed: {0}")]
     Signing(#[from] SignatureError),
+    /// A `bbs-jcs-2026` base proof could not be made.
+    #[error("bbs-jcs-2026: {0}")]
+    SelectiveDisclosure(Box<bbs::SelectiveDisclosureError>),
 }
 
 /// The `created` / `expires` text of an instant (`dateTimeStamp`, UTC, whole seconds).
@@ -297,6 +315,9 @@ pub fn add_proof(
     };
     if suite.key_algorithm() != algorithm {
         return Err(DataIntegrityError::KeyAlgorithmMismatch { suite, algorithm });
+    }
+    if suite == Cryptosuite::BbsJcs2026 {
+        return bbs::add_base_proof(object, key, verification_method, options);
     }
     let (mut unsecured, existing) = split_proofs(object);
     let existing: Vec<Value> = match existing {

@@ -103,12 +103,16 @@ pub enum VerificationError {
         /// The proof's `expires`.
         expires: String,
     },
+    /// A `bbs-jcs-2026` proof failed (its own error names the step).
+    #[error("bbs-jcs-2026: {0}")]
+    SelectiveDisclosure(Box<super::bbs::SelectiveDisclosureError>),
 }
 
 impl VerificationError {
     /// The step this error belongs to.
     pub fn step(&self) -> VerificationStep {
         match self {
+            VerificationError::SelectiveDisclosure(error) => error.step(),
             VerificationError::Document(
                 VcError::MissingContext | VcError::InvalidContext { .. },
             )

@@ -253,6 +253,10 @@ fn verify_proof_signature(
     let suite = Cryptosuite::from_name(suite_name).ok_or_else(|| {
         VerificationError::UnsupportedCryptosuite(suite_name.chars().take(64).collect())
     })?;
+    if suite == Cryptosuite::BbsJcs2026 {
+        super::bbs::verify_proof(document, proof, resolver)?;
+        return Ok(suite);
+    }
     let signature = decode_proof_value(required_str(proof, "proofValue")?)?;
     required_str(proof, "proofPurpose")?;
     let verification_method = required_str(proof, "verificationMethod")?;

@@ -43,8 +43,9 @@ enum Command {
     /// PNG / SVG / terminal images), `qr decode` reads a QR PNG and prints the verified credential.
     Qr(qr::QrArgs),
     /// Verifiable credentials: `vc sign` adds Data Integrity proofs (eddsa-jcs-2022,
-    /// sm2-jcs-2026; repeat --key for a proof set), `vc verify` prints a JSON report (exit 0
-    /// only when valid).
+    /// sm2-jcs-2026, bbs-jcs-2026; repeat --key for a proof set), `vc derive` discloses chosen
+    /// claims of a bbs-jcs-2026 credential, `vc verify` prints a JSON report (exit 0 only when
+    /// valid).
     Vc(vc::VcArgs),
     /// Verify an EU DCC (HC1:) or SMART Health Card (shc:/) QR code from a photo or --text
     /// against offline trust lists; prints a JSON report (exit 0 ACCEPT, 1 REJECT, 2 unusable

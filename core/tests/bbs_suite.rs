@@ -648,3 +648,61 @@ fn health_code_presentation_fits_the_qr_bound() {
     eprintln!("did:key issuer, holder-bound: {characters} characters, QR version {version}-Q");
     assert!(characters <= 1300, "{characters} characters");
 }
+
+mod never_panics {
+    use super::*;
+    use proptest::prelude::*;
+    use std::sync::OnceLock;
+
+    /// One issued credential and one derived credential, shared by the cases.
+    fn fixture() -> &'static (Value, Value) {
+        static FIXTURE: OnceLock<(Value, Value)> = OnceLock::new();
+        FIXTURE.get_or_init(|| {
+            let issuer = party(KeyAlgorithm::Bls12381G2);
+            let holder = party(KeyAlgorithm::Ed25519);
+            let credential = issue(&issuer, &holder);
+            let derived =
+                derive_credential(&credential, &DidKeyResolver, &reveal_status("n")).unwrap();
+            (credential, derived)
+        })
+    }
+
+    fn proof_value_bytes(document: &Value) -> Vec<u8> {
+        let text = document["proof"]["proofValue"].as_str().unwrap();
+        bs58::decode(&text[1..]).into_vec().unwrap()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// Arbitrary proof values decode to a typed error or a value, never a panic.
+        #[test]
+        fn arbitrary_proof_values_decode_without_panic(
+            prefix in prop::sample::select(vec![vec![], vec![0xbb, 0x26], vec![0xbb, 0x27], vec![0xbb, 0x28]]),
+            bytes in prop::collection::vec(any::<u8>(), 0..600),
+        ) {
+            let mut all = prefix;
+            all.extend(bytes);
+            let text = format!("z{}", bs58::encode(&all).into_string());
+            let _ = BbsProofValue::decode(&text);
+        }
+
+        /// A derived (or base) proof value with one byte changed never verifies and never panics.
+        #[test]
+        fn mutated_proof_values_never_verify(
+            derived_form in any::<bool>(),
+            position in any::<prop::sample::Index>(),
+            flip in 1u8..=255,
+        ) {
+            let (credential, derived) = fixture();
+            let document = if derived_form { derived } else { credential };
+            let mut bytes = proof_value_bytes(document);
+            let at = position.index(bytes.len());
+            bytes[at] ^= flip;
+            let mut copy = document.clone();
+            copy["proof"]["proofValue"] = json!(format!("z{}", bs58::encode(&bytes).into_string()));
+            let report = verify_document(&copy, &DidKeyResolver, AT);
+            prop_assert!(!report.verified);
+        }
+    }
+}

@@ -65,25 +65,62 @@ pub struct CommittedBlock {
     pub certificate: Option<CommitCertificate>,
 }
 
-/// Where the ledger keeps tree nodes, blocks and certificates.
+/// One block's writes: its tree nodes, the block with its certificate, and the state changes
+/// (latest value per key, `None` deletes). A store commits them atomically.
+#[derive(Debug, Clone, Copy)]
+pub struct BlockCommit<'a> {
+    /// The state-tree nodes and values of the block's version.
+    pub tree: &'a NodeBatch,
+    /// The block and its certificate.
+    pub block: &'a CommittedBlock,
+    /// The transaction hashes of the block, in order (for the transaction index).
+    pub tx_hashes: &'a [[u8; 32]],
+    /// The state changes.
+    pub state_changes: &'a [(Vec<u8>, Option<Vec<u8>>)],
+}
+
+/// The entries of a state: `(key, value)` in key order.
+pub type StateEntries = Vec<(Vec<u8>, Vec<u8>)>;
+
+/// Where the ledger keeps tree nodes, blocks, certificates and the current state.
 pub trait LedgerStore: TreeStore {
-    /// Commits a block, its certificate and its tree nodes atomically.
-    fn commit_block(&self, tree: &NodeBatch, block: &CommittedBlock) -> Result<(), TreeError>;
+    /// Commits one block's writes atomically: after a crash either all of them are there or
+    /// none.
+    fn commit_block(&self, commit: &BlockCommit<'_>) -> Result<(), TreeError>;
     /// The committed block at `height`.
     fn block(&self, height: u64) -> Result<Option<CommittedBlock>, TreeError>;
+    /// The height of the latest committed block (`None`: empty store).
+    fn head_height(&self) -> Result<Option<u64>, TreeError>;
+    /// The current state's entries (to reopen the ledger).
+    fn state_entries(&self) -> Result<StateEntries, TreeError>;
+    /// Where a transaction was committed: `(height, index in the block)`.
+    fn transaction_location(&self, tx_hash: &[u8; 32]) -> Result<Option<(u64, u32)>, TreeError>;
+}
+
+#[derive(Debug, Default)]
+struct MemoryLedger {
+    blocks: BTreeMap<u64, CommittedBlock>,
+    state: BTreeMap<Vec<u8>, Vec<u8>>,
+    transactions: BTreeMap<[u8; 32], (u64, u32)>,
 }
 
 /// An in-memory [`LedgerStore`].
 #[derive(Debug, Default)]
 pub struct MemoryStore {
     tree: MemoryTreeStore,
-    blocks: RwLock<BTreeMap<u64, CommittedBlock>>,
+    ledger: RwLock<MemoryLedger>,
 }
 
 impl MemoryStore {
     /// An empty store.
     pub fn new() -> Self {
         Self::default()
+    }
+}
+
+fn poisoned() -> TreeError {
+    TreeError::Storage {
+        message: "store lock poisoned".into(),
     }
 }
 
@@ -112,20 +149,51 @@ impl TreeStore for MemoryStore {
 }
 
 impl LedgerStore for MemoryStore {
-    fn commit_block(&self, tree: &NodeBatch, block: &CommittedBlock) -> Result<(), TreeError> {
-        let mut blocks = self.blocks.write().map_err(|_| TreeError::Storage {
-            message: "block store lock poisoned".into(),
-        })?;
-        self.tree.write_tree_batch(tree)?;
-        blocks.insert(block.block.header.height, block.clone());
+    fn commit_block(&self, commit: &BlockCommit<'_>) -> Result<(), TreeError> {
+        let mut ledger = self.ledger.write().map_err(|_| poisoned())?;
+        self.tree.write_tree_batch(commit.tree)?;
+        let height = commit.block.block.header.height;
+        ledger.blocks.insert(height, commit.block.clone());
+        for (index, hash) in commit.tx_hashes.iter().enumerate() {
+            ledger
+                .transactions
+                .insert(*hash, (height, u32::try_from(index).unwrap_or(u32::MAX)));
+        }
+        for (key, value) in commit.state_changes {
+            match value {
+                Some(value) => {
+                    ledger.state.insert(key.clone(), value.clone());
+                }
+                None => {
+                    ledger.state.remove(key);
+                }
+            }
+        }
         Ok(())
     }
 
     fn block(&self, height: u64) -> Result<Option<CommittedBlock>, TreeError> {
-        let blocks = self.blocks.read().map_err(|_| TreeError::Storage {
-            message: "block store lock poisoned".into(),
-        })?;
-        Ok(blocks.get(&height).cloned())
+        let ledger = self.ledger.read().map_err(|_| poisoned())?;
+        Ok(ledger.blocks.get(&height).cloned())
+    }
+
+    fn head_height(&self) -> Result<Option<u64>, TreeError> {
+        let ledger = self.ledger.read().map_err(|_| poisoned())?;
+        Ok(ledger.blocks.keys().next_back().copied())
+    }
+
+    fn state_entries(&self) -> Result<StateEntries, TreeError> {
+        let ledger = self.ledger.read().map_err(|_| poisoned())?;
+        Ok(ledger
+            .state
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect())
+    }
+
+    fn transaction_location(&self, tx_hash: &[u8; 32]) -> Result<Option<(u64, u32)>, TreeError> {
+        let ledger = self.ledger.read().map_err(|_| poisoned())?;
+        Ok(ledger.transactions.get(tx_hash).copied())
     }
 }
 
@@ -173,6 +241,15 @@ pub enum LedgerError {
         /// The height.
         height: u64,
     },
+    /// The store already holds a chain (use [`Ledger::open`]).
+    #[error("the store already holds a chain")]
+    AlreadyInitialised,
+    /// The store holds no chain (use [`Ledger::new`]).
+    #[error("the store holds no chain")]
+    EmptyStore,
+    /// The store holds another chain than the genesis given.
+    #[error("the store holds another chain")]
+    GenesisMismatch,
     /// Too many transactions for one block.
     #[error("too many transactions for one block")]
     TooManyTransactions,
@@ -220,17 +297,70 @@ impl<S: LedgerStore> Ledger<S> {
             validators_hash,
             next_validators_hash: validators_hash,
         };
-        tree.store().commit_block(
-            &update.batch,
-            &CommittedBlock {
+        if tree.store().head_height()?.is_some() {
+            return Err(LedgerError::AlreadyInitialised);
+        }
+        tree.store().commit_block(&BlockCommit {
+            tree: &update.batch,
+            block: &CommittedBlock {
                 block: Block {
                     header: head.clone(),
                     transactions: vec![],
                 },
                 certificate: None,
             },
-        )?;
+            tx_hashes: &[],
+            state_changes: &changes,
+        })?;
         Ok(Self { tree, state, head })
+    }
+
+    /// Reopens the ledger a store holds (after a restart or a crash): the head block and the
+    /// current state as of the last committed block.
+    pub fn open(store: S) -> Result<Self, LedgerError> {
+        let height = store.head_height()?.ok_or(LedgerError::EmptyStore)?;
+        let head = store
+            .block(height)?
+            .ok_or(LedgerError::UnknownHeight { height })?
+            .block
+            .header;
+        let state = State::from_entries(store.state_entries()?).map_err(LedgerError::Corrupt)?;
+        let tree = StateTree::new(state.config().profile, store);
+        if tree.root(height)? != head.state_root {
+            return Err(LedgerError::HeaderMismatch {
+                field: "state root",
+            });
+        }
+        Ok(Self { tree, state, head })
+    }
+
+    /// Opens the chain the store holds if it is the chain of `genesis`, or starts it.
+    pub fn open_or_init(genesis: &Genesis, store: S) -> Result<Self, LedgerError> {
+        if store.head_height()?.is_none() {
+            return Self::new(genesis, store);
+        }
+        let ledger = Self::open(store)?;
+        let expected = State::genesis(genesis)?;
+        if ledger.config() != expected.config() {
+            return Err(LedgerError::GenesisMismatch);
+        }
+        let genesis_block = ledger
+            .store()
+            .block(0)?
+            .ok_or(LedgerError::UnknownHeight { height: 0 })?;
+        let fresh = Ledger::new(genesis, MemoryStore::new())?;
+        if genesis_block.block.header != *fresh.head() {
+            return Err(LedgerError::GenesisMismatch);
+        }
+        Ok(ledger)
+    }
+
+    /// Where a transaction was committed: `(height, index in the block)`.
+    pub fn transaction_location(
+        &self,
+        tx_hash: &[u8; 32],
+    ) -> Result<Option<(u64, u32)>, LedgerError> {
+        Ok(self.store().transaction_location(tx_hash)?)
     }
 
     /// The chain configuration.
@@ -251,6 +381,11 @@ impl<S: LedgerStore> Ledger<S> {
     /// The store.
     pub fn store(&self) -> &S {
         self.tree.store()
+    }
+
+    /// Gives the store back (to reopen it later with [`Ledger::open`]).
+    pub fn into_store(self) -> S {
+        self.tree.into_store()
     }
 
     /// The validator set that signs the next block.
@@ -410,7 +545,12 @@ impl<S: LedgerStore> Ledger<S> {
             },
             certificate: Some(certificate),
         };
-        self.tree.store().commit_block(&update.batch, &committed)?;
+        self.tree.store().commit_block(&BlockCommit {
+            tree: &update.batch,
+            block: &committed,
+            tx_hashes: &tx_hashes,
+            state_changes: &changes,
+        })?;
         self.state.take_changes();
         self.head = header;
         Ok(committed)

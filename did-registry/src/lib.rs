@@ -13,7 +13,8 @@
 //! - [`tree`]: the versioned sparse Merkle state tree (Jellyfish Merkle Tree) over a store;
 //! - [`block`]: headers and commit certificates; [`ordering`]: the consensus port and the
 //!   `solo` adapter; [`ledger`]: producing, following and proving blocks;
-//! - [`proof`]: the offline, I/O-free proof-bundle verifier a checkpoint runs.
+//! - [`proof`]: the offline, I/O-free proof-bundle verifier a checkpoint runs;
+//! - `rocks` (feature `rocksdb`, on by default): the RocksDB ledger store.
 //!
 //! State holds hashes, keys, signatures and public metadata only — never personal data.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
@@ -31,6 +32,8 @@ pub mod ordering;
 pub mod profile;
 pub mod proof;
 pub mod records;
+#[cfg(feature = "rocksdb")]
+pub mod rocks;
 pub mod state;
 pub mod transaction;
 pub mod tree;

@@ -443,6 +443,25 @@ impl State {
         Ok(state)
     }
 
+    /// The state from stored entries (reopening a ledger): the configuration is read from
+    /// `meta/config`.
+    pub fn from_entries(entries: Vec<(Vec<u8>, Vec<u8>)>) -> Result<State, DecodeError> {
+        let kv: BTreeMap<Vec<u8>, Vec<u8>> = entries.into_iter().collect();
+        let config = kv
+            .get(StateKey::meta(META_CONFIG).as_bytes())
+            .ok_or(DecodeError::Invalid {
+                what: "state",
+                reason: "no chain configuration",
+            })
+            .and_then(|bytes| ChainConfig::from_bytes(bytes))?;
+        Ok(State {
+            config,
+            kv,
+            changes: BTreeMap::new(),
+            undo: BTreeMap::new(),
+        })
+    }
+
     /// The chain configuration.
     pub fn config(&self) -> &ChainConfig {
         &self.config
@@ -494,15 +513,23 @@ impl State {
 
     /// The changes since the last call (the writes of one block, latest value per key;
     /// `None` deletes).
+    ///
+    /// Keys whose value ends the block as it started (written then restored, or created then
+    /// deleted) are left out, so the state tree never sees a no-op write or a delete of a key
+    /// it does not hold.
     pub fn take_changes(&mut self) -> Vec<(Vec<u8>, Option<Vec<u8>>)> {
+        let changes = self.pending_changes();
         self.undo.clear();
-        std::mem::take(&mut self.changes).into_iter().collect()
+        self.changes.clear();
+        changes
     }
 
-    /// The changes since the last [`State::take_changes`], without clearing them.
+    /// The changes since the last [`State::take_changes`], without clearing them (no-op
+    /// changes left out, as there).
     pub fn pending_changes(&self) -> Vec<(Vec<u8>, Option<Vec<u8>>)> {
         self.changes
             .iter()
+            .filter(|(key, value)| self.undo.get(*key) != Some(*value))
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect()
     }

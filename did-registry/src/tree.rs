@@ -196,6 +196,11 @@ impl<S: TreeStore> StateTree<S> {
         &self.store
     }
 
+    /// Gives the store back.
+    pub fn into_store(self) -> S {
+        self.store
+    }
+
     /// The crypto profile.
     pub fn profile(&self) -> CryptoProfile {
         self.profile
@@ -355,6 +360,11 @@ mod tests {
                 .unwrap();
             tree.write(&one).unwrap();
             let two = tree.compute_update(2, &[]).unwrap();
+            // Deleting a key the tree never held is harmless.
+            let absent = tree
+                .compute_update(2, &[(b"never".to_vec(), None)])
+                .unwrap();
+            assert_eq!(absent.root, one.root);
             tree.write(&two).unwrap();
             assert_eq!(two.root, one.root, "an empty block keeps the root");
             assert_ne!(genesis.root, one.root);

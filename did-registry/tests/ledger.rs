@@ -469,3 +469,46 @@ fn a_validator_set_change_takes_effect_at_the_next_block() {
         new_set.hash(profile)
     );
 }
+
+#[test]
+fn a_ledger_reopens_from_its_store() {
+    let mut node = Node::new(CryptoProfile::Standard);
+    let mut issuer = node.admitted_issuer();
+    let anchor = issuer.anchor([2; 32]);
+    let hash = anchor.hash(CryptoProfile::Standard);
+    node.block(vec![anchor]);
+    let head = node.ledger.head().clone();
+    let entries: Vec<(Vec<u8>, Vec<u8>)> = node
+        .ledger
+        .state()
+        .entries()
+        .map(|(k, v)| (k.to_vec(), v.to_vec()))
+        .collect();
+    let genesis = node.chain.genesis.clone();
+    let store = std::mem::replace(
+        &mut node.ledger,
+        Ledger::new(&genesis, MemoryStore::new()).unwrap(),
+    )
+    .into_store();
+    let reopened = Ledger::open_or_init(&genesis, store).unwrap();
+    assert_eq!(reopened.head(), &head);
+    let reopened_entries: Vec<(Vec<u8>, Vec<u8>)> = reopened
+        .state()
+        .entries()
+        .map(|(k, v)| (k.to_vec(), v.to_vec()))
+        .collect();
+    assert_eq!(reopened_entries, entries);
+    assert_eq!(
+        reopened.transaction_location(&hash).unwrap(),
+        Some((head.height, 0))
+    );
+    let store = reopened.into_store();
+    assert!(matches!(
+        Ledger::new(&genesis, store),
+        Err(LedgerError::AlreadyInitialised)
+    ));
+    assert!(matches!(
+        Ledger::open(MemoryStore::new()),
+        Err(LedgerError::EmptyStore)
+    ));
+}

@@ -1261,3 +1261,90 @@ fn genesis_rules() {
         chain.genesis
     );
 }
+
+#[test]
+fn every_decodable_mutation_re_encodes_to_the_same_bytes() {
+    for profile in CryptoProfile::ALL {
+        let mut chain = Chain::new(profile);
+        let mut issuer = chain.admitted_issuer();
+        let txs = [
+            issuer.anchor([3; 32]),
+            issuer.tx(Payload::SetStatus {
+                key: StatusKey::Index { list: 1, index: 2 },
+                change: StatusChange::Suspend,
+            }),
+            chain.members[0].tx(Payload::Propose {
+                action: GovernanceAction::RescopeIssuer {
+                    issuer: issuer.did.clone(),
+                    scope: scope(),
+                },
+                voting_period: 4,
+            }),
+        ];
+        for tx in txs {
+            let bytes = tx.to_bytes();
+            for i in 0..bytes.len() {
+                for flip in [0x01u8, 0x80, 0xff] {
+                    let mut mutated = bytes.clone();
+                    mutated[i] ^= flip;
+                    if let Ok(decoded) = SignedTransaction::decode_bytes(&mutated) {
+                        assert_eq!(decoded.to_bytes(), mutated, "byte {i}");
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn block_changes_leave_out_writes_that_end_where_they_started() {
+    let mut chain = Chain::new(CryptoProfile::Standard);
+    let mut issuer = chain.admitted_issuer();
+    chain.state.take_changes();
+    let ctx = chain.next_block();
+    let key = StatusKey::Index { list: 9, index: 9 };
+    for change in [StatusChange::Suspend, StatusChange::Reinstate] {
+        let tx = issuer.tx(Payload::SetStatus {
+            key: key.clone(),
+            change,
+        });
+        chain.state.apply(&ctx, &tx).unwrap();
+    }
+    let changes = chain.state.take_changes();
+    // Only the sequence number changed; the suspension came and went within the block.
+    assert_eq!(changes.len(), 1);
+    assert_eq!(changes[0].0, StateKey::sequence(&issuer.did).0);
+}
+
+#[test]
+fn corrupt_stored_records_are_typed_errors_not_panics() {
+    use crosscode_did_registry::state::{ResolveError, State};
+    let mut chain = Chain::new(CryptoProfile::Standard);
+    let member = chain.members[0].did.clone();
+    let did_key = StateKey::did(&member).0;
+    let entries: Vec<(Vec<u8>, Vec<u8>)> = chain
+        .state
+        .entries()
+        .map(|(k, v)| {
+            let v = if k == did_key.as_slice() {
+                vec![0xff; 3]
+            } else {
+                v.to_vec()
+            };
+            (k.to_vec(), v)
+        })
+        .collect();
+    let mut corrupt = State::from_entries(entries).unwrap();
+    let tx = chain.members[0].tx(Payload::DidDeactivate);
+    let ctx = chain.next_block();
+    assert!(matches!(
+        corrupt.apply(&ctx, &tx),
+        Err(Rejection::CorruptState)
+    ));
+    assert!(matches!(
+        corrupt.resolve(&member, None),
+        Err(ResolveError::CorruptState)
+    ));
+    // Without a configuration there is no state.
+    assert!(State::from_entries(vec![]).is_err());
+}

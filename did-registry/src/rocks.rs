@@ -1,0 +1,309 @@
+//! RocksDB storage of the ledger ([`RocksStore`]): one column family per kind of data, and one
+//! `WriteBatch` per block, so after a crash a block, its certificate, its tree nodes, its state
+//! changes and its index entries are all there or none of them.
+//!
+//! Column families:
+//!
+//! | name | key | value |
+//! | --- | --- | --- |
+//! | `blocks` | height (`u64` BE) | block (canonical encoding) |
+//! | `certificates` | height (`u64` BE) | commit certificate |
+//! | `tree_nodes` | `NodeKey` (borsh) | `Node` (borsh) |
+//! | `tree_values` | key hash ‖ version (`u64` BE) | `0` (deleted) or `1` ‖ value |
+//! | `state` | state key | current value |
+//! | `indexes` | `tx` ‖ transaction hash | height (`u64` BE) ‖ index (`u32` BE) |
+//! | `meta` | `head` | height of the latest committed block (`u64` BE) |
+
+use std::path::Path;
+
+use jmt::storage::{LeafNode, Node, NodeBatch, NodeKey, TreeReader};
+use jmt::{KeyHash, OwnedValue, Version};
+use rocksdb::{
+    ColumnFamilyDescriptor, DB, Direction, IteratorMode, Options, WriteBatch, WriteOptions,
+};
+
+use crate::block::CommitCertificate;
+use crate::codec::{Decode, Encode};
+use crate::ledger::{Block, BlockCommit, CommittedBlock, LedgerStore, StateEntries};
+use crate::tree::{TreeError, TreeStore};
+
+const CF_BLOCKS: &str = "blocks";
+const CF_CERTIFICATES: &str = "certificates";
+const CF_TREE_NODES: &str = "tree_nodes";
+const CF_TREE_VALUES: &str = "tree_values";
+const CF_STATE: &str = "state";
+const CF_INDEXES: &str = "indexes";
+const CF_META: &str = "meta";
+const COLUMN_FAMILIES: [&str; 7] = [
+    CF_BLOCKS,
+    CF_CERTIFICATES,
+    CF_TREE_NODES,
+    CF_TREE_VALUES,
+    CF_STATE,
+    CF_INDEXES,
+    CF_META,
+];
+const META_HEAD: &[u8] = b"head";
+const INDEX_TX: &[u8] = b"tx";
+
+fn storage(err: impl std::fmt::Display) -> TreeError {
+    TreeError::Storage {
+        message: err.to_string(),
+    }
+}
+
+/// Options of the RocksDB store.
+#[derive(Debug, Clone, Copy)]
+pub struct RocksOptions {
+    /// `fsync` the write-ahead log at every block commit (survives power loss, not only a
+    /// killed process). Default: `true`.
+    pub sync: bool,
+}
+
+impl Default for RocksOptions {
+    fn default() -> Self {
+        Self { sync: true }
+    }
+}
+
+/// The RocksDB [`LedgerStore`].
+pub struct RocksStore {
+    db: DB,
+    options: RocksOptions,
+}
+
+impl std::fmt::Debug for RocksStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RocksStore")
+            .field("path", &self.db.path())
+            .field("options", &self.options)
+            .finish()
+    }
+}
+
+impl RocksStore {
+    /// Opens (creating if needed) the store in directory `path`.
+    pub fn open(path: &Path, options: RocksOptions) -> Result<RocksStore, TreeError> {
+        let mut db_options = Options::default();
+        db_options.create_if_missing(true);
+        db_options.create_missing_column_families(true);
+        let families = COLUMN_FAMILIES
+            .iter()
+            .map(|name| ColumnFamilyDescriptor::new(*name, Options::default()));
+        let db = DB::open_cf_descriptors(&db_options, path, families).map_err(storage)?;
+        Ok(RocksStore { db, options })
+    }
+
+    fn cf(&self, name: &'static str) -> Result<&rocksdb::ColumnFamily, TreeError> {
+        self.db.cf_handle(name).ok_or_else(|| TreeError::Storage {
+            message: format!("missing column family {name}"),
+        })
+    }
+
+    fn get(&self, cf: &'static str, key: &[u8]) -> Result<Option<Vec<u8>>, TreeError> {
+        self.db.get_cf(self.cf(cf)?, key).map_err(storage)
+    }
+}
+
+fn value_key(key_hash: &KeyHash, version: Version) -> [u8; 40] {
+    let mut key = [0u8; 40];
+    key[..32].copy_from_slice(&key_hash.0);
+    key[32..].copy_from_slice(&version.to_be_bytes());
+    key
+}
+
+fn encode_value(value: &Option<OwnedValue>) -> Vec<u8> {
+    match value {
+        None => vec![0],
+        Some(bytes) => {
+            let mut out = Vec::with_capacity(bytes.len() + 1);
+            out.push(1);
+            out.extend_from_slice(bytes);
+            out
+        }
+    }
+}
+
+fn decode_value(bytes: &[u8]) -> Result<Option<OwnedValue>, TreeError> {
+    match bytes.split_first() {
+        Some((0, [])) => Ok(None),
+        Some((1, rest)) => Ok(Some(rest.to_vec())),
+        _ => Err(TreeError::Storage {
+            message: "corrupt tree value".into(),
+        }),
+    }
+}
+
+fn put_tree_batch(
+    store: &RocksStore,
+    batch: &mut WriteBatch,
+    tree: &NodeBatch,
+) -> Result<(), TreeError> {
+    let nodes = store.cf(CF_TREE_NODES)?;
+    let values = store.cf(CF_TREE_VALUES)?;
+    for (key, node) in tree.nodes() {
+        batch.put_cf(
+            nodes,
+            borsh::to_vec(key).map_err(storage)?,
+            borsh::to_vec(node).map_err(storage)?,
+        );
+    }
+    for ((version, key_hash), value) in tree.values() {
+        batch.put_cf(values, value_key(key_hash, *version), encode_value(value));
+    }
+    Ok(())
+}
+
+impl TreeReader for RocksStore {
+    fn get_node_option(&self, node_key: &NodeKey) -> anyhow::Result<Option<Node>> {
+        let key = borsh::to_vec(node_key)?;
+        match self.get(CF_TREE_NODES, &key)? {
+            Some(bytes) => Ok(Some(borsh::from_slice(&bytes)?)),
+            None => Ok(None),
+        }
+    }
+
+    fn get_value_option(
+        &self,
+        max_version: Version,
+        key_hash: KeyHash,
+    ) -> anyhow::Result<Option<OwnedValue>> {
+        let start = value_key(&key_hash, max_version);
+        let mut iter = self.db.iterator_cf(
+            self.cf(CF_TREE_VALUES)?,
+            IteratorMode::From(&start, Direction::Reverse),
+        );
+        match iter.next() {
+            Some(item) => {
+                let (key, value) = item?;
+                if key.get(..32) == Some(&key_hash.0[..]) {
+                    Ok(decode_value(&value)?)
+                } else {
+                    Ok(None)
+                }
+            }
+            None => Ok(None),
+        }
+    }
+
+    fn get_rightmost_leaf(&self) -> anyhow::Result<Option<(NodeKey, LeafNode)>> {
+        let mut best: Option<(NodeKey, LeafNode)> = None;
+        for item in self
+            .db
+            .iterator_cf(self.cf(CF_TREE_NODES)?, IteratorMode::Start)
+        {
+            let (key, value) = item?;
+            if let Node::Leaf(leaf) = borsh::from_slice::<Node>(&value)?
+                && best
+                    .as_ref()
+                    .is_none_or(|(_, b)| leaf.key_hash() > b.key_hash())
+            {
+                best = Some((borsh::from_slice(&key)?, leaf));
+            }
+        }
+        Ok(best)
+    }
+}
+
+impl TreeStore for RocksStore {
+    fn write_tree_batch(&self, tree: &NodeBatch) -> Result<(), TreeError> {
+        let mut batch = WriteBatch::default();
+        put_tree_batch(self, &mut batch, tree)?;
+        self.db.write(batch).map_err(storage)
+    }
+}
+
+impl LedgerStore for RocksStore {
+    fn commit_block(&self, commit: &BlockCommit<'_>) -> Result<(), TreeError> {
+        let mut batch = WriteBatch::default();
+        put_tree_batch(self, &mut batch, commit.tree)?;
+        let height = commit.block.block.header.height;
+        let height_key = height.to_be_bytes();
+        batch.put_cf(
+            self.cf(CF_BLOCKS)?,
+            height_key,
+            commit.block.block.to_bytes(),
+        );
+        if let Some(certificate) = &commit.block.certificate {
+            batch.put_cf(
+                self.cf(CF_CERTIFICATES)?,
+                height_key,
+                certificate.to_bytes(),
+            );
+        }
+        let state = self.cf(CF_STATE)?;
+        for (key, value) in commit.state_changes {
+            match value {
+                Some(value) => batch.put_cf(state, key, value),
+                None => batch.delete_cf(state, key),
+            }
+        }
+        let indexes = self.cf(CF_INDEXES)?;
+        for (index, hash) in commit.tx_hashes.iter().enumerate() {
+            let mut key = INDEX_TX.to_vec();
+            key.extend_from_slice(hash);
+            let mut location = height_key.to_vec();
+            location.extend_from_slice(&u32::try_from(index).unwrap_or(u32::MAX).to_be_bytes());
+            batch.put_cf(indexes, key, location);
+        }
+        batch.put_cf(self.cf(CF_META)?, META_HEAD, height_key);
+        let mut write_options = WriteOptions::default();
+        write_options.set_sync(self.options.sync);
+        self.db.write_opt(batch, &write_options).map_err(storage)
+    }
+
+    fn block(&self, height: u64) -> Result<Option<CommittedBlock>, TreeError> {
+        let key = height.to_be_bytes();
+        let Some(bytes) = self.get(CF_BLOCKS, &key)? else {
+            return Ok(None);
+        };
+        let block = Block::from_bytes(&bytes).map_err(storage)?;
+        let certificate = self
+            .get(CF_CERTIFICATES, &key)?
+            .map(|bytes| CommitCertificate::from_bytes(&bytes))
+            .transpose()
+            .map_err(storage)?;
+        Ok(Some(CommittedBlock { block, certificate }))
+    }
+
+    fn head_height(&self) -> Result<Option<u64>, TreeError> {
+        self.get(CF_META, META_HEAD)?
+            .map(|bytes| {
+                <[u8; 8]>::try_from(bytes.as_slice())
+                    .map(u64::from_be_bytes)
+                    .map_err(|_| TreeError::Storage {
+                        message: "corrupt head height".into(),
+                    })
+            })
+            .transpose()
+    }
+
+    fn state_entries(&self) -> Result<StateEntries, TreeError> {
+        self.db
+            .iterator_cf(self.cf(CF_STATE)?, IteratorMode::Start)
+            .map(|item| item.map(|(k, v)| (k.to_vec(), v.to_vec())).map_err(storage))
+            .collect()
+    }
+
+    fn transaction_location(&self, tx_hash: &[u8; 32]) -> Result<Option<(u64, u32)>, TreeError> {
+        let mut key = INDEX_TX.to_vec();
+        key.extend_from_slice(tx_hash);
+        let Some(bytes) = self.get(CF_INDEXES, &key)? else {
+            return Ok(None);
+        };
+        let height = bytes
+            .get(..8)
+            .and_then(|b| <[u8; 8]>::try_from(b).ok())
+            .map(u64::from_be_bytes);
+        let index = bytes
+            .get(8..12)
+            .and_then(|b| <[u8; 4]>::try_from(b).ok())
+            .map(u32::from_be_bytes);
+        match (height, index) {
+            (Some(height), Some(index)) => Ok(Some((height, index))),
+            _ => Err(TreeError::Storage {
+                message: "corrupt transaction index".into(),
+            }),
+        }
+    }
+}

@@ -76,7 +76,7 @@ fn check_fixture(args: &CheckFixtureArgs) -> anyhow::Result<ExitCode> {
         },
     };
     let valid = suites.into_iter().any(|suite| fixture.evaluate(suite));
-    println!("{{\"valid\": {valid}}}");
+    crate::key::print_line(&format!("{{\"valid\": {valid}}}"))?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -97,7 +97,7 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
         bail!("give an IMAGE or --text PAYLOAD");
     };
     let json = report.to_json();
-    println!("{}", serde_json::to_string_pretty(&json)?);
+    crate::key::print_line(&serde_json::to_string_pretty(&json)?)?;
     // One human-readable line beside the JSON report.
     eprintln!(
         "{} ({}) at {}: {}",
@@ -126,6 +126,6 @@ fn dcc_testfile_command(file: &std::path::Path) -> anyhow::Result<ExitCode> {
             "steps": dcc_testfile::STEP_NAMES.iter().map(|n| (n.to_string(), serde_json::Value::Bool(false))).collect::<serde_json::Map<_, _>>(),
         }),
     };
-    println!("{}", serde_json::to_string_pretty(&output)?);
+    crate::key::print_line(&serde_json::to_string_pretty(&output)?)?;
     Ok(ExitCode::SUCCESS)
 }

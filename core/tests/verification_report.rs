@@ -183,6 +183,16 @@ fn proof_suite_step() {
             "{bad}: {error:?}"
         );
     }
+    // An attacker-sized proofValue (1 MB of base58 digits) is refused by its length, before
+    // any decoding work.
+    let huge = format!("z{}", "2".repeat(1_000_000));
+    assert_eq!(
+        failure(&with_proof_member("proofValue", json!(huge))),
+        (
+            VerificationStep::ProofSuite,
+            VerificationError::InvalidProofValue("the signature is not 64 bytes")
+        )
+    );
     let mut no_purpose = signed();
     no_purpose["proof"]
         .as_object_mut()

@@ -18,9 +18,13 @@ pub enum CertLogicError {
     /// Operands of the wrong type.
     #[error("type mismatch: {0}")]
     TypeMismatch(String),
-    /// A date-time string that cannot be parsed.
-    #[error("not a CertLogic date-time: {0:?}")]
-    BadDateTime(String),
+    /// A date-time string that cannot be parsed. The value itself is not kept: it may be a
+    /// holder's date of birth, and error texts reach reports and logs.
+    #[error("not a CertLogic date-time (a {length}-character string)")]
+    BadDateTime {
+        /// Length of the refused text, in characters.
+        length: usize,
+    },
     /// Expression nesting deeper than the evaluator allows.
     #[error("expression nested too deeply")]
     TooDeep,
@@ -395,7 +399,9 @@ fn last_day_of_month(year: i32, month: Month) -> u8 {
 
 /// Parse the CertLogic date(-time) formats (partial dates as `dccDateOfBirth` does).
 fn parse_date_time(text: &str) -> Result<i64, CertLogicError> {
-    let bad = || CertLogicError::BadDateTime(text.to_owned());
+    let bad = || CertLogicError::BadDateTime {
+        length: text.chars().count(),
+    };
     let (date_part, time_part) = match text.split_once('T') {
         Some((d, t)) => (d, Some(t)),
         None => (text, None),
@@ -607,7 +613,7 @@ mod tests {
         ));
         assert!(matches!(
             evaluate(&json!({"plusTime": ["x", 1, "day"]}), &json!({})),
-            Err(CertLogicError::BadDateTime(_))
+            Err(CertLogicError::BadDateTime { .. })
         ));
         let mut deep = json!(true);
         for _ in 0..200 {

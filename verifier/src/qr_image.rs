@@ -70,16 +70,16 @@ pub fn read_qr_texts(image_bytes: &[u8]) -> Result<Vec<String>, ImageError> {
         candidates.push(h);
     }
     for candidate in &candidates {
-        let (cw, ch) = candidate.dimensions();
-        let mut prepared =
-            rqrr::PreparedImage::prepare_from_greyscale(cw as usize, ch as usize, |x, y| {
-                candidate.get_pixel(x as u32, y as u32).0[0]
-            });
-        for grid in prepared.detect_grids() {
-            match grid.decode() {
-                Ok((_, text)) => texts.push(text),
-                Err(e) => last_error = Some(e.to_string()),
+        // rqrr is third-party code working on outside input: a panic in it (rqrr issue #54,
+        // on some photos) makes this candidate undecodable instead of ending the process.
+        match std::panic::catch_unwind(|| decode_grids(candidate)) {
+            Ok((found, error)) => {
+                texts.extend(found);
+                if error.is_some() {
+                    last_error = error;
+                }
             }
+            Err(_) => last_error = Some("the QR decoder failed on this image".to_owned()),
         }
         if !texts.is_empty() {
             return Ok(texts);
@@ -89,6 +89,25 @@ pub fn read_qr_texts(image_bytes: &[u8]) -> Result<Vec<String>, ImageError> {
         Some(e) => Err(ImageError::Undecodable(e)),
         None => Err(ImageError::NoQrCode),
     }
+}
+
+/// Detects and decodes every QR grid in one greyscale candidate image: the texts decoded and
+/// the last decoding error.
+fn decode_grids(candidate: &image::GrayImage) -> (Vec<String>, Option<String>) {
+    let (cw, ch) = candidate.dimensions();
+    let mut prepared =
+        rqrr::PreparedImage::prepare_from_greyscale(cw as usize, ch as usize, |x, y| {
+            candidate.get_pixel(x as u32, y as u32).0[0]
+        });
+    let mut texts = Vec::new();
+    let mut last_error = None;
+    for grid in prepared.detect_grids() {
+        match grid.decode() {
+            Ok((_, text)) => texts.push(text),
+            Err(e) => last_error = Some(e.to_string()),
+        }
+    }
+    (texts, last_error)
 }
 
 /// Global Otsu threshold: pixels become pure black or white.

@@ -165,12 +165,22 @@ fn optional_date_time(
     }
 }
 
+/// The longest base58btc text a 64-byte signature encodes to.
+const MAX_PROOF_VALUE_DIGITS: usize = 88;
+
 fn decode_proof_value(text: &str) -> Result<Vec<u8>, VerificationError> {
     let encoded = text
         .strip_prefix('z')
         .ok_or(VerificationError::InvalidProofValue(
             "not multibase base58btc (no 'z' prefix)",
         ))?;
+    // A 64-byte value is at most 88 base58 digits; refusing longer text first keeps the
+    // (quadratic) decoding of attacker-sized input out of reach.
+    if encoded.len() > MAX_PROOF_VALUE_DIGITS {
+        return Err(VerificationError::InvalidProofValue(
+            "the signature is not 64 bytes",
+        ));
+    }
     let bytes = super::base58::decode(encoded)
         .ok_or(VerificationError::InvalidProofValue("not base58btc"))?;
     if bytes.len() != SIGNATURE_LEN {

@@ -36,6 +36,12 @@ enum KeyCommand {
     /// Decrypt a key file with CROSSCODE_PASSPHRASE to check the passphrase; prints the
     /// did:key when the secret key opens and matches the file's public key.
     Check(ShowArgs),
+    /// Print a trust-cache entry (docs/trust-cache.md) binding a registry verification method
+    /// to the key file's public key, or add it to a cache file with --merge-into.
+    ///
+    /// Example: crosscode key trust-entry authority.key --verification-method did:crosscode:dev:7Wq3HXCmS8kzGfQn4Vd2ZB#key-1 --merge-into trust-cache.json
+    #[command(verbatim_doc_comment)]
+    TrustEntry(crate::trust_cache::TrustEntryArgs),
 }
 
 #[derive(Debug, Args)]
@@ -119,5 +125,6 @@ pub fn run(args: KeyArgs) -> anyhow::Result<ExitCode> {
             print_line(DidKey::from_public_key(&secret.public_key()).did().as_str())?;
             Ok(ExitCode::SUCCESS)
         }
+        KeyCommand::TrustEntry(entry) => crate::trust_cache::run_trust_entry(entry),
     }
 }

@@ -12,6 +12,7 @@ mod demo;
 mod did;
 mod key;
 mod qr;
+mod trust_cache;
 mod vc;
 mod verify;
 

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
-use crosscode_core::did::{DidKey, DidKeyResolver};
+use crosscode_core::did::DidKey;
 use crosscode_core::envelope::{self, SecuringForm, qr};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -43,7 +43,8 @@ enum QrCommand {
     ///
     /// Verification: the COSE signature by the issuer / holder key (form a), or the
     /// document's Data Integrity proof(s) (form b), and the validity window at --at (default:
-    /// now). Keys are resolved from did:key offline. Exits non-zero with one line naming the
+    /// now). Keys are resolved offline: did:key, and registry verification methods from
+    /// --trust-cache files (docs/trust-cache.md). Exits non-zero with one line naming the
     /// failing step when the code does not verify.
     ///
     /// Example: crosscode qr decode code.png
@@ -83,6 +84,10 @@ struct DecodeArgs {
     /// Verification time (RFC 3339), default now.
     #[arg(long, value_name = "RFC3339", value_parser = parse_time)]
     at: Option<OffsetDateTime>,
+    /// A trust-cache file (docs/trust-cache.md) resolving registry verification methods;
+    /// repeat to merge several.
+    #[arg(long = "trust-cache", value_name = "FILE")]
+    trust_caches: Vec<PathBuf>,
 }
 
 fn parse_time(text: &str) -> Result<OffsetDateTime, String> {
@@ -160,7 +165,8 @@ fn run_decode(args: DecodeArgs) -> anyhow::Result<ExitCode> {
         (None, None) => bail!("give an IMAGE.png or --text PAYLOAD"),
     };
     let at = args.at.unwrap_or_else(OffsetDateTime::now_utc);
-    let verified = envelope::decode(&payload, &DidKeyResolver, at)
+    let resolver = crate::trust_cache::load(&args.trust_caches)?;
+    let verified = envelope::decode(&payload, &resolver, at)
         .map_err(|err| anyhow::anyhow!("QR code refused at step {}: {err}", err.step()))?;
     let json = serde_json::to_string_pretty(&verified.document)?;
     writeln!(std::io::stdout().lock(), "{json}").context("cannot write to stdout")?;

@@ -7,7 +7,7 @@ use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 use crosscode_core::data_integrity::bbs::verify_derived_credential;
 use crosscode_core::data_integrity::{Cryptosuite, ProofOptions, add_proof, verify_document};
-use crosscode_core::did::{DidKey, DidKeyResolver};
+use crosscode_core::did::{Did, DidKey, DidUrl};
 use crosscode_core::keys::{KeyAlgorithm, KeyFile, SecretKey};
 use crosscode_core::vc::Credential;
 use serde_json::Value;
@@ -38,14 +38,19 @@ enum VcCommand {
     /// it with the first key's DID. A credential that already carries a proof keeps it: the
     /// new proofs join its proof set (co-signatures; the issuer is not changed or checked).
     ///
+    /// An authority signs as its registry DID instead: --issuer DID --verification-method
+    /// DID#key-1 (the first key's proof names that method; checkpoints resolve it from their
+    /// trust cache, docs/trust-cache.md).
+    ///
     /// Example: CROSSCODE_PASSPHRASE='…' crosscode vc sign --key issuer.key --set-issuer docs/examples/health-code.json > signed.json
     #[command(verbatim_doc_comment)]
     Sign(SignArgs),
     /// Verify a secured credential (or presentation) and print a JSON report.
     ///
     /// Every proof of the proof set is verified on its own; verification methods are
-    /// resolved offline (did:key). The report says which proofs verified and names the
-    /// failing step: Parse, Context, ProofSuite, KeyResolution, Signature or ValidityWindow.
+    /// resolved offline (did:key, and registry methods from --trust-cache files). The report
+    /// says which proofs verified and names the failing step: Parse, Context, ProofSuite,
+    /// KeyResolution, Signature or ValidityWindow.
     /// Exit status 0 only when the credential is valid, 1 when it is not, 2 on bad input.
     ///
     /// Example: crosscode vc verify signed.json --at 2026-11-21T12:00:00Z
@@ -73,8 +78,17 @@ struct SignArgs {
     #[arg(long = "suite", value_name = "SUITE", value_parser = parse_suite)]
     suites: Vec<Cryptosuite>,
     /// Replace the credential's issuer with the first key's did:key.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "issuer")]
     set_issuer: bool,
+    /// Replace the credential's issuer with this DID (e.g. the authority's registry DID
+    /// did:crosscode:dev:7Wq3HXCmS8kzGfQn4Vd2ZB); needs --verification-method.
+    #[arg(long, value_name = "DID", requires = "verification_method")]
+    issuer: Option<String>,
+    /// The first key's proof names this verification method (a DID URL of the issuer's DID,
+    /// e.g. did:crosscode:dev:7Wq3HXCmS8kzGfQn4Vd2ZB#key-1) instead of the key's did:key URL.
+    /// Verifiers resolve it from a trust cache (--trust-cache).
+    #[arg(long = "verification-method", value_name = "DIDURL")]
+    verification_method: Option<String>,
     /// The proofs' `created` time (RFC 3339); default: now.
     #[arg(long, value_name = "RFC3339", value_parser = parse_time)]
     created: Option<OffsetDateTime>,
@@ -95,6 +109,10 @@ struct VerifyArgs {
     /// derived proof whose challenge is this nonce.
     #[arg(long, value_name = "N")]
     nonce: Option<String>,
+    /// A trust-cache file (docs/trust-cache.md) resolving registry verification methods;
+    /// repeat to merge several. did:key methods always resolve.
+    #[arg(long = "trust-cache", value_name = "FILE")]
+    trust_caches: Vec<PathBuf>,
 }
 
 fn parse_suite(text: &str) -> Result<Cryptosuite, String> {
@@ -156,16 +174,39 @@ fn sign(args: SignArgs) -> anyhow::Result<ExitCode> {
             keys.len()
         ),
     };
+    let registry_method = args
+        .verification_method
+        .as_deref()
+        .map(DidUrl::parse)
+        .transpose()
+        .context("--verification-method is not a DID URL")?;
+    if let Some(method) = &registry_method
+        && (method.fragment().is_none() || method.path().is_some() || method.query().is_some())
+    {
+        bail!(
+            "--verification-method {} must be DID#fragment (no path or query)",
+            method.as_str()
+        );
+    }
+    let issuer_did = args
+        .issuer
+        .as_deref()
+        .map(Did::parse)
+        .transpose()
+        .context("--issuer is not a DID")?;
     let dids: Vec<DidKey> = keys
         .iter()
         .map(|key| DidKey::from_public_key(&key.public_key()))
         .collect();
     let already_signed = document.get("proof").is_some();
-    if args.set_issuer && already_signed {
+    if (args.set_issuer || issuer_did.is_some()) && already_signed {
         bail!(
-            "{} already carries a proof: its issuer cannot change (drop --set-issuer)",
+            "{} already carries a proof: its issuer cannot change (drop --set-issuer / --issuer)",
             args.credential.display()
         );
+    }
+    if let Some(did) = &issuer_did {
+        set_issuer(&mut document, did.as_str());
     }
     if args.set_issuer
         && let Some(first) = dids.first()
@@ -179,8 +220,20 @@ fn sign(args: SignArgs) -> anyhow::Result<ExitCode> {
         )
     })?;
     let issuer = credential.issuer.id();
+    if let Some(method) = &registry_method
+        && method.did().as_str() != issuer
+    {
+        bail!(
+            "--verification-method {} is not a method of the credential's issuer {issuer} (its DID must be the issuer's; pass --issuer {})",
+            method.as_str(),
+            method.did().as_str()
+        );
+    }
     // The first proofs must include the issuer's; later keys co-sign (a proof set).
-    if !already_signed && !dids.iter().any(|did| did.did().as_str() == issuer) {
+    if !already_signed
+        && registry_method.is_none()
+        && !dids.iter().any(|did| did.did().as_str() == issuer)
+    {
         let first = dids
             .first()
             .map(|did| did.did().as_str())
@@ -189,14 +242,18 @@ fn sign(args: SignArgs) -> anyhow::Result<ExitCode> {
             "the credential's issuer {issuer} is not the did:key of any --key; pass --set-issuer to make {first} the issuer"
         );
     }
-    for ((key, did), suite) in keys.iter().zip(&dids).zip(suites) {
+    for (index, ((key, did), suite)) in keys.iter().zip(&dids).zip(suites).enumerate() {
         let options = ProofOptions {
             cryptosuite: suite,
             created: args.created,
             ..ProofOptions::default()
         };
-        document = add_proof(&document, key, &did.verification_method_id(), &options)
-            .with_context(|| format!("cannot sign with {}", did.did().as_str()))?;
+        let method = match (&registry_method, index) {
+            (Some(method), 0) => method.clone(),
+            _ => did.verification_method_id(),
+        };
+        document = add_proof(&document, key, &method, &options)
+            .with_context(|| format!("cannot sign as {}", method.as_str()))?;
     }
     let text = serde_json::to_string_pretty(&document).context("cannot serialize")?;
     print_line(&text)?;
@@ -206,10 +263,10 @@ fn sign(args: SignArgs) -> anyhow::Result<ExitCode> {
 fn verify(args: VerifyArgs) -> anyhow::Result<ExitCode> {
     let document = read_json(&args.credential)?;
     let at = args.at.unwrap_or_else(OffsetDateTime::now_utc);
+    let resolver = crate::trust_cache::load(&args.trust_caches)?;
     let report = match &args.nonce {
-        None => verify_document(&document, &DidKeyResolver, at),
-        Some(nonce) => verify_derived_credential(&document, &DidKeyResolver, at, nonce)
-            .with_context(|| format!("{} is not valid", args.credential.display()))?,
+        None => verify_document(&document, &resolver, at),
+        Some(nonce) => verify_derived_credential(&document, &resolver, at, nonce),
     };
     let text = serde_json::to_string_pretty(&report).context("cannot serialize the report")?;
     print_line(&text)?;

@@ -6,6 +6,7 @@
 mod document;
 mod key;
 mod syntax;
+mod trust_cache;
 
 pub use self::document::{
     DID_LD_JSON, DID_RESOLUTION_V1_CONTEXT, DID_V1_CONTEXT, DidDocument, DidDocumentMetadata,
@@ -14,6 +15,7 @@ pub use self::document::{
 };
 pub use self::key::{DID_KEY_METHOD, DidKey, resolve};
 pub use self::syntax::{Did, DidUrl, MAX_DID_LEN};
+pub use self::trust_cache::{TrustCache, TrustCacheError, VERIFICATION_METHODS_MEMBER};
 
 use crate::keys::PublicKey;
 use crate::multicodec::MulticodecError;

@@ -7,7 +7,6 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::Args;
 use crosscode_core::data_integrity::bbs::{DeriveOptions, derive_credential};
-use crosscode_core::did::DidKeyResolver;
 
 use super::{open_key, read_json};
 use crate::key::print_line;
@@ -30,6 +29,10 @@ pub struct DeriveArgs {
     /// credentialSubject.id and signs the proof with it. Decrypted with CROSSCODE_PASSPHRASE.
     #[arg(long = "holder-key", value_name = "KEYFILE")]
     holder_key: Option<PathBuf>,
+    /// A trust-cache file (docs/trust-cache.md) resolving the issuer's registry verification
+    /// method (the base proof is checked before deriving); repeat to merge several.
+    #[arg(long = "trust-cache", value_name = "FILE")]
+    trust_caches: Vec<PathBuf>,
 }
 
 /// Runs `crosscode vc derive`.
@@ -41,7 +44,8 @@ pub fn run(args: DeriveArgs) -> anyhow::Result<ExitCode> {
         nonce: Some(args.nonce),
         holder_key: holder_key.as_ref(),
     };
-    let derived = derive_credential(&credential, &DidKeyResolver, &options)
+    let resolver = crate::trust_cache::load(&args.trust_caches)?;
+    let derived = derive_credential(&credential, &resolver, &options)
         .with_context(|| format!("cannot derive from {}", args.credential.display()))?;
     let text = serde_json::to_string_pretty(&derived).context("cannot serialize")?;
     print_line(&text)?;

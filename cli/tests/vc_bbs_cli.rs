@@ -156,7 +156,13 @@ fn sign_derive_verify_with_nonce() {
         "--nonce",
         "n-other",
     ]);
+    // A replayed presentation is "not valid" (exit 1) with a JSON report naming the step,
+    // not "unusable input" (exit 2).
     assert_clean_failure(&output, "challenge is not the expected nonce");
+    assert_eq!(output.status.code(), Some(1));
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["verified"], false);
+    assert_eq!(report["failure"]["step"], "Signature");
 
     // A tampered disclosed value.
     let mut tampered = derived.clone();

@@ -710,14 +710,30 @@ pub fn verify_proof(
     }
 }
 
-/// Verifies a derived credential as [`verify_document`] does, and then that its
-/// `bbs-jcs-2026` proof is a derived proof whose `challenge` is `nonce`.
+/// Verifies a derived credential as [`verify_document`] does, and that its `bbs-jcs-2026`
+/// proof is a derived proof whose `challenge` is the verifier's `nonce`.
+///
+/// A base proof where a derived one is expected, or another nonce (a replayed presentation),
+/// is a failure recorded in the report like any other (step `ProofSuite` / `Signature`), so a
+/// checkpoint always gets a report.
 pub fn verify_derived_credential(
     document: &Value,
     resolver: &dyn KeyResolver,
     at: OffsetDateTime,
     nonce: &str,
-) -> Result<VerificationReport, SelectiveDisclosureError> {
+) -> VerificationReport {
+    let mut report = verify_document(document, resolver, at);
+    if let Err(error) = check_derived_challenge(document, nonce) {
+        let failure = super::VerificationFailure::from(VerificationError::from(error));
+        report.verified = false;
+        report.document_failure = Some(failure.clone());
+        report.failure = Some(failure);
+    }
+    report
+}
+
+/// The checks [`verify_derived_credential`] adds to [`verify_document`].
+fn check_derived_challenge(document: &Value, nonce: &str) -> Result<(), SelectiveDisclosureError> {
     let (_, proof) = bbs_proof_of(document)?;
     if !matches!(
         BbsProofValue::decode(required_str(&proof, "proofValue")?)?,
@@ -730,7 +746,7 @@ pub fn verify_derived_credential(
     if proof.get("challenge").and_then(Value::as_str) != Some(nonce) {
         return Err(SelectiveDisclosureError::WrongNonce);
     }
-    Ok(verify_document(document, resolver, at))
+    Ok(())
 }
 
 /// Maps a suite error into the verification report's error type.

@@ -2,20 +2,18 @@
 //! and on malformed files.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
+mod common;
+
 use std::path::Path;
-use std::process::Command;
 
 use crosscode_core::vectors::vector_path;
 
 fn run(args: &[&str]) -> (Option<i32>, String, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_crosscode"))
-        .args(args)
-        .output()
-        .unwrap();
+    let output = common::command(args).output().unwrap();
     (
         output.status.code(),
-        String::from_utf8(output.stdout).unwrap(),
-        String::from_utf8(output.stderr).unwrap(),
+        common::stdout(&output),
+        common::stderr(&output),
     )
 }
 
@@ -65,8 +63,7 @@ fn ciphersuite_flag_overrides_the_path() {
 
 #[test]
 fn malformed_files_exit_non_zero() {
-    let dir = std::env::temp_dir().join(format!("crosscode-bbs-cli-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = common::temp_dir("bbs");
     let cases = [
         ("not-json.json", "not json"),
         ("no-kind.json", "{\"x\": 1}"),

@@ -1,14 +1,13 @@
 //! `crosscode demo` runs the whole scenario and checks every outcome itself.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
-use std::process::Command;
+mod common;
 
 #[test]
 fn demo_runs_end_to_end_and_leaves_a_readable_qr_image() {
     let dir = std::env::temp_dir().join(format!("crosscode-demo-test-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
-    let output = Command::new(env!("CARGO_BIN_EXE_crosscode"))
-        .args(["demo", "--out-dir"])
+    let output = common::command(&["demo", "--out-dir"])
         .arg(&dir)
         .output()
         .unwrap();

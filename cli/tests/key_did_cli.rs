@@ -2,52 +2,13 @@
 //! one clear error line (no panic) for bad input.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+mod common;
 
-fn crosscode(args: &[&str], passphrase: Option<&str>) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_crosscode"));
-    command.args(args).env_remove("CROSSCODE_PASSPHRASE");
-    if let Some(passphrase) = passphrase {
-        command.env("CROSSCODE_PASSPHRASE", passphrase);
-    }
-    command.output().unwrap()
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8(output.stdout.clone()).unwrap()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8(output.stderr.clone()).unwrap()
-}
-
-/// Non-zero exit, one `error:` line on stderr, no panic.
-fn assert_clean_failure(output: &Output, needle: &str) {
-    assert!(!output.status.success());
-    let err = stderr(output);
-    assert!(err.starts_with("error: "), "{err}");
-    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
-    assert!(err.contains(needle), "{err:?} lacks {needle:?}");
-    assert!(!err.contains("panicked"));
-}
-
-fn temp_dir() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "crosscode-cli-key-test-{}-{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos()
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
+use common::{assert_clean_failure, crosscode, stderr, stdout, temp_dir};
 
 #[test]
 fn key_new_then_show_check_and_resolve() {
-    let dir = temp_dir();
+    let dir = temp_dir("key");
     for (alg, prefix) in [
         ("ed25519", "did:key:z6Mk"),
         ("sm2", "did:key:zEP"),
@@ -101,7 +62,7 @@ fn key_new_then_show_check_and_resolve() {
 
 #[test]
 fn missing_passphrase_is_a_clear_error() {
-    let dir = temp_dir();
+    let dir = temp_dir("key");
     let path = dir.join("k.key");
     let output = crosscode(
         &[

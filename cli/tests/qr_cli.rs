@@ -3,9 +3,11 @@
 //! naming the failing step for tampered or unusable input.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
+use std::process::Output;
+
+use common::{assert_clean_failure, assert_success, new_key, stderr, stdout, temp_dir, write};
 use crosscode_core::data_integrity::{ProofOptions, add_proof};
 use crosscode_core::did::DidKey;
 use crosscode_core::keys::KeyFile;
@@ -15,57 +17,11 @@ const PASSPHRASE: &str = "qr test pass phrase";
 const AT: &str = "2026-11-21T08:00:00Z";
 
 fn crosscode(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_crosscode"))
-        .args(args)
-        .env("CROSSCODE_PASSPHRASE", PASSPHRASE)
-        .output()
-        .unwrap()
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8(output.stdout.clone()).unwrap()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8(output.stderr.clone()).unwrap()
-}
-
-fn assert_success(output: &Output) {
-    assert!(output.status.success(), "{}", stderr(output));
-}
-
-/// Non-zero exit, one `error:` line on stderr containing `needle`, no panic.
-fn assert_clean_failure(output: &Output, needle: &str) {
-    assert!(!output.status.success());
-    let err = stderr(output);
-    assert!(err.starts_with("error: "), "{err}");
-    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
-    assert!(err.contains(needle), "{err:?} lacks {needle:?}");
-    assert!(!err.contains("panicked"));
-}
-
-fn temp_dir() -> PathBuf {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    let dir = std::env::temp_dir().join(format!(
-        "crosscode-cli-qr-test-{}-{nanos}",
-        std::process::id()
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn new_key(dir: &Path, name: &str, alg: &str) -> (PathBuf, String) {
-    let path = dir.join(format!("{name}.key"));
-    let output = crosscode(&["key", "new", "--alg", alg, "--out", path.to_str().unwrap()]);
-    assert_success(&output);
-    (path, stdout(&output).trim().to_owned())
+    common::crosscode(args, Some(PASSPHRASE))
 }
 
 fn health_code(issuer: &str, holder: &str) -> Json {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/examples/health-code.json");
+    let path = common::example("health-code.json");
     let mut credential: Json =
         serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     credential["issuer"] = json!(issuer);
@@ -73,18 +29,13 @@ fn health_code(issuer: &str, holder: &str) -> Json {
     credential
 }
 
-fn write_json(path: &Path, value: &Json) -> String {
-    std::fs::write(path, serde_json::to_vec_pretty(value).unwrap()).unwrap();
-    path.to_str().unwrap().to_owned()
-}
-
 #[test]
 fn signed_form_png_round_trip_and_tampering() {
-    let dir = temp_dir();
-    let (issuer_key, issuer) = new_key(&dir, "issuer", "ed25519");
-    let (holder_key, holder) = new_key(&dir, "holder", "sm2");
+    let dir = temp_dir("qr");
+    let (issuer_key, issuer) = new_key(&dir, "issuer.key", "ed25519", PASSPHRASE);
+    let (holder_key, holder) = new_key(&dir, "holder.key", "sm2", PASSPHRASE);
     let credential = health_code(&issuer, &holder);
-    let credential_path = write_json(&dir.join("health-code.json"), &credential);
+    let credential_path = write(&dir, "health-code.json", &credential);
     let png = dir.join("code.png");
     let svg = dir.join("code.svg");
 
@@ -93,7 +44,7 @@ fn signed_form_png_round_trip_and_tampering() {
         "encode",
         &credential_path,
         "--key",
-        issuer_key.to_str().unwrap(),
+        &issuer_key,
         "--png",
         png.to_str().unwrap(),
         "--svg",
@@ -121,13 +72,7 @@ fn signed_form_png_round_trip_and_tampering() {
     assert!(stderr(&decoded).contains("verified credential"));
 
     // The holder's key cannot issue the issuer's credential.
-    let wrong = crosscode(&[
-        "qr",
-        "encode",
-        &credential_path,
-        "--key",
-        holder_key.to_str().unwrap(),
-    ]);
+    let wrong = crosscode(&["qr", "encode", &credential_path, "--key", &holder_key]);
     assert_clean_failure(&wrong, "is not the document's issuer");
 
     // Tampering with the text: some step refuses it, named in one line.
@@ -151,8 +96,8 @@ fn signed_form_png_round_trip_and_tampering() {
 
 #[test]
 fn data_integrity_form_round_trip_and_tampered_credential() {
-    let dir = temp_dir();
-    let (issuer_key, issuer) = new_key(&dir, "issuer", "sm2");
+    let dir = temp_dir("qr");
+    let (issuer_key, issuer) = new_key(&dir, "issuer.key", "sm2", PASSPHRASE);
     let holder = DidKey::from_public_key(
         &crosscode_core::keys::SecretKey::generate(crosscode_core::keys::KeyAlgorithm::Ed25519)
             .public_key(),
@@ -173,7 +118,7 @@ fn data_integrity_form_round_trip_and_tampered_credential() {
         &options,
     )
     .unwrap();
-    let secured_path = write_json(&dir.join("secured.json"), &secured);
+    let secured_path = write(&dir, "secured.json", &secured);
     let png = dir.join("code.png");
 
     let encoded = crosscode(&[
@@ -194,7 +139,7 @@ fn data_integrity_form_round_trip_and_tampered_credential() {
     // A tampered secured credential encodes, but is refused at decode with the step named.
     let mut tampered = secured.clone();
     tampered["credentialSubject"]["statusColour"] = json!("red");
-    let tampered_path = write_json(&dir.join("tampered.json"), &tampered);
+    let tampered_path = write(&dir, "tampered.json", &tampered);
     let encoded = crosscode(&["qr", "encode", &tampered_path]);
     assert_success(&encoded);
     let payload = stdout(&encoded).trim().to_owned();
@@ -207,8 +152,9 @@ fn data_integrity_form_round_trip_and_tampered_credential() {
     );
 
     // Without a proof and without --key there is nothing to carry.
-    let unsigned_path = write_json(
-        &dir.join("unsigned.json"),
+    let unsigned_path = write(
+        &dir,
+        "unsigned.json",
         &health_code(&issuer, holder.did().as_str()),
     );
     assert_clean_failure(&crosscode(&["qr", "encode", &unsigned_path]), "no proof");
@@ -216,7 +162,7 @@ fn data_integrity_form_round_trip_and_tampered_credential() {
 
 #[test]
 fn unusable_input_gets_one_clear_line() {
-    let dir = temp_dir();
+    let dir = temp_dir("qr");
     assert_clean_failure(
         &crosscode(&["qr", "encode", "/nonexistent/credential.json"]),
         "cannot read",

@@ -4,9 +4,12 @@
 //! typed key-resolution failure.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
+use std::path::Path;
+use std::process::Output;
+
+use common::{assert_clean_failure, assert_success, stderr, success_stdout, temp_dir, write};
 use serde_json::Value;
 
 const PASSPHRASE: &str = "trust cache cli test passphrase";
@@ -16,61 +19,20 @@ const METHOD: &str = "did:crosscode:dev:7Wq3HXCmS8kzGfQn4Vd2ZB#key-1";
 const NONCE: &str = "n-5c2e9a";
 
 fn crosscode(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_crosscode"))
-        .args(args)
-        .env("CROSSCODE_PASSPHRASE", PASSPHRASE)
-        .output()
-        .unwrap()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8(output.stderr.clone()).unwrap()
-}
-
-fn stdout(output: &Output) -> String {
-    assert!(output.status.success(), "{}", stderr(output));
-    String::from_utf8(output.stdout.clone()).unwrap()
-}
-
-fn assert_clean_failure(output: &Output, needle: &str) {
-    assert!(!output.status.success());
-    let err = stderr(output);
-    assert!(err.starts_with("error: "), "{err}");
-    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
-    assert!(err.contains(needle), "{err:?} lacks {needle:?}");
-    assert!(!err.contains("panicked"));
-}
-
-fn temp_dir() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "crosscode-cli-trust-cache-test-{}-{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos()
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    common::crosscode(args, Some(PASSPHRASE))
 }
 
 fn path_in(dir: &Path, name: &str) -> String {
     dir.join(name).to_str().unwrap().to_owned()
 }
 
+/// A new key file `dir/<name>` (a `crosscode key new --alg <alg>`): its path.
 fn new_key(dir: &Path, name: &str, alg: &str) -> String {
-    let path = path_in(dir, name);
-    let output = crosscode(&["key", "new", "--alg", alg, "--out", &path]);
-    assert!(output.status.success(), "{}", stderr(&output));
-    path
+    common::new_key(dir, name, alg, PASSPHRASE).0
 }
 
 fn example() -> String {
-    concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../docs/examples/health-code-personal.json"
-    )
-    .to_owned()
+    common::example("health-code-personal.json")
 }
 
 /// The personal health code signed by `key` as the registry issuer's `#key-1`.
@@ -90,38 +52,23 @@ fn issue_as_registry(dir: &Path, key: &str) -> String {
         "2026-11-21T08:00:00Z",
         &example(),
     ]);
-    let signed: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let signed: Value = serde_json::from_str(&success_stdout(&output)).unwrap();
     assert_eq!(signed["issuer"], ISSUER);
     assert_eq!(signed["proof"]["verificationMethod"], METHOD);
     assert_eq!(signed["proof"]["cryptosuite"], "bbs-jcs-2026");
-    let path = path_in(dir, "signed.json");
-    std::fs::write(&path, serde_json::to_vec_pretty(&signed).unwrap()).unwrap();
-    path
+    write(dir, "signed.json", &signed)
 }
 
 fn derive(signed: &str, extra: &[&str]) -> Output {
-    let mut args = vec![
-        "vc",
-        "derive",
-        signed,
-        "--nonce",
-        NONCE,
-        "--reveal",
-        "/credentialSubject/type",
-        "--reveal",
-        "/credentialSubject/jurisdiction",
-        "--reveal",
-        "/credentialSubject/statusColour",
-        "--reveal",
-        "/credentialSubject/statusDate",
-    ];
+    let mut args = vec!["vc", "derive", signed, "--nonce", NONCE];
+    args.extend(common::REVEAL_STATUS);
     args.extend_from_slice(extra);
     crosscode(&args)
 }
 
 #[test]
 fn registry_issued_health_code_fits_the_qr_bound_and_verifies_from_the_trust_cache() {
-    let dir = temp_dir();
+    let dir = temp_dir("trust-cache");
     let key = new_key(&dir, "authority.key", "bls12381g2");
     let cache = path_in(&dir, "trust-cache.json");
     let output = crosscode(&[
@@ -133,7 +80,7 @@ fn registry_issued_health_code_fits_the_qr_bound_and_verifies_from_the_trust_cac
         "--merge-into",
         &cache,
     ]);
-    assert!(output.status.success(), "{}", stderr(&output));
+    assert_success(&output);
     let cache_json: Value =
         serde_json::from_str(&std::fs::read_to_string(&cache).unwrap()).unwrap();
     let multibase = cache_json["verificationMethods"][METHOD].as_str().unwrap();
@@ -150,11 +97,11 @@ fn registry_issued_health_code_fits_the_qr_bound_and_verifies_from_the_trust_cac
         "--trust-cache",
         &cache,
     ]);
-    let report: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let report: Value = serde_json::from_str(&success_stdout(&output)).unwrap();
     assert_eq!(report["verified"], true);
 
     // Derive hiding name, birth date, document number (and the holder's DID).
-    let derived_text = stdout(&derive(&signed, &["--trust-cache", &cache]));
+    let derived_text = success_stdout(&derive(&signed, &["--trust-cache", &cache]));
     for hidden in ["CHAN Tai Man", "1985-04-12", "MA1234567", "did:key:"] {
         assert!(!derived_text.contains(hidden), "{hidden} disclosed");
     }
@@ -163,7 +110,7 @@ fn registry_issued_health_code_fits_the_qr_bound_and_verifies_from_the_trust_cac
 
     // QR encode: within the bound.
     let output = crosscode(&["qr", "encode", &derived]);
-    let payload = stdout(&output).trim().to_owned();
+    let payload = success_stdout(&output).trim().to_owned();
     eprintln!(
         "registry-issued bbs-jcs-2026 health-code presentation: {} characters; {}",
         payload.len(),
@@ -183,7 +130,7 @@ fn registry_issued_health_code_fits_the_qr_bound_and_verifies_from_the_trust_cac
         "--trust-cache",
         &cache,
     ]);
-    let decoded: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let decoded: Value = serde_json::from_str(&success_stdout(&output)).unwrap();
     assert_eq!(decoded["credentialSubject"]["statusColour"], "green");
     assert!(stderr(&output).contains("verified credential"));
 
@@ -229,7 +176,7 @@ fn registry_issued_health_code_fits_the_qr_bound_and_verifies_from_the_trust_cac
         "--verification-method",
         METHOD,
     ]);
-    std::fs::write(&wrong_cache, stdout(&output)).unwrap();
+    std::fs::write(&wrong_cache, success_stdout(&output)).unwrap();
     let output = crosscode(&[
         "vc",
         "verify",
@@ -255,7 +202,7 @@ fn registry_issued_health_code_fits_the_qr_bound_and_verifies_from_the_trust_cac
 
 #[test]
 fn sign_refuses_a_verification_method_of_another_did() {
-    let dir = temp_dir();
+    let dir = temp_dir("trust-cache");
     let key = new_key(&dir, "authority.key", "bls12381g2");
     let output = crosscode(&[
         "vc",
@@ -290,7 +237,7 @@ fn sign_refuses_a_verification_method_of_another_did() {
         METHOD,
         &example(),
     ]);
-    let signed: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let signed: Value = serde_json::from_str(&success_stdout(&output)).unwrap();
     assert_eq!(signed["proof"]["verificationMethod"], METHOD);
     for (method, needle) in [
         ("not a did url", "is not a DID URL"),
@@ -323,7 +270,7 @@ fn sign_refuses_a_verification_method_of_another_did() {
 
 #[test]
 fn bad_trust_caches_and_entries_are_one_clear_line() {
-    let dir = temp_dir();
+    let dir = temp_dir("trust-cache");
     let key = new_key(&dir, "authority.key", "bls12381g2");
     let signed = issue_as_registry(&dir, &key);
     for (text, needle) in [
@@ -377,7 +324,7 @@ fn bad_trust_caches_and_entries_are_one_clear_line() {
             &cache,
         ]);
         if ok {
-            assert!(output.status.success(), "{}", stderr(&output));
+            assert_success(&output);
         } else {
             assert_clean_failure(&output, "already holds a different key");
         }

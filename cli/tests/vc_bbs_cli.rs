@@ -3,75 +3,25 @@
 //! clear error line for bad input.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
+use std::path::Path;
+use std::process::Output;
+
+use common::{REVEAL_STATUS, assert_clean_failure, json_of, new_key, temp_dir, write};
 use serde_json::{Value, json};
 
 const PASSPHRASE: &str = "vc bbs cli test passphrase";
 const INSIDE_WINDOW: &str = "2026-11-22T12:00:00Z";
 
 fn crosscode(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_crosscode"))
-        .args(args)
-        .env("CROSSCODE_PASSPHRASE", PASSPHRASE)
-        .output()
-        .unwrap()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8(output.stderr.clone()).unwrap()
-}
-
-fn assert_clean_failure(output: &Output, needle: &str) {
-    assert!(!output.status.success());
-    let err = stderr(output);
-    assert!(err.starts_with("error: "), "{err}");
-    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
-    assert!(err.contains(needle), "{err:?} lacks {needle:?}");
-    assert!(!err.contains("panicked"));
-}
-
-fn temp_dir() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "crosscode-cli-vc-bbs-test-{}-{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos()
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn new_key(dir: &Path, alg: &str) -> (String, String) {
-    let path = dir.join(format!("{alg}.key"));
-    let path = path.to_str().unwrap().to_owned();
-    let output = crosscode(&["key", "new", "--alg", alg, "--out", &path]);
-    assert!(output.status.success(), "{}", stderr(&output));
-    let did = String::from_utf8(output.stdout).unwrap().trim().to_owned();
-    (path, did)
-}
-
-fn write(dir: &Path, name: &str, value: &Value) -> String {
-    let path = dir.join(name);
-    std::fs::write(&path, serde_json::to_vec_pretty(value).unwrap()).unwrap();
-    path.to_str().unwrap().to_owned()
-}
-
-fn json_of(output: &Output) -> Value {
-    assert!(output.status.success(), "{}", stderr(output));
-    serde_json::from_slice(&output.stdout).unwrap()
+    common::crosscode(args, Some(PASSPHRASE))
 }
 
 /// The personal health code with `holder` as subject, signed with a fresh BLS key.
 fn issued(dir: &Path, holder_did: &str) -> String {
-    let (bls, _) = new_key(dir, "bls12381g2");
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../docs/examples/health-code-personal.json"
-    );
+    let (bls, _) = new_key(dir, "bls12381g2.key", "bls12381g2", PASSPHRASE);
+    let path = common::example("health-code-personal.json");
     let mut credential: Value =
         serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     credential["credentialSubject"]["id"] = json!(holder_did);
@@ -92,21 +42,10 @@ fn issued(dir: &Path, holder_did: &str) -> String {
     write(dir, "signed.json", &signed)
 }
 
-const REVEAL: [&str; 8] = [
-    "--reveal",
-    "/credentialSubject/type",
-    "--reveal",
-    "/credentialSubject/jurisdiction",
-    "--reveal",
-    "/credentialSubject/statusColour",
-    "--reveal",
-    "/credentialSubject/statusDate",
-];
-
 #[test]
 fn sign_derive_verify_with_nonce() {
-    let dir = temp_dir();
-    let (_, holder_did) = new_key(&dir, "ed25519");
+    let dir = temp_dir("vc-bbs");
+    let (_, holder_did) = new_key(&dir, "ed25519.key", "ed25519", PASSPHRASE);
     let signed = issued(&dir, &holder_did);
     let report = json_of(&crosscode(&[
         "vc",
@@ -118,7 +57,7 @@ fn sign_derive_verify_with_nonce() {
     assert_eq!(report["verified"], true);
 
     let mut args = vec!["vc", "derive", signed.as_str(), "--nonce", "n-5c2e9a"];
-    args.extend(REVEAL);
+    args.extend(REVEAL_STATUS);
     let derived = json_of(&crosscode(&args));
     let text = derived.to_string();
     for hidden in [
@@ -177,8 +116,8 @@ fn sign_derive_verify_with_nonce() {
 
 #[test]
 fn derive_with_holder_key() {
-    let dir = temp_dir();
-    let (holder_key, holder_did) = new_key(&dir, "ed25519");
+    let dir = temp_dir("vc-bbs");
+    let (holder_key, holder_did) = new_key(&dir, "ed25519.key", "ed25519", PASSPHRASE);
     let signed = issued(&dir, &holder_did);
     let mut args = vec![
         "vc",
@@ -189,7 +128,7 @@ fn derive_with_holder_key() {
         "--holder-key",
         holder_key.as_str(),
     ];
-    args.extend(REVEAL);
+    args.extend(REVEAL_STATUS);
     let derived = json_of(&crosscode(&args));
     assert_eq!(derived["credentialSubject"]["id"], json!(holder_did));
     let path = write(&dir, "bound.json", &derived);
@@ -207,8 +146,8 @@ fn derive_with_holder_key() {
 
 #[test]
 fn derive_bad_input_is_one_clear_line() {
-    let dir = temp_dir();
-    let (_, holder_did) = new_key(&dir, "ed25519");
+    let dir = temp_dir("vc-bbs");
+    let (_, holder_did) = new_key(&dir, "ed25519.key", "ed25519", PASSPHRASE);
     let signed = issued(&dir, &holder_did);
     let output = crosscode(&[
         "vc",
@@ -231,14 +170,11 @@ fn derive_bad_input_is_one_clear_line() {
     ]);
     assert_clean_failure(&output, "is not a JSON pointer");
     // A credential without a BBS proof.
-    let plain = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../docs/examples/health-code.json"
-    );
+    let plain = common::example("health-code.json");
     let output = crosscode(&[
         "vc",
         "derive",
-        plain,
+        &plain,
         "--nonce",
         "n",
         "--reveal",

@@ -1,30 +1,21 @@
 //! `crosscode verify`: DCC test files, SHC texts, photos of QR codes, exit codes.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
+mod common;
+
 use std::path::PathBuf;
-use std::process::Command;
 
 use base64::Engine as _;
 use crosscode_core::vectors::vector_path;
 
 fn run(args: &[&str]) -> (Option<i32>, serde_json::Value, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_crosscode"))
-        .args(args)
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8(output.stdout).unwrap();
-    let json = serde_json::from_str(&stdout).unwrap_or(serde_json::Value::Null);
-    (
-        output.status.code(),
-        json,
-        String::from_utf8(output.stderr).unwrap(),
-    )
+    let output = common::command(args).output().unwrap();
+    let json = serde_json::from_str(&common::stdout(&output)).unwrap_or(serde_json::Value::Null);
+    (output.status.code(), json, common::stderr(&output))
 }
 
 fn tmp(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("crosscode-verify-cli-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join(name)
+    common::temp_dir("verify").join(name)
 }
 
 fn p(path: &std::path::Path) -> &str {

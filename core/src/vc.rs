@@ -22,6 +22,25 @@
 //! - `credentialStatus` (optional, one or more): `type` required, `id` a URL when present;
 //! - `credentialSchema` (optional, one or more): `id` (a URL) and `type` required.
 
+/// Implements serde `Serialize` / `Deserialize` for a document type through its `to_value` and
+/// validating `from_value`.
+macro_rules! serde_via_value {
+    ($document:ident) => {
+        impl serde::Serialize for $document {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serde::Serialize::serialize(&self.to_value(), serializer)
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $document {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let value = <serde_json::Value as serde::Deserialize>::deserialize(deserializer)?;
+                $document::from_value(&value).map_err(serde::de::Error::custom)
+            }
+        }
+    };
+}
+
 mod credential;
 mod date_time;
 mod presentation;
@@ -255,7 +274,17 @@ fn optional_url(
     object: &Map<String, Value>,
     property: &'static str,
 ) -> Result<Option<String>, VcError> {
-    match object.get(property) {
+    url_member(object, property, property)
+}
+
+/// Reads the optional URL-valued string member `name`; errors name it `property` (e.g.
+/// `issuer.id` for the `id` of the issuer object).
+fn url_member(
+    object: &Map<String, Value>,
+    name: &str,
+    property: &'static str,
+) -> Result<Option<String>, VcError> {
+    match object.get(name) {
         None => Ok(None),
         Some(Value::String(url)) if is_url(url) => Ok(Some(url.clone())),
         Some(Value::String(other)) => Err(VcError::NotAUrl {
@@ -309,4 +338,86 @@ fn as_object(value: &Value) -> Result<&Map<String, Value>, VcError> {
 
 fn strings_to_value(items: &OneOrMany<String>) -> Value {
     items.to_value(|name| Value::String(name.clone()))
+}
+
+/// Parses JSON text into a value, or [`VcError::Json`].
+fn parse_json(text: &str) -> Result<Value, VcError> {
+    serde_json::from_str(text).map_err(|error| VcError::Json(error.to_string()))
+}
+
+/// The members every credential and presentation has, validated.
+struct CommonMembers {
+    /// `@context`.
+    context: OneOrMany<Value>,
+    /// `id`, if any.
+    id: Option<String>,
+    /// `type`.
+    types: OneOrMany<String>,
+}
+
+impl CommonMembers {
+    /// Validates `@context`, then `type` (which must include `required_type`), then `id`.
+    fn parse(
+        document: &Map<String, Value>,
+        required_type: &'static str,
+    ) -> Result<CommonMembers, VcError> {
+        let context = parse_context(document)?;
+        let types = parse_types(document, required_type)?;
+        let id = optional_url(document, "id")?;
+        Ok(CommonMembers { context, id, types })
+    }
+}
+
+/// `extra` with `@context`, `id` (when present) and `type` added: a document as JSON.
+fn with_common_members(
+    extra: &Map<String, Value>,
+    context: &OneOrMany<Value>,
+    id: Option<&String>,
+    types: &OneOrMany<String>,
+) -> Map<String, Value> {
+    let mut object = extra.clone();
+    object.insert("@context".into(), context.to_value(Clone::clone));
+    if let Some(id) = id {
+        object.insert("id".into(), Value::String(id.clone()));
+    }
+    object.insert("type".into(), strings_to_value(types));
+    object
+}
+
+/// Reads a party (`issuer`, `holder`): a URL, or an object with an `id` URL. Gives the id and,
+/// for an object, its other members; errors name `property` or `id_property`.
+fn parse_party(
+    value: &Value,
+    property: &'static str,
+    id_property: &'static str,
+) -> Result<(String, Option<Map<String, Value>>), VcError> {
+    match value {
+        Value::String(url) if is_url(url) => Ok((url.clone(), None)),
+        Value::String(other) => Err(VcError::NotAUrl {
+            property,
+            value: shorten(other),
+        }),
+        Value::Object(object) => {
+            let id = url_member(object, "id", id_property)?.ok_or(VcError::MissingProperty {
+                property: id_property,
+            })?;
+            Ok((id, Some(members_except(object, &["id"]))))
+        }
+        _ => Err(VcError::InvalidProperty {
+            property,
+            reason: "must be a URL or an object with an id",
+        }),
+    }
+}
+
+/// A party as JSON: the URL, or the object with its `id`.
+fn party_to_value(id: &str, extra: Option<&Map<String, Value>>) -> Value {
+    match extra {
+        None => Value::String(id.to_owned()),
+        Some(extra) => {
+            let mut object = extra.clone();
+            object.insert("id".into(), Value::String(id.to_owned()));
+            Value::Object(object)
+        }
+    }
 }

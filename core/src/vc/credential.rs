@@ -1,12 +1,12 @@
 //! The verifiable credential.
 
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
 
 use super::{
-    DateTimeStamp, OneOrMany, VERIFIABLE_CREDENTIAL_TYPE, ValidityError, VcError, as_object,
-    entry_type, optional_url, parse_context, parse_types, shorten, strings_to_value,
+    CommonMembers, DateTimeStamp, OneOrMany, VERIFIABLE_CREDENTIAL_TYPE, ValidityError, VcError,
+    as_object, entry_type, parse_json, parse_party, party_to_value, shorten, strings_to_value,
+    url_member, with_common_members,
 };
 
 /// Properties of a credential that the typed fields hold (the others go to `extra`).
@@ -70,45 +70,16 @@ impl Issuer {
     }
 
     fn parse(value: &Value) -> Result<Issuer, VcError> {
-        match value {
-            Value::String(url) if super::is_url(url) => Ok(Issuer::Url(url.clone())),
-            Value::String(other) => Err(VcError::NotAUrl {
-                property: "issuer",
-                value: shorten(other),
-            }),
-            Value::Object(object) => {
-                let id = optional_url(object, "id")
-                    .map_err(|error| match error {
-                        VcError::NotAUrl { value, .. } => VcError::NotAUrl {
-                            property: "issuer.id",
-                            value,
-                        },
-                        _ => VcError::InvalidProperty {
-                            property: "issuer.id",
-                            reason: "must be a string",
-                        },
-                    })?
-                    .ok_or(VcError::MissingProperty {
-                        property: "issuer.id",
-                    })?;
-                let extra = super::members_except(object, &["id"]);
-                Ok(Issuer::Object { id, extra })
-            }
-            _ => Err(VcError::InvalidProperty {
-                property: "issuer",
-                reason: "must be a URL or an object with an id",
-            }),
-        }
+        Ok(match parse_party(value, "issuer", "issuer.id")? {
+            (url, None) => Issuer::Url(url),
+            (id, Some(extra)) => Issuer::Object { id, extra },
+        })
     }
 
     fn to_value(&self) -> Value {
         match self {
-            Issuer::Url(url) => Value::String(url.clone()),
-            Issuer::Object { id, extra } => {
-                let mut object = extra.clone();
-                object.insert("id".into(), Value::String(id.clone()));
-                Value::Object(object)
-            }
+            Issuer::Url(url) => party_to_value(url, None),
+            Issuer::Object { id, extra } => party_to_value(id, Some(extra)),
         }
     }
 }
@@ -131,16 +102,7 @@ impl CredentialStatus {
             property: "credentialStatus",
             reason: "every entry must be an object",
         })?;
-        let id = optional_url(object, "id").map_err(|error| match error {
-            VcError::NotAUrl { value, .. } => VcError::NotAUrl {
-                property: "credentialStatus.id",
-                value,
-            },
-            _ => VcError::InvalidProperty {
-                property: "credentialStatus.id",
-                reason: "must be a string",
-            },
-        })?;
+        let id = url_member(object, "id", "credentialStatus.id")?;
         let types = entry_type(object, "credentialStatus.type")?;
         let extra = super::members_except(object, &["id", "type"]);
         Ok(CredentialStatus { id, types, extra })
@@ -173,26 +135,10 @@ impl CredentialSchema {
             property: "credentialSchema",
             reason: "every entry must be an object",
         })?;
-        let id = match object.get("id") {
-            None => {
-                return Err(VcError::MissingProperty {
-                    property: "credentialSchema.id",
-                });
-            }
-            Some(Value::String(url)) if super::is_url(url) => url.clone(),
-            Some(Value::String(other)) => {
-                return Err(VcError::NotAUrl {
-                    property: "credentialSchema.id",
-                    value: shorten(other),
-                });
-            }
-            Some(_) => {
-                return Err(VcError::InvalidProperty {
-                    property: "credentialSchema.id",
-                    reason: "must be a string",
-                });
-            }
-        };
+        let id =
+            url_member(object, "id", "credentialSchema.id")?.ok_or(VcError::MissingProperty {
+                property: "credentialSchema.id",
+            })?;
         let types = entry_type(object, "credentialSchema.type")?;
         let extra = super::members_except(object, &["id", "type"]);
         Ok(CredentialSchema { id, types, extra })
@@ -245,17 +191,14 @@ fn parse_subject(value: &Value) -> Result<OneOrMany<Map<String, Value>>, VcError
 impl Credential {
     /// Parses and validates a credential from JSON text.
     pub fn from_json(text: &str) -> Result<Credential, VcError> {
-        let value: Value =
-            serde_json::from_str(text).map_err(|error| VcError::Json(error.to_string()))?;
-        Credential::from_value(&value)
+        Credential::from_value(&parse_json(text)?)
     }
 
     /// Validates a credential given as a JSON value (see the [module docs](super)).
     pub fn from_value(value: &Value) -> Result<Credential, VcError> {
         let object = as_object(value)?;
-        let context = parse_context(object)?;
-        let types = parse_types(object, VERIFIABLE_CREDENTIAL_TYPE)?;
-        let id = optional_url(object, "id")?;
+        let CommonMembers { context, id, types } =
+            CommonMembers::parse(object, VERIFIABLE_CREDENTIAL_TYPE)?;
         let issuer = Issuer::parse(
             object
                 .get("issuer")
@@ -298,12 +241,8 @@ impl Credential {
 
     /// The credential as a JSON value (the same members it was built from).
     pub fn to_value(&self) -> Value {
-        let mut object = self.extra.clone();
-        object.insert("@context".into(), self.context.to_value(Clone::clone));
-        if let Some(id) = &self.id {
-            object.insert("id".into(), Value::String(id.clone()));
-        }
-        object.insert("type".into(), strings_to_value(&self.types));
+        let mut object =
+            with_common_members(&self.extra, &self.context, self.id.as_ref(), &self.types);
         object.insert("issuer".into(), self.issuer.to_value());
         if let Some(from) = &self.valid_from {
             object.insert("validFrom".into(), Value::String(from.as_str().into()));
@@ -365,15 +304,4 @@ impl Credential {
     }
 }
 
-impl Serialize for Credential {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        self.to_value().serialize(serializer)
-    }
-}
-
-impl<'de> Deserialize<'de> for Credential {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let value = Value::deserialize(deserializer)?;
-        Credential::from_value(&value).map_err(serde::de::Error::custom)
-    }
-}
+serde_via_value!(Credential);

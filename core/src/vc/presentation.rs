@@ -1,11 +1,10 @@
 //! The verifiable presentation.
 
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 
 use super::{
-    Credential, OneOrMany, VERIFIABLE_CREDENTIAL_TYPE, VERIFIABLE_PRESENTATION_TYPE, VcError,
-    as_object, optional_url, parse_context, parse_types, shorten, strings_to_value,
+    CommonMembers, Credential, OneOrMany, VERIFIABLE_CREDENTIAL_TYPE, VERIFIABLE_PRESENTATION_TYPE,
+    VcError, as_object, parse_json, parse_party, party_to_value, with_common_members,
 };
 
 const KNOWN: [&str; 5] = ["@context", "id", "type", "holder", "verifiableCredential"];
@@ -51,47 +50,16 @@ impl Holder {
     }
 
     fn parse(value: &Value) -> Result<Holder, VcError> {
-        match value {
-            Value::String(url) if super::is_url(url) => Ok(Holder::Url(url.clone())),
-            Value::String(other) => Err(VcError::NotAUrl {
-                property: "holder",
-                value: shorten(other),
-            }),
-            Value::Object(object) => match object.get("id") {
-                Some(Value::String(id)) if super::is_url(id) => {
-                    let extra = super::members_except(object, &["id"]);
-                    Ok(Holder::Object {
-                        id: id.clone(),
-                        extra,
-                    })
-                }
-                Some(Value::String(other)) => Err(VcError::NotAUrl {
-                    property: "holder.id",
-                    value: shorten(other),
-                }),
-                Some(_) => Err(VcError::InvalidProperty {
-                    property: "holder.id",
-                    reason: "must be a string",
-                }),
-                None => Err(VcError::MissingProperty {
-                    property: "holder.id",
-                }),
-            },
-            _ => Err(VcError::InvalidProperty {
-                property: "holder",
-                reason: "must be a URL or an object with an id",
-            }),
-        }
+        Ok(match parse_party(value, "holder", "holder.id")? {
+            (url, None) => Holder::Url(url),
+            (id, Some(extra)) => Holder::Object { id, extra },
+        })
     }
 
     fn to_value(&self) -> Value {
         match self {
-            Holder::Url(url) => Value::String(url.clone()),
-            Holder::Object { id, extra } => {
-                let mut object = extra.clone();
-                object.insert("id".into(), Value::String(id.clone()));
-                Value::Object(object)
-            }
+            Holder::Url(url) => party_to_value(url, None),
+            Holder::Object { id, extra } => party_to_value(id, Some(extra)),
         }
     }
 }
@@ -109,18 +77,15 @@ fn is_embedded_credential(item: &Value) -> bool {
 impl Presentation {
     /// Parses and validates a presentation from JSON text.
     pub fn from_json(text: &str) -> Result<Presentation, VcError> {
-        let value: Value =
-            serde_json::from_str(text).map_err(|error| VcError::Json(error.to_string()))?;
-        Presentation::from_value(&value)
+        Presentation::from_value(&parse_json(text)?)
     }
 
     /// Validates a presentation given as a JSON value. Embedded credentials (objects whose
     /// `type` includes `VerifiableCredential`) must be valid credentials themselves.
     pub fn from_value(value: &Value) -> Result<Presentation, VcError> {
         let object = as_object(value)?;
-        let context = parse_context(object)?;
-        let types = parse_types(object, VERIFIABLE_PRESENTATION_TYPE)?;
-        let id = optional_url(object, "id")?;
+        let CommonMembers { context, id, types } =
+            CommonMembers::parse(object, VERIFIABLE_PRESENTATION_TYPE)?;
         let holder = object.get("holder").map(Holder::parse).transpose()?;
         let verifiable_credential = object
             .get("verifiableCredential")
@@ -152,12 +117,8 @@ impl Presentation {
 
     /// The presentation as a JSON value.
     pub fn to_value(&self) -> Value {
-        let mut object = self.extra.clone();
-        object.insert("@context".into(), self.context.to_value(Clone::clone));
-        if let Some(id) = &self.id {
-            object.insert("id".into(), Value::String(id.clone()));
-        }
-        object.insert("type".into(), strings_to_value(&self.types));
+        let mut object =
+            with_common_members(&self.extra, &self.context, self.id.as_ref(), &self.types);
         if let Some(holder) = &self.holder {
             object.insert("holder".into(), holder.to_value());
         }
@@ -186,15 +147,4 @@ impl Presentation {
     }
 }
 
-impl Serialize for Presentation {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        self.to_value().serialize(serializer)
-    }
-}
-
-impl<'de> Deserialize<'de> for Presentation {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let value = Value::deserialize(deserializer)?;
-        Presentation::from_value(&value).map_err(serde::de::Error::custom)
-    }
-}
+serde_via_value!(Presentation);

@@ -410,3 +410,14 @@ fn qr_images_from_the_corpus_verify() {
     ));
     assert!(r.is_unusable_input());
 }
+
+/// The DCC schema the verifier ships (an offline checkpoint needs it at run time) is the
+/// official one in the shared vectors, byte for byte: the two cannot drift apart unnoticed.
+#[test]
+fn shipped_dcc_schema_is_the_official_one() {
+    let official = common::read_vector("dcc/schema/DCC.combined-schema.json");
+    assert_eq!(
+        crosscode_verifier::pipeline::DCC_SCHEMA_JSON.as_bytes(),
+        official.as_slice()
+    );
+}

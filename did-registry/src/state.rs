@@ -924,28 +924,12 @@ fn execute(
             method,
             signature,
         } => {
-            check_anchoring_issuer(pending, ctx, sender)?;
-            check_evidence_signature(
-                &record.document,
-                method,
-                &evidence_message(&config.chain_id, credential_hash),
-                signature,
-            )?;
-            let key = StateKey::evidence(credential_hash);
-            if pending.exists(&key) {
-                return Err(Rejection::EvidenceExists);
-            }
-            pending.put(
-                key,
-                &EvidenceRecord {
-                    issuer: sender.clone(),
-                    method: method.clone(),
-                    signature: signature.clone(),
-                    count: 1,
-                    height: ctx.height,
-                    time: ctx.time,
-                },
-            );
+            let anchor = EvidenceAnchor {
+                key: StateKey::evidence(credential_hash),
+                message: evidence_message(&config.chain_id, credential_hash),
+                count: 1,
+            };
+            anchor_evidence(pending, ctx, sender, &record, method, signature, anchor)?;
             Ok(vec![Event::EvidenceAnchored {
                 hash: *credential_hash,
             }])
@@ -959,28 +943,12 @@ fn execute(
             if *count == 0 {
                 return Err(malformed("empty batch"));
             }
-            check_anchoring_issuer(pending, ctx, sender)?;
-            check_evidence_signature(
-                &record.document,
-                method,
-                &batch_message(&config.chain_id, merkle_root, *count),
-                signature,
-            )?;
-            let key = StateKey::batch(merkle_root);
-            if pending.exists(&key) {
-                return Err(Rejection::EvidenceExists);
-            }
-            pending.put(
-                key,
-                &EvidenceRecord {
-                    issuer: sender.clone(),
-                    method: method.clone(),
-                    signature: signature.clone(),
-                    count: *count,
-                    height: ctx.height,
-                    time: ctx.time,
-                },
-            );
+            let anchor = EvidenceAnchor {
+                key: StateKey::batch(merkle_root),
+                message: batch_message(&config.chain_id, merkle_root, *count),
+                count: *count,
+            };
+            anchor_evidence(pending, ctx, sender, &record, method, signature, anchor)?;
             Ok(vec![Event::BatchAnchored {
                 root: *merkle_root,
                 count: *count,
@@ -1197,6 +1165,46 @@ fn active_issuer(pending: &Pending<'_>, sender: &RegistryDid) -> Result<IssuerRe
         });
     }
     Ok(record)
+}
+
+/// One evidence anchor (a single credential hash or a batch root) before it is recorded.
+struct EvidenceAnchor {
+    /// Where the evidence record goes.
+    key: StateKey,
+    /// The message the issuer signed (`evidence_message` / `batch_message`).
+    message: Vec<u8>,
+    /// How many credential hashes it anchors.
+    count: u64,
+}
+
+/// Records `anchor` for `sender`: an admitted issuer, inside its validity window, whose
+/// assertion method `method` signed the anchor's message; an anchor is written only once.
+fn anchor_evidence(
+    pending: &mut Pending<'_>,
+    ctx: &BlockContext,
+    sender: &RegistryDid,
+    sender_record: &DidRecord,
+    method: &str,
+    signature: &[u8],
+    anchor: EvidenceAnchor,
+) -> Result<(), Rejection> {
+    check_anchoring_issuer(pending, ctx, sender)?;
+    check_evidence_signature(&sender_record.document, method, &anchor.message, signature)?;
+    if pending.exists(&anchor.key) {
+        return Err(Rejection::EvidenceExists);
+    }
+    pending.put(
+        anchor.key,
+        &EvidenceRecord {
+            issuer: sender.clone(),
+            method: method.to_owned(),
+            signature: signature.to_vec(),
+            count: anchor.count,
+            height: ctx.height,
+            time: ctx.time,
+        },
+    );
+    Ok(())
 }
 
 fn check_anchoring_issuer(

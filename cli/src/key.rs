@@ -82,7 +82,8 @@ pub fn passphrase() -> anyhow::Result<Zeroizing<Vec<u8>>> {
 /// Reads a key file and decrypts it with the passphrase from `CROSSCODE_PASSPHRASE`.
 pub fn open_key_file(path: &Path) -> anyhow::Result<SecretKey> {
     let passphrase = passphrase()?;
-    let file = KeyFile::read(path)?;
+    let file =
+        KeyFile::read(path).with_context(|| format!("{} is not a key file", path.display()))?;
     file.open(&passphrase)
         .with_context(|| format!("cannot open key file {}", path.display()))
 }

@@ -10,6 +10,7 @@ use clap::{Parser, Subcommand};
 mod bbs;
 mod demo;
 mod did;
+mod input;
 mod key;
 mod qr;
 mod trust_cache;

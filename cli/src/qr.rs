@@ -10,8 +10,8 @@ use clap::{Args, Subcommand};
 use crosscode_core::did::DidKey;
 use crosscode_core::envelope::{self, SecuringForm, qr};
 use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
+use crate::input::{parse_time, read_json};
 use crate::key::open_key_file;
 
 /// Encode credentials into QR codes and decode / verify them.
@@ -88,16 +88,6 @@ struct DecodeArgs {
     /// repeat to merge several.
     #[arg(long = "trust-cache", value_name = "FILE")]
     trust_caches: Vec<PathBuf>,
-}
-
-fn parse_time(text: &str) -> Result<OffsetDateTime, String> {
-    OffsetDateTime::parse(text, &Rfc3339).map_err(|err| format!("not an RFC 3339 date-time: {err}"))
-}
-
-fn read_json(path: &Path) -> anyhow::Result<serde_json::Value> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    serde_json::from_str(&text).with_context(|| format!("{} is not valid JSON", path.display()))
 }
 
 fn write_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {

@@ -1,6 +1,6 @@
 //! `crosscode vc`: secure credentials with Data Integrity proofs and verify them.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
@@ -8,13 +8,13 @@ use clap::{Args, Subcommand};
 use crosscode_core::data_integrity::bbs::verify_derived_credential;
 use crosscode_core::data_integrity::{Cryptosuite, ProofOptions, add_proof, verify_document};
 use crosscode_core::did::{Did, DidKey, DidUrl};
-use crosscode_core::keys::{KeyAlgorithm, KeyFile, SecretKey};
+use crosscode_core::keys::KeyAlgorithm;
 use crosscode_core::vc::Credential;
 use serde_json::Value;
 use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
-use crate::key::print_line;
+use crate::input::{parse_time, read_json};
+use crate::key::{open_key_file, print_line};
 
 mod derive;
 
@@ -119,27 +119,6 @@ fn parse_suite(text: &str) -> Result<Cryptosuite, String> {
     text.parse().map_err(|err| format!("{err}"))
 }
 
-fn parse_time(text: &str) -> Result<OffsetDateTime, String> {
-    OffsetDateTime::parse(text, &Rfc3339)
-        .map_err(|err| format!("not an RFC 3339 date-time (e.g. 2026-11-21T12:00:00Z): {err}"))
-}
-
-/// Reads and parses a JSON file, with one-line errors naming the file.
-pub(crate) fn read_json(path: &Path) -> anyhow::Result<Value> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    serde_json::from_str(&text).with_context(|| format!("{} is not valid JSON", path.display()))
-}
-
-/// Opens a key file with the passphrase from CROSSCODE_PASSPHRASE.
-pub(crate) fn open_key(path: &Path) -> anyhow::Result<SecretKey> {
-    let passphrase = crate::key::passphrase()?;
-    let file =
-        KeyFile::read(path).with_context(|| format!("{} is not a key file", path.display()))?;
-    file.open(&passphrase)
-        .with_context(|| format!("cannot open key file {}", path.display()))
-}
-
 fn set_issuer(credential: &mut Value, did: &str) {
     match credential.get_mut("issuer") {
         Some(Value::Object(issuer)) => {
@@ -158,7 +137,7 @@ fn sign(args: SignArgs) -> anyhow::Result<ExitCode> {
     let keys = args
         .keys
         .iter()
-        .map(|path| open_key(path))
+        .map(|path| open_key_file(path))
         .collect::<anyhow::Result<Vec<_>>>()?;
     let suites: Vec<Option<Cryptosuite>> = match args.suites.len() {
         0 => keys

@@ -8,7 +8,8 @@ use anyhow::Context;
 use clap::Args;
 use crosscode_core::data_integrity::bbs::{DeriveOptions, derive_credential};
 
-use super::{open_key, read_json};
+use crate::input::read_json;
+use crate::key::open_key_file;
 use crate::key::print_line;
 
 /// Arguments of `crosscode vc derive`.
@@ -38,7 +39,7 @@ pub struct DeriveArgs {
 /// Runs `crosscode vc derive`.
 pub fn run(args: DeriveArgs) -> anyhow::Result<ExitCode> {
     let credential = read_json(&args.credential)?;
-    let holder_key = args.holder_key.as_deref().map(open_key).transpose()?;
+    let holder_key = args.holder_key.as_deref().map(open_key_file).transpose()?;
     let options = DeriveOptions {
         reveal: args.reveal,
         nonce: Some(args.nonce),

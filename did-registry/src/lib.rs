@@ -21,17 +21,25 @@
 
 extern crate alloc;
 
+pub mod api;
 pub mod block;
+#[cfg(feature = "client")]
+pub mod client;
 pub mod codec;
+pub mod dev;
 pub mod document;
 pub mod genesis;
 pub mod governance;
+pub mod json;
 pub mod ledger;
 pub mod merkle;
+#[cfg(all(feature = "node", feature = "rocksdb"))]
+pub mod node;
 pub mod ordering;
 pub mod profile;
 pub mod proof;
 pub mod records;
+pub mod resolution;
 #[cfg(feature = "rocksdb")]
 pub mod rocks;
 pub mod state;

@@ -1,0 +1,1 @@
+//! The embedded dev chain: a generated consortium of dev jurisdictions, its genesis and keys.

@@ -1,0 +1,1 @@
+//! The registry node: block production over RocksDB and the HTTP API (axum).

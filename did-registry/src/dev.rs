@@ -1,1 +1,220 @@
 //! The embedded dev chain: a generated consortium of dev jurisdictions, its genesis and keys.
+//!
+//! [`DevConsortium::generate`] makes one governance key per jurisdiction (the member's DID is
+//! derived from it, as for any registry DID), one validator key, and a genesis checked by
+//! [`State::genesis`]. The keys are fresh each time: a dev chain is for trying the registry
+//! out, never for real credentials.
+
+use crosscode_core::keys::{KeyAlgorithm, SecretKey};
+
+use crate::document::{DocumentContent, RegistryDid, Relationships, VerificationMethod};
+use crate::genesis::{DEFAULT_MAX_VOTING_PERIOD, Genesis, GenesisError, GenesisMember};
+use crate::ordering::chain_key;
+use crate::profile::{CryptoProfile, SignatureAlgorithm};
+use crate::state::State;
+use crate::validators::Validator;
+
+/// The dev chain's id.
+pub const DEV_CHAIN_ID: &str = "crosscode-dev";
+/// The dev chain's DID network.
+pub const DEV_NETWORK: &str = "dev";
+/// The default dev jurisdictions.
+pub const DEV_JURISDICTIONS: [&str; 3] = ["CN-GD", "MO", "HK"];
+/// The default dev governance threshold (2 of 3).
+pub const DEV_THRESHOLD: u32 = 2;
+/// Fragment of a dev member's governance key (`<member did>#gov-1`).
+pub const MEMBER_KEY_FRAGMENT: &str = "gov-1";
+/// Voting power of the dev validator.
+pub const DEV_VALIDATOR_POWER: u64 = 1;
+
+/// The key algorithm of a profile's chain keys.
+pub fn chain_key_algorithm(profile: CryptoProfile) -> KeyAlgorithm {
+    match profile.signature_algorithm() {
+        SignatureAlgorithm::Ed25519 => KeyAlgorithm::Ed25519,
+        SignatureAlgorithm::Sm2 => KeyAlgorithm::Sm2,
+    }
+}
+
+/// A dev consortium member: its jurisdiction, DID and governance key.
+#[derive(Debug)]
+pub struct DevMember {
+    /// Jurisdiction code.
+    pub jurisdiction: String,
+    /// Its DID (derived from `key`).
+    pub did: RegistryDid,
+    /// Its governance key (capability invocation and authentication, fragment
+    /// [`MEMBER_KEY_FRAGMENT`]).
+    pub key: SecretKey,
+}
+
+/// A generated dev chain: its genesis, the validator's key and the members' keys.
+#[derive(Debug)]
+pub struct DevConsortium {
+    /// The genesis (valid for [`State::genesis`]).
+    pub genesis: Genesis,
+    /// The single validator's key.
+    pub validator_key: SecretKey,
+    /// The members, in genesis order.
+    pub members: Vec<DevMember>,
+}
+
+impl DevConsortium {
+    /// A dev chain (`crosscode-dev`, network `dev`) of `profile` with one member per
+    /// jurisdiction, an M-of-N `threshold`, one validator, starting at `genesis_time` (Unix
+    /// seconds). Fails with the genesis rule it breaks (no jurisdictions, an empty one, a
+    /// threshold of 0 or above the member count, …).
+    pub fn generate(
+        profile: CryptoProfile,
+        jurisdictions: &[&str],
+        threshold: u32,
+        genesis_time: u64,
+    ) -> Result<DevConsortium, GenesisError> {
+        let algorithm = chain_key_algorithm(profile);
+        let members: Vec<DevMember> = jurisdictions
+            .iter()
+            .map(|jurisdiction| {
+                let key = SecretKey::generate(algorithm);
+                DevMember {
+                    jurisdiction: (*jurisdiction).to_owned(),
+                    did: RegistryDid::derive(profile, DEV_NETWORK, &key.public_key()),
+                    key,
+                }
+            })
+            .collect();
+        let validator_key = SecretKey::generate(algorithm);
+        let genesis = Genesis {
+            chain_id: DEV_CHAIN_ID.to_owned(),
+            network: DEV_NETWORK.to_owned(),
+            profile,
+            genesis_time,
+            governance_threshold: threshold,
+            max_voting_period: DEFAULT_MAX_VOTING_PERIOD,
+            members: members
+                .iter()
+                .map(|member| GenesisMember {
+                    jurisdiction: member.jurisdiction.clone(),
+                    document: DocumentContent {
+                        verification_methods: vec![VerificationMethod::new(
+                            MEMBER_KEY_FRAGMENT,
+                            member.key.public_key(),
+                            Relationships::CAPABILITY_INVOCATION
+                                .with(Relationships::AUTHENTICATION),
+                        )],
+                        services: vec![],
+                    },
+                })
+                .collect(),
+            validators: vec![Validator {
+                key: chain_key(profile, &validator_key),
+                power: DEV_VALIDATOR_POWER,
+            }],
+        };
+        State::genesis(&genesis)?;
+        Ok(DevConsortium {
+            genesis,
+            validator_key,
+            members,
+        })
+    }
+
+    /// The default dev chain: jurisdictions [`DEV_JURISDICTIONS`], threshold
+    /// [`DEV_THRESHOLD`].
+    pub fn generate_default(
+        profile: CryptoProfile,
+        genesis_time: u64,
+    ) -> Result<DevConsortium, GenesisError> {
+        DevConsortium::generate(profile, &DEV_JURISDICTIONS, DEV_THRESHOLD, genesis_time)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::governance::{GovernanceAction, IssuerScope};
+    use crate::records::{MemberRecord, StateKey};
+    use crate::state::{BlockContext, Event};
+    use crate::transaction::{Payload, Transaction};
+
+    #[test]
+    fn dev_consortium_is_a_valid_chain_on_both_profiles() {
+        for profile in CryptoProfile::ALL {
+            let dev = DevConsortium::generate_default(profile, 1_700_000_000).unwrap();
+            assert_eq!(dev.genesis.chain_id, DEV_CHAIN_ID);
+            assert_eq!(dev.genesis.network, DEV_NETWORK);
+            assert_eq!(dev.genesis.profile, profile);
+            assert_eq!(dev.genesis.governance_threshold, DEV_THRESHOLD);
+            assert_eq!(dev.genesis.validators.len(), 1);
+            assert_eq!(
+                dev.genesis.validators[0].key,
+                chain_key(profile, &dev.validator_key)
+            );
+            assert_eq!(dev.members.len(), 3);
+            let mut state = State::genesis(&dev.genesis).unwrap();
+            for (member, jurisdiction) in dev.members.iter().zip(DEV_JURISDICTIONS) {
+                assert_eq!(member.jurisdiction, jurisdiction);
+                assert_eq!(member.key.algorithm(), chain_key_algorithm(profile));
+                assert_eq!(
+                    member.did,
+                    RegistryDid::derive(profile, DEV_NETWORK, &member.key.public_key())
+                );
+                let record: MemberRecord = state
+                    .record(&StateKey::member(&member.did))
+                    .unwrap()
+                    .unwrap();
+                assert_eq!(record.jurisdiction, jurisdiction);
+            }
+            // A member's key signs governance transactions for its DID.
+            let member = &dev.members[2];
+            let propose = Transaction {
+                chain_id: DEV_CHAIN_ID.into(),
+                sender: member.did.clone(),
+                key: MEMBER_KEY_FRAGMENT.into(),
+                sequence: state.next_sequence(&member.did),
+                payload: Payload::Propose {
+                    action: GovernanceAction::AdmitIssuer {
+                        issuer: dev.members[0].did.clone(),
+                        scope: IssuerScope {
+                            credential_types: vec!["HealthCode".into()],
+                            jurisdiction: "HK".into(),
+                            valid_from: 0,
+                            valid_until: u64::MAX,
+                        },
+                    },
+                    voting_period: 10,
+                },
+            }
+            .sign(&member.key)
+            .unwrap();
+            let ctx = BlockContext {
+                height: 1,
+                time: 1_700_000_005,
+            };
+            let effects = state.apply(&ctx, &propose).unwrap();
+            assert_eq!(effects.events, vec![Event::ProposalOpened { id: 0 }]);
+        }
+    }
+
+    #[test]
+    fn dev_consortium_refuses_what_genesis_refuses() {
+        let profile = CryptoProfile::Standard;
+        assert_eq!(
+            DevConsortium::generate(profile, &["CN-GD", "MO"], 3, 0).unwrap_err(),
+            GenesisError::InvalidThreshold
+        );
+        assert_eq!(
+            DevConsortium::generate(profile, &["CN-GD"], 0, 0).unwrap_err(),
+            GenesisError::InvalidThreshold
+        );
+        assert_eq!(
+            DevConsortium::generate(profile, &[], 1, 0).unwrap_err(),
+            GenesisError::MemberCount
+        );
+        assert!(matches!(
+            DevConsortium::generate(profile, &["CN-GD", ""], 1, 0).unwrap_err(),
+            GenesisError::MemberDocument { index: 1, .. }
+        ));
+        let one = DevConsortium::generate(CryptoProfile::GuoMi, &["MO"], 1, 0).unwrap();
+        assert_eq!(one.members.len(), 1);
+        assert_eq!(one.validator_key.algorithm(), KeyAlgorithm::Sm2);
+    }
+}

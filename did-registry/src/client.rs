@@ -1,1 +1,654 @@
-//! The typed HTTP client of a registry node.
+//! The typed HTTP client of a registry node ([`RegistryClient`]): submits transactions, waits
+//! for them, reads the chain, resolves DIDs, fetches state entries with proof bundles and
+//! follows the block stream. Every failure is a [`ClientError`]; the node's JSON errors keep
+//! their HTTP status and [`ApiErrorCode`].
+
+use std::time::Duration;
+
+use futures_util::{Stream, StreamExt as _};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use crate::api::{
+    ApiError, BlockEvent, IssuersResponse, SubmitBatchResponse, SubmitRequest, SubmitResponse,
+    base64url,
+};
+pub use crate::api::{
+    ApiErrorCode, BlockResponse, ChainInfo, IssuerEntry, RejectionCode, ResolutionErrorCode,
+    StateResponse, TxStatus,
+};
+use crate::block::{CommitCertificate, Header};
+use crate::codec::{Decode, Encode};
+use crate::document::{
+    DocumentContent, RegistryDid, Relationships, Service, VerificationKey, VerificationMethod,
+};
+use crate::proof::TrustedChain;
+use crate::records::Namespace;
+use crate::state::ResolvedDid;
+use crate::transaction::SignedTransaction;
+
+/// Default timeout of one request.
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// Longest pause between two status polls of [`RegistryClient::wait_committed`].
+const MAX_POLL_INTERVAL: Duration = Duration::from_millis(200);
+/// First pause between two status polls.
+const FIRST_POLL_INTERVAL: Duration = Duration::from_millis(10);
+
+/// The committed headers and certificates of [`RegistryClient::blocks_stream`].
+pub type BlockStream =
+    std::pin::Pin<Box<dyn Stream<Item = Result<(Header, CommitCertificate), ClientError>> + Send>>;
+
+/// Why a client call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// The node URL is not an `http://` URL.
+    #[error("invalid node URL: {reason}")]
+    InvalidUrl {
+        /// What is wrong.
+        reason: &'static str,
+    },
+    /// The node could not be reached or the connection broke.
+    #[error("cannot reach the node: {0}")]
+    Transport(#[source] reqwest::Error),
+    /// The node answered with an API error.
+    #[error("the node answered HTTP {status} {code:?}: {message}")]
+    Api {
+        /// The HTTP status.
+        status: u16,
+        /// The API error code.
+        code: ApiErrorCode,
+        /// The node's message.
+        message: String,
+    },
+    /// DID resolution failed (a W3C resolution error result).
+    #[error("DID resolution failed (HTTP {status}, {error:?}): {message}")]
+    Resolution {
+        /// The HTTP status.
+        status: u16,
+        /// The resolution error (`didResolutionMetadata.error`).
+        error: ResolutionErrorCode,
+        /// The node's message.
+        message: String,
+    },
+    /// The transaction was rejected by the state machine.
+    #[error("transaction rejected ({code:?}): {message}")]
+    Rejected {
+        /// Why.
+        code: RejectionCode,
+        /// The rejection's text.
+        message: String,
+    },
+    /// The request (or the wait for a commit) timed out.
+    #[error("timed out")]
+    Timeout,
+    /// The node's answer is not what the API specifies.
+    #[error("unexpected answer from the node (HTTP {status}): {reason}")]
+    UnexpectedResponse {
+        /// The HTTP status.
+        status: u16,
+        /// What is wrong with it.
+        reason: String,
+    },
+}
+
+impl ClientError {
+    /// The node's API error code, if the node answered with one.
+    pub fn api_code(&self) -> Option<ApiErrorCode> {
+        match self {
+            ClientError::Api { code, .. } => Some(*code),
+            _ => None,
+        }
+    }
+
+    /// Whether the node answered that the transaction, block or DID does not exist (yet).
+    pub fn is_not_found(&self) -> bool {
+        matches!(
+            self,
+            ClientError::Api {
+                code: ApiErrorCode::NotFound | ApiErrorCode::UnknownHeight,
+                ..
+            } | ClientError::Resolution {
+                error: ResolutionErrorCode::NotFound,
+                ..
+            }
+        )
+    }
+}
+
+fn transport(err: reqwest::Error) -> ClientError {
+    if err.is_timeout() {
+        ClientError::Timeout
+    } else {
+        ClientError::Transport(err)
+    }
+}
+
+fn unexpected(status: u16, reason: impl Into<String>) -> ClientError {
+    ClientError::UnexpectedResponse {
+        status,
+        reason: reason.into(),
+    }
+}
+
+/// A client of one registry node.
+#[derive(Debug, Clone)]
+pub struct RegistryClient {
+    http: reqwest::Client,
+    base: String,
+    timeout: Duration,
+}
+
+impl RegistryClient {
+    /// A client of the node at `base_url` (`http://host:port`, a trailing `/` allowed), with
+    /// [`DEFAULT_REQUEST_TIMEOUT`] per request.
+    pub fn new(base_url: &str) -> Result<Self, ClientError> {
+        let base = base_url.trim_end_matches('/');
+        let url = reqwest::Url::parse(base).map_err(|_| ClientError::InvalidUrl {
+            reason: "not a URL",
+        })?;
+        if url.scheme() != "http" {
+            return Err(ClientError::InvalidUrl {
+                reason: "only http:// URLs are supported",
+            });
+        }
+        if url.host_str().is_none() || url.query().is_some() || url.fragment().is_some() {
+            return Err(ClientError::InvalidUrl {
+                reason: "needs a host, and no query or fragment",
+            });
+        }
+        let http = reqwest::Client::builder()
+            .build()
+            .map_err(ClientError::Transport)?;
+        Ok(Self {
+            http,
+            base: base.to_owned(),
+            timeout: DEFAULT_REQUEST_TIMEOUT,
+        })
+    }
+
+    /// The same client with another per-request timeout.
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The node's base URL.
+    pub fn base_url(&self) -> &str {
+        &self.base
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    async fn get_raw(&self, path: &str) -> Result<(u16, Vec<u8>), ClientError> {
+        let response = self
+            .http
+            .get(self.url(path))
+            .timeout(self.timeout)
+            .send()
+            .await
+            .map_err(transport)?;
+        let status = response.status().as_u16();
+        let body = response.bytes().await.map_err(transport)?;
+        Ok((status, body.to_vec()))
+    }
+
+    async fn post_json(
+        &self,
+        path: &str,
+        body: &impl serde::Serialize,
+    ) -> Result<(u16, Vec<u8>), ClientError> {
+        let response = self
+            .http
+            .post(self.url(path))
+            .timeout(self.timeout)
+            .json(body)
+            .send()
+            .await
+            .map_err(transport)?;
+        let status = response.status().as_u16();
+        let body = response.bytes().await.map_err(transport)?;
+        Ok((status, body.to_vec()))
+    }
+
+    async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, ClientError> {
+        let (status, body) = self.get_raw(path).await?;
+        parse_answer(status, &body)
+    }
+
+    /// Submits a transaction; returns its hash once the node admitted it (it is then pending).
+    pub async fn submit(&self, tx: &SignedTransaction) -> Result<[u8; 32], ClientError> {
+        let (status, body) = self.post_json("/v1/tx", &SubmitRequest::new(tx)).await?;
+        Ok(parse_answer::<SubmitResponse>(status, &body)?.hash)
+    }
+
+    /// Submits transactions in one request (all admitted or none); returns their hashes in
+    /// order.
+    pub async fn submit_batch(
+        &self,
+        txs: &[SignedTransaction],
+    ) -> Result<Vec<[u8; 32]>, ClientError> {
+        let encoded: Vec<String> = txs.iter().map(|tx| base64url(&tx.to_bytes())).collect();
+        self.submit_encoded_batch(&encoded).await
+    }
+
+    /// Submits transactions already encoded (base64url of their canonical encodings) in one
+    /// request; returns their hashes in order.
+    pub async fn submit_encoded_batch(
+        &self,
+        encoded: &[String],
+    ) -> Result<Vec<[u8; 32]>, ClientError> {
+        let (status, body) = self.post_json("/v1/txs", &encoded).await?;
+        let answer: SubmitBatchResponse = parse_answer(status, &body)?;
+        if answer.hashes.len() != encoded.len() {
+            return Err(unexpected(status, "not one hash per transaction"));
+        }
+        Ok(answer.hashes)
+    }
+
+    /// Where a transaction stands (an unknown hash is `ClientError::Api` with
+    /// [`ApiErrorCode::NotFound`]).
+    pub async fn tx_status(&self, hash: &[u8; 32]) -> Result<TxStatus, ClientError> {
+        self.get(&format!("/v1/tx/{}", hex::encode(hash))).await
+    }
+
+    /// Waits until the transaction is committed (`(height, index)`), polling its status; a
+    /// rejection is [`ClientError::Rejected`], and no outcome within `timeout` is
+    /// [`ClientError::Timeout`].
+    pub async fn wait_committed(
+        &self,
+        hash: &[u8; 32],
+        timeout: Duration,
+    ) -> Result<(u64, u32), ClientError> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        let mut pause = FIRST_POLL_INTERVAL;
+        loop {
+            match self.tx_status(hash).await? {
+                TxStatus::Committed { height, index } => return Ok((height, index)),
+                TxStatus::Rejected { code, message } => {
+                    return Err(ClientError::Rejected { code, message });
+                }
+                TxStatus::Pending => {}
+            }
+            let now = tokio::time::Instant::now();
+            if now >= deadline {
+                return Err(ClientError::Timeout);
+            }
+            tokio::time::sleep(pause.min(deadline - now)).await;
+            pause = (pause * 2).min(MAX_POLL_INTERVAL);
+        }
+    }
+
+    /// The chain and its head.
+    pub async fn chain_info(&self) -> Result<ChainInfo, ClientError> {
+        self.get("/v1/chain").await
+    }
+
+    /// The validator set that signs the next block (what a checkpoint pins).
+    pub async fn validators(&self) -> Result<TrustedChain, ClientError> {
+        let (status, body) = self.get_raw("/v1/validators").await?;
+        if !(200..300).contains(&status) {
+            return Err(api_error(status, &body));
+        }
+        let text = std::str::from_utf8(&body).map_err(|_| unexpected(status, "not UTF-8"))?;
+        TrustedChain::from_json(text).map_err(|err| unexpected(status, err.to_string()))
+    }
+
+    /// The admitted authority issuers.
+    pub async fn issuers(&self) -> Result<Vec<IssuerEntry>, ClientError> {
+        Ok(self.get::<IssuersResponse>("/v1/issuers").await?.issuers)
+    }
+
+    /// The committed block at `height`.
+    pub async fn block(&self, height: u64) -> Result<BlockResponse, ClientError> {
+        self.get(&format!("/v1/blocks/{height}")).await
+    }
+
+    /// A state entry at `height` (`None`: the head), with its proof bundle when `proof`.
+    /// `key` is the key bytes after the namespace byte.
+    pub async fn state(
+        &self,
+        namespace: Namespace,
+        key: &[u8],
+        proof: bool,
+        height: Option<u64>,
+    ) -> Result<StateResponse, ClientError> {
+        let mut path = format!(
+            "/v1/state/{}/{}?proof={proof}",
+            namespace.name(),
+            hex::encode(key)
+        );
+        if let Some(height) = height {
+            path.push_str(&format!("&height={height}"));
+        }
+        let answer: StateResponse = self.get(&path).await?;
+        if answer.namespace != namespace || answer.key != key || answer.bundle.is_some() != proof {
+            return Err(unexpected(
+                200,
+                "the answer is not about the entry asked for",
+            ));
+        }
+        Ok(answer)
+    }
+
+    /// The next sequence number of `did` at the head (transactions still pending not
+    /// counted).
+    pub async fn next_sequence(&self, did: &RegistryDid) -> Result<u64, ClientError> {
+        let answer = self
+            .state(Namespace::Sequence, did.as_str().as_bytes(), false, None)
+            .await?;
+        match answer.value {
+            None => Ok(0),
+            Some(bytes) => u64::from_bytes(&bytes).map_err(|err| unexpected(200, err.to_string())),
+        }
+    }
+
+    /// The W3C DID Resolution result of `did` as of `height` (`None`: the head). A deactivated
+    /// DID resolves (HTTP 410) with `deactivated: true` in its metadata.
+    pub async fn resolve(&self, did: &str, height: Option<u64>) -> Result<Value, ClientError> {
+        let mut path = format!("/1.0/identifiers/{}", percent_encode_path(did));
+        if let Some(height) = height {
+            path.push_str(&format!("?height={height}"));
+        }
+        self.resolve_path(&path).await
+    }
+
+    /// The W3C DID Resolution result of `did` at `version_time` (RFC 3339).
+    pub async fn resolve_at_time(
+        &self,
+        did: &str,
+        version_time: &str,
+    ) -> Result<Value, ClientError> {
+        let path = format!(
+            "/1.0/identifiers/{}?versionTime={}",
+            percent_encode_path(did),
+            percent_encode_path(version_time)
+        );
+        self.resolve_path(&path).await
+    }
+
+    async fn resolve_path(&self, path: &str) -> Result<Value, ClientError> {
+        let (status, body) = self.get_raw(path).await?;
+        if status == 200 || status == 410 {
+            return serde_json::from_slice(&body)
+                .map_err(|err| unexpected(status, err.to_string()));
+        }
+        #[derive(serde::Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Metadata {
+            error: ResolutionErrorCode,
+        }
+        #[derive(serde::Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct ErrorResult {
+            did_resolution_metadata: Metadata,
+            #[serde(default)]
+            message: String,
+        }
+        match serde_json::from_slice::<ErrorResult>(&body) {
+            Ok(result) => Err(ClientError::Resolution {
+                status,
+                error: result.did_resolution_metadata.error,
+                message: result.message,
+            }),
+            Err(_) => Err(api_error(status, &body)),
+        }
+    }
+
+    /// `did` resolved as of `height` (`None`: the head), as the registry's typed document.
+    pub async fn resolve_document(
+        &self,
+        did: &str,
+        height: Option<u64>,
+    ) -> Result<ResolvedDid, ClientError> {
+        let result = self.resolve(did, height).await?;
+        resolved_from_result(&result).map_err(|reason| unexpected(200, reason))
+    }
+
+    /// The committed headers and certificates from `from` on (already committed ones first,
+    /// then new ones as they are committed). The stream ends when the node closes it.
+    pub async fn blocks_stream(&self, from: u64) -> Result<BlockStream, ClientError> {
+        let response = self
+            .http
+            .get(self.url(&format!("/v1/blocks/stream?from={from}")))
+            .header(reqwest::header::ACCEPT, "text/event-stream")
+            .send()
+            .await
+            .map_err(transport)?;
+        let status = response.status().as_u16();
+        if status != 200 {
+            let body = response.bytes().await.map_err(transport)?;
+            return Err(api_error(status, &body));
+        }
+        let reader = SseReader {
+            bytes: Box::pin(response.bytes_stream()),
+            buffer: Vec::new(),
+        };
+        Ok(Box::pin(futures_util::stream::unfold(
+            reader,
+            |mut reader| async move {
+                let item = reader.next_block().await?;
+                Some((item, reader))
+            },
+        )))
+    }
+}
+
+/// Parses a success answer as `T`, or an error answer as [`ClientError::Api`].
+fn parse_answer<T: DeserializeOwned>(status: u16, body: &[u8]) -> Result<T, ClientError> {
+    if (200..300).contains(&status) {
+        serde_json::from_slice(body).map_err(|err| unexpected(status, err.to_string()))
+    } else {
+        Err(api_error(status, body))
+    }
+}
+
+fn api_error(status: u16, body: &[u8]) -> ClientError {
+    match serde_json::from_slice::<ApiError>(body) {
+        Ok(error) => ClientError::Api {
+            status,
+            code: error.error,
+            message: error.message,
+        },
+        Err(_) => unexpected(status, "not a JSON error body"),
+    }
+}
+
+/// Percent-encodes what a path segment or query value cannot hold as is.
+fn percent_encode_path(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~:".contains(&byte) {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+/// Reads server-sent events from a byte stream.
+struct SseReader<S> {
+    bytes: std::pin::Pin<Box<S>>,
+    buffer: Vec<u8>,
+}
+
+impl<S, B> SseReader<S>
+where
+    S: Stream<Item = Result<B, reqwest::Error>>,
+    B: AsRef<[u8]>,
+{
+    /// The next `block` event, `None` at the end of the stream.
+    async fn next_block(&mut self) -> Option<Result<(Header, CommitCertificate), ClientError>> {
+        loop {
+            while let Some(end) = find_event_end(&self.buffer) {
+                let raw: Vec<u8> = self.buffer.drain(..end.0 + end.1).collect();
+                let Ok(text) = std::str::from_utf8(&raw[..end.0]) else {
+                    return Some(Err(unexpected(200, "event is not UTF-8")));
+                };
+                let mut name = "message";
+                let mut data = String::new();
+                for line in text.lines() {
+                    if let Some(value) = line.strip_prefix("event:") {
+                        name = value.trim_start();
+                    } else if let Some(value) = line.strip_prefix("data:") {
+                        if !data.is_empty() {
+                            data.push('\n');
+                        }
+                        data.push_str(value.strip_prefix(' ').unwrap_or(value));
+                    }
+                }
+                if name == "block" {
+                    return Some(
+                        serde_json::from_str::<BlockEvent>(&data)
+                            .map(|event| (event.header, event.certificate))
+                            .map_err(|err| unexpected(200, format!("block event: {err}"))),
+                    );
+                }
+            }
+            match self.bytes.next().await {
+                Some(Ok(chunk)) => {
+                    // Normalise CRLF so that events end with a blank line either way.
+                    for &byte in chunk.as_ref() {
+                        if byte != b'\r' {
+                            self.buffer.push(byte);
+                        }
+                    }
+                }
+                Some(Err(err)) => return Some(Err(transport(err))),
+                None => return None,
+            }
+        }
+    }
+}
+
+/// Where the first complete event of `buffer` ends: `(length, separator length)`.
+fn find_event_end(buffer: &[u8]) -> Option<(usize, usize)> {
+    buffer
+        .windows(2)
+        .position(|w| w == b"\n\n")
+        .map(|position| (position, 2))
+}
+
+/// The typed resolution of a W3C DID Resolution result rendered by the node.
+fn resolved_from_result(result: &Value) -> Result<ResolvedDid, String> {
+    let document = result.get("didDocument").ok_or("no didDocument")?;
+    let metadata = result
+        .get("didDocumentMetadata")
+        .ok_or("no didDocumentMetadata")?;
+    let id = document
+        .get("id")
+        .and_then(Value::as_str)
+        .ok_or("no document id")?;
+    let did = RegistryDid::parse(id).map_err(|e| e.to_string())?;
+    let prefix = format!("{id}#");
+    let fragment_of = |reference: &str| -> Result<String, String> {
+        reference
+            .strip_prefix(&prefix)
+            .map(str::to_owned)
+            .ok_or_else(|| "a reference to another DID".to_owned())
+    };
+    let mut methods = Vec::new();
+    for method in document
+        .get("verificationMethod")
+        .and_then(Value::as_array)
+        .ok_or("no verificationMethod")?
+    {
+        let fragment = fragment_of(
+            method
+                .get("id")
+                .and_then(Value::as_str)
+                .ok_or("method id")?,
+        )?;
+        let key = crosscode_core::multicodec::decode_multikey(
+            method
+                .get("publicKeyMultibase")
+                .and_then(Value::as_str)
+                .ok_or("publicKeyMultibase")?,
+        )
+        .map_err(|e| e.to_string())?;
+        methods.push(VerificationMethod {
+            fragment,
+            key: VerificationKey(key),
+            relationships: Relationships::from_bytes(&[0]).map_err(|e| e.to_string())?,
+        });
+    }
+    for (property, flag) in [
+        ("authentication", Relationships::AUTHENTICATION),
+        ("assertionMethod", Relationships::ASSERTION_METHOD),
+        ("capabilityInvocation", Relationships::CAPABILITY_INVOCATION),
+        ("capabilityDelegation", Relationships::CAPABILITY_DELEGATION),
+    ] {
+        for reference in document
+            .get(property)
+            .and_then(Value::as_array)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+        {
+            let fragment = fragment_of(reference.as_str().ok_or("relationship reference")?)?;
+            let method = methods
+                .iter_mut()
+                .find(|m| m.fragment == fragment)
+                .ok_or("a relationship names no method")?;
+            method.relationships = method.relationships.with(flag);
+        }
+    }
+    let mut services = Vec::new();
+    for service in document
+        .get("service")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+    {
+        services.push(Service {
+            fragment: fragment_of(
+                service
+                    .get("id")
+                    .and_then(Value::as_str)
+                    .ok_or("service id")?,
+            )?,
+            service_type: service
+                .get("type")
+                .and_then(Value::as_str)
+                .ok_or("service type")?
+                .to_owned(),
+            endpoint: service
+                .get("serviceEndpoint")
+                .and_then(Value::as_str)
+                .ok_or("serviceEndpoint")?
+                .to_owned(),
+        });
+    }
+    let number = |name: &str| metadata.get(name).and_then(Value::as_u64);
+    let instant = |name: &str| -> Result<u64, String> {
+        let text = metadata
+            .get(name)
+            .and_then(Value::as_str)
+            .ok_or_else(|| format!("no {name}"))?;
+        let time = OffsetDateTime::parse(text, &Rfc3339).map_err(|e| e.to_string())?;
+        u64::try_from(time.unix_timestamp()).map_err(|e| e.to_string())
+    };
+    Ok(ResolvedDid {
+        did,
+        document: DocumentContent {
+            verification_methods: methods,
+            services,
+        },
+        deactivated: metadata
+            .get("deactivated")
+            .and_then(Value::as_bool)
+            .ok_or("no deactivated")?,
+        version: metadata
+            .get("versionId")
+            .and_then(Value::as_str)
+            .and_then(|v| v.parse().ok())
+            .ok_or("no versionId")?,
+        version_height: number("height").ok_or("no height")?,
+        version_time: instant("updated")?,
+        created_height: number("createdHeight").ok_or("no createdHeight")?,
+        created_time: instant("created")?,
+    })
+}

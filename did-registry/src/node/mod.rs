@@ -1,1 +1,403 @@
 //! The registry node: block production over RocksDB and the HTTP API (axum).
+//!
+//! [`Node::start`] opens (or initialises) the chain in `data_dir/db`, starts the block
+//! producer on a thread of its own (applying transactions and updating the state tree is
+//! synchronous, CPU-heavy work) and serves the HTTP API on the caller's tokio runtime.
+//!
+//! - Submissions are admitted into a bounded mempool (strict decode, chain-id check,
+//!   deduplicated by transaction hash). The producer takes whatever is waiting (up to
+//!   `max_block_transactions`) and produces one block; what arrives meanwhile waits for the
+//!   next one, so blocks batch naturally under load.
+//! - With nothing to do for `heartbeat`, the producer makes an empty block (keeps proofs fresh).
+//! - Each committed header and certificate is published to the `GET /v1/blocks/stream`
+//!   subscribers.
+//! - Transaction status: pending (mempool or block in progress), committed (the store's
+//!   transaction index, so it survives restarts), or rejected (a bounded in-memory map).
+//!
+//! Logs (stderr) name heights, hashes and counts only: there is no personal data on chain.
+
+pub(crate) mod http;
+mod mempool;
+mod producer;
+mod store;
+mod stream;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering as AtomicOrdering};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::Duration;
+
+use crosscode_core::keys::SecretKey;
+use tokio::sync::{RwLock, broadcast, watch};
+
+use crate::api::BlockEvent;
+use crate::block::Header;
+use crate::genesis::Genesis;
+use crate::ledger::{Ledger, LedgerError, MAX_BLOCK_TRANSACTIONS};
+use crate::ordering::{OrderingError, chain_key};
+use crate::records::ChainConfig;
+use crate::rocks::{RocksOptions, RocksStore};
+use crate::tree::TreeError;
+use crate::validators::ValidatorSet;
+
+pub use http::{OPENAPI_JSON, ROUTES};
+pub use store::SharedStore;
+
+use mempool::Mempool;
+
+/// Default listen address of `crosscode node`.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8700";
+/// Rejected transaction statuses kept in memory (the oldest are forgotten first).
+pub const REJECTED_STATUSES_KEPT: usize = 100_000;
+
+/// The node's settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NodeConfig {
+    /// Where the node keeps its data (`db/` holds the RocksDB store).
+    pub data_dir: PathBuf,
+    /// The HTTP listen address (port 0: any free port, see [`RunningNode::local_addr`]).
+    pub listen: SocketAddr,
+    /// How long without transactions before an empty heartbeat block.
+    pub heartbeat: Duration,
+    /// Most transactions in one block.
+    pub max_block_transactions: usize,
+    /// Largest request body accepted (bytes).
+    pub max_body_bytes: usize,
+    /// Most transactions waiting in the mempool.
+    pub mempool_capacity: usize,
+}
+
+impl NodeConfig {
+    /// The defaults for a node keeping its data in `data_dir` and listening on `listen`:
+    /// 5 s heartbeat, blocks of up to 20,000 transactions, 32 MiB bodies, a 200,000
+    /// transaction mempool.
+    pub fn new(data_dir: PathBuf, listen: SocketAddr) -> Self {
+        Self {
+            data_dir,
+            listen,
+            heartbeat: Duration::from_secs(5),
+            max_block_transactions: 20_000,
+            max_body_bytes: 32 * 1024 * 1024,
+            mempool_capacity: 200_000,
+        }
+    }
+
+    fn check(&self) -> Result<(), NodeError> {
+        if self.heartbeat.is_zero() {
+            return Err(NodeError::Config("heartbeat must be positive"));
+        }
+        if self.max_block_transactions == 0 || self.max_block_transactions > MAX_BLOCK_TRANSACTIONS
+        {
+            return Err(NodeError::Config(
+                "max_block_transactions must be between 1 and 100000",
+            ));
+        }
+        if self.max_body_bytes == 0 {
+            return Err(NodeError::Config("max_body_bytes must be positive"));
+        }
+        if self.mempool_capacity == 0 {
+            return Err(NodeError::Config("mempool_capacity must be positive"));
+        }
+        Ok(())
+    }
+}
+
+/// Why the node could not start (or stopped).
+#[derive(Debug, thiserror::Error)]
+pub enum NodeError {
+    /// A setting is out of range.
+    #[error("invalid node configuration: {0}")]
+    Config(&'static str),
+    /// The data directory cannot be created.
+    #[error("cannot create the data directory: {0}")]
+    DataDir(#[source] std::io::Error),
+    /// The store cannot be opened.
+    #[error("cannot open the store: {0}")]
+    Store(#[from] TreeError),
+    /// The chain cannot be opened or started (e.g. the store holds another chain).
+    #[error("cannot open the chain: {0}")]
+    Ledger(#[from] LedgerError),
+    /// The validator key cannot produce blocks for this chain.
+    #[error("the validator key cannot sign this chain's blocks: {0}")]
+    Validator(#[from] OrderingError),
+    /// The listen address cannot be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        /// The address.
+        addr: SocketAddr,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The block producer thread cannot be started.
+    #[error("cannot start the block producer: {0}")]
+    Producer(#[source] std::io::Error),
+    /// A task of the node failed.
+    #[error("node task failed: {0}")]
+    Task(String),
+}
+
+/// The head as last committed, readable without the ledger lock.
+#[derive(Debug, Clone)]
+pub(crate) struct Head {
+    pub(crate) header: Header,
+    pub(crate) hash: [u8; 32],
+    /// The validator set that signs the next block.
+    pub(crate) validators: ValidatorSet,
+}
+
+/// What the HTTP handlers and the producer share.
+pub(crate) struct Shared {
+    pub(crate) config: ChainConfig,
+    pub(crate) node: NodeConfig,
+    pub(crate) ledger: RwLock<Ledger<SharedStore>>,
+    pub(crate) store: SharedStore,
+    pub(crate) head: std::sync::RwLock<Head>,
+    pub(crate) mempool: Mutex<Mempool>,
+    pub(crate) wake: Condvar,
+    pub(crate) blocks: broadcast::Sender<Arc<BlockEvent>>,
+    pub(crate) stopping: AtomicBool,
+    pub(crate) shutdown: watch::Receiver<bool>,
+}
+
+impl Shared {
+    pub(crate) fn head(&self) -> Head {
+        match self.head.read() {
+            Ok(head) => head.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    pub(crate) fn lock_mempool(&self) -> std::sync::MutexGuard<'_, Mempool> {
+        match self.mempool.lock() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        }
+    }
+
+    pub(crate) fn is_stopping(&self) -> bool {
+        self.stopping.load(AtomicOrdering::SeqCst)
+    }
+}
+
+/// The registry node.
+#[derive(Debug)]
+pub struct Node;
+
+impl Node {
+    /// Starts a node of the chain of `genesis` signing blocks with `validator_key`: opens or
+    /// initialises the store in `config.data_dir/db`, starts the block producer and serves
+    /// the HTTP API on `config.listen` (on the caller's tokio runtime).
+    pub async fn start(
+        genesis: &Genesis,
+        validator_key: SecretKey,
+        config: NodeConfig,
+    ) -> Result<RunningNode, NodeError> {
+        config.check()?;
+        let db_dir = config.data_dir.join("db");
+        std::fs::create_dir_all(&db_dir).map_err(NodeError::DataDir)?;
+        let genesis = genesis.clone();
+        let ledger = tokio::task::spawn_blocking(move || {
+            let store = SharedStore::new(RocksStore::open(&db_dir, RocksOptions::default())?);
+            Ok::<_, NodeError>(Ledger::open_or_init(&genesis, store)?)
+        })
+        .await
+        .map_err(|e| NodeError::Task(e.to_string()))??;
+        let chain = ledger.config().clone();
+        let validators = ledger.validators()?;
+        let own = chain_key(chain.profile, &validator_key);
+        let validator = validators
+            .validators()
+            .iter()
+            .find(|v| v.key == own)
+            .ok_or(OrderingError::NotAValidator)?;
+        if u128::from(validator.power) * 3 <= u128::from(validators.total_power()) * 2 {
+            return Err(OrderingError::InsufficientPower.into());
+        }
+        let listener = tokio::net::TcpListener::bind(config.listen)
+            .await
+            .map_err(|source| NodeError::Listen {
+                addr: config.listen,
+                source,
+            })?;
+        let addr = listener.local_addr().map_err(|source| NodeError::Listen {
+            addr: config.listen,
+            source,
+        })?;
+        let head = ledger.head().clone();
+        let head_hash = head.hash(chain.profile);
+        let store = ledger.store().clone();
+        let (blocks, _) = broadcast::channel(1024);
+        let (shutdown_tx, shutdown_rx) = watch::channel(false);
+        let shared = Arc::new(Shared {
+            mempool: Mutex::new(Mempool::new(
+                config.mempool_capacity,
+                REJECTED_STATUSES_KEPT,
+            )),
+            config: chain,
+            node: config,
+            ledger: RwLock::new(ledger),
+            store,
+            head: std::sync::RwLock::new(Head {
+                header: head,
+                hash: head_hash,
+                validators,
+            }),
+            wake: Condvar::new(),
+            blocks,
+            stopping: AtomicBool::new(false),
+            shutdown: shutdown_rx,
+        });
+        let producer = producer::spawn(Arc::clone(&shared), validator_key)?;
+        let app = http::router(Arc::clone(&shared));
+        let mut server_shutdown = shared.shutdown.clone();
+        let server = tokio::spawn(async move {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(async move {
+                    let _ = server_shutdown.wait_for(|stop| *stop).await;
+                })
+                .await
+        });
+        eprintln!(
+            "node: chain {} at height {}, listening on {addr}",
+            shared.config.chain_id,
+            shared.head().header.height
+        );
+        Ok(RunningNode {
+            addr,
+            shared,
+            server: Some(server),
+            producer: Some(producer),
+            shutdown: shutdown_tx,
+        })
+    }
+}
+
+/// A started node.
+pub struct RunningNode {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+    producer: Option<std::thread::JoinHandle<()>>,
+    shutdown: watch::Sender<bool>,
+}
+
+impl std::fmt::Debug for RunningNode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RunningNode")
+            .field("addr", &self.addr)
+            .field("chain_id", &self.shared.config.chain_id)
+            .finish()
+    }
+}
+
+impl RunningNode {
+    /// The address the HTTP API listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The chain configuration.
+    pub fn chain(&self) -> &ChainConfig {
+        &self.shared.config
+    }
+
+    /// The latest committed header.
+    pub fn head(&self) -> Header {
+        self.shared.head().header
+    }
+
+    /// Stops the node: no new submissions, the block in progress is finished and committed,
+    /// open connections and block streams are closed, and the store is closed.
+    pub async fn shutdown(mut self) -> Result<(), NodeError> {
+        self.stop().await
+    }
+
+    /// Runs until SIGINT (ctrl-c) or SIGTERM, or until the HTTP server fails, then shuts
+    /// down as [`RunningNode::shutdown`] does.
+    pub async fn wait(mut self) -> Result<(), NodeError> {
+        let Some(mut server) = self.server.take() else {
+            return self.stop().await;
+        };
+        let server_result = tokio::select! {
+            _ = termination_signal() => None,
+            result = &mut server => Some(result),
+        };
+        match server_result {
+            None => {
+                self.server = Some(server);
+                self.stop().await
+            }
+            Some(result) => {
+                let stopped = self.stop().await;
+                result
+                    .map_err(|e| NodeError::Task(e.to_string()))?
+                    .map_err(|e| NodeError::Task(e.to_string()))?;
+                stopped
+            }
+        }
+    }
+
+    async fn stop(&mut self) -> Result<(), NodeError> {
+        self.shared.stopping.store(true, AtomicOrdering::SeqCst);
+        self.shared.wake.notify_all();
+        let _ = self.shutdown.send(true);
+        let mut outcome = Ok(());
+        if let Some(server) = self.server.take() {
+            match server.await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => outcome = Err(NodeError::Task(e.to_string())),
+                Err(e) => outcome = Err(NodeError::Task(e.to_string())),
+            }
+        }
+        if let Some(producer) = self.producer.take() {
+            let joined = tokio::task::spawn_blocking(move || producer.join()).await;
+            if !matches!(joined, Ok(Ok(()))) {
+                outcome = Err(NodeError::Task("the block producer panicked".into()));
+            }
+        }
+        // Wait until the last request task lets go of the store, so that it is closed (and
+        // its lock released) when this returns.
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        while Arc::strong_count(&self.shared) > 1 && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        eprintln!(
+            "node: stopped at height {}",
+            self.shared.head().header.height
+        );
+        outcome
+    }
+}
+
+impl Drop for RunningNode {
+    fn drop(&mut self) {
+        // Dropped without `shutdown`: still stop the producer and the server.
+        self.shared.stopping.store(true, AtomicOrdering::SeqCst);
+        self.shared.wake.notify_all();
+        let _ = self.shutdown.send(true);
+    }
+}
+
+async fn termination_signal() {
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(term) => term,
+                Err(_) => {
+                    let _ = tokio::signal::ctrl_c().await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

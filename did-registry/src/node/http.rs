@@ -1,0 +1,690 @@
+//! The HTTP API (axum): routes, handlers and the JSON error bodies. Every failure a client can
+//! cause is a 4xx with `{"error": "<code>", "message": "..."}` (axum's own plain-text
+//! rejections are mapped, never passed through); DID resolution errors are W3C resolution
+//! results carrying the same two members.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{MethodRouter, get, post};
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::Shared;
+use super::mempool::AdmitError;
+use crate::api::{
+    ApiError, ApiErrorCode, BlockResponse, ChainInfo, IssuerEntry, IssuersResponse,
+    MAX_SUBMIT_BATCH, StateResponse, SubmitBatchResponse, SubmitRequest, SubmitResponse, TxStatus,
+    from_base64url, parse_hash,
+};
+use crate::codec::Decode;
+use crate::document::RegistryDid;
+use crate::ledger::LedgerStore as _;
+use crate::proof::{MAX_STATE_KEY_LEN, TrustedChain};
+use crate::records::{ChainConfig, IssuerRecord, Namespace};
+use crate::resolution::{
+    ERROR_INTERNAL, ERROR_INVALID_DID, ERROR_INVALID_OPTIONS, ERROR_METHOD_NOT_SUPPORTED,
+    ERROR_NOT_FOUND, parse_version_time, resolution_error, resolution_result,
+};
+use crate::state::ResolveError;
+use crate::transaction::SignedTransaction;
+use crate::tree::StateTree;
+
+/// The OpenAPI 3.1 description of the API (`GET /openapi.json`).
+pub const OPENAPI_JSON: &str = include_str!("openapi.json");
+/// The media type of DID Resolution results.
+const DID_RESOLUTION_MEDIA_TYPE: &str =
+    "application/ld+json;profile=\"https://w3id.org/did-resolution\"";
+
+type AppState = State<Arc<Shared>>;
+
+/// An error response: a status and a JSON body.
+#[derive(Debug)]
+pub(crate) struct HttpError {
+    status: StatusCode,
+    body: Value,
+}
+
+impl HttpError {
+    pub(crate) fn api(code: ApiErrorCode, message: impl Into<String>) -> Self {
+        let body = serde_json::to_value(ApiError::new(code, message)).unwrap_or(Value::Null);
+        Self {
+            status: status_of(code),
+            body,
+        }
+    }
+
+    /// A DID resolution error result (`did_error`) with the API error members added.
+    fn resolution(code: ApiErrorCode, did_error: &str, message: impl Into<String>) -> Self {
+        let mut body = resolution_error(did_error);
+        if let (Value::Object(map), Ok(Value::Object(api))) = (
+            &mut body,
+            serde_json::to_value(ApiError::new(code, message)),
+        ) {
+            map.extend(api);
+        }
+        Self {
+            status: status_of(code),
+            body,
+        }
+    }
+
+    fn internal(err: impl std::fmt::Display) -> Self {
+        eprintln!("node: request failed: {err}");
+        Self::api(ApiErrorCode::Internal, "the node could not read its store")
+    }
+}
+
+fn status_of(code: ApiErrorCode) -> StatusCode {
+    StatusCode::from_u16(code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+}
+
+impl IntoResponse for HttpError {
+    fn into_response(self) -> Response {
+        json_response(self.status, &self.body, "application/json")
+    }
+}
+
+fn json_response(status: StatusCode, body: &impl serde::Serialize, media_type: &str) -> Response {
+    match serde_json::to_string(body) {
+        Ok(text) => (
+            status,
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_str(media_type)
+                    .unwrap_or(HeaderValue::from_static("application/json")),
+            )],
+            text,
+        )
+            .into_response(),
+        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
+}
+
+fn ok_json(body: &impl serde::Serialize) -> Response {
+    json_response(StatusCode::OK, body, "application/json")
+}
+
+/// Every route the node serves: `(method, path)` (the router is built from this list, and a
+/// test checks that `openapi.json` describes exactly these).
+pub const ROUTES: [(&str, &str); 11] = [
+    ("POST", "/v1/tx"),
+    ("POST", "/v1/txs"),
+    ("GET", "/v1/tx/{hash}"),
+    ("GET", "/v1/chain"),
+    ("GET", "/v1/validators"),
+    ("GET", "/1.0/identifiers/{did}"),
+    ("GET", "/v1/state/{namespace}/{key}"),
+    ("GET", "/v1/blocks/stream"),
+    ("GET", "/v1/blocks/{height}"),
+    ("GET", "/v1/issuers"),
+    ("GET", "/openapi.json"),
+];
+
+/// The handler of a route of [`ROUTES`].
+fn handler(method: &str, path: &str) -> Option<MethodRouter<Arc<Shared>>> {
+    Some(match (method, path) {
+        ("POST", "/v1/tx") => post(submit),
+        ("POST", "/v1/txs") => post(submit_batch),
+        ("GET", "/v1/tx/{hash}") => get(tx_status),
+        ("GET", "/v1/chain") => get(chain),
+        ("GET", "/v1/validators") => get(validators),
+        ("GET", "/1.0/identifiers/{did}") => get(resolve),
+        ("GET", "/v1/state/{namespace}/{key}") => get(state),
+        ("GET", "/v1/blocks/stream") => get(super::stream::blocks_stream),
+        ("GET", "/v1/blocks/{height}") => get(block),
+        ("GET", "/v1/issuers") => get(issuers),
+        ("GET", "/openapi.json") => get(openapi),
+        _ => return None,
+    })
+}
+
+/// The router of the API.
+pub(crate) fn router(shared: Arc<Shared>) -> Router {
+    let max_body = shared.node.max_body_bytes;
+    ROUTES
+        .iter()
+        .filter_map(|(method, path)| handler(method, path).map(|h| (*path, h)))
+        .fold(Router::new(), |router, (path, handler)| {
+            router.route(path, handler)
+        })
+        .fallback(unknown_route)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(max_body))
+        .with_state(shared)
+}
+
+async fn unknown_route() -> HttpError {
+    HttpError::api(
+        ApiErrorCode::UnknownRoute,
+        "no such route (see /openapi.json)",
+    )
+}
+
+async fn method_not_allowed() -> HttpError {
+    HttpError::api(
+        ApiErrorCode::MethodNotAllowed,
+        "this route does not take this method (see /openapi.json)",
+    )
+}
+
+async fn openapi() -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        OPENAPI_JSON,
+    )
+        .into_response()
+}
+
+/// The request body, refusing non-JSON media types and bodies over the limit.
+fn json_body(headers: &HeaderMap, body: Result<Bytes, BytesRejection>) -> Result<Bytes, HttpError> {
+    if let Some(media_type) = headers.get(header::CONTENT_TYPE) {
+        let is_json = media_type
+            .to_str()
+            .map(|t| {
+                t.split(';')
+                    .next()
+                    .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"))
+            })
+            .unwrap_or(false);
+        if !is_json {
+            return Err(HttpError::api(
+                ApiErrorCode::UnsupportedMediaType,
+                "the body must be application/json",
+            ));
+        }
+    }
+    body.map_err(|rejection| {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            HttpError::api(
+                ApiErrorCode::BodyTooLarge,
+                "the body is larger than the node accepts",
+            )
+        } else {
+            HttpError::api(ApiErrorCode::InvalidJson, "the body could not be read")
+        }
+    })
+}
+
+fn invalid_json(err: &serde_json::Error) -> HttpError {
+    HttpError::api(
+        ApiErrorCode::InvalidJson,
+        format!(
+            "the body is not the JSON expected: {} at line {}, column {}",
+            match err.classify() {
+                serde_json::error::Category::Data => "wrong shape",
+                _ => "not JSON",
+            },
+            err.line(),
+            err.column()
+        ),
+    )
+}
+
+/// Decodes one submitted transaction: base64url, strict canonical decoding, this chain's id.
+fn decode_submission(
+    config: &ChainConfig,
+    text: &str,
+) -> Result<([u8; 32], SignedTransaction), (ApiErrorCode, String)> {
+    let bytes = from_base64url(text).map_err(|_| {
+        (
+            ApiErrorCode::InvalidBase64,
+            "the transaction is not base64url without padding".to_owned(),
+        )
+    })?;
+    let tx = SignedTransaction::decode_bytes(&bytes).map_err(|err| {
+        (
+            ApiErrorCode::InvalidTransaction,
+            format!("the transaction does not decode: {err}"),
+        )
+    })?;
+    if tx.transaction.chain_id != config.chain_id {
+        return Err((
+            ApiErrorCode::WrongChainId,
+            format!("the transaction is not for chain {}", config.chain_id),
+        ));
+    }
+    Ok((tx.hash(config.profile), tx))
+}
+
+fn admit(shared: &Shared, txs: Vec<([u8; 32], SignedTransaction)>) -> Result<(), HttpError> {
+    if shared.is_stopping() {
+        return Err(HttpError::api(
+            ApiErrorCode::Unavailable,
+            "the node is stopping",
+        ));
+    }
+    shared.lock_mempool().admit(txs).map_err(|err| match err {
+        AdmitError::Full => HttpError::api(
+            ApiErrorCode::MempoolFull,
+            "the mempool is full; retry later",
+        ),
+        AdmitError::Closed => HttpError::api(ApiErrorCode::Unavailable, "the node is stopping"),
+    })?;
+    shared.wake.notify_one();
+    Ok(())
+}
+
+async fn submit(
+    State(shared): AppState,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, HttpError> {
+    let body = json_body(&headers, body)?;
+    let request: SubmitRequest = serde_json::from_slice(&body).map_err(|e| invalid_json(&e))?;
+    let (hash, tx) = decode_submission(&shared.config, &request.transaction)
+        .map_err(|(code, message)| HttpError::api(code, message))?;
+    admit(&shared, vec![(hash, tx)])?;
+    Ok(json_response(
+        StatusCode::ACCEPTED,
+        &SubmitResponse { hash },
+        "application/json",
+    ))
+}
+
+async fn submit_batch(
+    State(shared): AppState,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, HttpError> {
+    let body = json_body(&headers, body)?;
+    let shared_for_decode = Arc::clone(&shared);
+    let decoded = tokio::task::spawn_blocking(move || {
+        let texts: Vec<String> = serde_json::from_slice(&body).map_err(|e| invalid_json(&e))?;
+        if texts.is_empty() || texts.len() > MAX_SUBMIT_BATCH {
+            return Err(HttpError::api(
+                ApiErrorCode::InvalidBatch,
+                format!("a batch holds 1 to {MAX_SUBMIT_BATCH} transactions"),
+            ));
+        }
+        texts
+            .iter()
+            .enumerate()
+            .map(|(index, text)| {
+                decode_submission(&shared_for_decode.config, text).map_err(|(code, message)| {
+                    HttpError::api(code, format!("transaction {index}: {message}"))
+                })
+            })
+            .collect::<Result<Vec<_>, HttpError>>()
+    })
+    .await
+    .map_err(HttpError::internal)??;
+    let hashes: Vec<[u8; 32]> = decoded.iter().map(|(hash, _)| *hash).collect();
+    admit(&shared, decoded)?;
+    Ok(json_response(
+        StatusCode::ACCEPTED,
+        &SubmitBatchResponse { hashes },
+        "application/json",
+    ))
+}
+
+fn path_error(rejection: &PathRejection) -> HttpError {
+    HttpError::api(
+        ApiErrorCode::InvalidPath,
+        format!("malformed path: {}", rejection.body_text()),
+    )
+}
+
+fn query_error(rejection: &QueryRejection) -> HttpError {
+    HttpError::api(
+        ApiErrorCode::InvalidQuery,
+        format!("malformed query: {}", rejection.body_text()),
+    )
+}
+
+async fn tx_status(
+    State(shared): AppState,
+    path: Result<Path<String>, PathRejection>,
+) -> Result<Response, HttpError> {
+    let Path(text) = path.map_err(|e| path_error(&e))?;
+    let hash = parse_hash(&text).ok_or_else(|| {
+        HttpError::api(
+            ApiErrorCode::InvalidHex,
+            "a transaction hash is 64 hex digits",
+        )
+    })?;
+    if shared.lock_mempool().is_pending(&hash) {
+        return Ok(ok_json(&TxStatus::Pending));
+    }
+    if let Some((height, index)) = shared
+        .store
+        .transaction_location(&hash)
+        .map_err(HttpError::internal)?
+    {
+        return Ok(ok_json(&TxStatus::Committed { height, index }));
+    }
+    match shared.lock_mempool().rejection(&hash) {
+        Some(rejected) => Ok(ok_json(&TxStatus::Rejected {
+            code: rejected.code,
+            message: rejected.message,
+        })),
+        None => Err(HttpError::api(
+            ApiErrorCode::NotFound,
+            "no such transaction (never received, or rejected long ago)",
+        )),
+    }
+}
+
+async fn chain(State(shared): AppState) -> Response {
+    let head = shared.head();
+    let pending = u64::try_from(shared.lock_mempool().len()).unwrap_or(u64::MAX);
+    ok_json(&ChainInfo {
+        chain_id: shared.config.chain_id.clone(),
+        network: shared.config.network.clone(),
+        profile: shared.config.profile,
+        height: head.header.height,
+        time: head.header.time,
+        state_root: head.header.state_root,
+        header_hash: head.hash,
+        pending,
+    })
+}
+
+async fn validators(State(shared): AppState) -> Response {
+    let trusted = TrustedChain {
+        chain_id: shared.config.chain_id.clone(),
+        profile: shared.config.profile,
+        validators: shared.head().validators,
+    };
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        trusted.to_json(),
+    )
+        .into_response()
+}
+
+/// `?height=&versionTime=` of DID resolution.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct ResolveQuery {
+    height: Option<String>,
+    version_time: Option<String>,
+}
+
+async fn resolve(
+    State(shared): AppState,
+    path: Result<Path<String>, PathRejection>,
+    query: Result<Query<ResolveQuery>, QueryRejection>,
+) -> Result<Response, HttpError> {
+    let Path(text) = path.map_err(|e| {
+        HttpError::resolution(ApiErrorCode::InvalidDid, ERROR_INVALID_DID, e.body_text())
+    })?;
+    let did = RegistryDid::parse(&text).map_err(|err| {
+        if text.starts_with("did:") && !text.starts_with("did:crosscode:") {
+            HttpError::resolution(
+                ApiErrorCode::InvalidDid,
+                ERROR_METHOD_NOT_SUPPORTED,
+                "this registry resolves did:crosscode DIDs only",
+            )
+        } else {
+            HttpError::resolution(
+                ApiErrorCode::InvalidDid,
+                ERROR_INVALID_DID,
+                format!("not a valid did:crosscode DID: {err}"),
+            )
+        }
+    })?;
+    let invalid_options = |message: String| {
+        HttpError::resolution(ApiErrorCode::InvalidQuery, ERROR_INVALID_OPTIONS, message)
+    };
+    let Query(options) = query.map_err(|e| invalid_options(e.body_text()))?;
+    let height = options
+        .height
+        .as_deref()
+        .map(|h| {
+            h.parse::<u64>()
+                .map_err(|_| invalid_options("height is not a block height".into()))
+        })
+        .transpose()?;
+    let time = options
+        .version_time
+        .as_deref()
+        .map(|t| parse_version_time(t).map_err(|e| invalid_options(e.to_string())))
+        .transpose()?;
+    if height.is_some() && time.is_some() {
+        return Err(invalid_options(
+            "give height or versionTime, not both".into(),
+        ));
+    }
+    let not_found = |code, message: &str| HttpError::resolution(code, ERROR_NOT_FOUND, message);
+    if did.network() != shared.config.network {
+        return Err(not_found(
+            ApiErrorCode::NotFound,
+            "the DID is of another network than this chain's",
+        ));
+    }
+    let resolved = {
+        let ledger = shared.ledger.read().await;
+        if height.is_some_and(|h| h > ledger.head().height) {
+            return Err(not_found(
+                ApiErrorCode::UnknownHeight,
+                "the height is not committed yet",
+            ));
+        }
+        match time {
+            Some(time) => ledger.state().resolve_at_time(&did, time),
+            None => ledger.state().resolve(&did, height),
+        }
+    };
+    match resolved {
+        Ok(resolved) => {
+            let status = if resolved.deactivated {
+                StatusCode::GONE
+            } else {
+                StatusCode::OK
+            };
+            Ok(json_response(
+                status,
+                &resolution_result(&resolved),
+                DID_RESOLUTION_MEDIA_TYPE,
+            ))
+        }
+        Err(ResolveError::NotFound) => Err(not_found(
+            ApiErrorCode::NotFound,
+            "no such DID (at that height or time)",
+        )),
+        Err(ResolveError::CorruptState) => {
+            eprintln!("node: a DID record does not decode");
+            Err(HttpError::resolution(
+                ApiErrorCode::Internal,
+                ERROR_INTERNAL,
+                "the registry state could not be read",
+            ))
+        }
+    }
+}
+
+/// `?proof=&height=` of state reads.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StateQuery {
+    proof: Option<String>,
+    height: Option<String>,
+}
+
+/// Namespaces whose keys are a DID.
+fn did_keyed(namespace: Namespace) -> bool {
+    matches!(
+        namespace,
+        Namespace::Did | Namespace::Sequence | Namespace::Member | Namespace::Issuer
+    )
+}
+
+fn parse_height(text: Option<&str>, head: u64) -> Result<u64, HttpError> {
+    let Some(text) = text else {
+        return Ok(head);
+    };
+    let height = text
+        .parse::<u64>()
+        .map_err(|_| HttpError::api(ApiErrorCode::InvalidQuery, "height is not a block height"))?;
+    if height > head {
+        return Err(HttpError::api(
+            ApiErrorCode::UnknownHeight,
+            format!("height {height} is not committed yet (head is {head})"),
+        ));
+    }
+    Ok(height)
+}
+
+async fn state(
+    State(shared): AppState,
+    path: Result<Path<(String, String)>, PathRejection>,
+    query: Result<Query<StateQuery>, QueryRejection>,
+) -> Result<Response, HttpError> {
+    let Path((namespace_name, key_text)) = path.map_err(|e| path_error(&e))?;
+    let Query(options) = query.map_err(|e| query_error(&e))?;
+    let namespace = Namespace::from_name(&namespace_name).ok_or_else(|| {
+        HttpError::api(
+            ApiErrorCode::UnknownNamespace,
+            "no such namespace (did, did-version, sequence, member, issuer, proposal, schema, status, evidence, batch, meta)",
+        )
+    })?;
+    let key = if did_keyed(namespace) && key_text.starts_with("did:") {
+        RegistryDid::parse(&key_text)
+            .map_err(|err| {
+                HttpError::api(
+                    ApiErrorCode::InvalidDid,
+                    format!("not a valid did:crosscode DID: {err}"),
+                )
+            })?
+            .as_str()
+            .as_bytes()
+            .to_vec()
+    } else {
+        if !key_text
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        {
+            return Err(HttpError::api(
+                ApiErrorCode::InvalidHex,
+                "the key is not lowercase hex (or, in a DID-keyed namespace, a DID)",
+            ));
+        }
+        hex::decode(&key_text).map_err(|_| {
+            HttpError::api(
+                ApiErrorCode::InvalidHex,
+                "the key is not an even number of hex digits",
+            )
+        })?
+    };
+    if key.len() >= MAX_STATE_KEY_LEN {
+        return Err(HttpError::api(
+            ApiErrorCode::InvalidHex,
+            "the key is too long",
+        ));
+    }
+    let with_proof = match options.proof.as_deref() {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(_) => {
+            return Err(HttpError::api(
+                ApiErrorCode::InvalidQuery,
+                "proof is true or false",
+            ));
+        }
+    };
+    let height = parse_height(options.height.as_deref(), shared.head().header.height)?;
+    let mut state_key = Vec::with_capacity(key.len() + 1);
+    state_key.push(namespace.tag());
+    state_key.extend_from_slice(&key);
+    let (value, bundle) = if with_proof {
+        if height == 0 {
+            return Err(HttpError::api(
+                ApiErrorCode::InvalidQuery,
+                "the genesis header has no certificate: prove at height 1 or later",
+            ));
+        }
+        let bundle = shared
+            .ledger
+            .read()
+            .await
+            .prove(std::slice::from_ref(&state_key), height)
+            .map_err(HttpError::internal)?;
+        let value = bundle.entries.first().and_then(|entry| entry.value.clone());
+        (value, Some(bundle))
+    } else {
+        let tree = StateTree::new(shared.config.profile, shared.store.clone());
+        let (value, _) = tree
+            .get_with_proof(&state_key, height)
+            .map_err(HttpError::internal)?;
+        (value, None)
+    };
+    Ok(ok_json(&StateResponse {
+        namespace,
+        key,
+        height,
+        value,
+        bundle,
+    }))
+}
+
+async fn block(
+    State(shared): AppState,
+    path: Result<Path<String>, PathRejection>,
+) -> Result<Response, HttpError> {
+    let Path(text) = path.map_err(|e| path_error(&e))?;
+    let height = text
+        .parse::<u64>()
+        .map_err(|_| HttpError::api(ApiErrorCode::InvalidPath, "the height is not a number"))?;
+    let store = shared.store.clone();
+    let profile = shared.config.profile;
+    let response = tokio::task::spawn_blocking(move || {
+        store.block(height).map(|block| {
+            block.map(|committed| BlockResponse {
+                transactions: committed
+                    .block
+                    .transactions
+                    .iter()
+                    .map(|tx| tx.hash(profile))
+                    .collect(),
+                header: committed.block.header,
+                certificate: committed.certificate,
+            })
+        })
+    })
+    .await
+    .map_err(HttpError::internal)?
+    .map_err(HttpError::internal)?
+    .ok_or_else(|| {
+        HttpError::api(
+            ApiErrorCode::UnknownHeight,
+            format!("no block at height {height} yet"),
+        )
+    })?;
+    Ok(ok_json(&response))
+}
+
+async fn issuers(State(shared): AppState) -> Result<Response, HttpError> {
+    let tag = Namespace::Issuer.tag();
+    let ledger = shared.ledger.read().await;
+    let height = ledger.head().height;
+    let issuers = ledger
+        .state()
+        .entries()
+        .skip_while(|(key, _)| key.first().is_some_and(|t| *t < tag))
+        .take_while(|(key, _)| key.first() == Some(&tag))
+        .map(|(key, value)| {
+            let did = std::str::from_utf8(key.get(1..).unwrap_or_default())
+                .ok()
+                .and_then(|text| RegistryDid::parse(text).ok());
+            let record = IssuerRecord::from_bytes(value).ok();
+            match (did, record) {
+                (Some(did), Some(record)) => Ok(IssuerEntry { did, record }),
+                _ => Err(HttpError::internal("an issuer record does not decode")),
+            }
+        })
+        .collect::<Result<Vec<_>, HttpError>>()?;
+    drop(ledger);
+    Ok(ok_json(&IssuersResponse { height, issuers }))
+}

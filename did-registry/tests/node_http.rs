@@ -1,0 +1,997 @@
+//! The registry node over HTTP: a node started in-process on 127.0.0.1:0 over a temporary
+//! RocksDB directory, driven with the typed client (and raw requests for malformed input).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::pin::pin;
+use std::time::Duration;
+
+use common::{Actor, CHAIN_ID, Chain, GENESIS_TIME, key_algorithm};
+use crosscode_core::keys::SecretKey;
+use crosscode_did_registry::api::{
+    ApiError, ApiErrorCode, RejectionCode, ResolutionErrorCode, SubmitRequest, TxStatus, base64url,
+};
+use crosscode_did_registry::block::verify_certificate;
+use crosscode_did_registry::client::{ClientError, RegistryClient};
+use crosscode_did_registry::codec::Encode;
+use crosscode_did_registry::genesis::Genesis;
+use crosscode_did_registry::governance::{GovernanceAction, IssuerScope};
+use crosscode_did_registry::json::proof_bundle_from_json;
+use crosscode_did_registry::node::{Node, NodeConfig, OPENAPI_JSON, ROUTES, RunningNode};
+use crosscode_did_registry::ordering::CoreSignatureVerifier;
+use crosscode_did_registry::profile::CryptoProfile;
+use crosscode_did_registry::proof::{
+    BundleError, ProofBundle, TrustedChain, verify_bundle_bytes_for_keys, verify_bundle_for_keys,
+};
+use crosscode_did_registry::records::{Namespace, StateKey};
+use crosscode_did_registry::transaction::{Payload, SignedTransaction, StatusKey, Transaction};
+use futures_util::StreamExt as _;
+use serde_json::Value;
+
+/// Generous bound on waiting for a commit (a deadline, not a timing assertion).
+const COMMIT_DEADLINE: Duration = Duration::from_secs(60);
+
+fn temp_dir(label: &str) -> PathBuf {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    let dir = std::env::temp_dir().join(format!(
+        "crosscode-node-http-{label}-{}-{nanos}",
+        std::process::id()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn copy_key(key: &SecretKey) -> SecretKey {
+    SecretKey::from_bytes(key.algorithm(), &key.to_bytes()).unwrap()
+}
+
+fn config(dir: &Path) -> NodeConfig {
+    let mut config = NodeConfig::new(dir.to_path_buf(), "127.0.0.1:0".parse().unwrap());
+    config.heartbeat = Duration::from_millis(500);
+    config
+}
+
+async fn start_with(
+    genesis: &Genesis,
+    key: &SecretKey,
+    config: NodeConfig,
+) -> (RunningNode, RegistryClient) {
+    let node = Node::start(genesis, copy_key(key), config).await.unwrap();
+    let client = RegistryClient::new(&format!("http://{}", node.local_addr())).unwrap();
+    (node, client)
+}
+
+async fn start(chain: &Chain, dir: &Path) -> (RunningNode, RegistryClient) {
+    start_with(&chain.genesis, &chain.validator, config(dir)).await
+}
+
+/// Submits and waits for the commit.
+async fn commit(client: &RegistryClient, tx: &SignedTransaction) -> (u64, u32) {
+    let hash = client.submit(tx).await.unwrap();
+    client.wait_committed(&hash, COMMIT_DEADLINE).await.unwrap()
+}
+
+/// A scope valid now (the node stamps blocks with the wall clock).
+fn scope_now() -> IssuerScope {
+    IssuerScope {
+        credential_types: vec!["HealthCode".into()],
+        jurisdiction: "CN-GD".into(),
+        valid_from: GENESIS_TIME,
+        valid_until: 4_000_000_000,
+    }
+}
+
+async fn next_proposal(client: &RegistryClient) -> u64 {
+    let answer = client
+        .state(Namespace::Meta, b"next-proposal", false, None)
+        .await
+        .unwrap();
+    answer
+        .value
+        .map(|bytes| u64::from_be_bytes(bytes.try_into().unwrap()))
+        .unwrap_or(0)
+}
+
+/// A new DID created over HTTP and admitted as an issuer by two members.
+async fn admitted_issuer(client: &RegistryClient, chain: &mut Chain) -> Actor {
+    let mut issuer = Actor::new(chain.profile);
+    commit(client, &issuer.create()).await;
+    let id = next_proposal(client).await;
+    let propose = chain.members[0].tx(Payload::Propose {
+        action: GovernanceAction::AdmitIssuer {
+            issuer: issuer.did.clone(),
+            scope: scope_now(),
+        },
+        voting_period: 100,
+    });
+    commit(client, &propose).await;
+    let vote = chain.members[1].tx(Payload::Vote {
+        proposal: id,
+        approve: true,
+    });
+    commit(client, &vote).await;
+    issuer
+}
+
+fn api_code(err: ClientError) -> (u16, ApiErrorCode) {
+    match err {
+        ClientError::Api { status, code, .. } => (status, code),
+        other => panic!("expected an API error, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn every_route_answers_its_happy_path() {
+    let dir = temp_dir("routes");
+    let mut chain = Chain::new(CryptoProfile::Standard);
+    let (node, client) = start(&chain, &dir).await;
+
+    let info = client.chain_info().await.unwrap();
+    assert_eq!(info.chain_id, CHAIN_ID);
+    assert_eq!(info.network, "test");
+    assert_eq!(info.profile, CryptoProfile::Standard);
+
+    // POST /v1/tx, GET /v1/tx/{hash}
+    let mut issuer = Actor::new(CryptoProfile::Standard);
+    let create = issuer.create();
+    let hash = client.submit(&create).await.unwrap();
+    assert_eq!(hash, create.hash(CryptoProfile::Standard));
+    // A resubmission of a pending or committed transaction is not an error.
+    assert_eq!(client.submit(&create).await.unwrap(), hash);
+    let (height, index) = client.wait_committed(&hash, COMMIT_DEADLINE).await.unwrap();
+    assert_eq!(
+        client.tx_status(&hash).await.unwrap(),
+        TxStatus::Committed { height, index }
+    );
+
+    // GET /v1/blocks/{height}: the block holds the transaction, its certificate verifies.
+    let trusted = client.validators().await.unwrap();
+    let block = client.block(height).await.unwrap();
+    assert_eq!(block.header.height, height);
+    assert_eq!(block.transactions[index as usize], hash);
+    verify_certificate(
+        trusted.profile,
+        CHAIN_ID,
+        &block.header,
+        block.certificate.as_ref().unwrap(),
+        &trusted.validators,
+        &CoreSignatureVerifier,
+    )
+    .unwrap();
+    let genesis_block = client.block(0).await.unwrap();
+    assert!(genesis_block.certificate.is_none());
+    assert_eq!(genesis_block.header.time, GENESIS_TIME);
+
+    // GET /v1/validators: the genesis validator set.
+    let expected = chain.genesis.trusted_chain().unwrap();
+    assert_eq!(trusted.chain_id, expected.chain_id);
+    assert_eq!(trusted.validators, expected.validators);
+
+    // GET /1.0/identifiers/{did}: the W3C resolution result, and the typed document.
+    let result = client.resolve(issuer.did.as_str(), None).await.unwrap();
+    assert_eq!(result["didDocument"]["id"], issuer.did.as_str());
+    assert_eq!(result["didDocumentMetadata"]["deactivated"], false);
+    let resolved = client
+        .resolve_document(issuer.did.as_str(), Some(height))
+        .await
+        .unwrap();
+    assert_eq!(resolved.did, issuer.did);
+    assert_eq!(resolved.document, issuer.document());
+    assert_eq!(resolved.created_height, height);
+    let before = client
+        .resolve(issuer.did.as_str(), Some(height - 1))
+        .await
+        .unwrap_err();
+    assert!(matches!(
+        before,
+        ClientError::Resolution {
+            status: 404,
+            error: ResolutionErrorCode::NotFound,
+            ..
+        }
+    ));
+    let by_time = client
+        .resolve_at_time(issuer.did.as_str(), "2999-01-01T00:00:00Z")
+        .await
+        .unwrap();
+    assert_eq!(by_time["didDocument"]["id"], issuer.did.as_str());
+
+    // GET /v1/state/{namespace}/{key}: the sequence, by DID or by hex key.
+    assert_eq!(client.next_sequence(&issuer.did).await.unwrap(), 1);
+    let raw: Value = reqwest::get(format!(
+        "http://{}/v1/state/did/{}",
+        node.local_addr(),
+        issuer.did
+    ))
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(raw["key"], hex::encode(issuer.did.as_str()));
+    assert!(raw["value"].is_string());
+    assert!(raw.get("proof").is_none());
+
+    // GET /v1/issuers: empty, then the admitted issuer with its scope.
+    assert!(client.issuers().await.unwrap().is_empty());
+    let issuer = admitted_issuer(&client, &mut chain).await;
+    let issuers = client.issuers().await.unwrap();
+    assert_eq!(issuers.len(), 1);
+    assert_eq!(issuers[0].did, issuer.did);
+    assert_eq!(issuers[0].record.scope, scope_now());
+    assert!(!issuers[0].record.suspended);
+
+    // POST /v1/txs: a batch of anchors, all committed.
+    let mut issuer = issuer;
+    let batch: Vec<SignedTransaction> = (0..5u8).map(|i| issuer.anchor([i; 32])).collect();
+    let hashes = client.submit_batch(&batch).await.unwrap();
+    assert_eq!(hashes.len(), 5);
+    for (tx, hash) in batch.iter().zip(&hashes) {
+        assert_eq!(*hash, tx.hash(CryptoProfile::Standard));
+        client.wait_committed(hash, COMMIT_DEADLINE).await.unwrap();
+    }
+    let anchored = client
+        .state(Namespace::Evidence, &[3; 32], true, None)
+        .await
+        .unwrap();
+    assert!(anchored.value.is_some());
+
+    // GET /openapi.json
+    let openapi: Value = reqwest::get(format!("http://{}/openapi.json", node.local_addr()))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(openapi["openapi"], "3.1.0");
+
+    node.shutdown().await.unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Sends a raw request and returns the status and the typed error body (checking it is JSON).
+async fn raw_error(request: reqwest::RequestBuilder) -> (u16, ApiErrorCode) {
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    let media_type = response
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    assert!(media_type.starts_with("application/json"), "{media_type}");
+    let body: ApiError = response.json().await.unwrap();
+    assert!(!body.message.is_empty());
+    assert_eq!(body.error.status(), status);
+    (status, body.error)
+}
+
+#[tokio::test]
+async fn malformed_requests_get_typed_json_errors() {
+    let dir = temp_dir("malformed");
+    let chain = Chain::new(CryptoProfile::Standard);
+    let mut config = config(&dir);
+    config.max_body_bytes = 64 * 1024;
+    let (node, client) = start_with(&chain.genesis, &chain.validator, config).await;
+    let base = format!("http://{}", node.local_addr());
+    let http = reqwest::Client::new();
+    let post = |path: &str, body: &str| {
+        http.post(format!("{base}{path}"))
+            .header("content-type", "application/json")
+            .body(body.to_owned())
+    };
+
+    // POST /v1/tx
+    for (body, code) in [
+        ("not json", ApiErrorCode::InvalidJson),
+        ("{}", ApiErrorCode::InvalidJson),
+        (
+            r#"{"transaction":"AAAA","extra":1}"#,
+            ApiErrorCode::InvalidJson,
+        ),
+        (r#"{"transaction":42}"#, ApiErrorCode::InvalidJson),
+        (
+            r#"{"transaction":"not base64!"}"#,
+            ApiErrorCode::InvalidBase64,
+        ),
+        (r#"{"transaction":"AAE="}"#, ApiErrorCode::InvalidBase64),
+        (
+            r#"{"transaction":"AQID"}"#,
+            ApiErrorCode::InvalidTransaction,
+        ),
+    ] {
+        assert_eq!(raw_error(post("/v1/tx", body)).await, (400, code), "{body}");
+    }
+    assert_eq!(
+        raw_error(
+            http.post(format!("{base}/v1/tx"))
+                .header("content-type", "text/plain")
+                .body("{}")
+        )
+        .await,
+        (415, ApiErrorCode::UnsupportedMediaType)
+    );
+    let huge = format!(r#"{{"transaction":"{}"}}"#, "A".repeat(100 * 1024));
+    assert_eq!(
+        raw_error(post("/v1/tx", &huge)).await,
+        (413, ApiErrorCode::BodyTooLarge)
+    );
+    // A transaction of another chain.
+    let mut stranger = Actor::new(CryptoProfile::Standard);
+    let foreign = Transaction {
+        chain_id: "another-chain".into(),
+        ..stranger.unsigned(Payload::DidCreate {
+            document: stranger.document(),
+        })
+    }
+    .sign(&stranger.control)
+    .unwrap();
+    assert_eq!(
+        api_code(client.submit(&foreign).await.unwrap_err()),
+        (400, ApiErrorCode::WrongChainId)
+    );
+
+    // POST /v1/txs: all or nothing.
+    assert_eq!(
+        raw_error(post("/v1/txs", "[]")).await,
+        (400, ApiErrorCode::InvalidBatch)
+    );
+    assert_eq!(
+        raw_error(post("/v1/txs", r#"{"a":1}"#)).await,
+        (400, ApiErrorCode::InvalidJson)
+    );
+    let good = stranger.create();
+    let mixed = serde_json::to_string(&[base64url(&good.to_bytes()), "%%%".to_owned()]).unwrap();
+    assert_eq!(
+        raw_error(post("/v1/txs", &mixed)).await,
+        (400, ApiErrorCode::InvalidBase64)
+    );
+    assert_eq!(
+        api_code(
+            client
+                .tx_status(&good.hash(CryptoProfile::Standard))
+                .await
+                .unwrap_err()
+        ),
+        (404, ApiErrorCode::NotFound)
+    );
+
+    // GET /v1/tx/{hash}
+    assert_eq!(
+        raw_error(http.get(format!("{base}/v1/tx/xyz"))).await,
+        (400, ApiErrorCode::InvalidHex)
+    );
+    assert_eq!(
+        api_code(client.tx_status(&[7; 32]).await.unwrap_err()),
+        (404, ApiErrorCode::NotFound)
+    );
+
+    // GET /v1/state/{namespace}/{key}
+    let head = client.chain_info().await.unwrap().height;
+    for (path, expected) in [
+        ("/v1/state/nope/00", (400, ApiErrorCode::UnknownNamespace)),
+        ("/v1/state/did/xyz", (400, ApiErrorCode::InvalidHex)),
+        ("/v1/state/did/ABCD", (400, ApiErrorCode::InvalidHex)),
+        ("/v1/state/did/abc", (400, ApiErrorCode::InvalidHex)),
+        (
+            "/v1/state/did/did:crosscode:test:0",
+            (400, ApiErrorCode::InvalidDid),
+        ),
+        (
+            "/v1/state/evidence/00?proof=maybe",
+            (400, ApiErrorCode::InvalidQuery),
+        ),
+        (
+            "/v1/state/evidence/00?height=abc",
+            (400, ApiErrorCode::InvalidQuery),
+        ),
+        (
+            "/v1/state/evidence/00?bogus=1",
+            (400, ApiErrorCode::InvalidQuery),
+        ),
+        (
+            "/v1/state/evidence/00?proof=true&height=0",
+            (400, ApiErrorCode::InvalidQuery),
+        ),
+        (
+            "/v1/state/evidence/00?height=999999999",
+            (404, ApiErrorCode::UnknownHeight),
+        ),
+    ] {
+        assert_eq!(
+            raw_error(http.get(format!("{base}{path}"))).await,
+            expected,
+            "{path} (head {head})"
+        );
+    }
+
+    // GET /v1/blocks/{height}, /v1/blocks/stream
+    assert_eq!(
+        raw_error(http.get(format!("{base}/v1/blocks/abc"))).await,
+        (400, ApiErrorCode::InvalidPath)
+    );
+    assert_eq!(
+        api_code(client.block(999_999_999).await.unwrap_err()),
+        (404, ApiErrorCode::UnknownHeight)
+    );
+    assert_eq!(
+        raw_error(http.get(format!("{base}/v1/blocks/stream?from=x"))).await,
+        (400, ApiErrorCode::InvalidQuery)
+    );
+    assert!(matches!(client.blocks_stream(0).await.map(|_| ()), Ok(())));
+
+    // GET /1.0/identifiers/{did}: W3C resolution errors with the API code.
+    let unknown = Actor::new(CryptoProfile::Standard);
+    for (did, query, status, error) in [
+        ("not-a-did", "", 400, ResolutionErrorCode::InvalidDid),
+        (
+            "did:crosscode:test:0OIl",
+            "",
+            400,
+            ResolutionErrorCode::InvalidDid,
+        ),
+        (
+            "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK",
+            "",
+            400,
+            ResolutionErrorCode::MethodNotSupported,
+        ),
+        (unknown.did.as_str(), "", 404, ResolutionErrorCode::NotFound),
+        (
+            unknown.did.as_str(),
+            "?height=x",
+            400,
+            ResolutionErrorCode::InvalidOptions,
+        ),
+        (
+            unknown.did.as_str(),
+            "?versionTime=yesterday",
+            400,
+            ResolutionErrorCode::InvalidOptions,
+        ),
+        (
+            unknown.did.as_str(),
+            "?height=1&versionTime=2026-01-01T00:00:00Z",
+            400,
+            ResolutionErrorCode::InvalidOptions,
+        ),
+        (
+            unknown.did.as_str(),
+            "?color=red",
+            400,
+            ResolutionErrorCode::InvalidOptions,
+        ),
+    ] {
+        let response = http
+            .get(format!("{base}/1.0/identifiers/{did}{query}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), status, "{did}{query}");
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(
+            serde_json::from_value::<ResolutionErrorCode>(
+                body["didResolutionMetadata"]["error"].clone()
+            )
+            .unwrap(),
+            error,
+            "{did}{query}"
+        );
+        assert!(body["didDocument"].is_null());
+        assert!(serde_json::from_value::<ApiError>(body).is_ok());
+    }
+    let err = client
+        .resolve(unknown.did.as_str(), None)
+        .await
+        .unwrap_err();
+    assert!(matches!(
+        err,
+        ClientError::Resolution {
+            status: 404,
+            error: ResolutionErrorCode::NotFound,
+            ..
+        }
+    ));
+
+    // Unknown routes and methods.
+    assert_eq!(
+        raw_error(http.get(format!("{base}/v2/nothing"))).await,
+        (404, ApiErrorCode::UnknownRoute)
+    );
+    assert_eq!(
+        raw_error(http.delete(format!("{base}/v1/chain"))).await,
+        (405, ApiErrorCode::MethodNotAllowed)
+    );
+    assert_eq!(
+        raw_error(http.get(format!("{base}/v1/tx"))).await,
+        (405, ApiErrorCode::MethodNotAllowed)
+    );
+
+    node.shutdown().await.unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[tokio::test]
+async fn a_full_mempool_refuses_with_503() {
+    let dir = temp_dir("mempool");
+    let chain = Chain::new(CryptoProfile::Standard);
+    let mut config = config(&dir);
+    config.mempool_capacity = 2;
+    let (node, client) = start_with(&chain.genesis, &chain.validator, config).await;
+    let txs: Vec<SignedTransaction> = (0..3)
+        .map(|_| Actor::new(CryptoProfile::Standard).create())
+        .collect();
+    assert_eq!(
+        api_code(client.submit_batch(&txs).await.unwrap_err()),
+        (503, ApiErrorCode::MempoolFull)
+    );
+    // Nothing of the refused batch was admitted; a batch that fits is.
+    for tx in &txs {
+        assert!(
+            client
+                .tx_status(&tx.hash(CryptoProfile::Standard))
+                .await
+                .is_err()
+        );
+    }
+    let hashes = client.submit_batch(&txs[..2]).await.unwrap();
+    for hash in &hashes {
+        client.wait_committed(hash, COMMIT_DEADLINE).await.unwrap();
+    }
+    node.shutdown().await.unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[tokio::test]
+async fn rejected_transactions_carry_their_rejection_code() {
+    let dir = temp_dir("rejected");
+    let chain = Chain::new(CryptoProfile::Standard);
+    let (node, client) = start(&chain, &dir).await;
+    let mut actor = Actor::new(CryptoProfile::Standard);
+    commit(&client, &actor.create()).await;
+
+    // Sequence 0 again, with another payload (another hash): a replay.
+    actor.sequence = 0;
+    let replay = actor.tx(Payload::DidDeactivate);
+    let hash = client.submit(&replay).await.unwrap();
+    let err = client
+        .wait_committed(&hash, COMMIT_DEADLINE)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ClientError::Rejected {
+                code: RejectionCode::ReplayedSequence,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(matches!(
+        client.tx_status(&hash).await.unwrap(),
+        TxStatus::Rejected {
+            code: RejectionCode::ReplayedSequence,
+            ..
+        }
+    ));
+
+    // A sequence from the future, and a transaction from an unknown sender.
+    actor.sequence = 5;
+    let skipped = actor.tx(Payload::DidDeactivate);
+    let mut nobody = Actor::new(CryptoProfile::Standard);
+    nobody.sequence = 1;
+    let unknown = nobody.tx(Payload::DidDeactivate);
+    let mut forged = Actor::new(CryptoProfile::Standard).create();
+    forged.signature[0] ^= 1;
+    for (tx, expected) in [
+        (&skipped, RejectionCode::SkippedSequence),
+        (&unknown, RejectionCode::UnknownSender),
+        (&forged, RejectionCode::BadSignature),
+    ] {
+        let hash = client.submit(tx).await.unwrap();
+        match client.wait_committed(&hash, COMMIT_DEADLINE).await {
+            Err(ClientError::Rejected { code, .. }) => assert_eq!(code, expected),
+            other => panic!("expected {expected:?}, got {other:?}"),
+        }
+    }
+    node.shutdown().await.unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Checks a bundle as a checkpoint would, and that changing any byte of it breaks it.
+fn check_bundle_offline(bundle: &ProofBundle, trusted: &TrustedChain, key: &[u8]) {
+    verify_bundle_for_keys(bundle, trusted, &CoreSignatureVerifier, &[key]).unwrap();
+    let bytes = bundle.to_bytes();
+    verify_bundle_bytes_for_keys(&bytes, trusted, &CoreSignatureVerifier, &[key]).unwrap();
+    for position in 0..bytes.len() {
+        for flip in [0x01u8, 0x80, 0xff] {
+            let mut changed = bytes.clone();
+            changed[position] ^= flip;
+            assert!(
+                verify_bundle_bytes_for_keys(&changed, trusted, &CoreSignatureVerifier, &[key])
+                    .is_err(),
+                "byte {position} ^ {flip:#x} still verifies"
+            );
+        }
+    }
+    // One byte more or less.
+    let mut longer = bytes.clone();
+    longer.push(0);
+    assert!(matches!(
+        verify_bundle_bytes_for_keys(&longer, trusted, &CoreSignatureVerifier, &[key]),
+        Err(BundleError::Decode(_))
+    ));
+    assert!(
+        verify_bundle_bytes_for_keys(
+            &bytes[..bytes.len() - 1],
+            trusted,
+            &CoreSignatureVerifier,
+            &[key]
+        )
+        .is_err()
+    );
+}
+
+async fn proofs_over_http_verify_offline(profile: CryptoProfile) {
+    let dir = temp_dir(&format!("proof-{}", profile.as_str()));
+    let mut chain = Chain::new(profile);
+    let (node, client) = start(&chain, &dir).await;
+    let trusted = client.validators().await.unwrap();
+    let mut issuer = admitted_issuer(&client, &mut chain).await;
+    let credential = [0x5a; 32];
+    let anchor = issuer.anchor(credential);
+    let (height, _) = commit(&client, &anchor).await;
+
+    // Inclusion: the evidence anchor.
+    let included = client
+        .state(Namespace::Evidence, &credential, true, Some(height))
+        .await
+        .unwrap();
+    assert_eq!(included.height, height);
+    let bundle = included.bundle.clone().unwrap();
+    let key = StateKey::evidence(&credential);
+    assert_eq!(included.state_key(), key.as_bytes());
+    let verified =
+        verify_bundle_for_keys(&bundle, &trusted, &CoreSignatureVerifier, &[key.as_bytes()])
+            .unwrap();
+    assert_eq!(verified.height, height);
+    assert_eq!(verified.entries[0].1, included.value);
+    assert!(included.value.is_some());
+    check_bundle_offline(&bundle, &trusted, key.as_bytes());
+
+    // Exclusion: "not revoked" — no status entry for the credential.
+    let status_key = StateKey::status(&issuer.did, &StatusKey::CredentialHash(credential));
+    let not_revoked = client
+        .state(Namespace::Status, &status_key.as_bytes()[1..], true, None)
+        .await
+        .unwrap();
+    assert_eq!(not_revoked.value, None);
+    let bundle = not_revoked.bundle.clone().unwrap();
+    let verified = verify_bundle_for_keys(
+        &bundle,
+        &trusted,
+        &CoreSignatureVerifier,
+        &[status_key.as_bytes()],
+    )
+    .unwrap();
+    assert_eq!(verified.entries[0].1, None);
+    check_bundle_offline(&bundle, &trusted, status_key.as_bytes());
+    // The same bundle does not answer for another key.
+    let other = StateKey::evidence(&[0x5b; 32]);
+    assert!(matches!(
+        verify_bundle_for_keys(
+            &bundle,
+            &trusted,
+            &CoreSignatureVerifier,
+            &[other.as_bytes()]
+        ),
+        Err(BundleError::KeysMismatch)
+    ));
+
+    // bundle.json as served: any change to a readable member is refused.
+    let raw: Value = reqwest::get(format!(
+        "http://{}/v1/state/evidence/{}?proof=true&height={height}",
+        node.local_addr(),
+        hex::encode(credential)
+    ))
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let proof_json = raw["proof"].to_string();
+    assert_eq!(
+        proof_bundle_from_json(&proof_json).unwrap(),
+        included.bundle.unwrap()
+    );
+    let mut tampered = raw["proof"].clone();
+    tampered["height"] = Value::from(height + 1);
+    assert!(proof_bundle_from_json(&tampered.to_string()).is_err());
+
+    node.shutdown().await.unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[tokio::test]
+async fn proof_bundles_over_http_verify_offline_and_break_on_any_change() {
+    proofs_over_http_verify_offline(CryptoProfile::Standard).await;
+}
+
+#[tokio::test]
+async fn guomi_proof_bundles_over_http_verify_offline() {
+    proofs_over_http_verify_offline(CryptoProfile::GuoMi).await;
+}
+
+#[tokio::test]
+async fn the_block_stream_delivers_certified_headers() {
+    let dir = temp_dir("stream");
+    let chain = Chain::new(CryptoProfile::Standard);
+    let (node, client) = start(&chain, &dir).await;
+    let trusted = client.validators().await.unwrap();
+    let mut actor = Actor::new(CryptoProfile::Standard);
+    let (committed_height, _) = commit(&client, &actor.create()).await;
+
+    // Replay from height 1, then follow: consecutive heights, every certificate verifies,
+    // through the block of the transaction and two more.
+    let mut stream = pin!(client.blocks_stream(1).await.unwrap());
+    let mut expected = 1;
+    while expected <= committed_height + 2 {
+        let (header, certificate) = tokio::time::timeout(COMMIT_DEADLINE, stream.next())
+            .await
+            .expect("a block within the deadline")
+            .expect("the stream goes on")
+            .unwrap();
+        assert_eq!(header.height, expected);
+        verify_certificate(
+            trusted.profile,
+            CHAIN_ID,
+            &header,
+            &certificate,
+            &trusted.validators,
+            &CoreSignatureVerifier,
+        )
+        .unwrap();
+        if header.height == committed_height {
+            let block = client.block(committed_height).await.unwrap();
+            assert_eq!(block.header, header);
+            assert_eq!(block.certificate, Some(certificate));
+        }
+        expected += 1;
+    }
+
+    // A live subscriber sees the block of a new transaction.
+    let head = client.chain_info().await.unwrap().height;
+    let mut live = pin!(client.blocks_stream(head + 1).await.unwrap());
+    let (height, _) = commit(&client, &Actor::new(CryptoProfile::Standard).create()).await;
+    loop {
+        let (header, _) = tokio::time::timeout(COMMIT_DEADLINE, live.next())
+            .await
+            .expect("a block within the deadline")
+            .expect("the stream goes on")
+            .unwrap();
+        assert!(header.height > head);
+        if header.height == height {
+            break;
+        }
+    }
+    node.shutdown().await.unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[tokio::test]
+async fn heartbeat_blocks_appear_without_transactions() {
+    let dir = temp_dir("heartbeat");
+    let chain = Chain::new(CryptoProfile::Standard);
+    let mut config = config(&dir);
+    config.heartbeat = Duration::from_millis(50);
+    let (node, client) = start_with(&chain.genesis, &chain.validator, config).await;
+    let deadline = tokio::time::Instant::now() + COMMIT_DEADLINE;
+    let mut height = 0;
+    while height < 4 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no heartbeat blocks"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        height = client.chain_info().await.unwrap().height;
+    }
+    for h in 1..=height {
+        let block = client.block(h).await.unwrap();
+        assert!(block.transactions.is_empty());
+        assert!(block.certificate.is_some());
+        assert!(block.header.time >= GENESIS_TIME);
+    }
+    node.shutdown().await.unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[tokio::test]
+async fn a_restarted_node_keeps_state_roots_statuses_and_proofs() {
+    let dir = temp_dir("restart");
+    let chain = Chain::new(CryptoProfile::Standard);
+    let (node, client) = start(&chain, &dir).await;
+    let mut actors: Vec<Actor> = (0..4)
+        .map(|_| Actor::new(CryptoProfile::Standard))
+        .collect();
+    let creates: Vec<SignedTransaction> = actors.iter_mut().map(Actor::create).collect();
+    let hashes = client.submit_batch(&creates).await.unwrap();
+    let mut statuses = Vec::new();
+    for hash in &hashes {
+        let location = client.wait_committed(hash, COMMIT_DEADLINE).await.unwrap();
+        statuses.push((*hash, location));
+    }
+    let mut replay = Actor::new(CryptoProfile::Standard);
+    replay.did = actors[0].did.clone();
+    replay.control = copy_key(&actors[0].control);
+    replay.sequence = 0;
+    let rejected = replay.tx(Payload::DidDeactivate);
+    let rejected_hash = client.submit(&rejected).await.unwrap();
+    assert!(
+        client
+            .wait_committed(&rejected_hash, COMMIT_DEADLINE)
+            .await
+            .is_err()
+    );
+    let height = statuses.iter().map(|(_, (h, _))| *h).max().unwrap();
+    let block = client.block(height).await.unwrap();
+    let did_key = actors[0].did.as_str().as_bytes().to_vec();
+    let proof = client
+        .state(Namespace::Did, &did_key, true, Some(height))
+        .await
+        .unwrap();
+    let head_before = client.chain_info().await.unwrap();
+    node.shutdown().await.unwrap();
+
+    let (node, client) = start(&chain, &dir).await;
+    let head_after = client.chain_info().await.unwrap();
+    assert!(head_after.height >= head_before.height);
+    let same_head = client.block(head_before.height).await.unwrap();
+    assert_eq!(same_head.header.state_root, head_before.state_root);
+    for (hash, (h, index)) in &statuses {
+        assert_eq!(
+            client.tx_status(hash).await.unwrap(),
+            TxStatus::Committed {
+                height: *h,
+                index: *index
+            }
+        );
+    }
+    assert_eq!(client.block(height).await.unwrap(), block);
+    let again = client
+        .state(Namespace::Did, &did_key, true, Some(height))
+        .await
+        .unwrap();
+    assert_eq!(
+        again.bundle.as_ref().unwrap().to_bytes(),
+        proof.bundle.as_ref().unwrap().to_bytes()
+    );
+    let trusted = client.validators().await.unwrap();
+    let state_key = StateKey::did(&actors[0].did);
+    verify_bundle_for_keys(
+        again.bundle.as_ref().unwrap(),
+        &trusted,
+        &CoreSignatureVerifier,
+        &[state_key.as_bytes()],
+    )
+    .unwrap();
+    // New transactions still go through after the restart.
+    commit(&client, &Actor::new(CryptoProfile::Standard).create()).await;
+    node.shutdown().await.unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[tokio::test]
+async fn openapi_describes_exactly_the_routes_served() {
+    let doc: Value = serde_json::from_str(OPENAPI_JSON).unwrap();
+    let mut described: Vec<(String, String)> = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            described.push((method.to_uppercase(), path.clone()));
+        }
+    }
+    let mut routes: Vec<(String, String)> = ROUTES
+        .iter()
+        .map(|(m, p)| ((*m).to_owned(), (*p).to_owned()))
+        .collect();
+    described.sort();
+    routes.sort();
+    assert_eq!(described, routes);
+
+    // Every route is served: no request to it falls through to the unknown-route fallback or
+    // gets 405.
+    let dir = temp_dir("openapi");
+    let chain = Chain::new(CryptoProfile::Standard);
+    let (node, _client) = start(&chain, &dir).await;
+    let base = format!("http://{}", node.local_addr());
+    let member = chain.members[0].did.as_str().to_owned();
+    let http = reqwest::Client::new();
+    for (method, path) in ROUTES {
+        let concrete = path
+            .replace("{hash}", &"00".repeat(32))
+            .replace("{did}", &member)
+            .replace("{namespace}", "did")
+            .replace("{key}", &member)
+            .replace("{height}", "0");
+        let request = match method {
+            "GET" => http.get(format!("{base}{concrete}")),
+            "POST" => http
+                .post(format!("{base}{concrete}"))
+                .header("content-type", "application/json")
+                .body("{}"),
+            other => panic!("unexpected method {other}"),
+        };
+        let response = if concrete == "/v1/blocks/stream" {
+            // An endless stream: its status and media type are enough.
+            let response = request.send().await.unwrap();
+            assert_eq!(response.status().as_u16(), 200);
+            assert!(
+                response.headers()[reqwest::header::CONTENT_TYPE]
+                    .to_str()
+                    .unwrap()
+                    .starts_with("text/event-stream")
+            );
+            continue;
+        } else {
+            request.send().await.unwrap()
+        };
+        let status = response.status().as_u16();
+        assert_ne!(status, 405, "{method} {path}");
+        if status == 404 {
+            let body: ApiError = response.json().await.unwrap();
+            assert_ne!(body.error, ApiErrorCode::UnknownRoute, "{method} {path}");
+        }
+    }
+    node.shutdown().await.unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[tokio::test]
+async fn a_node_refuses_a_key_that_is_not_a_validator_and_a_store_of_another_chain() {
+    let dir = temp_dir("refuse");
+    let chain = Chain::new(CryptoProfile::Standard);
+    let stranger = SecretKey::generate(key_algorithm(CryptoProfile::Standard));
+    let err = Node::start(&chain.genesis, stranger, config(&dir))
+        .await
+        .unwrap_err();
+    assert!(matches!(
+        err,
+        crosscode_did_registry::node::NodeError::Validator(
+            crosscode_did_registry::ordering::OrderingError::NotAValidator
+        )
+    ));
+    let (node, _client) = start(&chain, &dir).await;
+    node.shutdown().await.unwrap();
+    let other = Chain::new(CryptoProfile::Standard);
+    let err = Node::start(&other.genesis, copy_key(&other.validator), config(&dir))
+        .await
+        .unwrap_err();
+    assert!(matches!(
+        err,
+        crosscode_did_registry::node::NodeError::Ledger(
+            crosscode_did_registry::ledger::LedgerError::GenesisMismatch
+        )
+    ));
+    let mut bad = config(&dir);
+    bad.max_block_transactions = 0;
+    assert!(matches!(
+        Node::start(&chain.genesis, copy_key(&chain.validator), bad).await,
+        Err(crosscode_did_registry::node::NodeError::Config(_))
+    ));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn submit_request_is_base64url_of_the_canonical_transaction() {
+    let mut actor = Actor::new(CryptoProfile::Standard);
+    let tx = actor.create();
+    let request = SubmitRequest::new(&tx);
+    assert_eq!(
+        crosscode_did_registry::api::from_base64url(&request.transaction).unwrap(),
+        tx.to_bytes()
+    );
+}

@@ -12,6 +12,7 @@ mod demo;
 mod did;
 mod input;
 mod key;
+mod node;
 mod qr;
 mod trust_cache;
 mod vc;
@@ -53,6 +54,9 @@ enum Command {
     /// against offline trust lists; prints a JSON report (exit 0 ACCEPT, 1 REJECT, 2 unusable
     /// input). `verify dcc-testfile FILE.json` runs one EU DCC test-data file.
     Verify(verify::VerifyArgs),
+    /// Run a registry chain node: `node --dev --data-dir DIR` starts an embedded dev chain
+    /// (writing DIR/genesis.json and DIR/validators.json), `node --genesis G.json` joins a chain.
+    Node(node::NodeArgs),
 }
 
 fn main() -> ExitCode {
@@ -66,6 +70,7 @@ fn main() -> ExitCode {
         Command::Qr(args) => qr::run(args),
         Command::Vc(args) => vc::run(args),
         Command::Verify(args) => verify::run(args),
+        Command::Node(args) => node::run(args),
     };
     match outcome {
         Ok(code) => code,

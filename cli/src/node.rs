@@ -1,0 +1,228 @@
+//! `crosscode node`: runs a registry node (a dev chain with `--dev`).
+//!
+//! `--dev` generates, on first start, a dev consortium (one governance key per dev
+//! jurisdiction, one validator key) and writes `DIR/genesis.json`, `DIR/validators.json` and
+//! the keys as encrypted key files `DIR/keys/validator.key` and
+//! `DIR/keys/member-<jurisdiction>.key`; later starts reuse them. Without `--dev` the node
+//! runs the chain of `--genesis` with the validator key of `--validator-key`.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use anyhow::{Context, bail};
+use clap::{Args, ValueEnum};
+use crosscode_core::keys::{KeyFile, SecretKey};
+use crosscode_did_registry::dev::DevConsortium;
+use crosscode_did_registry::genesis::Genesis;
+use crosscode_did_registry::node::{DEFAULT_LISTEN, Node, NodeConfig};
+use crosscode_did_registry::profile::CryptoProfile;
+use crosscode_did_registry::proof::TrustedChain;
+use zeroize::Zeroizing;
+
+use crate::key::{PASSPHRASE_ENV, print_line};
+
+/// The passphrase of a dev chain's key files when `CROSSCODE_PASSPHRASE` is not set.
+pub const DEV_PASSPHRASE: &str = "crosscode-dev";
+
+/// `crosscode node` arguments.
+#[derive(Debug, Args)]
+pub struct NodeArgs {
+    /// Run the embedded dev chain: generate its genesis and keys in DIR on first start (a
+    /// consortium of the dev jurisdictions CN-GD, MO and HK, 2 of 3, one validator), reuse
+    /// them afterwards. Key files are encrypted with CROSSCODE_PASSPHRASE, or with the dev
+    /// passphrase `crosscode-dev` when it is not set.
+    #[arg(long, conflicts_with_all = ["genesis", "validator_key"])]
+    dev: bool,
+    /// The node's data directory (the chain's RocksDB store is DIR/db).
+    #[arg(long, value_name = "DIR")]
+    data_dir: PathBuf,
+    /// The genesis of the chain to run (genesis.json).
+    #[arg(long, value_name = "GENESIS.json", required_unless_present = "dev")]
+    genesis: Option<PathBuf>,
+    /// The validator's encrypted key file (opened with CROSSCODE_PASSPHRASE).
+    #[arg(long, value_name = "KEYFILE", required_unless_present = "dev")]
+    validator_key: Option<PathBuf>,
+    /// The HTTP listen address.
+    #[arg(long, value_name = "ADDR", default_value = DEFAULT_LISTEN)]
+    listen: SocketAddr,
+    /// Crypto profile of a new dev chain: standard (SHA-256, Ed25519) or guomi (SM3, SM2).
+    #[arg(long, value_enum, requires = "dev")]
+    profile: Option<ProfileArg>,
+    /// Milliseconds without transactions before an empty heartbeat block.
+    #[arg(long, value_name = "MS", default_value_t = 5000, value_parser = clap::value_parser!(u64).range(1..))]
+    heartbeat_ms: u64,
+}
+
+/// A crypto profile on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ProfileArg {
+    /// SHA-256 and Ed25519.
+    Standard,
+    /// SM3 and SM2.
+    Guomi,
+}
+
+impl ProfileArg {
+    fn profile(self) -> CryptoProfile {
+        match self {
+            ProfileArg::Standard => CryptoProfile::Standard,
+            ProfileArg::Guomi => CryptoProfile::GuoMi,
+        }
+    }
+}
+
+/// Runs `crosscode node`.
+pub fn run(args: NodeArgs) -> anyhow::Result<ExitCode> {
+    let (genesis, validator_key) = if args.dev {
+        dev_chain(&args.data_dir, args.profile.map(ProfileArg::profile))?
+    } else {
+        configured_chain(&args)?
+    };
+    let mut config = NodeConfig::new(args.data_dir.clone(), args.listen);
+    config.heartbeat = Duration::from_millis(args.heartbeat_ms);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(async move {
+        let node = Node::start(&genesis, validator_key, config)
+            .await
+            .context("cannot start the node")?;
+        print_line(&format!(
+            "node listening on http://{} chain {} height {}",
+            node.local_addr(),
+            node.chain().chain_id,
+            node.head().height
+        ))?;
+        node.wait().await.context("the node failed")?;
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+fn configured_chain(args: &NodeArgs) -> anyhow::Result<(Genesis, SecretKey)> {
+    let (Some(genesis_path), Some(key_path)) = (&args.genesis, &args.validator_key) else {
+        bail!("--genesis and --validator-key are required without --dev");
+    };
+    let genesis = read_genesis(genesis_path)?;
+    let key = crate::key::open_key_file(key_path)?;
+    Ok((genesis, key))
+}
+
+fn read_genesis(path: &Path) -> anyhow::Result<Genesis> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    Genesis::from_json(&text).with_context(|| format!("{} is not a valid genesis", path.display()))
+}
+
+/// The dev passphrase: `CROSSCODE_PASSPHRASE`, or [`DEV_PASSPHRASE`] (said on stderr).
+fn dev_passphrase() -> Zeroizing<Vec<u8>> {
+    match std::env::var_os(PASSPHRASE_ENV) {
+        Some(value) if !value.is_empty() => Zeroizing::new(value.into_encoded_bytes()),
+        _ => {
+            eprintln!(
+                "note: {PASSPHRASE_ENV} is not set; the dev key files use the dev passphrase \
+                 `{DEV_PASSPHRASE}` (never use a dev chain for real credentials)"
+            );
+            Zeroizing::new(DEV_PASSPHRASE.as_bytes().to_vec())
+        }
+    }
+}
+
+/// The dev chain in `dir`: generated on first start, read back afterwards.
+fn dev_chain(dir: &Path, profile: Option<CryptoProfile>) -> anyhow::Result<(Genesis, SecretKey)> {
+    let passphrase = dev_passphrase();
+    let genesis_path = dir.join("genesis.json");
+    let keys_dir = dir.join("keys");
+    let validator_path = keys_dir.join("validator.key");
+    if genesis_path.exists() {
+        let genesis = read_genesis(&genesis_path)?;
+        if let Some(profile) = profile
+            && profile != genesis.profile
+        {
+            bail!(
+                "{} is a {} chain, not {}",
+                dir.display(),
+                genesis.profile.as_str(),
+                profile.as_str()
+            );
+        }
+        let key = KeyFile::read(&validator_path)
+            .with_context(|| format!("{} is not a key file", validator_path.display()))?
+            .open(&passphrase)
+            .with_context(|| format!("cannot open key file {}", validator_path.display()))?;
+        return Ok((genesis, key));
+    }
+    if keys_dir.exists() {
+        bail!(
+            "{} exists but {} does not: not a dev chain directory (remove it or pick another)",
+            keys_dir.display(),
+            genesis_path.display()
+        );
+    }
+    let genesis_time = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .context("the system clock is before 1970")?
+        .as_secs();
+    let dev =
+        DevConsortium::generate_default(profile.unwrap_or(CryptoProfile::Standard), genesis_time)
+            .context("cannot generate the dev consortium")?;
+    // Keys first (in a directory renamed into place), genesis.json last: its presence means
+    // the directory is complete.
+    let partial = dir.join("keys.partial");
+    if partial.exists() {
+        std::fs::remove_dir_all(&partial)
+            .with_context(|| format!("cannot remove {}", partial.display()))?;
+    }
+    std::fs::create_dir_all(&partial)
+        .with_context(|| format!("cannot create {}", partial.display()))?;
+    seal(
+        &dev.validator_key,
+        &passphrase,
+        &partial.join("validator.key"),
+    )?;
+    for member in &dev.members {
+        seal(
+            &member.key,
+            &passphrase,
+            &partial.join(format!("member-{}.key", member.jurisdiction)),
+        )?;
+    }
+    std::fs::rename(&partial, &keys_dir)
+        .with_context(|| format!("cannot create {}", keys_dir.display()))?;
+    let trusted = dev
+        .genesis
+        .trusted_chain()
+        .context("the dev genesis has no valid validator set")?;
+    write_atomically(&dir.join("validators.json"), &trusted_json(&trusted))?;
+    write_atomically(&genesis_path, &format!("{}\n", dev.genesis.to_json()))?;
+    eprintln!(
+        "node: new dev chain {} ({}): wrote {}, {} and {}",
+        dev.genesis.chain_id,
+        dev.genesis.profile.as_str(),
+        genesis_path.display(),
+        dir.join("validators.json").display(),
+        keys_dir.display()
+    );
+    Ok((dev.genesis, dev.validator_key))
+}
+
+fn trusted_json(trusted: &TrustedChain) -> String {
+    format!("{}\n", trusted.to_json())
+}
+
+fn seal(key: &SecretKey, passphrase: &[u8], path: &Path) -> anyhow::Result<()> {
+    KeyFile::seal(key, passphrase)
+        .context("cannot encrypt a dev key")?
+        .write(path)
+        .with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// Writes `text` to `path` through a temporary file renamed into place.
+fn write_atomically(path: &Path, text: &str) -> anyhow::Result<()> {
+    let temporary = path.with_extension("json.partial");
+    std::fs::write(&temporary, text)
+        .with_context(|| format!("cannot write {}", temporary.display()))?;
+    std::fs::rename(&temporary, path).with_context(|| format!("cannot write {}", path.display()))
+}

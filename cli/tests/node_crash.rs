@@ -1,0 +1,327 @@
+//! Crash test: `crosscode node --dev` as a child process under sustained submissions is killed
+//! with SIGKILL mid-write and restarted on the same data directory; every transaction
+//! acknowledged as committed must still be committed at the same height, the state roots at
+//! those heights must be the same, and proof bundles fetched again must be byte-identical and
+//! verify against the pinned `validators.json`.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use crosscode_core::keys::{KeyAlgorithm, SecretKey};
+use crosscode_did_registry::api::TxStatus;
+use crosscode_did_registry::client::{ClientError, RegistryClient};
+use crosscode_did_registry::codec::Encode;
+use crosscode_did_registry::document::{
+    DocumentContent, RegistryDid, Relationships, VerificationMethod,
+};
+use crosscode_did_registry::genesis::Genesis;
+use crosscode_did_registry::ordering::CoreSignatureVerifier;
+use crosscode_did_registry::profile::CryptoProfile;
+use crosscode_did_registry::proof::{TrustedChain, verify_bundle_for_keys};
+use crosscode_did_registry::records::Namespace;
+use crosscode_did_registry::transaction::{Payload, SignedTransaction, Transaction};
+
+/// Bound on every wait (a deadline, never a timing assertion).
+const DEADLINE: Duration = Duration::from_secs(120);
+
+/// A `crosscode node --dev` child process and the URL it announced.
+struct NodeProcess {
+    child: Child,
+    url: String,
+}
+
+impl Drop for NodeProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn spawn_node(dir: &Path) -> NodeProcess {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_crosscode"))
+        .args(["node", "--dev", "--data-dir"])
+        .arg(dir)
+        .args(["--listen", "127.0.0.1:0", "--heartbeat-ms", "200"])
+        .env_remove("CROSSCODE_PASSPHRASE")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            let _ = sender.send(line);
+        }
+    });
+    let line = receiver
+        .recv_timeout(DEADLINE)
+        .expect("the node announces its address");
+    // "node listening on http://ADDR chain crosscode-dev height H"
+    let url = line
+        .split_whitespace()
+        .find(|word| word.starts_with("http://"))
+        .unwrap_or_else(|| panic!("no URL in {line:?}"))
+        .to_owned();
+    assert!(line.contains("chain crosscode-dev"), "{line}");
+    NodeProcess { child, url }
+}
+
+/// A new DID's create transaction (its own control key), and the DID.
+fn did_create(genesis: &Genesis) -> (SignedTransaction, RegistryDid) {
+    assert_eq!(genesis.profile, CryptoProfile::Standard);
+    let key = SecretKey::generate(KeyAlgorithm::Ed25519);
+    let did = RegistryDid::derive(genesis.profile, &genesis.network, &key.public_key());
+    let tx = Transaction {
+        chain_id: genesis.chain_id.clone(),
+        sender: did.clone(),
+        key: "control".into(),
+        sequence: 0,
+        payload: Payload::DidCreate {
+            document: DocumentContent {
+                verification_methods: vec![VerificationMethod::new(
+                    "control",
+                    key.public_key(),
+                    Relationships::CAPABILITY_INVOCATION,
+                )],
+                services: vec![],
+            },
+        },
+    }
+    .sign(&key)
+    .unwrap();
+    (tx, did)
+}
+
+/// What the test saw acknowledged before the crash.
+#[derive(Default)]
+struct Acknowledged {
+    /// tx hash -> (height, index).
+    committed: BTreeMap<[u8; 32], (u64, u32)>,
+    /// height -> state root.
+    roots: BTreeMap<u64, [u8; 32]>,
+}
+
+async fn record_committed(
+    client: &RegistryClient,
+    acknowledged: &Mutex<Acknowledged>,
+    hash: [u8; 32],
+    location: (u64, u32),
+) -> Result<(), ClientError> {
+    let root = client.block(location.0).await?.header.state_root;
+    let mut seen = acknowledged.lock().unwrap();
+    seen.committed.insert(hash, location);
+    seen.roots.insert(location.0, root);
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_acknowledged_commit_survives_a_sigkill_mid_write() {
+    let dir = common::temp_dir("node-crash");
+    let node = spawn_node(&dir);
+    let genesis =
+        Genesis::from_json(&std::fs::read_to_string(dir.join("genesis.json")).unwrap()).unwrap();
+    let trusted =
+        TrustedChain::from_json(&std::fs::read_to_string(dir.join("validators.json")).unwrap())
+            .unwrap();
+    for key in ["validator", "member-CN-GD", "member-MO", "member-HK"] {
+        assert!(dir.join("keys").join(format!("{key}.key")).is_file());
+    }
+    let client = RegistryClient::new(&node.url).unwrap();
+    let acknowledged = Arc::new(Mutex::new(Acknowledged::default()));
+
+    // Phase 1: rounds of DID creates, each waited for; proofs recorded at their heights.
+    let mut proofs = Vec::new();
+    for _ in 0..5 {
+        let round: Vec<(SignedTransaction, RegistryDid)> =
+            (0..20).map(|_| did_create(&genesis)).collect();
+        let txs: Vec<SignedTransaction> = round.iter().map(|(tx, _)| tx.clone()).collect();
+        let hashes = client.submit_batch(&txs).await.unwrap();
+        let mut last = (0, 0);
+        for hash in &hashes {
+            last = client.wait_committed(hash, DEADLINE).await.unwrap();
+            record_committed(&client, &acknowledged, *hash, last)
+                .await
+                .unwrap();
+        }
+        let (_, did) = &round[0];
+        let inclusion = client
+            .state(Namespace::Did, did.as_str().as_bytes(), true, Some(last.0))
+            .await
+            .unwrap();
+        assert!(inclusion.value.is_some());
+        let (_, never_created) = did_create(&genesis);
+        let exclusion = client
+            .state(
+                Namespace::Did,
+                never_created.as_str().as_bytes(),
+                true,
+                Some(last.0),
+            )
+            .await
+            .unwrap();
+        assert!(exclusion.value.is_none());
+        for answer in [inclusion, exclusion] {
+            let bundle = answer.bundle.clone().unwrap();
+            verify_bundle_for_keys(
+                &bundle,
+                &trusted,
+                &CoreSignatureVerifier,
+                &[answer.state_key().as_slice()],
+            )
+            .unwrap();
+            proofs.push((answer.state_key(), last.0, bundle.to_bytes()));
+        }
+    }
+
+    // Phase 2: sustained submissions without waiting; what is seen committed is recorded.
+    let start_height = client.chain_info().await.unwrap().height;
+    let submitter = {
+        let client = client.clone();
+        let acknowledged = Arc::clone(&acknowledged);
+        let genesis = genesis.clone();
+        tokio::spawn(async move {
+            let mut in_flight: Vec<[u8; 32]> = Vec::new();
+            loop {
+                let txs: Vec<SignedTransaction> =
+                    (0..200).map(|_| did_create(&genesis).0).collect();
+                match client.submit_batch(&txs).await {
+                    Ok(hashes) => in_flight.extend(hashes),
+                    Err(_) => return,
+                }
+                let mut still = Vec::new();
+                for hash in in_flight {
+                    match client.tx_status(&hash).await {
+                        Ok(TxStatus::Committed { height, index }) => {
+                            if record_committed(&client, &acknowledged, hash, (height, index))
+                                .await
+                                .is_err()
+                            {
+                                return;
+                            }
+                        }
+                        Ok(TxStatus::Pending) => still.push(hash),
+                        Ok(TxStatus::Rejected { code, message }) => {
+                            panic!("a fresh DID create was rejected: {code:?} {message}")
+                        }
+                        Err(_) => return,
+                    }
+                }
+                in_flight = still;
+            }
+        })
+    };
+    // Kill once blocks are being written under load: a few blocks past the start, with
+    // transactions waiting (or, should the producer always keep up, many blocks past it).
+    let deadline = tokio::time::Instant::now() + DEADLINE;
+    loop {
+        let info = client.chain_info().await.unwrap();
+        if (info.height >= start_height + 3 && info.pending > 0) || info.height >= start_height + 30
+        {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no load built up: {info:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let at_kill = client.chain_info().await.unwrap();
+    let mut node = node;
+    node.child.kill().unwrap(); // SIGKILL on Unix
+    node.child.wait().unwrap();
+    drop(node);
+    submitter.await.unwrap();
+    let acknowledged = Arc::try_unwrap(acknowledged)
+        .ok()
+        .unwrap()
+        .into_inner()
+        .unwrap();
+    assert!(acknowledged.committed.len() > 100);
+    eprintln!(
+        "crash test: {} transactions acknowledged up to height {}; killed at height {} with {} waiting",
+        acknowledged.committed.len(),
+        acknowledged.roots.keys().next_back().unwrap(),
+        at_kill.height,
+        at_kill.pending
+    );
+
+    // Restart on the same directory: everything acknowledged is there, unchanged.
+    let node = spawn_node(&dir);
+    let client = RegistryClient::new(&node.url).unwrap();
+    let head = client.chain_info().await.unwrap();
+    let last_acknowledged = *acknowledged.roots.keys().next_back().unwrap();
+    assert!(head.height >= last_acknowledged);
+    for (hash, (height, index)) in &acknowledged.committed {
+        assert_eq!(
+            client.tx_status(hash).await.unwrap(),
+            TxStatus::Committed {
+                height: *height,
+                index: *index
+            },
+            "transaction {}",
+            hex::encode(hash)
+        );
+    }
+    for (height, root) in &acknowledged.roots {
+        assert_eq!(
+            client.block(*height).await.unwrap().header.state_root,
+            *root,
+            "state root at {height}"
+        );
+    }
+    for (state_key, height, bytes) in &proofs {
+        let namespace = Namespace::Did;
+        assert_eq!(state_key[0], namespace.tag());
+        let again = client
+            .state(namespace, &state_key[1..], true, Some(*height))
+            .await
+            .unwrap();
+        let bundle = again.bundle.unwrap();
+        assert_eq!(&bundle.to_bytes(), bytes, "proof at {height}");
+        verify_bundle_for_keys(
+            &bundle,
+            &trusted,
+            &CoreSignatureVerifier,
+            &[state_key.as_slice()],
+        )
+        .unwrap();
+    }
+
+    // The restarted node goes on.
+    let (tx, _) = did_create(&genesis);
+    let hash = client.submit(&tx).await.unwrap();
+    let (height, _) = client.wait_committed(&hash, DEADLINE).await.unwrap();
+    assert!(height > last_acknowledged);
+
+    // SIGTERM stops it cleanly (exit 0).
+    let mut node = node;
+    let status = Command::new("kill")
+        .args(["-TERM", &node.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let deadline = std::time::Instant::now() + DEADLINE;
+    let exit = loop {
+        if let Some(exit) = node.child.try_wait().unwrap() {
+            break exit;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no exit after SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(exit.success(), "{exit:?}");
+    drop(node);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

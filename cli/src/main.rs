@@ -10,10 +10,14 @@ use clap::{Parser, Subcommand};
 mod bbs;
 mod demo;
 mod did;
+mod evidence;
+mod gov;
 mod input;
 mod key;
 mod node;
+mod proof;
 mod qr;
+mod registry;
 mod trust_cache;
 mod vc;
 mod verify;
@@ -40,8 +44,20 @@ enum Command {
     Bbs(bbs::BbsArgs),
     /// Create and inspect encrypted key files (`key new` prints the new key's did:key).
     Key(key::KeyArgs),
-    /// Resolve DIDs (`did resolve` prints the DID resolution result as JSON).
+    /// DIDs: `did resolve` prints the DID resolution result as JSON (did:key offline,
+    /// did:crosscode through a registry node with --node), `did register` creates the
+    /// did:crosscode DID of a key file on a registry chain and prints it.
     Did(did::DidArgs),
+    /// Evidence anchors: `evidence anchor --key KEYFILE --hash HEX --node URL` anchors a
+    /// credential hash signed by an admitted issuer.
+    Evidence(evidence::EvidenceArgs),
+    /// Consortium governance: `gov propose` (admit, re-scope, suspend or reinstate an issuer,
+    /// change the validator set) and `gov vote` by member keys.
+    Gov(gov::GovArgs),
+    /// State proofs: `proof get` prints the bundle.json of a state entry from a node,
+    /// `proof verify` checks a bundle.json offline against validators.json (exit 0 only when
+    /// valid, 1 invalid, 2 unusable input).
+    Proof(proof::ProofArgs),
     /// Compact QR envelope (CC1): `qr encode` prints the QR payload of a credential (and writes
     /// PNG / SVG / terminal images), `qr decode` reads a QR PNG and prints the verified credential.
     Qr(qr::QrArgs),
@@ -67,6 +83,9 @@ fn main() -> ExitCode {
         Command::Bbs(args) => bbs::run(args),
         Command::Key(args) => key::run(args),
         Command::Did(args) => did::run(args),
+        Command::Evidence(args) => evidence::run(args),
+        Command::Gov(args) => gov::run(args),
+        Command::Proof(args) => proof::run(args),
         Command::Qr(args) => qr::run(args),
         Command::Vc(args) => vc::run(args),
         Command::Verify(args) => verify::run(args),

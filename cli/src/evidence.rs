@@ -1,0 +1,103 @@
+//! `crosscode evidence`: anchor a credential hash on the registry chain, signed by the issuer.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Args, Subcommand};
+use crosscode_did_registry::document::{RegistryDid, Relationships};
+use crosscode_did_registry::transaction::{Payload, evidence_message};
+use serde_json::json;
+
+use crate::key::print_line;
+use crate::registry::{
+    block_on, connect, method_fragment, open_chain_key, parse_hash, registered_sender, send,
+};
+
+/// Anchor evidence on the registry chain.
+#[derive(Debug, Args)]
+pub struct EvidenceArgs {
+    #[command(subcommand)]
+    command: EvidenceCommand,
+}
+
+#[derive(Debug, Subcommand)]
+enum EvidenceCommand {
+    /// Anchor one credential hash: the issuer signs it (an assertionMethod key of its
+    /// did:crosscode DID) and sends the anchor transaction (signed by the same key as a
+    /// capabilityInvocation key). The issuer must be an admitted issuer within its validity
+    /// window. Prints {"credentialHash", "issuer", "txHash", "height", "index"} once committed.
+    ///
+    /// Example: CROSSCODE_PASSPHRASE='…' crosscode evidence anchor --key issuer.key --hash 9f86d0…0a08 --node http://127.0.0.1:8080
+    #[command(verbatim_doc_comment)]
+    Anchor(AnchorArgs),
+}
+
+#[derive(Debug, Args)]
+struct AnchorArgs {
+    /// The issuer's key file (its DID is the one derived from the key unless --did is given).
+    #[arg(long, value_name = "KEYFILE")]
+    key: PathBuf,
+    /// The issuer DID, when it is not the one derived from the key.
+    #[arg(long, value_name = "DID", value_parser = parse_registry_did)]
+    did: Option<RegistryDid>,
+    /// The credential hash: 32 bytes as 64 hex digits.
+    #[arg(long, value_name = "HEX", value_parser = parse_hash)]
+    hash: [u8; 32],
+    /// The registry node's base URL.
+    #[arg(long, value_name = "URL")]
+    node: String,
+}
+
+/// Parses a did:crosscode DID (clap `value_parser`).
+pub fn parse_registry_did(text: &str) -> Result<RegistryDid, String> {
+    RegistryDid::parse(text).map_err(|err| err.to_string())
+}
+
+fn anchor(args: AnchorArgs) -> anyhow::Result<ExitCode> {
+    let report = block_on(async {
+        let (client, chain) = connect(&args.node).await?;
+        let key = open_chain_key(&args.key, chain.profile)?;
+        let sender = registered_sender(&client, &chain, key, args.did.clone()).await?;
+        let method = method_fragment(
+            &sender.document,
+            &sender.key,
+            Relationships::ASSERTION_METHOD,
+        )
+        .with_context(|| format!("the key is not an assertionMethod key of {}", sender.did))?;
+        let signature = sender
+            .key
+            .sign(&evidence_message(&chain.chain_id, &args.hash))
+            .context("cannot sign the credential hash")?;
+        let committed = send(
+            &client,
+            &chain,
+            &sender.did,
+            &sender.fragment,
+            &sender.key,
+            Payload::AnchorEvidence {
+                credential_hash: args.hash,
+                method,
+                signature,
+            },
+        )
+        .await
+        .context("cannot anchor the credential hash")?;
+        anyhow::Ok(json!({
+            "credentialHash": hex::encode(args.hash),
+            "issuer": sender.did.as_str(),
+            "txHash": hex::encode(committed.hash),
+            "height": committed.height,
+            "index": committed.index,
+        }))
+    })??;
+    print_line(&serde_json::to_string_pretty(&report)?)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Runs `crosscode evidence …`.
+pub fn run(args: EvidenceArgs) -> anyhow::Result<ExitCode> {
+    match args.command {
+        EvidenceCommand::Anchor(anchor_args) => anchor(anchor_args),
+    }
+}

@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use crosscode_core::keys::{KeyAlgorithm, SecretKey};
 use crosscode_did_registry::api::TxStatus;
-use crosscode_did_registry::client::{ClientError, RegistryClient};
+use crosscode_did_registry::client::{ClientError, RegistryClient, next_block};
 use crosscode_did_registry::codec::Encode;
 use crosscode_did_registry::document::{
     DocumentContent, RegistryDid, Relationships, VerificationMethod,
@@ -183,49 +183,77 @@ async fn every_acknowledged_commit_survives_a_sigkill_mid_write() {
         }
     }
 
-    // Phase 2: sustained submissions without waiting; what is seen committed is recorded.
+    // Phase 2: sustained submissions without waiting for them; a watcher follows the block
+    // stream and records every transaction of every block the node reports committed (with
+    // the block's state root), and checks a sample against the transaction status.
     let start_height = client.chain_info().await.unwrap().height;
     let submitter = {
         let client = client.clone();
-        let acknowledged = Arc::clone(&acknowledged);
         let genesis = genesis.clone();
         tokio::spawn(async move {
-            let mut in_flight: Vec<[u8; 32]> = Vec::new();
             loop {
                 let txs: Vec<SignedTransaction> =
                     (0..200).map(|_| did_create(&genesis).0).collect();
-                match client.submit_batch(&txs).await {
-                    Ok(hashes) => in_flight.extend(hashes),
-                    Err(_) => return,
+                if client.submit_batch(&txs).await.is_err() {
+                    return;
                 }
-                let mut still = Vec::new();
-                for hash in in_flight {
-                    match client.tx_status(&hash).await {
-                        Ok(TxStatus::Committed { height, index }) => {
-                            if record_committed(&client, &acknowledged, hash, (height, index))
-                                .await
-                                .is_err()
-                            {
-                                return;
-                            }
+                // Keep a steady load rather than an ever-growing mempool.
+                loop {
+                    match client.chain_info().await {
+                        Ok(info) if info.pending > 1_000 => {
+                            tokio::time::sleep(Duration::from_millis(2)).await;
                         }
-                        Ok(TxStatus::Pending) => still.push(hash),
-                        Ok(TxStatus::Rejected { code, message }) => {
-                            panic!("a fresh DID create was rejected: {code:?} {message}")
-                        }
+                        Ok(_) => break,
                         Err(_) => return,
                     }
                 }
-                in_flight = still;
             }
         })
     };
-    // Kill once blocks are being written under load: a few blocks past the start, with
+    let watcher = {
+        let client = client.clone();
+        let acknowledged = Arc::clone(&acknowledged);
+        let mut blocks = client.blocks_stream(start_height + 1).await.unwrap();
+        tokio::spawn(async move {
+            while let Some(Ok((header, _))) = next_block(&mut blocks).await {
+                let Ok(block) = client.block(header.height).await else {
+                    return;
+                };
+                assert_eq!(block.header, header);
+                if let Some(first) = block.transactions.first()
+                    && let Ok(status) = client.tx_status(first).await
+                {
+                    assert_eq!(
+                        status,
+                        TxStatus::Committed {
+                            height: header.height,
+                            index: 0
+                        }
+                    );
+                }
+                let mut seen = acknowledged.lock().unwrap();
+                for (index, hash) in block.transactions.iter().enumerate() {
+                    seen.committed
+                        .insert(*hash, (header.height, u32::try_from(index).unwrap()));
+                }
+                seen.roots.insert(header.height, header.state_root);
+            }
+        })
+    };
+    // Kill once blocks are being written under load: a few loaded blocks seen, with
     // transactions waiting (or, should the producer always keep up, many blocks past it).
     let deadline = tokio::time::Instant::now() + DEADLINE;
     loop {
         let info = client.chain_info().await.unwrap();
-        if (info.height >= start_height + 3 && info.pending > 0) || info.height >= start_height + 30
+        let seen = acknowledged
+            .lock()
+            .unwrap()
+            .roots
+            .keys()
+            .next_back()
+            .copied();
+        if (seen.is_some_and(|h| h >= start_height + 5) && info.pending > 0)
+            || info.height >= start_height + 40
         {
             break;
         }
@@ -241,6 +269,7 @@ async fn every_acknowledged_commit_survives_a_sigkill_mid_write() {
     node.child.wait().unwrap();
     drop(node);
     submitter.await.unwrap();
+    watcher.await.unwrap();
     let acknowledged = Arc::try_unwrap(acknowledged)
         .ok()
         .unwrap()

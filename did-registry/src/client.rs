@@ -40,6 +40,14 @@ const FIRST_POLL_INTERVAL: Duration = Duration::from_millis(10);
 pub type BlockStream =
     std::pin::Pin<Box<dyn Stream<Item = Result<(Header, CommitCertificate), ClientError>> + Send>>;
 
+/// The next header and certificate of a block stream (`None` when the node closed it): for
+/// callers without `futures` in scope.
+pub async fn next_block(
+    stream: &mut BlockStream,
+) -> Option<Result<(Header, CommitCertificate), ClientError>> {
+    stream.next().await
+}
+
 /// Why a client call failed.
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {

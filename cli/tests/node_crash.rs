@@ -45,11 +45,33 @@ impl Drop for NodeProcess {
 }
 
 fn spawn_node(dir: &Path) -> NodeProcess {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_crosscode"))
-        .args(["node", "--dev", "--data-dir"])
-        .arg(dir)
-        .args(["--listen", "127.0.0.1:0", "--heartbeat-ms", "200"])
-        .env_remove("CROSSCODE_PASSPHRASE")
+    let dir = dir.to_str().unwrap();
+    spawn_crosscode_node(
+        &[
+            "--dev",
+            "--data-dir",
+            dir,
+            "--listen",
+            "127.0.0.1:0",
+            "--heartbeat-ms",
+            "200",
+        ],
+        None,
+    )
+}
+
+/// `crosscode node ARGS` with `CROSSCODE_PASSPHRASE` set to `passphrase` (or unset), once it
+/// announced its address.
+fn spawn_crosscode_node(args: &[&str], passphrase: Option<&str>) -> NodeProcess {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_crosscode"));
+    command
+        .arg("node")
+        .args(args)
+        .env_remove("CROSSCODE_PASSPHRASE");
+    if let Some(passphrase) = passphrase {
+        command.env("CROSSCODE_PASSPHRASE", passphrase);
+    }
+    let mut child = command
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
@@ -74,6 +96,72 @@ fn spawn_node(dir: &Path) -> NodeProcess {
         .to_owned();
     assert!(line.contains("chain crosscode-dev"), "{line}");
     NodeProcess { child, url }
+}
+
+/// Waits for the child to exit (within [`DEADLINE`]).
+fn wait_exit(child: &mut Child) -> std::process::ExitStatus {
+    let deadline = std::time::Instant::now() + DEADLINE;
+    loop {
+        if let Some(exit) = child.try_wait().unwrap() {
+            return exit;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the node did not exit"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Stops a node with SIGTERM and checks it exits cleanly.
+fn terminate(mut node: NodeProcess) {
+    let status = Command::new("kill")
+        .args(["-TERM", &node.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let exit = wait_exit(&mut node.child);
+    assert!(exit.success(), "{exit:?}");
+}
+
+/// Runs `crosscode node ARGS`, which must fail before serving: its exit code and stderr.
+fn node_failure(args: &[&str], passphrase: Option<&str>) -> (i32, String) {
+    use std::io::Read as _;
+    let mut command = Command::new(env!("CARGO_BIN_EXE_crosscode"));
+    command
+        .arg("node")
+        .args(args)
+        .env_remove("CROSSCODE_PASSPHRASE");
+    if let Some(passphrase) = passphrase {
+        command.env("CROSSCODE_PASSPHRASE", passphrase);
+    }
+    let mut child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let exit = wait_exit(&mut child);
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    (exit.code().unwrap(), stderr)
+}
+
+/// A one-line `error:` report naming `needle` (the CLI's failure convention).
+fn assert_error_line(stderr: &str, needle: &str) {
+    let lines: Vec<&str> = stderr
+        .lines()
+        .filter(|line| !line.starts_with("note:") && !line.starts_with("node:"))
+        .collect();
+    assert_eq!(lines.len(), 1, "{stderr}");
+    assert!(lines[0].starts_with("error: "), "{stderr}");
+    assert!(lines[0].contains(needle), "{stderr:?} lacks {needle:?}");
 }
 
 /// A new DID's create transaction (its own control key), and the DID.
@@ -333,24 +421,131 @@ async fn every_acknowledged_commit_survives_a_sigkill_mid_write() {
     assert!(height > last_acknowledged);
 
     // SIGTERM stops it cleanly (exit 0).
-    let mut node = node;
-    let status = Command::new("kill")
-        .args(["-TERM", &node.child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let deadline = std::time::Instant::now() + DEADLINE;
-    let exit = loop {
-        if let Some(exit) = node.child.try_wait().unwrap() {
-            break exit;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "no exit after SIGTERM"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    assert!(exit.success(), "{exit:?}");
-    drop(node);
+    terminate(node);
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn node_refuses_bad_invocations() {
+    let dir = common::temp_dir("node-cli-usage");
+    let data = dir.to_str().unwrap();
+    let (code, stderr) = node_failure(&["--dev", "--data-dir", data, "--genesis", "g.json"], None);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("cannot be used with"), "{stderr}");
+    let (code, stderr) = node_failure(&["--data-dir", data], None);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("required"), "{stderr}");
+    let (code, stderr) = node_failure(&["--data-dir", data, "--profile", "guomi"], None);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("--dev"), "{stderr}");
+    let (code, stderr) = node_failure(&["--dev", "--data-dir", data, "--heartbeat-ms", "0"], None);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("heartbeat"), "{stderr}");
+    let missing = dir.join("missing.json");
+    let (code, stderr) = node_failure(
+        &[
+            "--data-dir",
+            data,
+            "--genesis",
+            missing.to_str().unwrap(),
+            "--validator-key",
+            "validator.key",
+        ],
+        Some("passphrase"),
+    );
+    assert_eq!(code, 2);
+    assert_error_line(&stderr, "cannot read");
+    // A directory with keys but no genesis.json is not a dev chain directory.
+    std::fs::create_dir_all(dir.join("keys")).unwrap();
+    let (code, stderr) = node_failure(&["--dev", "--data-dir", data], None);
+    assert_eq!(code, 2);
+    assert_error_line(&stderr, "not a dev chain directory");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn node_runs_a_configured_chain_and_refuses_wrong_keys_profiles_and_busy_ports() {
+    // A dev chain, started and stopped: its genesis and keys.
+    let dev = common::temp_dir("node-cli-dev");
+    terminate(spawn_node(&dev));
+    let genesis = dev.join("genesis.json");
+    let genesis = genesis.to_str().unwrap();
+    let validator_key = dev.join("keys").join("validator.key");
+    let validator_key = validator_key.to_str().unwrap();
+    let member_key = dev.join("keys").join("member-MO.key");
+    let member_key = member_key.to_str().unwrap();
+
+    // The dev directory is a standard chain: another profile is refused.
+    let (code, stderr) = node_failure(
+        &[
+            "--dev",
+            "--data-dir",
+            dev.to_str().unwrap(),
+            "--profile",
+            "guomi",
+            "--listen",
+            "127.0.0.1:0",
+        ],
+        None,
+    );
+    assert_eq!(code, 2);
+    assert_error_line(&stderr, "is a standard chain, not guomi");
+
+    // The same chain run from its genesis and validator key, in another directory.
+    let other = common::temp_dir("node-cli-configured");
+    let data = other.to_str().unwrap();
+    let configured = |key: &str| {
+        vec![
+            "--data-dir",
+            data,
+            "--genesis",
+            genesis,
+            "--validator-key",
+            key,
+            "--listen",
+            "127.0.0.1:0",
+        ]
+        .into_iter()
+        .map(str::to_owned)
+        .collect::<Vec<String>>()
+    };
+    let args = configured(validator_key);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (code, stderr) = node_failure(&args, None);
+    assert_eq!(code, 2);
+    assert_error_line(&stderr, "CROSSCODE_PASSPHRASE is not set");
+    let (code, stderr) = node_failure(&args, Some("wrong passphrase"));
+    assert_eq!(code, 2);
+    assert_error_line(&stderr, "cannot open key file");
+    let member_args = configured(member_key);
+    let member_args: Vec<&str> = member_args.iter().map(String::as_str).collect();
+    let (code, stderr) = node_failure(&member_args, Some("crosscode-dev"));
+    assert_eq!(code, 2);
+    assert_error_line(&stderr, "not in the validator set");
+
+    let node = spawn_crosscode_node(&args, Some("crosscode-dev"));
+    let client = RegistryClient::new(&node.url).unwrap();
+    let info = client.chain_info().await.unwrap();
+    assert_eq!(info.chain_id, "crosscode-dev");
+    // Its port is taken now.
+    let busy = other.join("busy");
+    let address = node.url.trim_start_matches("http://");
+    let (code, stderr) = node_failure(
+        &[
+            "--data-dir",
+            busy.to_str().unwrap(),
+            "--genesis",
+            genesis,
+            "--validator-key",
+            validator_key,
+            "--listen",
+            address,
+        ],
+        Some("crosscode-dev"),
+    );
+    assert_eq!(code, 2);
+    assert_error_line(&stderr, "cannot listen on");
+    terminate(node);
+    std::fs::remove_dir_all(&dev).unwrap();
+    std::fs::remove_dir_all(&other).unwrap();
 }

@@ -16,7 +16,7 @@ use clap::{Args, ValueEnum};
 use crosscode_core::keys::{KeyFile, SecretKey};
 use crosscode_did_registry::dev::DevConsortium;
 use crosscode_did_registry::genesis::Genesis;
-use crosscode_did_registry::node::{DEFAULT_LISTEN, Node, NodeConfig};
+use crosscode_did_registry::node::{DEFAULT_LISTEN, Node, NodeConfig, termination_signal};
 use crosscode_did_registry::profile::CryptoProfile;
 use crosscode_did_registry::proof::TrustedChain;
 use zeroize::Zeroizing;
@@ -90,13 +90,16 @@ pub fn run(args: NodeArgs) -> anyhow::Result<ExitCode> {
         let node = Node::start(&genesis, validator_key, config)
             .await
             .context("cannot start the node")?;
+        // Installed before the ready line, so that a signal sent right after it stops the
+        // node cleanly.
+        let stop = termination_signal();
         print_line(&format!(
             "node listening on http://{} chain {} height {}",
             node.local_addr(),
             node.chain().chain_id,
             node.head().height
         ))?;
-        node.wait().await.context("the node failed")?;
+        node.wait_until(stop).await.context("the node failed")?;
         Ok(ExitCode::SUCCESS)
     })
 }

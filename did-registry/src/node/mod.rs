@@ -315,13 +315,24 @@ impl RunningNode {
     }
 
     /// Runs until SIGINT (ctrl-c) or SIGTERM, or until the HTTP server fails, then shuts
-    /// down as [`RunningNode::shutdown`] does.
-    pub async fn wait(mut self) -> Result<(), NodeError> {
+    /// down as [`RunningNode::shutdown`] does. The signal handlers are installed when this is
+    /// first polled; to catch a signal sent earlier, install them first with
+    /// [`termination_signal`] and use [`RunningNode::wait_until`].
+    pub async fn wait(self) -> Result<(), NodeError> {
+        self.wait_until(termination_signal()).await
+    }
+
+    /// Runs until `stop` completes, or until the HTTP server fails, then shuts down as
+    /// [`RunningNode::shutdown`] does.
+    pub async fn wait_until(
+        mut self,
+        stop: impl std::future::Future<Output = ()>,
+    ) -> Result<(), NodeError> {
         let Some(mut server) = self.server.take() else {
             return self.stop().await;
         };
         let server_result = tokio::select! {
-            _ = termination_signal() => None,
+            _ = stop => None,
             result = &mut server => Some(result),
         };
         match server_result {
@@ -380,24 +391,33 @@ impl Drop for RunningNode {
     }
 }
 
-async fn termination_signal() {
+/// A future that completes on SIGINT or SIGTERM (ctrl-c elsewhere). On Unix the handlers are
+/// installed when this is called, so a signal that arrives before the future is polled is not
+/// lost. Call it inside a tokio runtime.
+pub fn termination_signal() -> impl std::future::Future<Output = ()> + Send + 'static {
     #[cfg(unix)]
     {
-        let mut term =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(term) => term,
-                Err(_) => {
-                    let _ = tokio::signal::ctrl_c().await;
-                    return;
+        use tokio::signal::unix::{SignalKind, signal};
+        let terminate = signal(SignalKind::terminate());
+        let interrupt = signal(SignalKind::interrupt());
+        async move {
+            match (terminate, interrupt) {
+                (Ok(mut terminate), Ok(mut interrupt)) => {
+                    tokio::select! {
+                        _ = terminate.recv() => {}
+                        _ = interrupt.recv() => {}
+                    }
                 }
-            };
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = term.recv() => {}
+                _ => {
+                    let _ = tokio::signal::ctrl_c().await;
+                }
+            }
         }
     }
     #[cfg(not(unix))]
     {
-        let _ = tokio::signal::ctrl_c().await;
+        async {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }

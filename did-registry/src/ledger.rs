@@ -8,6 +8,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::RwLock;
+use std::time::{Duration, Instant};
 
 use jmt::storage::{LeafNode, Node, NodeBatch, NodeKey, TreeReader};
 use jmt::{KeyHash, OwnedValue, Version};
@@ -269,12 +270,46 @@ pub enum TxOutcome {
     },
 }
 
+/// Where the wall-clock time of the last produced or applied block went, stage by stage.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct BlockTimings {
+    /// Preparing the transactions on every core: hashes and signature checks.
+    pub verify: Duration,
+    /// Applying the transactions to the state, in order.
+    pub apply: Duration,
+    /// The state-tree update: node hashing and building.
+    pub tree: Duration,
+    /// The transactions root, the header and the certificate.
+    pub seal: Duration,
+    /// The store's atomic commit of the block.
+    pub write: Duration,
+}
+
+impl BlockTimings {
+    /// The stage-by-stage sum of two timings.
+    pub fn add(&self, other: &BlockTimings) -> BlockTimings {
+        BlockTimings {
+            verify: self.verify + other.verify,
+            apply: self.apply + other.apply,
+            tree: self.tree + other.tree,
+            seal: self.seal + other.seal,
+            write: self.write + other.write,
+        }
+    }
+
+    /// The total.
+    pub fn total(&self) -> Duration {
+        self.verify + self.apply + self.tree + self.seal + self.write
+    }
+}
+
 /// The registry ledger over a store.
 #[derive(Debug)]
 pub struct Ledger<S: LedgerStore> {
     tree: StateTree<S>,
     state: State,
     head: Header,
+    timings: BlockTimings,
 }
 
 impl<S: LedgerStore> Ledger<S> {
@@ -312,7 +347,13 @@ impl<S: LedgerStore> Ledger<S> {
             tx_hashes: &[],
             state_changes: &changes,
         })?;
-        Ok(Self { tree, state, head })
+        tree.committed(&update);
+        Ok(Self {
+            tree,
+            state,
+            head,
+            timings: BlockTimings::default(),
+        })
     }
 
     /// Reopens the ledger a store holds (after a restart or a crash): the head block and the
@@ -331,7 +372,12 @@ impl<S: LedgerStore> Ledger<S> {
                 field: "state root",
             });
         }
-        Ok(Self { tree, state, head })
+        Ok(Self {
+            tree,
+            state,
+            head,
+            timings: BlockTimings::default(),
+        })
     }
 
     /// Opens the chain the store holds if it is the chain of `genesis`, or starts it.
@@ -388,6 +434,11 @@ impl<S: LedgerStore> Ledger<S> {
         self.tree.into_store()
     }
 
+    /// Where the time of the last produced or applied block went.
+    pub fn last_block_timings(&self) -> BlockTimings {
+        self.timings
+    }
+
     /// The validator set that signs the next block.
     pub fn validators(&self) -> Result<ValidatorSet, LedgerError> {
         self.state.validator_set().map_err(LedgerError::Corrupt)
@@ -413,26 +464,39 @@ impl<S: LedgerStore> Ledger<S> {
             height: self.head.height + 1,
             time,
         };
-        let profile = self.config().profile;
         let mut outcomes = Vec::with_capacity(candidates.len());
         let mut included = Vec::with_capacity(candidates.len());
-        for tx in candidates {
-            match self.state.apply(&ctx, &tx) {
+        let mut tx_hashes = Vec::with_capacity(candidates.len());
+        self.timings = BlockTimings::default();
+        let verify_start = Instant::now();
+        let prepared = self.state.prepare_block(candidates);
+        self.timings.verify = verify_start.elapsed();
+        let apply_start = Instant::now();
+        for mut tx in prepared {
+            match self.state.apply_prepared(&ctx, &mut tx) {
                 Ok(effects) => {
                     outcomes.push(TxOutcome::Committed(effects));
-                    included.push(tx);
+                    tx_hashes.push(tx.hash());
+                    included.push(tx.into_transaction());
                 }
                 Err(rejection) => outcomes.push(TxOutcome::Rejected {
-                    tx_hash: tx.hash(profile),
+                    tx_hash: tx.hash(),
                     rejection,
                 }),
             }
         }
-        let result = self.seal(ctx, included, &validators, |header, validators| {
-            ordering
-                .decide(header, validators)
-                .map_err(LedgerError::from)
-        });
+        self.timings.apply = apply_start.elapsed();
+        let result = self.seal(
+            ctx,
+            included,
+            tx_hashes,
+            &validators,
+            |header, validators| {
+                ordering
+                    .decide(header, validators)
+                    .map_err(LedgerError::from)
+            },
+        );
         match result {
             Ok(block) => Ok((block, outcomes)),
             Err(err) => {
@@ -474,17 +538,28 @@ impl<S: LedgerStore> Ledger<S> {
             height: header.height,
             time: header.time,
         };
-        for (index, tx) in block.transactions.iter().enumerate() {
-            if let Err(rejection) = self.state.apply(&ctx, tx) {
+        self.timings = BlockTimings::default();
+        let verify_start = Instant::now();
+        let prepared = self.state.prepare_block(block.transactions.clone());
+        self.timings.verify = verify_start.elapsed();
+        let apply_start = Instant::now();
+        let mut transactions = Vec::with_capacity(prepared.len());
+        let mut tx_hashes = Vec::with_capacity(prepared.len());
+        for (index, mut tx) in prepared.into_iter().enumerate() {
+            if let Err(rejection) = self.state.apply_prepared(&ctx, &mut tx) {
                 self.state.rollback_changes();
                 return Err(LedgerError::RejectedTransaction { index, rejection });
             }
+            tx_hashes.push(tx.hash());
+            transactions.push(tx.into_transaction());
         }
+        self.timings.apply = apply_start.elapsed();
         let expected = header.clone();
         let cert = certificate.clone();
         let result = self.seal(
             ctx,
-            block.transactions.clone(),
+            transactions,
+            tx_hashes,
             &validators,
             move |computed, _| {
                 let field = if computed.transactions_root != expected.transactions_root {
@@ -519,14 +594,17 @@ impl<S: LedgerStore> Ledger<S> {
         &mut self,
         ctx: BlockContext,
         transactions: Vec<SignedTransaction>,
+        tx_hashes: Vec<[u8; 32]>,
         validators: &ValidatorSet,
         decide: impl FnOnce(&Header, &ValidatorSet) -> Result<CommitCertificate, LedgerError>,
     ) -> Result<CommittedBlock, LedgerError> {
         let profile = self.config().profile;
+        let tree_start = Instant::now();
         let changes = self.state.pending_changes();
         let update = self.tree.compute_update(ctx.height, &changes)?;
+        self.timings.tree = tree_start.elapsed();
+        let seal_start = Instant::now();
         let next_validators = self.state.validator_set().map_err(LedgerError::Corrupt)?;
-        let tx_hashes: Vec<[u8; 32]> = transactions.iter().map(|tx| tx.hash(profile)).collect();
         let header = Header {
             chain_id: self.config().chain_id.clone(),
             height: ctx.height,
@@ -545,14 +623,18 @@ impl<S: LedgerStore> Ledger<S> {
             },
             certificate: Some(certificate),
         };
+        self.timings.seal = seal_start.elapsed();
+        let write_start = Instant::now();
         self.tree.store().commit_block(&BlockCommit {
             tree: &update.batch,
             block: &committed,
             tx_hashes: &tx_hashes,
             state_changes: &changes,
         })?;
-        self.state.take_changes();
+        self.tree.committed(&update);
+        self.state.clear_changes();
         self.head = header;
+        self.timings.write = write_start.elapsed();
         Ok(committed)
     }
 

@@ -2,12 +2,12 @@
 //! deterministic [`apply`] of one signed transaction, which either returns its [`Effects`] or
 //! a typed [`Rejection`] and then leaves the state untouched.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use crosscode_core::did::{DidError, DidUrl, KeyResolver};
 use crosscode_core::keys::{KeyAlgorithm, PublicKey};
 
-use crate::codec::{Decode, DecodeError, Encode};
+use crate::codec::{Decode, DecodeError, Encode, Writer};
 use crate::document::{
     DocumentContent, RegistryDid, Relationships, VerificationMethod, is_valid_network,
 };
@@ -19,9 +19,12 @@ use crate::records::{
     StatusRecord,
 };
 use crate::transaction::{
-    Payload, SignedTransaction, StatusChange, StatusKey, batch_message, evidence_message,
+    Payload, SignedTransaction, StatusChange, StatusKey, TX_HASH_DOMAIN, TX_SIGNING_DOMAIN,
+    batch_message, evidence_message,
 };
 use crate::validators::{ValidatorSet, ValidatorSetError};
+
+mod signatures;
 
 /// `meta/config`.
 pub const META_CONFIG: &str = "config";
@@ -290,20 +293,155 @@ pub enum ResolveError {
     CorruptState,
 }
 
+/// A signature verified ahead of apply: the key it was verified against and the outcome.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct CheckedSignature {
+    key: PublicKey,
+    valid: bool,
+}
+
+impl CheckedSignature {
+    /// The outcome if it was verified against exactly `key` (`None`: verify again).
+    fn outcome_for(checked: Option<&CheckedSignature>, key: &PublicKey) -> Option<bool> {
+        checked.filter(|c| c.key == *key).map(|c| c.valid)
+    }
+}
+
+/// A transaction prepared for [`State::apply_prepared`]: its hash, its signatures verified
+/// against the keys the state named when it was prepared, and the sender's DID record as
+/// decoded then.
+///
+/// Preparing is read-only ([`State::prepare`] takes `&self`), so a block's transactions can be
+/// prepared on every core before they are applied in order. Apply uses a verified signature only
+/// when the key it resolves at that point is exactly the key verified, and the decoded record
+/// only when the stored bytes are still exactly the bytes decoded; otherwise (a key rotated or
+/// a record rewritten by an earlier transaction of the block) it checks again, so the outcome
+/// is always the one [`State::apply`] gives.
+#[derive(Debug, Clone)]
+pub struct PreparedTransaction {
+    tx: SignedTransaction,
+    hash: [u8; 32],
+    profile: crate::profile::CryptoProfile,
+    signature: Option<CheckedSignature>,
+    evidence: Option<CheckedSignature>,
+    sender: Option<(Vec<u8>, DidRecord)>,
+}
+
+impl PreparedTransaction {
+    /// The transaction.
+    pub fn transaction(&self) -> &SignedTransaction {
+        &self.tx
+    }
+
+    /// The transaction hash (of the profile of the state that prepared it).
+    pub fn hash(&self) -> [u8; 32] {
+        self.hash
+    }
+
+    /// Gives the transaction back.
+    pub fn into_transaction(self) -> SignedTransaction {
+        self.tx
+    }
+}
+
+/// Most decoded DID records [`State`] keeps (about 1 KiB each).
+const DECODED_RECORDS_CAPACITY: usize = 1 << 17;
+
+/// Fewest transactions worth a thread of their own in [`State::prepare_block`].
+const MIN_TRANSACTIONS_PER_THREAD: usize = 64;
+
+/// A transaction being prepared: the signatures still to check, each as (key, message).
+struct Draft {
+    prepared: PreparedTransaction,
+    signature: Option<(PublicKey, Vec<u8>)>,
+    evidence: Option<(PublicKey, Vec<u8>)>,
+}
+
+/// The issuer signature inside an anchor's payload.
+fn evidence_signature(tx: &SignedTransaction) -> Option<&[u8]> {
+    match &tx.transaction.payload {
+        Payload::AnchorEvidence { signature, .. } | Payload::AnchorBatch { signature, .. } => {
+            Some(signature)
+        }
+        _ => None,
+    }
+}
+
+/// Checks the drafts' signatures together (see `signatures::verify_all`).
+fn check_drafts(mut drafts: Vec<Draft>) -> Vec<PreparedTransaction> {
+    let mut slots: Vec<(usize, bool)> = Vec::new();
+    let verdicts = {
+        let mut jobs: Vec<signatures::SignatureJob<'_>> = Vec::with_capacity(drafts.len());
+        for (index, draft) in drafts.iter().enumerate() {
+            let tx = &draft.prepared.tx;
+            if let Some((key, message)) = &draft.signature {
+                jobs.push(signatures::SignatureJob {
+                    key,
+                    message,
+                    signature: &tx.signature,
+                });
+                slots.push((index, false));
+            }
+            if let (Some((key, message)), Some(signature)) =
+                (&draft.evidence, evidence_signature(tx))
+            {
+                jobs.push(signatures::SignatureJob {
+                    key,
+                    message,
+                    signature,
+                });
+                slots.push((index, true));
+            }
+        }
+        signatures::verify_all(&jobs)
+    };
+    for ((index, evidence), valid) in slots.into_iter().zip(verdicts) {
+        let draft = &mut drafts[index];
+        if evidence {
+            draft.prepared.evidence = draft
+                .evidence
+                .take()
+                .map(|(key, _)| CheckedSignature { key, valid });
+        } else {
+            draft.prepared.signature = draft
+                .signature
+                .take()
+                .map(|(key, _)| CheckedSignature { key, valid });
+        }
+    }
+    drafts.into_iter().map(|draft| draft.prepared).collect()
+}
+
+/// What apply may take from a [`PreparedTransaction`].
+#[derive(Default)]
+struct Prechecked<'a> {
+    signature: Option<&'a CheckedSignature>,
+    evidence: Option<&'a CheckedSignature>,
+    sender: Option<(Vec<u8>, DidRecord)>,
+}
+
 /// The registry state: the chain configuration and the key/value map the state tree commits
 /// to. It also collects the changes since the last [`State::take_changes`] (one block's worth).
 #[derive(Debug, Clone)]
 pub struct State {
     config: ChainConfig,
-    kv: BTreeMap<Vec<u8>, Vec<u8>>,
-    changes: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
-    undo: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
+    /// The entries (a hash map: every read of apply is a point lookup; [`State::entries`]
+    /// sorts).
+    kv: HashMap<Vec<u8>, Vec<u8>>,
+    /// DID records as last written, decoded, with the bytes they were written as: decoding a
+    /// record decompresses every key of its document, and a record is used again only while
+    /// the stored bytes are exactly these.
+    records: HashMap<Vec<u8>, (Vec<u8>, DidRecord)>,
+    changes: HashMap<Vec<u8>, Option<Vec<u8>>>,
+    undo: HashMap<Vec<u8>, Option<Vec<u8>>>,
 }
 
 /// A transaction's pending writes over the state.
 struct Pending<'a> {
     state: &'a State,
     writes: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
+    /// The DID records among the writes, decoded (for [`State::records`]).
+    records: Vec<(Vec<u8>, DidRecord)>,
 }
 
 impl<'a> Pending<'a> {
@@ -311,7 +449,27 @@ impl<'a> Pending<'a> {
         Self {
             state,
             writes: BTreeMap::new(),
+            records: Vec::new(),
         }
+    }
+
+    /// The DID record at `key`, decoded (or taken from [`State::records`] when the stored bytes
+    /// are the bytes it was decoded from).
+    fn read_did_record(&self, key: &StateKey) -> Result<Option<DidRecord>, Rejection> {
+        if !self.writes.contains_key(key.as_bytes())
+            && let Some(raw) = self.state.kv.get(key.as_bytes())
+            && let Some(record) = self.state.cached_record(key, raw)
+        {
+            return Ok(Some(record));
+        }
+        self.read(key)
+    }
+
+    /// Writes `record` at `did/<did>`.
+    fn put_did_record(&mut self, did: &RegistryDid, record: DidRecord) {
+        let key = StateKey::did(did);
+        self.writes.insert(key.0.clone(), Some(record.to_bytes()));
+        self.records.push((key.0, record));
     }
 
     fn raw(&self, key: &StateKey) -> Option<&[u8]> {
@@ -396,9 +554,10 @@ impl State {
         };
         let mut state = State {
             config: config.clone(),
-            kv: BTreeMap::new(),
-            changes: BTreeMap::new(),
-            undo: BTreeMap::new(),
+            kv: HashMap::new(),
+            records: HashMap::new(),
+            changes: HashMap::new(),
+            undo: HashMap::new(),
         };
         let mut pending = Pending::new(&state);
         pending.put(StateKey::meta(META_CONFIG), &config);
@@ -438,15 +597,18 @@ impl State {
                 },
             );
         }
-        let writes = pending.writes;
+        let Pending {
+            writes, records, ..
+        } = pending;
         state.commit(writes);
+        state.remember_records(records);
         Ok(state)
     }
 
     /// The state from stored entries (reopening a ledger): the configuration is read from
     /// `meta/config`.
     pub fn from_entries(entries: Vec<(Vec<u8>, Vec<u8>)>) -> Result<State, DecodeError> {
-        let kv: BTreeMap<Vec<u8>, Vec<u8>> = entries.into_iter().collect();
+        let kv: HashMap<Vec<u8>, Vec<u8>> = entries.into_iter().collect();
         let config = kv
             .get(StateKey::meta(META_CONFIG).as_bytes())
             .ok_or(DecodeError::Invalid {
@@ -457,8 +619,9 @@ impl State {
         Ok(State {
             config,
             kv,
-            changes: BTreeMap::new(),
-            undo: BTreeMap::new(),
+            records: HashMap::new(),
+            changes: HashMap::new(),
+            undo: HashMap::new(),
         })
     }
 
@@ -489,7 +652,13 @@ impl State {
 
     /// All entries, in key order.
     pub fn entries(&self) -> impl Iterator<Item = (&[u8], &[u8])> {
-        self.kv.iter().map(|(k, v)| (k.as_slice(), v.as_slice()))
+        let mut entries: Vec<(&[u8], &[u8])> = self
+            .kv
+            .iter()
+            .map(|(k, v)| (k.as_slice(), v.as_slice()))
+            .collect();
+        entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        entries.into_iter()
     }
 
     /// The validator set that signs the next block.
@@ -524,12 +693,24 @@ impl State {
         changes
     }
 
+    /// Forgets the changes since the last [`State::take_changes`] (once they are committed)
+    /// without copying them out.
+    pub(crate) fn clear_changes(&mut self) {
+        self.undo.clear();
+        self.changes.clear();
+    }
+
     /// The changes since the last [`State::take_changes`], without clearing them (no-op
     /// changes left out, as there).
     pub fn pending_changes(&self) -> Vec<(Vec<u8>, Option<Vec<u8>>)> {
-        self.changes
+        let mut changes: Vec<(&Vec<u8>, &Option<Vec<u8>>)> = self
+            .changes
             .iter()
             .filter(|(key, value)| self.undo.get(*key) != Some(*value))
+            .collect();
+        changes.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        changes
+            .into_iter()
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect()
     }
@@ -550,13 +731,38 @@ impl State {
         self.changes.clear();
     }
 
+    /// The decoded record cached for `key`, if it was decoded from exactly `raw`.
+    fn cached_record(&self, key: &StateKey, raw: &[u8]) -> Option<DidRecord> {
+        match self.records.get(key.as_bytes()) {
+            Some((bytes, record)) if bytes.as_slice() == raw => Some(record.clone()),
+            _ => None,
+        }
+    }
+
+    /// Keeps the decoded DID records just written (see [`State::records`]).
+    fn remember_records(&mut self, records: Vec<(Vec<u8>, DidRecord)>) {
+        for (key, record) in records {
+            let Some(raw) = self.kv.get(&key) else {
+                continue;
+            };
+            let raw = raw.clone();
+            if self.records.len() >= DECODED_RECORDS_CAPACITY {
+                self.records.clear();
+            }
+            self.records.insert(key, (raw, record));
+        }
+    }
+
     fn commit(&mut self, writes: BTreeMap<Vec<u8>, Option<Vec<u8>>>) {
         for (key, value) in writes {
-            let old = match &value {
-                Some(bytes) => self.kv.insert(key.clone(), bytes.clone()),
-                None => self.kv.remove(&key),
+            let old = match (&value, self.kv.get_mut(&key)) {
+                (Some(bytes), Some(slot)) => Some(std::mem::replace(slot, bytes.clone())),
+                (Some(bytes), None) => self.kv.insert(key.clone(), bytes.clone()),
+                (None, _) => self.kv.remove(&key),
             };
-            self.undo.entry(key.clone()).or_insert(old);
+            if !self.undo.contains_key(&key) {
+                self.undo.insert(key.clone(), old);
+            }
             self.changes.insert(key, value);
         }
     }
@@ -625,14 +831,199 @@ impl State {
         ctx: &BlockContext,
         tx: &SignedTransaction,
     ) -> Result<Effects, Rejection> {
-        let mut pending = Pending::new(self);
-        let events = execute(&mut pending, &self.config, ctx, tx)?;
-        let writes = pending.writes;
-        self.commit(writes);
+        let events = self.execute_and_commit(ctx, tx, Prechecked::default())?;
         Ok(Effects {
             tx_hash: tx.hash(self.config.profile),
             events,
         })
+    }
+
+    /// Prepares `tx` for [`State::apply_prepared`]: computes its hash and verifies its
+    /// signatures against the keys this state names now (read-only; see
+    /// [`PreparedTransaction`]).
+    pub fn prepare(&self, tx: SignedTransaction) -> PreparedTransaction {
+        let Draft {
+            mut prepared,
+            signature,
+            evidence,
+        } = self.draft(tx);
+        prepared.signature = signature.map(|(key, message)| CheckedSignature {
+            valid: key.verify(&message, &prepared.tx.signature).is_ok(),
+            key,
+        });
+        prepared.evidence = match (evidence, evidence_signature(&prepared.tx)) {
+            (Some((key, message)), Some(signature)) => Some(CheckedSignature {
+                valid: key.verify(&message, signature).is_ok(),
+                key,
+            }),
+            _ => None,
+        };
+        prepared
+    }
+
+    /// Prepares a block's transactions on every core ([`State::prepare`] for each, in order),
+    /// checking the Ed25519 signatures of each core's share as a batch with exactly the
+    /// verdicts of one-by-one strict verification (see `state/signatures.rs`).
+    pub fn prepare_block(&self, txs: Vec<SignedTransaction>) -> Vec<PreparedTransaction> {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let threads = cores.min(txs.len() / MIN_TRANSACTIONS_PER_THREAD).max(1);
+        let prepare = |part: Vec<SignedTransaction>| {
+            check_drafts(part.into_iter().map(|tx| self.draft(tx)).collect())
+        };
+        if threads == 1 {
+            return prepare(txs);
+        }
+        let chunk = txs.len().div_ceil(threads);
+        let mut parts: Vec<Vec<SignedTransaction>> = Vec::with_capacity(threads);
+        let mut rest = txs.into_iter();
+        loop {
+            let part: Vec<SignedTransaction> = rest.by_ref().take(chunk).collect();
+            if part.is_empty() {
+                break;
+            }
+            parts.push(part);
+        }
+        let mut parts = parts.into_iter();
+        let own = parts.next().unwrap_or_default();
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = parts
+                .map(|part| scope.spawn(move || prepare(part)))
+                .collect();
+            let mut prepared = prepare(own);
+            for handle in handles {
+                match handle.join() {
+                    Ok(part) => prepared.extend(part),
+                    Err(payload) => std::panic::resume_unwind(payload),
+                }
+            }
+            prepared
+        })
+    }
+
+    /// The hash of `tx` and the signatures to check for it, against the keys this state names
+    /// now (nothing verified yet).
+    fn draft(&self, tx: SignedTransaction) -> Draft {
+        let profile = self.config.profile;
+        let mut signing = Writer::new();
+        signing.raw(TX_SIGNING_DOMAIN);
+        tx.transaction.encode(&mut signing);
+        let signing = signing.into_bytes();
+        let mut signature_part = Writer::new();
+        signature_part.bytes(&tx.signature);
+        let hash = profile.hash(&[
+            TX_HASH_DOMAIN,
+            signing.get(TX_SIGNING_DOMAIN.len()..).unwrap_or_default(),
+            &signature_part.into_bytes(),
+        ]);
+        let mut draft = Draft {
+            prepared: PreparedTransaction {
+                tx,
+                hash,
+                profile,
+                signature: None,
+                evidence: None,
+                sender: None,
+            },
+            signature: None,
+            evidence: None,
+        };
+        let t = &draft.prepared.tx.transaction;
+        if t.chain_id != self.config.chain_id || t.sender.network() != self.config.network {
+            return draft;
+        }
+        let control_key = |document: &DocumentContent| {
+            document
+                .method(&t.key)
+                .filter(|vm| is_control_key(&self.config, vm))
+                .map(|vm| vm.key.0.clone())
+        };
+        if let Payload::DidCreate { document } = &t.payload {
+            draft.signature = control_key(document).map(|key| (key, signing));
+            return draft;
+        }
+        let sender_key = StateKey::did(&t.sender);
+        let Some(raw) = self.kv.get(sender_key.as_bytes()) else {
+            return draft;
+        };
+        let Some(record) = self
+            .cached_record(&sender_key, raw)
+            .or_else(|| DidRecord::from_bytes(raw).ok())
+        else {
+            return draft;
+        };
+        if record.deactivated {
+            return draft;
+        }
+        let anchor = match &t.payload {
+            Payload::AnchorEvidence {
+                credential_hash,
+                method,
+                ..
+            } => Some((
+                method,
+                evidence_message(&self.config.chain_id, credential_hash),
+            )),
+            Payload::AnchorBatch {
+                merkle_root,
+                count,
+                method,
+                ..
+            } => Some((
+                method,
+                batch_message(&self.config.chain_id, merkle_root, *count),
+            )),
+            _ => None,
+        };
+        let signature = control_key(&record.document).map(|key| (key, signing));
+        let evidence = anchor.and_then(|(method, message)| {
+            record
+                .document
+                .method(method)
+                .filter(|vm| vm.relationships.contains(Relationships::ASSERTION_METHOD))
+                .map(|vm| (vm.key.0.clone(), message))
+        });
+        draft.signature = signature;
+        draft.evidence = evidence;
+        draft.prepared.sender = Some((raw.clone(), record));
+        draft
+    }
+
+    /// Applies a prepared transaction in block `ctx`: the same outcome as [`State::apply`],
+    /// without verifying again the signatures [`State::prepare`] verified against the keys
+    /// still in force.
+    pub fn apply_prepared(
+        &mut self,
+        ctx: &BlockContext,
+        prepared: &mut PreparedTransaction,
+    ) -> Result<Effects, Rejection> {
+        let tx_hash = if prepared.profile == self.config.profile {
+            prepared.hash
+        } else {
+            prepared.tx.hash(self.config.profile)
+        };
+        let checks = Prechecked {
+            signature: prepared.signature.as_ref(),
+            evidence: prepared.evidence.as_ref(),
+            sender: prepared.sender.take(),
+        };
+        let events = self.execute_and_commit(ctx, &prepared.tx, checks)?;
+        Ok(Effects { tx_hash, events })
+    }
+
+    fn execute_and_commit(
+        &mut self,
+        ctx: &BlockContext,
+        tx: &SignedTransaction,
+        checks: Prechecked<'_>,
+    ) -> Result<Vec<Event>, Rejection> {
+        let mut pending = Pending::new(self);
+        let events = execute(&mut pending, &self.config, ctx, tx, checks)?;
+        let Pending {
+            writes, records, ..
+        } = pending;
+        self.commit(writes);
+        self.remember_records(records);
+        Ok(events)
     }
 
     /// Decodes and applies a transaction given as bytes.
@@ -698,9 +1089,9 @@ fn write_new_did(
     height: u64,
     time: u64,
 ) {
-    pending.put(
-        StateKey::did(did),
-        &DidRecord {
+    pending.put_did_record(
+        did,
+        DidRecord {
             document: document.clone(),
             versions: 1,
             deactivated: false,
@@ -737,7 +1128,7 @@ fn write_did_version(
     record.deactivated = deactivated;
     record.updated_height = ctx.height;
     record.updated_time = ctx.time;
-    pending.put(StateKey::did(did), &record);
+    pending.put_did_record(did, record);
     pending.put(
         StateKey::did_version(did, number),
         &DidVersion {
@@ -754,6 +1145,7 @@ fn check_signer(
     config: &ChainConfig,
     document: &DocumentContent,
     tx: &SignedTransaction,
+    checked: Option<&CheckedSignature>,
 ) -> Result<(), Rejection> {
     let fragment = &tx.transaction.key;
     let vm = document
@@ -766,10 +1158,19 @@ fn check_signer(
             fragment: fragment.clone(),
         });
     }
-    vm.key
-        .0
-        .verify(&tx.transaction.signing_bytes(), &tx.signature)
-        .map_err(|_| Rejection::BadSignature)
+    let valid = match CheckedSignature::outcome_for(checked, &vm.key.0) {
+        Some(valid) => valid,
+        None => vm
+            .key
+            .0
+            .verify(&tx.transaction.signing_bytes(), &tx.signature)
+            .is_ok(),
+    };
+    if valid {
+        Ok(())
+    } else {
+        Err(Rejection::BadSignature)
+    }
 }
 
 fn execute(
@@ -777,6 +1178,7 @@ fn execute(
     config: &ChainConfig,
     ctx: &BlockContext,
     tx: &SignedTransaction,
+    checks: Prechecked<'_>,
 ) -> Result<Vec<Event>, Rejection> {
     let t = &tx.transaction;
     if t.chain_id != config.chain_id {
@@ -797,7 +1199,7 @@ fn execute(
         if pending.exists(&StateKey::did(sender)) {
             return Err(Rejection::DidExists);
         }
-        check_signer(config, document, tx)?;
+        check_signer(config, document, tx, checks.signature)?;
         let key = document
             .method(&t.key)
             .map(|vm| vm.key.0.clone())
@@ -816,13 +1218,18 @@ fn execute(
         }]);
     }
 
-    let record: DidRecord = pending
-        .read(&StateKey::did(sender))?
-        .ok_or(Rejection::UnknownSender)?;
+    let sender_key = StateKey::did(sender);
+    let record: DidRecord = match checks.sender {
+        // The bytes decoded while preparing are still the stored bytes: same record.
+        Some((raw, record)) if pending.raw(&sender_key) == Some(raw.as_slice()) => record,
+        _ => pending
+            .read_did_record(&sender_key)?
+            .ok_or(Rejection::UnknownSender)?,
+    };
     if record.deactivated {
         return Err(Rejection::DidDeactivated);
     }
-    check_signer(config, &record.document, tx)?;
+    check_signer(config, &record.document, tx, checks.signature)?;
     let expected = pending
         .read::<u64>(&StateKey::sequence(sender))?
         .unwrap_or(0);
@@ -929,7 +1336,16 @@ fn execute(
                 message: evidence_message(&config.chain_id, credential_hash),
                 count: 1,
             };
-            anchor_evidence(pending, ctx, sender, &record, method, signature, anchor)?;
+            anchor_evidence(
+                pending,
+                ctx,
+                sender,
+                &record,
+                method,
+                signature,
+                anchor,
+                checks.evidence,
+            )?;
             Ok(vec![Event::EvidenceAnchored {
                 hash: *credential_hash,
             }])
@@ -948,7 +1364,16 @@ fn execute(
                 message: batch_message(&config.chain_id, merkle_root, *count),
                 count: *count,
             };
-            anchor_evidence(pending, ctx, sender, &record, method, signature, anchor)?;
+            anchor_evidence(
+                pending,
+                ctx,
+                sender,
+                &record,
+                method,
+                signature,
+                anchor,
+                checks.evidence,
+            )?;
             Ok(vec![Event::BatchAnchored {
                 root: *merkle_root,
                 count: *count,
@@ -1179,6 +1604,7 @@ struct EvidenceAnchor {
 
 /// Records `anchor` for `sender`: an admitted issuer, inside its validity window, whose
 /// assertion method `method` signed the anchor's message; an anchor is written only once.
+#[allow(clippy::too_many_arguments)]
 fn anchor_evidence(
     pending: &mut Pending<'_>,
     ctx: &BlockContext,
@@ -1187,9 +1613,16 @@ fn anchor_evidence(
     method: &str,
     signature: &[u8],
     anchor: EvidenceAnchor,
+    checked: Option<&CheckedSignature>,
 ) -> Result<(), Rejection> {
     check_anchoring_issuer(pending, ctx, sender)?;
-    check_evidence_signature(&sender_record.document, method, &anchor.message, signature)?;
+    check_evidence_signature(
+        &sender_record.document,
+        method,
+        &anchor.message,
+        signature,
+        checked,
+    )?;
     if pending.exists(&anchor.key) {
         return Err(Rejection::EvidenceExists);
     }
@@ -1226,6 +1659,7 @@ fn check_evidence_signature(
     method: &str,
     message: &[u8],
     signature: &[u8],
+    checked: Option<&CheckedSignature>,
 ) -> Result<(), Rejection> {
     let vm = document
         .method(method)
@@ -1237,10 +1671,15 @@ fn check_evidence_signature(
             fragment: method.to_owned(),
         });
     }
-    vm.key
-        .0
-        .verify(message, signature)
-        .map_err(|_| Rejection::BadEvidenceSignature)
+    let valid = match CheckedSignature::outcome_for(checked, &vm.key.0) {
+        Some(valid) => valid,
+        None => vm.key.0.verify(message, signature).is_ok(),
+    };
+    if valid {
+        Ok(())
+    } else {
+        Err(Rejection::BadEvidenceSignature)
+    }
 }
 
 fn register_schema(

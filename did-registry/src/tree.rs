@@ -169,11 +169,62 @@ pub fn key_hash(profile: CryptoProfile, key: &[u8]) -> [u8; 32] {
     profile.hash(&[key])
 }
 
+/// Most internal tree nodes [`StateTree`] keeps in memory (about 1 KiB each; a state of `n`
+/// keys has about `n / 10` internal nodes).
+pub const NODE_CACHE_CAPACITY: usize = 1 << 19;
+
+/// The internal nodes of the latest tree kept in memory, so an update reads the paths it
+/// rewrites without going to the store (leaves, one per key, are read from the store). Nodes
+/// are immutable under their key (version and path), so a cached node is always the stored one;
+/// only committed nodes and nodes read from the store enter the cache, and nodes an update
+/// makes stale leave it.
+#[derive(Debug, Default)]
+struct NodeCache {
+    nodes: HashMap<NodeKey, Node>,
+}
+
+/// Reads through the node cache, filling it from the store.
+struct CachedReader<'a, S: TreeStore> {
+    store: &'a S,
+    cache: &'a RwLock<NodeCache>,
+}
+
+impl<S: TreeStore> TreeReader for CachedReader<'_, S> {
+    fn get_node_option(&self, node_key: &NodeKey) -> anyhow::Result<Option<Node>> {
+        if let Ok(cache) = self.cache.read()
+            && let Some(node) = cache.nodes.get(node_key)
+        {
+            return Ok(Some(node.clone()));
+        }
+        let node = self.store.get_node_option(node_key)?;
+        if let Some(node @ Node::Internal(_)) = &node
+            && let Ok(mut cache) = self.cache.write()
+            && cache.nodes.len() < NODE_CACHE_CAPACITY
+        {
+            cache.nodes.insert(node_key.clone(), node.clone());
+        }
+        Ok(node)
+    }
+
+    fn get_value_option(
+        &self,
+        max_version: Version,
+        key_hash: KeyHash,
+    ) -> anyhow::Result<Option<OwnedValue>> {
+        self.store.get_value_option(max_version, key_hash)
+    }
+
+    fn get_rightmost_leaf(&self) -> anyhow::Result<Option<(NodeKey, LeafNode)>> {
+        self.store.get_rightmost_leaf()
+    }
+}
+
 /// The state tree of a chain with `profile` over a store.
 #[derive(Debug)]
 pub struct StateTree<S: TreeStore> {
     profile: CryptoProfile,
     store: S,
+    cache: RwLock<NodeCache>,
 }
 
 /// One height's pending tree update: the new root and the nodes to write.
@@ -183,12 +234,19 @@ pub struct TreeUpdate {
     pub root: [u8; 32],
     /// The nodes and values to write.
     pub batch: NodeBatch,
+    /// The nodes of the previous tree this update replaces (kept in the store for proofs at
+    /// older heights).
+    pub stale: Vec<NodeKey>,
 }
 
 impl<S: TreeStore> StateTree<S> {
     /// The tree over `store`.
     pub fn new(profile: CryptoProfile, store: S) -> Self {
-        Self { profile, store }
+        Self {
+            profile,
+            store,
+            cache: RwLock::new(NodeCache::default()),
+        }
     }
 
     /// The store.
@@ -213,27 +271,90 @@ impl<S: TreeStore> StateTree<S> {
         height: u64,
         changes: &[(Vec<u8>, Option<Vec<u8>>)],
     ) -> Result<TreeUpdate, TreeError> {
-        let set: Vec<(KeyHash, Option<OwnedValue>)> = changes
-            .iter()
-            .map(|(key, value)| (KeyHash(key_hash(self.profile, key)), value.clone()))
-            .collect();
         let (root, batch) = match self.profile {
-            CryptoProfile::Standard => JellyfishMerkleTree::<_, Sha256Hasher>::new(&self.store)
-                .put_value_set(set, height)
-                .map_err(storage)?,
-            CryptoProfile::GuoMi => JellyfishMerkleTree::<_, Sm3Hasher>::new(&self.store)
-                .put_value_set(set, height)
-                .map_err(storage)?,
+            CryptoProfile::Standard => self.put_changes::<Sha256Hasher>(height, changes)?,
+            CryptoProfile::GuoMi => self.put_changes::<Sm3Hasher>(height, changes)?,
         };
         Ok(TreeUpdate {
             root: root.0,
             batch: batch.node_batch,
+            stale: batch
+                .stale_node_index_batch
+                .into_iter()
+                .map(|stale| stale.node_key)
+                .collect(),
         })
+    }
+
+    /// Records that `update` is committed in the store: its nodes join the in-memory copy of
+    /// the latest tree and the nodes it replaced leave it. Call it only once the store holds
+    /// the update (an update computed but never committed must not be cached).
+    pub fn committed(&self, update: &TreeUpdate) {
+        let Ok(mut cache) = self.cache.write() else {
+            return;
+        };
+        for key in &update.stale {
+            cache.nodes.remove(key);
+        }
+        let internal = update
+            .batch
+            .nodes()
+            .iter()
+            .filter(|(_, node)| matches!(node, Node::Internal(_)));
+        if cache.nodes.len() + internal.clone().count() > NODE_CACHE_CAPACITY {
+            cache.nodes.clear();
+        }
+        for (key, node) in internal {
+            cache.nodes.insert(key.clone(), node.clone());
+        }
+    }
+
+    /// One version's update with hasher `H`. Without deletions the whole change set goes in
+    /// one pass (`batch_put_value_sets`: every touched internal node is hashed once);
+    /// otherwise key by key (`put_value_set`, which also deletes). Both give the same tree.
+    fn put_changes<H: SimpleHasher>(
+        &self,
+        height: u64,
+        changes: &[(Vec<u8>, Option<Vec<u8>>)],
+    ) -> Result<(jmt::RootHash, jmt::storage::TreeUpdateBatch), TreeError> {
+        let reader = CachedReader {
+            store: &self.store,
+            cache: &self.cache,
+        };
+        let tree = JellyfishMerkleTree::<_, H>::new(&reader);
+        let inserts: Option<Vec<(KeyHash, OwnedValue)>> = changes
+            .iter()
+            .map(|(key, value)| {
+                value
+                    .as_ref()
+                    .map(|value| (KeyHash(key_hash(self.profile, key)), value.clone()))
+            })
+            .collect();
+        match inserts {
+            Some(set) if !set.is_empty() => {
+                let (mut roots, batch) = tree
+                    .batch_put_value_sets(vec![set], None, height)
+                    .map_err(storage)?;
+                let root = roots.pop().ok_or_else(|| TreeError::Storage {
+                    message: "no root computed".into(),
+                })?;
+                Ok((root, batch))
+            }
+            _ => {
+                let set: Vec<(KeyHash, Option<OwnedValue>)> = changes
+                    .iter()
+                    .map(|(key, value)| (KeyHash(key_hash(self.profile, key)), value.clone()))
+                    .collect();
+                tree.put_value_set(set, height).map_err(storage)
+            }
+        }
     }
 
     /// Writes a computed update.
     pub fn write(&self, update: &TreeUpdate) -> Result<(), TreeError> {
-        self.store.write_tree_batch(&update.batch)
+        self.store.write_tree_batch(&update.batch)?;
+        self.committed(update);
+        Ok(())
     }
 
     /// The root at `height`.
@@ -347,6 +468,63 @@ mod tests {
             format!("key-{i}").into_bytes(),
             Some(format!("value-{i}").into_bytes()),
         )
+    }
+
+    /// The one-pass update (blocks without deletions) gives the same roots, heights after
+    /// heights, as jmt's key-by-key `put_value_set`, and its proofs verify.
+    #[test]
+    fn one_pass_update_matches_key_by_key_update() {
+        for profile in CryptoProfile::ALL {
+            let tree = StateTree::new(profile, MemoryTreeStore::new());
+            let reference = MemoryTreeStore::new();
+            let mut seed = 0x2545_f491_4f6c_dd1du64;
+            let mut next = move || {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                seed
+            };
+            for height in 0..40u64 {
+                // Some new keys, some rewritten ones, a deletion now and then, an empty block.
+                let count = if height % 9 == 8 { 0 } else { next() % 60 + 1 };
+                let mut changes: BTreeMap<Vec<u8>, Option<Vec<u8>>> = BTreeMap::new();
+                for _ in 0..count {
+                    let key = format!("key-{}", next() % 400).into_bytes();
+                    let value = if height % 7 == 6 && next() % 4 == 0 {
+                        None
+                    } else {
+                        Some(format!("value-{height}-{}", next() % 1000).into_bytes())
+                    };
+                    changes.insert(key, value);
+                }
+                let changes: Vec<_> = changes.into_iter().collect();
+                let update = tree.compute_update(height, &changes).unwrap();
+                tree.write(&update).unwrap();
+                let set: Vec<(KeyHash, Option<OwnedValue>)> = changes
+                    .iter()
+                    .map(|(k, v)| (KeyHash(key_hash(profile, k)), v.clone()))
+                    .collect();
+                let (root, batch) = match profile {
+                    CryptoProfile::Standard => {
+                        JellyfishMerkleTree::<_, Sha256Hasher>::new(&reference)
+                            .put_value_set(set, height)
+                            .unwrap()
+                    }
+                    CryptoProfile::GuoMi => JellyfishMerkleTree::<_, Sm3Hasher>::new(&reference)
+                        .put_value_set(set, height)
+                        .unwrap(),
+                };
+                reference.write_tree_batch(&batch.node_batch).unwrap();
+                assert_eq!(update.root, root.0, "{profile:?} height {height}");
+                for (key, value) in changes.iter().take(5) {
+                    let (found, proof) = tree.get_with_proof(key, height).unwrap();
+                    assert_eq!(&found, value);
+                    proof
+                        .verify(profile, &update.root, key, found.as_deref())
+                        .unwrap();
+                }
+            }
+        }
     }
 
     #[test]

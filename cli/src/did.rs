@@ -8,14 +8,12 @@ use anyhow::Context;
 use clap::{Args, Subcommand};
 use crosscode_core::did::{Did, resolve};
 use crosscode_did_registry::client::ClientError;
-use crosscode_did_registry::document::{DocumentContent, Relationships, VerificationMethod};
+use crosscode_did_registry::document::DocumentContent;
 use crosscode_did_registry::resolution::resolution_error;
 use crosscode_did_registry::transaction::Payload;
 
 use crate::key::print_line;
-use crate::registry::{
-    block_on, connect, derived_did, open_chain_key, resolution_error_name, send,
-};
+use crate::registry::{block_on, connect, derived_did, open_chain_key, send};
 
 /// Fragment of the key `did register` puts in the new document.
 pub const REGISTERED_KEY_FRAGMENT: &str = "key-1";
@@ -113,8 +111,8 @@ fn resolve_on_node(args: &ResolveArgs, node: &str) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Err((error, message)) => {
-            let code = resolution_error_name(error);
-            print_line(&serde_json::to_string_pretty(&resolution_error(&code))?)?;
+            let code = error.as_str();
+            print_line(&serde_json::to_string_pretty(&resolution_error(code))?)?;
             eprintln!("error: {did} does not resolve: {code}: {message}");
             Ok(ExitCode::from(1))
         }
@@ -126,14 +124,7 @@ fn register(args: RegisterArgs) -> anyhow::Result<ExitCode> {
         let (client, chain) = connect(&args.node).await?;
         let key = open_chain_key(&args.key, chain.profile)?;
         let did = derived_did(&chain, &key);
-        let document = DocumentContent {
-            verification_methods: vec![VerificationMethod::new(
-                REGISTERED_KEY_FRAGMENT,
-                key.public_key(),
-                Relationships::CAPABILITY_INVOCATION.with(Relationships::ASSERTION_METHOD),
-            )],
-            services: vec![],
-        };
+        let document = DocumentContent::single_key(REGISTERED_KEY_FRAGMENT, key.public_key());
         let committed = send(
             &client,
             &chain,

@@ -38,7 +38,8 @@ pub struct GovArgs {
 #[derive(Debug, Subcommand)]
 enum GovCommand {
     /// Propose a governance action as a consortium member and print {"proposal", "status",
-    /// "txHash", "height"} once committed (status "executed" when the threshold is 1).
+    /// "closesHeight", "txHash", "height"} once committed (status "executed" when the
+    /// threshold is 1; closesHeight is the last height at which votes count).
     ///
     /// Example: CROSSCODE_PASSPHRASE='…' crosscode gov propose --key member.key --node http://127.0.0.1:8080 admit-issuer did:crosscode:dev:7Wq3HXCmS8kzGfQn4Vd2ZB --types HealthCode,NucleicAcidTestResult --jurisdiction CN-GD
     #[command(verbatim_doc_comment)]
@@ -258,25 +259,37 @@ async fn opened_proposal(
     bail!("the committed proposal was not found at height {height}")
 }
 
+/// Sends `payload` as the member of `member` and waits until it is committed.
+async fn send_as_member(
+    member: &MemberArgs,
+    payload: Payload,
+) -> anyhow::Result<(RegistryClient, Sender, Committed)> {
+    let (client, chain) = connect(&member.node).await?;
+    let key = open_chain_key(&member.key, chain.profile)?;
+    let sender = registered_sender(&client, &chain, key, member.did.clone()).await?;
+    let committed = send(
+        &client,
+        &chain,
+        &sender.did,
+        &sender.fragment,
+        &sender.key,
+        payload,
+    )
+    .await?;
+    Ok((client, sender, committed))
+}
+
 fn propose(args: ProposeArgs) -> anyhow::Result<ExitCode> {
     let action = action_of(args.action)?;
     let report = block_on(async {
-        let (client, chain) = connect(&args.member.node).await?;
-        let key = open_chain_key(&args.member.key, chain.profile)?;
-        let sender = registered_sender(&client, &chain, key, args.member.did.clone()).await?;
-        let Committed { hash, height, .. } = send(
-            &client,
-            &chain,
-            &sender.did,
-            &sender.fragment,
-            &sender.key,
-            Payload::Propose {
-                action: action.clone(),
-                voting_period: args.voting_period,
-            },
-        )
-        .await
-        .context("cannot propose")?;
+        let payload = Payload::Propose {
+            action: action.clone(),
+            voting_period: args.voting_period,
+        };
+        let (client, sender, Committed { hash, height, .. }) =
+            send_as_member(&args.member, payload)
+                .await
+                .context("cannot propose")?;
         let (id, record) = opened_proposal(&client, &sender, &action, height).await?;
         anyhow::Ok(json!({
             "proposal": id,
@@ -293,22 +306,13 @@ fn propose(args: ProposeArgs) -> anyhow::Result<ExitCode> {
 fn vote(args: VoteArgs) -> anyhow::Result<ExitCode> {
     let approve = args.approve && !args.reject;
     let report = block_on(async {
-        let (client, chain) = connect(&args.member.node).await?;
-        let key = open_chain_key(&args.member.key, chain.profile)?;
-        let sender = registered_sender(&client, &chain, key, args.member.did.clone()).await?;
-        let Committed { hash, height, .. } = send(
-            &client,
-            &chain,
-            &sender.did,
-            &sender.fragment,
-            &sender.key,
-            Payload::Vote {
-                proposal: args.proposal,
-                approve,
-            },
-        )
-        .await
-        .with_context(|| format!("cannot vote on proposal {}", args.proposal))?;
+        let payload = Payload::Vote {
+            proposal: args.proposal,
+            approve,
+        };
+        let (client, _, Committed { hash, height, .. }) = send_as_member(&args.member, payload)
+            .await
+            .with_context(|| format!("cannot vote on proposal {}", args.proposal))?;
         let status = proposal_at(&client, args.proposal, height)
             .await?
             .map(|record| status_name(record.status));

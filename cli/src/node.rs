@@ -133,82 +133,125 @@ fn dev_passphrase() -> Zeroizing<Vec<u8>> {
     }
 }
 
+/// Where a new dev chain's files are written before they are moved into place.
+const DEV_STAGING: &str = "dev.partial";
+
 /// The dev chain in `dir`: generated on first start, read back afterwards.
+///
+/// A new chain's files are written under `DIR/dev.partial/` — `keys/`, `validators.json`, and
+/// `genesis.json` last — then moved into `DIR`, `genesis.json` last: `DIR/genesis.json` means
+/// the directory is complete, and `DIR/dev.partial/genesis.json` means the files are complete
+/// and only the moves were interrupted (they are finished on the next start). A staging
+/// directory without `genesis.json` was interrupted while being written: it is generated again.
 fn dev_chain(dir: &Path, profile: Option<CryptoProfile>) -> anyhow::Result<(Genesis, SecretKey)> {
     let passphrase = dev_passphrase();
     let genesis_path = dir.join("genesis.json");
-    let keys_dir = dir.join("keys");
-    let validator_path = keys_dir.join("validator.key");
-    if genesis_path.exists() {
-        let genesis = read_genesis(&genesis_path)?;
-        if let Some(profile) = profile
-            && profile != genesis.profile
-        {
-            bail!(
-                "{} is a {} chain, not {}",
-                dir.display(),
+    let staging = dir.join(DEV_STAGING);
+    if !genesis_path.exists() {
+        if !staging.join("genesis.json").exists() {
+            let keys_dir = dir.join("keys");
+            if keys_dir.exists() {
+                bail!(
+                    "{} exists but {} does not: not a dev chain directory (remove it or pick \
+                     another)",
+                    keys_dir.display(),
+                    genesis_path.display()
+                );
+            }
+            let genesis = generate_dev_chain(
+                &staging,
+                profile.unwrap_or(CryptoProfile::Standard),
+                &passphrase,
+            )?;
+            eprintln!(
+                "node: new dev chain {} ({}): writing {}, {} and {}",
+                genesis.chain_id,
                 genesis.profile.as_str(),
-                profile.as_str()
+                genesis_path.display(),
+                dir.join("validators.json").display(),
+                keys_dir.display()
             );
         }
-        let key = KeyFile::read(&validator_path)
-            .with_context(|| format!("{} is not a key file", validator_path.display()))?
-            .open(&passphrase)
-            .with_context(|| format!("cannot open key file {}", validator_path.display()))?;
-        return Ok((genesis, key));
+        install_dev_chain(dir, &staging)?;
     }
-    if keys_dir.exists() {
+    let genesis = read_genesis(&genesis_path)?;
+    if let Some(profile) = profile
+        && profile != genesis.profile
+    {
         bail!(
-            "{} exists but {} does not: not a dev chain directory (remove it or pick another)",
-            keys_dir.display(),
-            genesis_path.display()
+            "{} is a {} chain, not {}",
+            dir.display(),
+            genesis.profile.as_str(),
+            profile.as_str()
         );
     }
+    let validator_path = dir.join("keys").join("validator.key");
+    let key = KeyFile::read(&validator_path)
+        .with_context(|| format!("{} is not a key file", validator_path.display()))?
+        .open(&passphrase)
+        .with_context(|| format!("cannot open key file {}", validator_path.display()))?;
+    Ok((genesis, key))
+}
+
+/// Generates a dev consortium and writes its files under `staging` (emptied first),
+/// `genesis.json` last.
+fn generate_dev_chain(
+    staging: &Path,
+    profile: CryptoProfile,
+    passphrase: &[u8],
+) -> anyhow::Result<Genesis> {
     let genesis_time = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .context("the system clock is before 1970")?
         .as_secs();
-    let dev =
-        DevConsortium::generate_default(profile.unwrap_or(CryptoProfile::Standard), genesis_time)
-            .context("cannot generate the dev consortium")?;
-    // Keys first (in a directory renamed into place), genesis.json last: its presence means
-    // the directory is complete.
-    let partial = dir.join("keys.partial");
-    if partial.exists() {
-        std::fs::remove_dir_all(&partial)
-            .with_context(|| format!("cannot remove {}", partial.display()))?;
+    let dev = DevConsortium::generate_default(profile, genesis_time)
+        .context("cannot generate the dev consortium")?;
+    if staging.exists() {
+        std::fs::remove_dir_all(staging)
+            .with_context(|| format!("cannot remove {}", staging.display()))?;
     }
-    std::fs::create_dir_all(&partial)
-        .with_context(|| format!("cannot create {}", partial.display()))?;
-    seal(
-        &dev.validator_key,
-        &passphrase,
-        &partial.join("validator.key"),
-    )?;
+    let keys = staging.join("keys");
+    std::fs::create_dir_all(&keys).with_context(|| format!("cannot create {}", keys.display()))?;
+    seal(&dev.validator_key, passphrase, &keys.join("validator.key"))?;
     for member in &dev.members {
         seal(
             &member.key,
-            &passphrase,
-            &partial.join(format!("member-{}.key", member.jurisdiction)),
+            passphrase,
+            &keys.join(format!("member-{}.key", member.jurisdiction)),
         )?;
     }
-    std::fs::rename(&partial, &keys_dir)
-        .with_context(|| format!("cannot create {}", keys_dir.display()))?;
     let trusted = dev
         .genesis
         .trusted_chain()
         .context("the dev genesis has no valid validator set")?;
-    write_atomically(&dir.join("validators.json"), &trusted_json(&trusted))?;
-    write_atomically(&genesis_path, &format!("{}\n", dev.genesis.to_json()))?;
-    eprintln!(
-        "node: new dev chain {} ({}): wrote {}, {} and {}",
-        dev.genesis.chain_id,
-        dev.genesis.profile.as_str(),
-        genesis_path.display(),
-        dir.join("validators.json").display(),
-        keys_dir.display()
-    );
-    Ok((dev.genesis, dev.validator_key))
+    write_atomically(&staging.join("validators.json"), &trusted_json(&trusted))?;
+    write_atomically(
+        &staging.join("genesis.json"),
+        &format!("{}\n", dev.genesis.to_json()),
+    )?;
+    Ok(dev.genesis)
+}
+
+/// Moves the complete dev chain files of `staging` into `dir` (those not moved yet),
+/// `genesis.json` last, and removes `staging`.
+fn install_dev_chain(dir: &Path, staging: &Path) -> anyhow::Result<()> {
+    for name in ["keys", "validators.json", "genesis.json"] {
+        let from = staging.join(name);
+        let to = dir.join(name);
+        if !from.exists() {
+            continue;
+        }
+        if to.is_dir() {
+            bail!(
+                "{} exists beside the unfinished dev chain {}: not a dev chain directory \
+                 (remove it or pick another)",
+                to.display(),
+                staging.display()
+            );
+        }
+        std::fs::rename(&from, &to).with_context(|| format!("cannot create {}", to.display()))?;
+    }
+    std::fs::remove_dir(staging).with_context(|| format!("cannot remove {}", staging.display()))
 }
 
 fn trusted_json(trusted: &TrustedChain) -> String {

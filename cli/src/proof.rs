@@ -29,7 +29,9 @@ pub struct ProofArgs {
 enum ProofCommand {
     /// Fetch the proof bundle of one state entry from a node and print it as bundle.json
     /// (docs/registry-cli.md): the header, its commit certificate and the entry's value with
-    /// its inclusion proof, or its exclusion proof when the entry is absent.
+    /// its inclusion proof, or its exclusion proof when the entry is absent. The bundle must
+    /// prove exactly the entry asked for (one entry, that key, the value the node answered),
+    /// or nothing is printed and the command fails.
     ///
     /// NAMESPACE: did, did-version, sequence, member, issuer, proposal, schema, status,
     /// evidence, batch or meta. KEY: a DID for did, sequence, member and issuer; otherwise the
@@ -40,9 +42,15 @@ enum ProofCommand {
     Get(GetArgs),
     /// Verify a bundle.json offline against a validators.json (the validator set a checkpoint
     /// pins) and print a JSON report. Exit 0 only when the bundle is valid, 1 when it is not
-    /// (changed, forged, of another chain or validator set), 2 when an input is unusable.
+    /// (changed, forged, of another chain or validator set, or not about the entry asked
+    /// for), 2 when an input is unusable.
     ///
-    /// Example: crosscode proof verify bundle.json --validators validators.json
+    /// With --namespace and --key the bundle must prove exactly that entry ("keysChecked":
+    /// true). Without them it is verified for the keys it names itself: the report says
+    /// "keysChecked": false and a warning goes to stderr, since a valid bundle about another
+    /// entry would pass — give the entry you rely on.
+    ///
+    /// Example: crosscode proof verify bundle.json --validators validators.json --namespace evidence --key 9f86d0…0a08
     #[command(verbatim_doc_comment)]
     Verify(VerifyArgs),
 }
@@ -83,6 +91,8 @@ fn get(args: GetArgs) -> anyhow::Result<ExitCode> {
     let key = state_key_bytes(args.namespace, &args.key)?;
     let bundle = block_on(async {
         let (client, _) = connect(&args.node).await?;
+        // `state` refuses (ClientError::ProofMismatch) a bundle that does not prove exactly
+        // this entry with the value answered.
         let response = client
             .state(args.namespace, &key, true, args.height)
             .await
@@ -101,22 +111,17 @@ fn get(args: GetArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn namespace_name(key: &[u8]) -> &'static str {
-    key.first()
-        .and_then(|tag| Namespace::ALL.into_iter().find(|ns| ns.tag() == *tag))
-        .map_or("unknown", Namespace::name)
-}
-
-fn valid_report(verified: &VerifiedBundle, trusted: &TrustedChain) -> Value {
+fn valid_report(verified: &VerifiedBundle, trusted: &TrustedChain, keys_checked: bool) -> Value {
     json!({
         "valid": true,
+        "keysChecked": keys_checked,
         "chainId": trusted.chain_id,
         "height": verified.height,
         "time": xml_datetime(verified.time),
         "stateRoot": hex::encode(verified.state_root),
         "validatorsHash": hex::encode(trusted.validators.hash(trusted.profile)),
         "entries": verified.entries.iter().map(|(key, value)| json!({
-            "namespace": namespace_name(key),
+            "namespace": Namespace::of_key(key).map_or("unknown", Namespace::name),
             "key": hex::encode(key),
             "present": value.is_some(),
             "value": value.as_ref().map(hex::encode),
@@ -162,8 +167,17 @@ fn verify(args: VerifyArgs) -> anyhow::Result<ExitCode> {
     };
     match outcome {
         Ok(verified) => {
+            let keys_checked = expected.is_some();
+            if !keys_checked {
+                eprintln!(
+                    "warning: the bundle is valid for the keys it names itself; without \
+                     --namespace and --key nothing checked that they are the entry you rely on"
+                );
+            }
             print_line(&serde_json::to_string_pretty(&valid_report(
-                &verified, &trusted,
+                &verified,
+                &trusted,
+                keys_checked,
             ))?)?;
             Ok(ExitCode::SUCCESS)
         }

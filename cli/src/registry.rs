@@ -8,10 +8,11 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use crosscode_core::keys::SecretKey;
-use crosscode_did_registry::api::{ChainInfo, RejectionCode, ResolutionErrorCode};
+use crosscode_did_registry::api::{ChainInfo, ResolutionErrorCode};
 use crosscode_did_registry::client::{ClientError, RegistryClient};
 use crosscode_did_registry::dev::chain_key_algorithm;
 use crosscode_did_registry::document::{DocumentContent, RegistryDid, Relationships};
+use crosscode_did_registry::json::parse_lower_hex;
 use crosscode_did_registry::profile::CryptoProfile;
 use crosscode_did_registry::records::Namespace;
 use crosscode_did_registry::transaction::{Payload, Transaction};
@@ -172,7 +173,7 @@ pub async fn send(
     let (height, index) = match client.wait_committed(&hash, COMMIT_TIMEOUT).await {
         Ok(location) => location,
         Err(ClientError::Rejected { code, message }) => {
-            bail!("rejected ({}): {message}", rejection_name(code))
+            bail!("rejected ({code}): {message}")
         }
         Err(err) => return Err(err).context("transaction not committed"),
     };
@@ -191,45 +192,20 @@ pub fn parse_namespace(text: &str) -> Result<Namespace, String> {
     })
 }
 
-/// Whether keys of `namespace` are DIDs.
-pub fn is_did_keyed(namespace: Namespace) -> bool {
-    matches!(
-        namespace,
-        Namespace::Did | Namespace::Sequence | Namespace::Member | Namespace::Issuer
-    )
-}
-
 /// The key bytes (after the namespace byte) of `text` in `namespace`: a registry DID for
-/// DID-keyed namespaces, hex otherwise.
+/// DID-keyed namespaces, lowercase hex otherwise.
 pub fn state_key_bytes(namespace: Namespace, text: &str) -> anyhow::Result<Vec<u8>> {
-    if is_did_keyed(namespace) {
+    if namespace.is_did_keyed() {
         let did = RegistryDid::parse(text)
             .with_context(|| format!("{} keys are did:crosscode DIDs", namespace.name()))?;
         return Ok(did.as_str().as_bytes().to_vec());
     }
-    hex::decode(text).with_context(|| format!("{} keys are hex", namespace.name()))
+    parse_lower_hex("key", text)
+        .with_context(|| format!("{} keys are lowercase hex", namespace.name()))
 }
 
-/// Parses a 32-byte hash given as hex.
+/// Parses a 32-byte hash given as 64 lowercase hex digits (clap `value_parser`).
 pub fn parse_hash(text: &str) -> Result<[u8; 32], String> {
-    let bytes = hex::decode(text).map_err(|_| "not hex".to_owned())?;
-    bytes
-        .try_into()
-        .map_err(|_| "not 32 bytes (64 hex digits)".to_owned())
-}
-
-/// The wire name of a rejection code (e.g. `already-voted`).
-pub fn rejection_name(code: RejectionCode) -> String {
-    match serde_json::to_value(code) {
-        Ok(serde_json::Value::String(name)) => name,
-        _ => format!("{code:?}"),
-    }
-}
-
-/// The wire name of a DID resolution error (e.g. `notFound`).
-pub fn resolution_error_name(code: ResolutionErrorCode) -> String {
-    match serde_json::to_value(code) {
-        Ok(serde_json::Value::String(name)) => name,
-        _ => format!("{code:?}"),
-    }
+    crosscode_did_registry::json::parse_hash("hash", text)
+        .map_err(|_| "not 32 bytes as 64 lowercase hex digits".to_owned())
 }

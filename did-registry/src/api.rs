@@ -13,10 +13,10 @@ use crate::block::{CommitCertificate, Header};
 use crate::codec::{Decode, Encode};
 use crate::document::RegistryDid;
 use crate::governance::IssuerScope;
-use crate::json::proof_bundle_from_json;
+use crate::json::{parse_lower_hex, proof_bundle_from_json};
 use crate::profile::CryptoProfile;
 use crate::proof::ProofBundle;
-use crate::records::{IssuerRecord, Namespace};
+use crate::records::{IssuerRecord, Namespace, StateKey};
 use crate::state::Rejection;
 use crate::transaction::SignedTransaction;
 
@@ -33,16 +33,50 @@ pub fn from_base64url(text: &str) -> Result<Vec<u8>, base64::DecodeError> {
     URL_SAFE_NO_PAD.decode(text)
 }
 
-/// Decodes 64 hex digits (either case) into a 32-byte hash.
-pub fn parse_hash(text: &str) -> Option<[u8; 32]> {
-    let mut out = [0u8; 32];
-    hex::decode_to_slice(text, &mut out).ok()?;
-    Some(out)
+/// Implements `ALL`, `as_str` (the wire name) and serde through the wire name for a code enum
+/// with an `Unknown` variant (what a client reads for a name it does not know).
+macro_rules! wire_names {
+    ($ty:ident { $($variant:ident => $name:literal),* $(,)? }) => {
+        impl $ty {
+            /// Every code but `Unknown`.
+            pub const ALL: &'static [$ty] = &[$($ty::$variant),*];
+
+            /// The wire name (`unknown` for `Unknown`).
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    $($ty::$variant => $name,)*
+                    $ty::Unknown => "unknown",
+                }
+            }
+        }
+
+        impl std::fmt::Display for $ty {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl Serialize for $ty {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $ty {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let text = String::deserialize(deserializer)?;
+                Ok($ty::ALL
+                    .iter()
+                    .copied()
+                    .find(|code| code.as_str() == text)
+                    .unwrap_or($ty::Unknown))
+            }
+        }
+    };
 }
 
 /// The error codes of the API (the `error` field of an error body).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ApiErrorCode {
     /// The body is not the JSON expected (syntax, types, missing or unknown fields).
     InvalidJson,
@@ -78,14 +112,39 @@ pub enum ApiErrorCode {
     UnknownHeight,
     /// The route exists but not for this method.
     MethodNotAllowed,
+    /// A DID of a method this registry does not resolve (HTTP 501, as the W3C DID Resolution
+    /// HTTP binding asks for `methodNotSupported`).
+    MethodNotSupported,
     /// The node failed (storage).
     Internal,
-    /// The node is shutting down.
+    /// The node is stopping or stopped producing blocks, or too many block streams are open.
     Unavailable,
     /// A code this client does not know (a newer node).
-    #[serde(other)]
     Unknown,
 }
+
+wire_names!(ApiErrorCode {
+    InvalidJson => "invalid-json",
+    InvalidBase64 => "invalid-base64",
+    InvalidHex => "invalid-hex",
+    InvalidTransaction => "invalid-transaction",
+    WrongChainId => "wrong-chain-id",
+    UnknownNamespace => "unknown-namespace",
+    InvalidDid => "invalid-did",
+    InvalidQuery => "invalid-query",
+    InvalidPath => "invalid-path",
+    BodyTooLarge => "body-too-large",
+    UnsupportedMediaType => "unsupported-media-type",
+    MempoolFull => "mempool-full",
+    InvalidBatch => "invalid-batch",
+    NotFound => "not-found",
+    UnknownRoute => "unknown-route",
+    UnknownHeight => "unknown-height",
+    MethodNotAllowed => "method-not-allowed",
+    MethodNotSupported => "method-not-supported",
+    Internal => "internal",
+    Unavailable => "unavailable",
+});
 
 impl ApiErrorCode {
     /// The HTTP status of this code.
@@ -108,6 +167,7 @@ impl ApiErrorCode {
             ApiErrorCode::BodyTooLarge => 413,
             ApiErrorCode::UnsupportedMediaType => 415,
             ApiErrorCode::Internal | ApiErrorCode::Unknown => 500,
+            ApiErrorCode::MethodNotSupported => 501,
             ApiErrorCode::MempoolFull | ApiErrorCode::Unavailable => 503,
         }
     }
@@ -134,8 +194,7 @@ impl ApiError {
 
 /// Why the state machine refused a transaction, as a stable code (one per [`Rejection`]
 /// variant).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum RejectionCode {
     /// [`Rejection::Decode`].
     MalformedTransaction,
@@ -196,9 +255,40 @@ pub enum RejectionCode {
     /// [`Rejection::CorruptState`].
     CorruptState,
     /// A code this client does not know (a newer node).
-    #[serde(other)]
     Unknown,
 }
+
+wire_names!(RejectionCode {
+    MalformedTransaction => "malformed-transaction",
+    WrongChainId => "wrong-chain-id",
+    WrongNetwork => "wrong-network",
+    UnknownSender => "unknown-sender",
+    DidDeactivated => "did-deactivated",
+    UnknownKey => "unknown-key",
+    KeyNotAllowed => "key-not-allowed",
+    BadSignature => "bad-signature",
+    ReplayedSequence => "replayed-sequence",
+    SkippedSequence => "skipped-sequence",
+    MalformedPayload => "malformed-payload",
+    DidExists => "did-exists",
+    DidDoesNotMatchKey => "did-does-not-match-key",
+    UnknownDid => "unknown-did",
+    WouldLoseControl => "would-lose-control",
+    NotFound => "not-found",
+    NotAuthorised => "not-authorised",
+    UnknownProposal => "unknown-proposal",
+    ProposalClosed => "proposal-closed",
+    AlreadyVoted => "already-voted",
+    IssuerNotAdmitted => "issuer-not-admitted",
+    IssuerAlreadyAdmitted => "issuer-already-admitted",
+    IssuerSuspension => "issuer-suspension",
+    InvalidValidatorSet => "invalid-validator-set",
+    SchemaExists => "schema-exists",
+    EvidenceExists => "evidence-exists",
+    BadEvidenceSignature => "bad-evidence-signature",
+    StatusTransition => "status-transition",
+    CorruptState => "corrupt-state",
+});
 
 impl RejectionCode {
     /// The code of a rejection.
@@ -238,8 +328,7 @@ impl RejectionCode {
 }
 
 /// The W3C DID Resolution error codes the node answers with (`didResolutionMetadata.error`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ResolutionErrorCode {
     /// Not a valid `did:crosscode` DID.
     InvalidDid,
@@ -252,9 +341,16 @@ pub enum ResolutionErrorCode {
     /// The node could not read its state.
     InternalError,
     /// A code this client does not know.
-    #[serde(other)]
     Unknown,
 }
+
+wire_names!(ResolutionErrorCode {
+    InvalidDid => "invalidDid",
+    MethodNotSupported => "methodNotSupported",
+    InvalidOptions => "invalidOptions",
+    NotFound => "notFound",
+    InternalError => "internalError",
+});
 
 /// `POST /v1/tx` body: one signed transaction.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -512,13 +608,50 @@ pub struct StateResponse {
     pub bundle: Option<ProofBundle>,
 }
 
+/// Why the proof bundle of a state answer does not prove the entry the answer is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum BundleMismatch {
+    /// The bundle proves no entry, or several.
+    #[error("the proof bundle proves {0} entries, not exactly one")]
+    EntryCount(usize),
+    /// The bundle's entry is another state key.
+    #[error("the proof bundle proves another key than the one answered")]
+    Key,
+    /// The bundle's entry has another value (or presence) than the answer.
+    #[error("the proof bundle proves another value than the one answered")]
+    Value,
+    /// The bundle's header is of another height than the answer.
+    #[error("the proof bundle is of another height than the answer")]
+    Height,
+}
+
 impl StateResponse {
     /// The full state key (namespace byte, then the key bytes).
     pub fn state_key(&self) -> Vec<u8> {
-        let mut key = Vec::with_capacity(self.key.len() + 1);
-        key.push(self.namespace.tag());
-        key.extend_from_slice(&self.key);
-        key
+        StateKey::from_parts(self.namespace, &self.key).0
+    }
+
+    /// Checks that the proof bundle, when there is one, proves exactly this answer: one entry,
+    /// whose key is this answer's state key and whose value is this answer's `value`, under the
+    /// header of this answer's height. (Whether the bundle itself verifies is
+    /// [`crate::proof::verify_bundle_for_keys`]'s to say.)
+    pub fn check_bundle(&self) -> Result<(), BundleMismatch> {
+        let Some(bundle) = &self.bundle else {
+            return Ok(());
+        };
+        let [entry] = bundle.entries.as_slice() else {
+            return Err(BundleMismatch::EntryCount(bundle.entries.len()));
+        };
+        if entry.key != self.state_key() {
+            return Err(BundleMismatch::Key);
+        }
+        if entry.value != self.value {
+            return Err(BundleMismatch::Value);
+        }
+        if bundle.header.height != self.height {
+            return Err(BundleMismatch::Height);
+        }
+        Ok(())
     }
 }
 
@@ -549,11 +682,11 @@ impl<'de> Deserialize<'de> for StateResponse {
         let wire = StateWire::deserialize(deserializer)?;
         let namespace = Namespace::from_name(&wire.namespace)
             .ok_or_else(|| D::Error::custom("unknown namespace"))?;
-        let key = hex::decode(&wire.key).map_err(D::Error::custom)?;
+        let key = parse_lower_hex("key", &wire.key).map_err(D::Error::custom)?;
         let value = wire
             .value
             .as_deref()
-            .map(hex::decode)
+            .map(|value| parse_lower_hex("value", value))
             .transpose()
             .map_err(D::Error::custom)?;
         let bundle = wire
@@ -651,7 +784,7 @@ mod hex32 {
 
     pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<[u8; 32], D::Error> {
         let text = String::deserialize(deserializer)?;
-        super::parse_hash(&text).ok_or_else(|| D::Error::custom("not a 32-byte hex hash"))
+        crate::json::parse_hash("hash", &text).map_err(D::Error::custom)
     }
 }
 
@@ -672,9 +805,7 @@ mod hex32_seq {
     ) -> Result<Vec<[u8; 32]>, D::Error> {
         Vec::<String>::deserialize(deserializer)?
             .iter()
-            .map(|text| {
-                super::parse_hash(text).ok_or_else(|| D::Error::custom("not a 32-byte hex hash"))
-            })
+            .map(|text| crate::json::parse_hash("hash", text).map_err(D::Error::custom))
             .collect()
     }
 }

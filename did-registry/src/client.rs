@@ -3,6 +3,7 @@
 //! follows the block stream. Every failure is a [`ClientError`]; the node's JSON errors keep
 //! their HTTP status and [`ApiErrorCode`].
 
+use std::collections::VecDeque;
 use std::time::Duration;
 
 use futures_util::{Stream, StreamExt as _};
@@ -16,8 +17,8 @@ use crate::api::{
     base64url,
 };
 pub use crate::api::{
-    ApiErrorCode, BlockResponse, ChainInfo, IssuerEntry, RejectionCode, ResolutionErrorCode,
-    StateResponse, TxStatus,
+    ApiErrorCode, BlockResponse, BundleMismatch, ChainInfo, IssuerEntry, RejectionCode,
+    ResolutionErrorCode, StateResponse, TxStatus,
 };
 use crate::block::{CommitCertificate, Header};
 use crate::codec::{Decode, Encode};
@@ -35,6 +36,10 @@ pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 const MAX_POLL_INTERVAL: Duration = Duration::from_millis(200);
 /// First pause between two status polls.
 const FIRST_POLL_INTERVAL: Duration = Duration::from_millis(10);
+/// Largest answer body the client reads (bytes).
+pub const MAX_RESPONSE_BYTES: usize = 64 * 1024 * 1024;
+/// Largest server-sent event (bytes of its lines) the block stream reads.
+pub const MAX_EVENT_BYTES: usize = 1024 * 1024;
 
 /// The committed headers and certificates of [`RegistryClient::blocks_stream`].
 pub type BlockStream =
@@ -91,6 +96,17 @@ pub enum ClientError {
     /// The request (or the wait for a commit) timed out.
     #[error("timed out")]
     Timeout,
+    /// An answer body or a block-stream event is larger than the client reads.
+    #[error("the node's {what} is larger than {limit} bytes")]
+    TooLarge {
+        /// `answer` or `block event`.
+        what: &'static str,
+        /// The limit ([`MAX_RESPONSE_BYTES`] or [`MAX_EVENT_BYTES`]).
+        limit: usize,
+    },
+    /// The proof bundle of a state answer does not prove the entry answered.
+    #[error("the node's proof bundle does not match its answer: {0}")]
+    ProofMismatch(#[source] BundleMismatch),
     /// The node's answer is not what the API specifies.
     #[error("unexpected answer from the node (HTTP {status}): {reason}")]
     UnexpectedResponse {
@@ -191,17 +207,40 @@ impl RegistryClient {
         format!("{}{path}", self.base)
     }
 
-    async fn get_raw(&self, path: &str) -> Result<(u16, Vec<u8>), ClientError> {
-        let response = self
-            .http
-            .get(self.url(path))
+    /// Sends `request` (with the client's timeout) and reads the status and the body (at most
+    /// [`MAX_RESPONSE_BYTES`]).
+    async fn exchange(
+        &self,
+        request: reqwest::RequestBuilder,
+    ) -> Result<(u16, Vec<u8>), ClientError> {
+        let mut response = request
             .timeout(self.timeout)
             .send()
             .await
             .map_err(transport)?;
         let status = response.status().as_u16();
-        let body = response.bytes().await.map_err(transport)?;
-        Ok((status, body.to_vec()))
+        let too_large = ClientError::TooLarge {
+            what: "answer",
+            limit: MAX_RESPONSE_BYTES,
+        };
+        if response
+            .content_length()
+            .is_some_and(|length| length > MAX_RESPONSE_BYTES as u64)
+        {
+            return Err(too_large);
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(transport)? {
+            if body.len() + chunk.len() > MAX_RESPONSE_BYTES {
+                return Err(too_large);
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok((status, body))
+    }
+
+    async fn get_raw(&self, path: &str) -> Result<(u16, Vec<u8>), ClientError> {
+        self.exchange(self.http.get(self.url(path))).await
     }
 
     async fn post_json(
@@ -209,17 +248,8 @@ impl RegistryClient {
         path: &str,
         body: &impl serde::Serialize,
     ) -> Result<(u16, Vec<u8>), ClientError> {
-        let response = self
-            .http
-            .post(self.url(path))
-            .timeout(self.timeout)
-            .json(body)
-            .send()
+        self.exchange(self.http.post(self.url(path)).json(body))
             .await
-            .map_err(transport)?;
-        let status = response.status().as_u16();
-        let body = response.bytes().await.map_err(transport)?;
-        Ok((status, body.to_vec()))
     }
 
     async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, ClientError> {
@@ -271,7 +301,8 @@ impl RegistryClient {
         hash: &[u8; 32],
         timeout: Duration,
     ) -> Result<(u64, u32), ClientError> {
-        let deadline = tokio::time::Instant::now() + timeout;
+        // A timeout too long to represent never runs out.
+        let deadline = tokio::time::Instant::now().checked_add(timeout);
         let mut pause = FIRST_POLL_INTERVAL;
         loop {
             match self.tx_status(hash).await? {
@@ -282,10 +313,12 @@ impl RegistryClient {
                 TxStatus::Pending => {}
             }
             let now = tokio::time::Instant::now();
-            if now >= deadline {
-                return Err(ClientError::Timeout);
-            }
-            tokio::time::sleep(pause.min(deadline - now)).await;
+            let left = match deadline {
+                Some(deadline) if now >= deadline => return Err(ClientError::Timeout),
+                Some(deadline) => deadline - now,
+                None => pause,
+            };
+            tokio::time::sleep(pause.min(left)).await;
             pause = (pause * 2).min(MAX_POLL_INTERVAL);
         }
     }
@@ -316,7 +349,11 @@ impl RegistryClient {
     }
 
     /// A state entry at `height` (`None`: the head), with its proof bundle when `proof`.
-    /// `key` is the key bytes after the namespace byte.
+    /// `key` is the key bytes after the namespace byte. With `proof`, the bundle must prove
+    /// exactly this entry — one entry, this state key, the answered value, at the answered
+    /// height — or the answer is [`ClientError::ProofMismatch`] (the bundle's signatures and
+    /// Merkle proofs are for [`crate::proof::verify_bundle_for_keys`] to check against a
+    /// trusted validator set).
     pub async fn state(
         &self,
         namespace: Namespace,
@@ -333,12 +370,17 @@ impl RegistryClient {
             path.push_str(&format!("&height={height}"));
         }
         let answer: StateResponse = self.get(&path).await?;
-        if answer.namespace != namespace || answer.key != key || answer.bundle.is_some() != proof {
+        if answer.namespace != namespace
+            || answer.key != key
+            || answer.bundle.is_some() != proof
+            || height.is_some_and(|height| answer.height != height)
+        {
             return Err(unexpected(
                 200,
                 "the answer is not about the entry asked for",
             ));
         }
+        answer.check_bundle().map_err(ClientError::ProofMismatch)?;
         Ok(answer)
     }
 
@@ -433,7 +475,8 @@ impl RegistryClient {
         }
         let reader = SseReader {
             bytes: Box::pin(response.bytes_stream()),
-            buffer: Vec::new(),
+            parser: SseParser::new(MAX_EVENT_BYTES),
+            ready: VecDeque::new(),
         };
         Ok(Box::pin(futures_util::stream::unfold(
             reader,
@@ -478,10 +521,112 @@ fn percent_encode_path(text: &str) -> String {
     out
 }
 
-/// Reads server-sent events from a byte stream.
+/// One server-sent event: its type (`message` when not named) and its data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct SseEvent {
+    name: String,
+    data: String,
+}
+
+/// An incremental parser of a server-sent event stream (the WHATWG `text/event-stream` rules
+/// the node's stream needs): lines end with LF, CRLF or CR (also across chunk boundaries);
+/// `event:` names the event, `data:` lines are joined with LF, lines starting with `:` are
+/// comments, other fields are ignored; a blank line ends the event. Each byte is looked at
+/// once, and an event (its lines, including the one being read) larger than `max_event_bytes`
+/// is an error.
+#[derive(Debug)]
+struct SseParser {
+    line: Vec<u8>,
+    /// The previous chunk ended with CR: a LF opening the next one ends nothing.
+    after_cr: bool,
+    name: Option<String>,
+    data: Option<String>,
+    /// Bytes of the current event's lines so far.
+    event_bytes: usize,
+    max_event_bytes: usize,
+}
+
+impl SseParser {
+    fn new(max_event_bytes: usize) -> Self {
+        Self {
+            line: Vec::new(),
+            after_cr: false,
+            name: None,
+            data: None,
+            event_bytes: 0,
+            max_event_bytes,
+        }
+    }
+
+    /// Parses `chunk`, appending the events it completes to `events`.
+    fn push(&mut self, chunk: &[u8], events: &mut VecDeque<SseEvent>) -> Result<(), ClientError> {
+        for &byte in chunk {
+            let after_cr = std::mem::replace(&mut self.after_cr, false);
+            match byte {
+                b'\n' if after_cr => {}
+                b'\n' => self.end_line(events)?,
+                b'\r' => {
+                    self.after_cr = true;
+                    self.end_line(events)?;
+                }
+                _ => {
+                    self.event_bytes += 1;
+                    if self.event_bytes > self.max_event_bytes {
+                        return Err(ClientError::TooLarge {
+                            what: "block event",
+                            limit: self.max_event_bytes,
+                        });
+                    }
+                    self.line.push(byte);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn end_line(&mut self, events: &mut VecDeque<SseEvent>) -> Result<(), ClientError> {
+        let line = std::mem::take(&mut self.line);
+        if line.is_empty() {
+            let data = self.data.take();
+            let name = self.name.take();
+            self.event_bytes = 0;
+            if let Some(data) = data {
+                events.push_back(SseEvent {
+                    name: name.unwrap_or_else(|| "message".to_owned()),
+                    data,
+                });
+            }
+            return Ok(());
+        }
+        let line = String::from_utf8(line).map_err(|_| unexpected(200, "event is not UTF-8"))?;
+        if line.starts_with(':') {
+            return Ok(());
+        }
+        let (field, value) = match line.split_once(':') {
+            Some((field, value)) => (field, value.strip_prefix(' ').unwrap_or(value)),
+            None => (line.as_str(), ""),
+        };
+        match field {
+            "event" => self.name = Some(value.to_owned()),
+            "data" => match &mut self.data {
+                Some(data) => {
+                    data.push('\n');
+                    data.push_str(value);
+                }
+                None => self.data = Some(value.to_owned()),
+            },
+            _ => {}
+        }
+        Ok(())
+    }
+}
+
+/// Reads the `block` events of a server-sent event stream.
 struct SseReader<S> {
     bytes: std::pin::Pin<Box<S>>,
-    buffer: Vec<u8>,
+    parser: SseParser,
+    /// Events parsed and not read yet.
+    ready: VecDeque<SseEvent>,
 }
 
 impl<S, B> SseReader<S>
@@ -492,26 +637,10 @@ where
     /// The next `block` event, `None` at the end of the stream.
     async fn next_block(&mut self) -> Option<Result<(Header, CommitCertificate), ClientError>> {
         loop {
-            while let Some(end) = find_event_end(&self.buffer) {
-                let raw: Vec<u8> = self.buffer.drain(..end.0 + end.1).collect();
-                let Ok(text) = std::str::from_utf8(&raw[..end.0]) else {
-                    return Some(Err(unexpected(200, "event is not UTF-8")));
-                };
-                let mut name = "message";
-                let mut data = String::new();
-                for line in text.lines() {
-                    if let Some(value) = line.strip_prefix("event:") {
-                        name = value.trim_start();
-                    } else if let Some(value) = line.strip_prefix("data:") {
-                        if !data.is_empty() {
-                            data.push('\n');
-                        }
-                        data.push_str(value.strip_prefix(' ').unwrap_or(value));
-                    }
-                }
-                if name == "block" {
+            while let Some(event) = self.ready.pop_front() {
+                if event.name == "block" {
                     return Some(
-                        serde_json::from_str::<BlockEvent>(&data)
+                        serde_json::from_str::<BlockEvent>(&event.data)
                             .map(|event| (event.header, event.certificate))
                             .map_err(|err| unexpected(200, format!("block event: {err}"))),
                     );
@@ -519,11 +648,8 @@ where
             }
             match self.bytes.next().await {
                 Some(Ok(chunk)) => {
-                    // Normalise CRLF so that events end with a blank line either way.
-                    for &byte in chunk.as_ref() {
-                        if byte != b'\r' {
-                            self.buffer.push(byte);
-                        }
+                    if let Err(err) = self.parser.push(chunk.as_ref(), &mut self.ready) {
+                        return Some(Err(err));
                     }
                 }
                 Some(Err(err)) => return Some(Err(transport(err))),
@@ -531,14 +657,6 @@ where
             }
         }
     }
-}
-
-/// Where the first complete event of `buffer` ends: `(length, separator length)`.
-fn find_event_end(buffer: &[u8]) -> Option<(usize, usize)> {
-    buffer
-        .windows(2)
-        .position(|w| w == b"\n\n")
-        .map(|position| (position, 2))
 }
 
 /// The typed resolution of a W3C DID Resolution result rendered by the node.
@@ -584,12 +702,7 @@ fn resolved_from_result(result: &Value) -> Result<ResolvedDid, String> {
             relationships: Relationships::from_bytes(&[0]).map_err(|e| e.to_string())?,
         });
     }
-    for (property, flag) in [
-        ("authentication", Relationships::AUTHENTICATION),
-        ("assertionMethod", Relationships::ASSERTION_METHOD),
-        ("capabilityInvocation", Relationships::CAPABILITY_INVOCATION),
-        ("capabilityDelegation", Relationships::CAPABILITY_DELEGATION),
-    ] {
+    for (flag, property) in Relationships::NAMED {
         for reference in document
             .get(property)
             .and_then(Value::as_array)
@@ -659,4 +772,101 @@ fn resolved_from_result(result: &Value) -> Result<ResolvedDid, String> {
         created_height: number("createdHeight").ok_or("no createdHeight")?,
         created_time: instant("created")?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The events of `chunks` fed one after the other.
+    fn parse(chunks: &[&[u8]], max: usize) -> Result<Vec<SseEvent>, ClientError> {
+        let mut parser = SseParser::new(max);
+        let mut events = VecDeque::new();
+        for chunk in chunks {
+            parser.push(chunk, &mut events)?;
+        }
+        Ok(events.into())
+    }
+
+    fn event(name: &str, data: &str) -> SseEvent {
+        SseEvent {
+            name: name.to_owned(),
+            data: data.to_owned(),
+        }
+    }
+
+    const STREAM: &str = ": keep-alive comment\nevent: block\nid: 7\ndata: {\"a\":1}\n\n\
+                          data: first line\ndata:second line\ndata\n\n\
+                          event:block\nretry: 10\ndata: {}\n\n";
+
+    fn expected() -> Vec<SseEvent> {
+        vec![
+            event("block", "{\"a\":1}"),
+            event("message", "first line\nsecond line\n"),
+            event("block", "{}"),
+        ]
+    }
+
+    #[test]
+    fn lf_crlf_and_cr_line_endings_give_the_same_events() {
+        for ending in ["\n", "\r\n", "\r"] {
+            let text = STREAM.replace('\n', ending);
+            assert_eq!(
+                parse(&[text.as_bytes()], MAX_EVENT_BYTES).unwrap(),
+                expected(),
+                "{ending:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn events_split_at_any_byte_parse_the_same() {
+        for ending in ["\n", "\r\n", "\r"] {
+            let text = STREAM.replace('\n', ending);
+            let bytes = text.as_bytes();
+            for cut in 0..=bytes.len() {
+                let (a, b) = bytes.split_at(cut);
+                assert_eq!(
+                    parse(&[a, b], MAX_EVENT_BYTES).unwrap(),
+                    expected(),
+                    "{ending:?} cut at {cut}"
+                );
+            }
+            let one_by_one: Vec<&[u8]> = bytes.chunks(1).collect();
+            assert_eq!(parse(&one_by_one, MAX_EVENT_BYTES).unwrap(), expected());
+        }
+    }
+
+    #[test]
+    fn comments_and_events_without_data_dispatch_nothing() {
+        let events = parse(&[b": only a comment\n\nevent: block\n\n:another\n\n"], 100).unwrap();
+        assert!(events.is_empty());
+    }
+
+    #[test]
+    fn an_event_over_the_limit_is_too_large() {
+        let mut long = b"data: ".to_vec();
+        long.extend(std::iter::repeat_n(b'x', 100));
+        // Within the limit (106 bytes of lines): fine; one byte less allowed: too large, even
+        // before the event's blank line arrives.
+        assert_eq!(parse(&[&long, b"\n\n"], 106).unwrap().len(), 1);
+        assert!(matches!(
+            parse(&[&long], 105),
+            Err(ClientError::TooLarge {
+                what: "block event",
+                limit: 105
+            })
+        ));
+        // The limit is per event: many small events are fine.
+        let many = "data: 0123456789\n\n".repeat(100);
+        assert_eq!(parse(&[many.as_bytes()], 20).unwrap().len(), 100);
+    }
+
+    #[test]
+    fn an_event_that_is_not_utf8_is_unexpected() {
+        assert!(matches!(
+            parse(&[b"data: \xff\n\n"], 100),
+            Err(ClientError::UnexpectedResponse { status: 200, .. })
+        ));
+    }
 }

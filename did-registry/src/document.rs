@@ -228,6 +228,31 @@ impl Relationships {
     pub fn bits(self) -> u8 {
         self.0
     }
+
+    /// The four relationships with their W3C property names, in document order.
+    pub const NAMED: [(Relationships, &'static str); 4] = [
+        (Relationships::AUTHENTICATION, "authentication"),
+        (Relationships::ASSERTION_METHOD, "assertionMethod"),
+        (Relationships::CAPABILITY_INVOCATION, "capabilityInvocation"),
+        (Relationships::CAPABILITY_DELEGATION, "capabilityDelegation"),
+    ];
+
+    /// The W3C names of the relationships in this set, in document order.
+    pub fn names(self) -> impl Iterator<Item = &'static str> {
+        Relationships::NAMED
+            .into_iter()
+            .filter(move |(flag, _)| self.contains(*flag))
+            .map(|(_, name)| name)
+    }
+
+    /// The relationship with this W3C name (`authentication`, `assertionMethod`,
+    /// `capabilityInvocation`, `capabilityDelegation`).
+    pub fn from_name(name: &str) -> Option<Relationships> {
+        Relationships::NAMED
+            .into_iter()
+            .find(|(_, known)| *known == name)
+            .map(|(flag, _)| flag)
+    }
 }
 
 impl Encode for Relationships {
@@ -337,6 +362,21 @@ pub fn is_valid_fragment(fragment: &str) -> bool {
 }
 
 impl DocumentContent {
+    /// A document with one verification method, `fragment`, holding `key` as
+    /// capabilityInvocation (it signs the DID's registry transactions) and assertionMethod (it
+    /// signs credentials and evidence anchors), and no services: what `crosscode did register`
+    /// creates.
+    pub fn single_key(fragment: &str, key: PublicKey) -> DocumentContent {
+        DocumentContent {
+            verification_methods: vec![VerificationMethod::new(
+                fragment,
+                key,
+                Relationships::CAPABILITY_INVOCATION.with(Relationships::ASSERTION_METHOD),
+            )],
+            services: vec![],
+        }
+    }
+
     /// The verification method with this fragment.
     pub fn method(&self, fragment: &str) -> Option<&VerificationMethod> {
         self.verification_methods

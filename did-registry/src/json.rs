@@ -115,7 +115,8 @@ fn render<T: Serialize>(value: &T) -> String {
     serde_json::to_string_pretty(value).unwrap_or_default()
 }
 
-/// Decodes lowercase hex (refuses upper case, odd lengths and other characters).
+/// Decodes lowercase hex (refuses upper case, odd lengths and other characters): the one hex
+/// parser of the JSON forms, the HTTP API and the CLI.
 pub fn parse_lower_hex(what: &'static str, text: &str) -> Result<Vec<u8>, JsonFormError> {
     if !text
         .bytes()
@@ -126,7 +127,8 @@ pub fn parse_lower_hex(what: &'static str, text: &str) -> Result<Vec<u8>, JsonFo
     hex::decode(text).map_err(|_| invalid(what, "not lowercase hex"))
 }
 
-fn parse_hash(what: &'static str, text: &str) -> Result<[u8; 32], JsonFormError> {
+/// Decodes a 32-byte hash given as 64 lowercase hex digits.
+pub fn parse_hash(what: &'static str, text: &str) -> Result<[u8; 32], JsonFormError> {
     parse_lower_hex(what, text)?
         .try_into()
         .map_err(|_| invalid(what, "not 32 bytes"))
@@ -154,23 +156,6 @@ fn parse_algorithm(text: &str) -> Result<SignatureAlgorithm, JsonFormError> {
         "SM2" => Ok(SignatureAlgorithm::Sm2),
         _ => Err(invalid("algorithm", "not \"Ed25519\" or \"SM2\"")),
     }
-}
-
-const RELATIONSHIP_NAMES: [(Relationships, &str); 4] = [
-    (Relationships::AUTHENTICATION, "authentication"),
-    (Relationships::ASSERTION_METHOD, "assertionMethod"),
-    (Relationships::CAPABILITY_INVOCATION, "capabilityInvocation"),
-    (Relationships::CAPABILITY_DELEGATION, "capabilityDelegation"),
-];
-
-/// The W3C names of the relationships in `set`, in the order authentication, assertionMethod,
-/// capabilityInvocation, capabilityDelegation.
-pub fn relationship_names(set: Relationships) -> Vec<&'static str> {
-    RELATIONSHIP_NAMES
-        .iter()
-        .filter(|(flag, _)| set.contains(*flag))
-        .map(|(_, name)| *name)
-        .collect()
 }
 
 /// A verification method in JSON.
@@ -219,10 +204,7 @@ impl DocumentJson {
                 .map(|vm| VerificationMethodJson {
                     fragment: vm.fragment.clone(),
                     public_key_multibase: encode_multikey(&vm.key.0),
-                    relationships: relationship_names(vm.relationships)
-                        .into_iter()
-                        .map(str::to_owned)
-                        .collect(),
+                    relationships: vm.relationships.names().map(str::to_owned).collect(),
                 })
                 .collect(),
             services: document
@@ -247,16 +229,14 @@ impl DocumentJson {
                 .map_err(|_| invalid("publicKeyMultibase", "not a canonical Multikey"))?;
             let mut relationships: Option<Relationships> = None;
             for name in &vm.relationships {
-                let (flag, _) = RELATIONSHIP_NAMES
-                    .iter()
-                    .find(|(_, known)| *known == name.as_str())
+                let flag = Relationships::from_name(name)
                     .ok_or(invalid("relationships", "unknown relationship name"))?;
                 relationships = Some(match relationships {
-                    None => *flag,
-                    Some(set) if set.contains(*flag) => {
+                    None => flag,
+                    Some(set) if set.contains(flag) => {
                         return Err(invalid("relationships", "a relationship is listed twice"));
                     }
-                    Some(set) => set.with(*flag),
+                    Some(set) => set.with(flag),
                 });
             }
             let relationships = relationships.ok_or(invalid("relationships", "no relationship"))?;
@@ -511,11 +491,6 @@ pub struct ProofBundleJson {
     pub bundle: String,
 }
 
-fn namespace_of_key(key: &[u8]) -> Option<Namespace> {
-    let tag = *key.first()?;
-    Namespace::ALL.into_iter().find(|ns| ns.tag() == tag)
-}
-
 impl ProofBundleJson {
     /// The JSON form of `bundle`; `namespace` is the namespace of its entries (an entry whose
     /// key starts with another namespace's byte is named by that namespace).
@@ -530,7 +505,7 @@ impl ProofBundleJson {
                 .entries
                 .iter()
                 .map(|entry| ProofEntryJson {
-                    namespace: namespace_of_key(&entry.key)
+                    namespace: Namespace::of_key(&entry.key)
                         .unwrap_or(namespace)
                         .name()
                         .to_owned(),
@@ -569,8 +544,8 @@ impl ProofBundleJson {
             return Err(mismatch("entries"));
         }
         for (shown, entry) in self.entries.iter().zip(&bundle.entries) {
-            let namespace =
-                namespace_of_key(&entry.key).ok_or(invalid("entries.key", "names no namespace"))?;
+            let namespace = Namespace::of_key(&entry.key)
+                .ok_or(invalid("entries.key", "names no namespace"))?;
             if shown.namespace != namespace.name() {
                 return Err(mismatch("entries.namespace"));
             }

@@ -92,6 +92,24 @@ impl Namespace {
     pub fn from_name(name: &str) -> Option<Namespace> {
         Namespace::ALL.into_iter().find(|ns| ns.name() == name)
     }
+
+    /// The namespace whose key prefix byte is `tag`.
+    pub fn from_tag(tag: u8) -> Option<Namespace> {
+        Namespace::ALL.into_iter().find(|ns| ns.tag() == tag)
+    }
+
+    /// The namespace a full state key (namespace byte first) belongs to.
+    pub fn of_key(key: &[u8]) -> Option<Namespace> {
+        Namespace::from_tag(*key.first()?)
+    }
+
+    /// Whether the keys of this namespace are a DID (`did`, `sequence`, `member`, `issuer`).
+    pub fn is_did_keyed(self) -> bool {
+        matches!(
+            self,
+            Namespace::Did | Namespace::Sequence | Namespace::Member | Namespace::Issuer
+        )
+    }
 }
 
 /// A state key: namespace byte followed by the namespace's key bytes.

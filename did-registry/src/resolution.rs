@@ -15,27 +15,20 @@ use serde_json::{Map, Value};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
+use crate::api::ResolutionErrorCode;
 use crate::document::Relationships;
 use crate::state::{ResolveError, ResolvedDid};
 
 /// Resolution error `notFound`: no such DID (at the height or time asked).
-pub const ERROR_NOT_FOUND: &str = "notFound";
+pub const ERROR_NOT_FOUND: &str = ResolutionErrorCode::NotFound.as_str();
 /// Resolution error `invalidDid`: not a valid `did:crosscode` DID.
-pub const ERROR_INVALID_DID: &str = "invalidDid";
+pub const ERROR_INVALID_DID: &str = ResolutionErrorCode::InvalidDid.as_str();
 /// Resolution error `invalidOptions`: a bad `height` or `versionTime`.
-pub const ERROR_INVALID_OPTIONS: &str = "invalidOptions";
+pub const ERROR_INVALID_OPTIONS: &str = ResolutionErrorCode::InvalidOptions.as_str();
 /// Resolution error `methodNotSupported`: a DID of another method.
-pub const ERROR_METHOD_NOT_SUPPORTED: &str = "methodNotSupported";
+pub const ERROR_METHOD_NOT_SUPPORTED: &str = ResolutionErrorCode::MethodNotSupported.as_str();
 /// Resolution error `internalError`: the registry state could not be read.
-pub const ERROR_INTERNAL: &str = "internalError";
-
-/// The W3C relationship properties and their flags, in document order.
-const RELATIONSHIP_PROPERTIES: [(&str, Relationships); 4] = [
-    ("authentication", Relationships::AUTHENTICATION),
-    ("assertionMethod", Relationships::ASSERTION_METHOD),
-    ("capabilityInvocation", Relationships::CAPABILITY_INVOCATION),
-    ("capabilityDelegation", Relationships::CAPABILITY_DELEGATION),
-];
+pub const ERROR_INTERNAL: &str = ResolutionErrorCode::InternalError.as_str();
 
 /// The W3C DID document of `resolved`: one `Multikey` verification method per stored method
 /// (`id` `<did>#<fragment>`, `controller` the DID, `publicKeyMultibase` the stored key), the
@@ -66,7 +59,7 @@ pub fn did_document(resolved: &ResolvedDid) -> Value {
         })
         .collect();
     out.insert("verificationMethod".into(), Value::Array(methods));
-    for (property, flag) in RELATIONSHIP_PROPERTIES {
+    for (flag, property) in Relationships::NAMED {
         let references: Vec<Value> = document
             .verification_methods
             .iter()

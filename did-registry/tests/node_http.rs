@@ -14,7 +14,7 @@ use crosscode_did_registry::api::{
     ApiError, ApiErrorCode, RejectionCode, ResolutionErrorCode, SubmitRequest, TxStatus, base64url,
 };
 use crosscode_did_registry::block::verify_certificate;
-use crosscode_did_registry::client::{ClientError, RegistryClient};
+use crosscode_did_registry::client::{BundleMismatch, ClientError, RegistryClient};
 use crosscode_did_registry::codec::Encode;
 use crosscode_did_registry::genesis::Genesis;
 use crosscode_did_registry::governance::{GovernanceAction, IssuerScope};
@@ -23,7 +23,8 @@ use crosscode_did_registry::node::{Node, NodeConfig, OPENAPI_JSON, ROUTES, Runni
 use crosscode_did_registry::ordering::CoreSignatureVerifier;
 use crosscode_did_registry::profile::CryptoProfile;
 use crosscode_did_registry::proof::{
-    BundleError, ProofBundle, TrustedChain, verify_bundle_bytes_for_keys, verify_bundle_for_keys,
+    BundleError, MAX_STATE_KEY_LEN, ProofBundle, TrustedChain, verify_bundle_bytes_for_keys,
+    verify_bundle_for_keys,
 };
 use crosscode_did_registry::records::{Namespace, StateKey};
 use crosscode_did_registry::transaction::{Payload, SignedTransaction, StatusKey, Transaction};
@@ -360,11 +361,14 @@ async fn malformed_requests_get_typed_json_errors() {
         (404, ApiErrorCode::NotFound)
     );
 
-    // GET /v1/tx/{hash}
-    assert_eq!(
-        raw_error(http.get(format!("{base}/v1/tx/xyz"))).await,
-        (400, ApiErrorCode::InvalidHex)
-    );
+    // GET /v1/tx/{hash}: 64 lowercase hex digits.
+    for hash in ["xyz".to_owned(), "AB".repeat(32), "ab".repeat(31)] {
+        assert_eq!(
+            raw_error(http.get(format!("{base}/v1/tx/{hash}"))).await,
+            (400, ApiErrorCode::InvalidHex),
+            "{hash}"
+        );
+    }
     assert_eq!(
         api_code(client.tx_status(&[7; 32]).await.unwrap_err()),
         (404, ApiErrorCode::NotFound)
@@ -401,6 +405,11 @@ async fn malformed_requests_get_typed_json_errors() {
             "/v1/state/evidence/00?height=999999999",
             (404, ApiErrorCode::UnknownHeight),
         ),
+        (
+            // A key as long as the longest state key, without its namespace byte: too long.
+            &*format!("/v1/state/evidence/{}", "00".repeat(MAX_STATE_KEY_LEN)),
+            (400, ApiErrorCode::InvalidPath),
+        ),
     ] {
         assert_eq!(
             raw_error(http.get(format!("{base}{path}"))).await,
@@ -408,6 +417,18 @@ async fn malformed_requests_get_typed_json_errors() {
             "{path} (head {head})"
         );
     }
+
+    // A query error names no parameter of the request (fixed messages).
+    let body: ApiError = http
+        .get(format!("{base}/v1/state/evidence/00?private-name=1"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(body.error, ApiErrorCode::InvalidQuery);
+    assert!(!body.message.contains("private-name"), "{}", body.message);
 
     // GET /v1/blocks/{height}, /v1/blocks/stream
     assert_eq!(
@@ -437,7 +458,7 @@ async fn malformed_requests_get_typed_json_errors() {
         (
             "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK",
             "",
-            400,
+            501,
             ResolutionErrorCode::MethodNotSupported,
         ),
         (unknown.did.as_str(), "", 404, ResolutionErrorCode::NotFound),
@@ -482,8 +503,41 @@ async fn malformed_requests_get_typed_json_errors() {
             "{did}{query}"
         );
         assert!(body["didDocument"].is_null());
-        assert!(serde_json::from_value::<ApiError>(body).is_ok());
+        let api: ApiError = serde_json::from_value(body).unwrap();
+        assert_eq!(api.error.status(), status, "{did}{query}");
+        // Fixed messages: nothing of the request is echoed.
+        assert!(!api.message.contains("color"), "{}", api.message);
     }
+    // A height not committed yet: notFound (404), with the API code unknown-height.
+    let head = client.chain_info().await.unwrap().height;
+    let err = client
+        .resolve(chain.members[0].did.as_str(), Some(head + 1_000_000))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ClientError::Resolution {
+                status: 404,
+                error: ResolutionErrorCode::NotFound,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    let raw: ApiError = http
+        .get(format!(
+            "{base}/1.0/identifiers/{}?height={}",
+            chain.members[0].did,
+            head + 1_000_000
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(raw.error, ApiErrorCode::UnknownHeight);
     let err = client
         .resolve(unknown.did.as_str(), None)
         .await
@@ -712,6 +766,39 @@ async fn proofs_over_http_verify_offline(profile: CryptoProfile) {
     let mut tampered = raw["proof"].clone();
     tampered["height"] = Value::from(height + 1);
     assert!(proof_bundle_from_json(&tampered.to_string()).is_err());
+
+    // A node answering one entry with the (valid) bundle of another, or with a value its
+    // bundle does not prove: the client refuses the answer.
+    let absent_key = [0x5b; 32];
+    let absent: Value = reqwest::get(format!(
+        "http://{}/v1/state/evidence/{}?proof=true&height={height}",
+        node.local_addr(),
+        hex::encode(absent_key)
+    ))
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let mut other_bundle = absent.clone();
+    other_bundle["proof"] = raw["proof"].clone();
+    let mut other_value = raw.clone();
+    other_value["value"] = Value::Null;
+    for (answer, key, expected) in [
+        (other_bundle, absent_key, BundleMismatch::Key),
+        (other_value, credential, BundleMismatch::Value),
+    ] {
+        let server = fixed_answer_server(200, answer.to_string(), None);
+        let err = RegistryClient::new(&server)
+            .unwrap()
+            .state(Namespace::Evidence, &key, true, Some(height))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, ClientError::ProofMismatch(mismatch) if mismatch == expected),
+            "{err:?}"
+        );
+    }
 
     node.shutdown().await.unwrap();
     std::fs::remove_dir_all(&dir).unwrap();
@@ -994,4 +1081,273 @@ fn submit_request_is_base64url_of_the_canonical_transaction() {
         crosscode_did_registry::api::from_base64url(&request.transaction).unwrap(),
         tx.to_bytes()
     );
+}
+
+/// A loopback HTTP server answering every request with `status` and `body` (after `delay`):
+/// the answers a real node never gives, for the client's failure paths. Its base URL.
+fn fixed_answer_server(status: u16, body: String, delay: Option<Duration>) -> String {
+    fixed_answer_server_with(status, body.len(), body, delay)
+}
+
+/// As [`fixed_answer_server`], announcing `content_length` bytes.
+fn fixed_answer_server_with(
+    status: u16,
+    content_length: usize,
+    body: String,
+    delay: Option<Duration>,
+) -> String {
+    use std::io::{Read as _, Write as _};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for socket in listener.incoming() {
+            let Ok(mut socket) = socket else { return };
+            let body = body.clone();
+            std::thread::spawn(move || {
+                let mut request = Vec::new();
+                let mut buffer = [0u8; 1024];
+                while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match socket.read(&mut buffer) {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => request.extend_from_slice(&buffer[..n]),
+                    }
+                }
+                if let Some(delay) = delay {
+                    std::thread::sleep(delay);
+                }
+                let head = format!(
+                    "HTTP/1.1 {status} Answer\r\ncontent-type: application/json\r\n\
+                     content-length: {content_length}\r\nconnection: close\r\n\r\n"
+                );
+                let _ = socket.write_all(head.as_bytes());
+                let _ = socket.write_all(body.as_bytes());
+            });
+        }
+    });
+    format!("http://{addr}")
+}
+
+#[tokio::test]
+async fn client_failures_are_typed() {
+    // Not an http:// URL with a host.
+    for url in [
+        "not a url",
+        "https://registry.example",
+        "http://host:1/?q=1",
+        "ftp://x",
+    ] {
+        assert!(
+            matches!(
+                RegistryClient::new(url),
+                Err(ClientError::InvalidUrl { .. })
+            ),
+            "{url}"
+        );
+    }
+    // No answer within the request timeout.
+    let silent = fixed_answer_server(200, "{}".into(), Some(Duration::from_secs(600)));
+    let client = RegistryClient::new(&silent)
+        .unwrap()
+        .with_timeout(Duration::from_millis(200));
+    assert!(matches!(
+        client.chain_info().await,
+        Err(ClientError::Timeout)
+    ));
+    // A transaction that stays pending past the wait's timeout.
+    let pending = fixed_answer_server(200, r#"{"status":"pending"}"#.into(), None);
+    let client = RegistryClient::new(&pending).unwrap();
+    assert!(matches!(
+        client.wait_committed(&[1; 32], Duration::ZERO).await,
+        Err(ClientError::Timeout)
+    ));
+    // An unrepresentable timeout waits (and here gets the answer it polls for).
+    let committed = fixed_answer_server(
+        200,
+        r#"{"status":"committed","height":3,"index":1}"#.into(),
+        None,
+    );
+    assert_eq!(
+        RegistryClient::new(&committed)
+            .unwrap()
+            .wait_committed(&[1; 32], Duration::MAX)
+            .await
+            .unwrap(),
+        (3, 1)
+    );
+    // Answers that are not what the API specifies.
+    for (status, body) in [
+        (200, "not json"),
+        (200, r#"{"chainId":"x"}"#),
+        (500, "plain text"),
+    ] {
+        let server = fixed_answer_server(status, body.into(), None);
+        let err = RegistryClient::new(&server)
+            .unwrap()
+            .chain_info()
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, ClientError::UnexpectedResponse { status: s, .. } if s == status),
+            "{body}: {err:?}"
+        );
+    }
+    // A body larger than the client reads (announced: refused before it is read).
+    let huge = fixed_answer_server_with(
+        200,
+        crosscode_did_registry::client::MAX_RESPONSE_BYTES + 1,
+        "{}".into(),
+        None,
+    );
+    assert!(matches!(
+        RegistryClient::new(&huge).unwrap().chain_info().await,
+        Err(ClientError::TooLarge { what: "answer", .. })
+    ));
+    // A node that is not there.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let closed = format!("http://{}", listener.local_addr().unwrap());
+    drop(listener);
+    assert!(matches!(
+        RegistryClient::new(&closed).unwrap().chain_info().await,
+        Err(ClientError::Transport(_))
+    ));
+}
+
+#[tokio::test]
+async fn transactions_admitted_before_a_shutdown_are_committed() {
+    let dir = temp_dir("drain");
+    let chain = Chain::new(CryptoProfile::Standard);
+    let mut config = config(&dir);
+    // Small blocks: the admitted transactions need many blocks, most produced while stopping.
+    config.max_block_transactions = 10;
+    let (node, client) = start_with(&chain.genesis, &chain.validator, config.clone()).await;
+    let txs: Vec<SignedTransaction> = (0..300)
+        .map(|_| Actor::new(CryptoProfile::Standard).create())
+        .collect();
+    // Acknowledged (202) ...
+    let hashes = client.submit_batch(&txs).await.unwrap();
+    // ... then stopped at once.
+    node.shutdown().await.unwrap();
+
+    let (node, client) = start_with(&chain.genesis, &chain.validator, config).await;
+    for hash in &hashes {
+        assert!(
+            matches!(
+                client.tx_status(hash).await.unwrap(),
+                TxStatus::Committed { .. }
+            ),
+            "{}",
+            hex::encode(hash)
+        );
+    }
+    node.shutdown().await.unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[tokio::test]
+async fn block_streams_and_the_mempool_are_bounded() {
+    let dir = temp_dir("bounds");
+    let chain = Chain::new(CryptoProfile::Standard);
+    let mut config = config(&dir);
+    config.max_block_streams = 1;
+    config.max_concurrent_submissions = 1;
+    let one_tx = Actor::new(CryptoProfile::Standard)
+        .create()
+        .to_bytes()
+        .len();
+    config.mempool_bytes = one_tx * 2 + one_tx / 2;
+    config.heartbeat = Duration::from_secs(600);
+    let (node, client) = start_with(&chain.genesis, &chain.validator, config).await;
+    // Past block 1 (made at once on a new chain), the producer only wakes for transactions.
+    let mut stream = client.blocks_stream(1).await.unwrap();
+    stream.next().await.unwrap().unwrap();
+
+    // One stream at a time: a second one is refused until the first is dropped.
+    assert_eq!(
+        api_code(client.blocks_stream(1).await.map(|_| ()).unwrap_err()),
+        (503, ApiErrorCode::Unavailable)
+    );
+    drop(stream);
+    let deadline = tokio::time::Instant::now() + COMMIT_DEADLINE;
+    let mut again = loop {
+        match client.blocks_stream(1).await {
+            Ok(stream) => break stream,
+            Err(err) => {
+                assert_eq!(api_code(err), (503, ApiErrorCode::Unavailable));
+                assert!(tokio::time::Instant::now() < deadline);
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        }
+    };
+    again.next().await.unwrap().unwrap();
+
+    // Three transactions' worth of bytes do not fit; two do. Submissions go one at a time
+    // (max_concurrent_submissions = 1) and all get their answer.
+    let txs: Vec<SignedTransaction> = (0..3)
+        .map(|_| Actor::new(CryptoProfile::Standard).create())
+        .collect();
+    assert_eq!(
+        api_code(client.submit_batch(&txs).await.unwrap_err()),
+        (503, ApiErrorCode::MempoolFull)
+    );
+    let submitted =
+        futures_util::future::join_all(txs[..2].iter().map(|tx| client.submit(tx))).await;
+    for (hash, tx) in submitted.into_iter().zip(&txs) {
+        let hash = hash.unwrap();
+        assert_eq!(hash, tx.hash(CryptoProfile::Standard));
+        client.wait_committed(&hash, COMMIT_DEADLINE).await.unwrap();
+    }
+    node.shutdown().await.unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[tokio::test]
+async fn issuers_follow_governance_and_survive_a_restart() {
+    let dir = temp_dir("issuers");
+    let mut chain = Chain::new(CryptoProfile::Standard);
+    let (node, client) = start(&chain, &dir).await;
+    let first = admitted_issuer(&client, &mut chain).await;
+    let second = admitted_issuer(&client, &mut chain).await;
+    // Suspend the first: members 0 proposes, 1 approves.
+    let id = next_proposal(&client).await;
+    let propose = chain.members[0].tx(Payload::Propose {
+        action: GovernanceAction::SuspendIssuer {
+            issuer: first.did.clone(),
+        },
+        voting_period: 100,
+    });
+    commit(&client, &propose).await;
+    // Proposed, not executed yet: unchanged.
+    assert!(
+        client
+            .issuers()
+            .await
+            .unwrap()
+            .iter()
+            .all(|e| !e.record.suspended)
+    );
+    let vote = chain.members[1].tx(Payload::Vote {
+        proposal: id,
+        approve: true,
+    });
+    let (suspended_at, _) = commit(&client, &vote).await;
+    let issuers = client.issuers().await.unwrap();
+    let mut expected: Vec<(String, bool)> = vec![
+        (first.did.as_str().to_owned(), true),
+        (second.did.as_str().to_owned(), false),
+    ];
+    expected.sort();
+    let listed: Vec<(String, bool)> = issuers
+        .iter()
+        .map(|e| (e.did.as_str().to_owned(), e.record.suspended))
+        .collect();
+    assert_eq!(listed, expected);
+    let suspended = issuers.iter().find(|e| e.did == first.did).unwrap();
+    assert_eq!(suspended.record.updated_height, suspended_at);
+    node.shutdown().await.unwrap();
+
+    // After a restart the list is read from the state: the same.
+    let (node, client) = start(&chain, &dir).await;
+    assert_eq!(client.issuers().await.unwrap(), issuers);
+    node.shutdown().await.unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -4,8 +4,9 @@
 //! producer on a thread of its own (applying transactions and updating the state tree is
 //! synchronous, CPU-heavy work) and serves the HTTP API on the caller's tokio runtime.
 //!
-//! - Submissions are admitted into a bounded mempool (strict decode, chain-id check,
-//!   deduplicated by transaction hash). The producer takes whatever is waiting (up to
+//! - Submissions are admitted into a mempool bounded in count and bytes (strict decode,
+//!   chain-id check, deduplicated by transaction hash), at most `max_concurrent_submissions`
+//!   submission requests at a time. The producer takes whatever is waiting (up to
 //!   `max_block_transactions`) and produces one block; what arrives meanwhile waits for the
 //!   next one, so blocks batch naturally under load.
 //! - With nothing to do for `heartbeat`, the producer makes an empty block (keeps proofs fresh).
@@ -13,10 +14,18 @@
 //!   subscribers.
 //! - Transaction status: pending (mempool or block in progress), committed (the store's
 //!   transaction index, so it survives restarts), or rejected (a bounded in-memory map).
+//! - Stopping: submissions are refused (`503 unavailable`) from the moment a stop is asked;
+//!   what was admitted before is committed (the producer drains the mempool, for at most
+//!   `drain_timeout`) before the store is closed. Should the producer thread end without a
+//!   stop (a panic), the node refuses submissions and [`RunningNode::wait`] returns
+//!   [`NodeError::ProducerStopped`].
+//! - Reads that touch the store or scan the state run on tokio's blocking pool, not on the
+//!   async workers.
 //!
 //! Logs (stderr) name heights, hashes and counts only: there is no personal data on chain.
 
 pub(crate) mod http;
+mod issuers;
 mod mempool;
 mod producer;
 mod store;
@@ -29,9 +38,9 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
 use crosscode_core::keys::SecretKey;
-use tokio::sync::{RwLock, broadcast, watch};
+use tokio::sync::{Notify, RwLock, Semaphore, broadcast, watch};
 
-use crate::api::BlockEvent;
+use crate::api::{BlockEvent, IssuerEntry};
 use crate::block::Header;
 use crate::genesis::Genesis;
 use crate::ledger::{Ledger, LedgerError, MAX_BLOCK_TRANSACTIONS};
@@ -66,12 +75,23 @@ pub struct NodeConfig {
     pub max_body_bytes: usize,
     /// Most transactions waiting in the mempool.
     pub mempool_capacity: usize,
+    /// Most bytes (canonical encodings) of the transactions waiting in the mempool.
+    pub mempool_bytes: usize,
+    /// Most submission requests (`POST /v1/tx`, `POST /v1/txs`) handled at once; more wait
+    /// (without their bodies being read) until one finishes.
+    pub max_concurrent_submissions: usize,
+    /// Most `GET /v1/blocks/stream` streams open at once; more get `503 unavailable`.
+    pub max_block_streams: usize,
+    /// How long a stopping node keeps producing blocks of the transactions it admitted before
+    /// the stop (what is left after it is not committed).
+    pub drain_timeout: Duration,
 }
 
 impl NodeConfig {
     /// The defaults for a node keeping its data in `data_dir` and listening on `listen`:
-    /// 5 s heartbeat, blocks of up to 20,000 transactions, 32 MiB bodies, a 200,000
-    /// transaction mempool.
+    /// 5 s heartbeat, blocks of up to 20,000 transactions, 32 MiB bodies, a mempool of 200,000
+    /// transactions and 256 MiB, 16 submission requests at once, 256 block streams, 30 s to
+    /// drain the mempool when stopping.
     pub fn new(data_dir: PathBuf, listen: SocketAddr) -> Self {
         Self {
             data_dir,
@@ -80,6 +100,10 @@ impl NodeConfig {
             max_block_transactions: 20_000,
             max_body_bytes: 32 * 1024 * 1024,
             mempool_capacity: 200_000,
+            mempool_bytes: 256 * 1024 * 1024,
+            max_concurrent_submissions: 16,
+            max_block_streams: 256,
+            drain_timeout: Duration::from_secs(30),
         }
     }
 
@@ -96,8 +120,15 @@ impl NodeConfig {
         if self.max_body_bytes == 0 {
             return Err(NodeError::Config("max_body_bytes must be positive"));
         }
-        if self.mempool_capacity == 0 {
-            return Err(NodeError::Config("mempool_capacity must be positive"));
+        if self.mempool_capacity == 0 || self.mempool_bytes == 0 {
+            return Err(NodeError::Config(
+                "mempool_capacity and mempool_bytes must be positive",
+            ));
+        }
+        if self.max_concurrent_submissions == 0 || self.max_block_streams == 0 {
+            return Err(NodeError::Config(
+                "max_concurrent_submissions and max_block_streams must be positive",
+            ));
         }
         Ok(())
     }
@@ -136,6 +167,9 @@ pub enum NodeError {
     /// A task of the node failed.
     #[error("node task failed: {0}")]
     Task(String),
+    /// The block producer stopped without a stop being asked for (it panicked).
+    #[error("the block producer stopped")]
+    ProducerStopped,
 }
 
 /// The head as last committed, readable without the ledger lock.
@@ -145,6 +179,8 @@ pub(crate) struct Head {
     pub(crate) hash: [u8; 32],
     /// The validator set that signs the next block.
     pub(crate) validators: ValidatorSet,
+    /// The admitted issuers, by DID.
+    pub(crate) issuers: Arc<Vec<IssuerEntry>>,
 }
 
 /// What the HTTP handlers and the producer share.
@@ -157,7 +193,16 @@ pub(crate) struct Shared {
     pub(crate) mempool: Mutex<Mempool>,
     pub(crate) wake: Condvar,
     pub(crate) blocks: broadcast::Sender<Arc<BlockEvent>>,
+    /// Set (under the mempool lock) when a stop is asked: submissions are refused.
     pub(crate) stopping: AtomicBool,
+    /// Set when the producer thread ended without a stop being asked for.
+    pub(crate) producer_failed: AtomicBool,
+    /// Notified when the producer thread ends.
+    pub(crate) producer_exit: Notify,
+    /// Permits of the submission requests being handled.
+    pub(crate) submissions: Semaphore,
+    /// Permits of the open block streams.
+    pub(crate) streams: Arc<Semaphore>,
     pub(crate) shutdown: watch::Receiver<bool>,
 }
 
@@ -179,6 +224,17 @@ impl Shared {
     pub(crate) fn is_stopping(&self) -> bool {
         self.stopping.load(AtomicOrdering::SeqCst)
     }
+
+    /// Asks the producer to stop: closes the mempool and sets `stopping` under the mempool
+    /// lock, then wakes the producer (which checks under the same lock before it waits, so
+    /// the wake-up cannot be lost).
+    pub(crate) fn request_stop(&self) {
+        let mut pool = self.lock_mempool();
+        pool.close();
+        self.stopping.store(true, AtomicOrdering::SeqCst);
+        drop(pool);
+        self.wake.notify_all();
+    }
 }
 
 /// The registry node.
@@ -198,9 +254,11 @@ impl Node {
         let db_dir = config.data_dir.join("db");
         std::fs::create_dir_all(&db_dir).map_err(NodeError::DataDir)?;
         let genesis = genesis.clone();
-        let ledger = tokio::task::spawn_blocking(move || {
+        let (ledger, issuers) = tokio::task::spawn_blocking(move || {
             let store = SharedStore::new(RocksStore::open(&db_dir, RocksOptions::default())?);
-            Ok::<_, NodeError>(Ledger::open_or_init(&genesis, store)?)
+            let ledger = Ledger::open_or_init(&genesis, store)?;
+            let issuers = issuers::scan_issuers(ledger.state()).map_err(LedgerError::Corrupt)?;
+            Ok::<_, NodeError>((ledger, issuers))
         })
         .await
         .map_err(|e| NodeError::Task(e.to_string()))??;
@@ -233,8 +291,11 @@ impl Node {
         let shared = Arc::new(Shared {
             mempool: Mutex::new(Mempool::new(
                 config.mempool_capacity,
+                config.mempool_bytes,
                 REJECTED_STATUSES_KEPT,
             )),
+            submissions: Semaphore::new(config.max_concurrent_submissions),
+            streams: Arc::new(Semaphore::new(config.max_block_streams)),
             config: chain,
             node: config,
             ledger: RwLock::new(ledger),
@@ -243,10 +304,13 @@ impl Node {
                 header: head,
                 hash: head_hash,
                 validators,
+                issuers: Arc::new(issuers),
             }),
             wake: Condvar::new(),
             blocks,
             stopping: AtomicBool::new(false),
+            producer_failed: AtomicBool::new(false),
+            producer_exit: Notify::new(),
             shutdown: shutdown_rx,
         });
         let producer = producer::spawn(Arc::clone(&shared), validator_key)?;
@@ -308,22 +372,24 @@ impl RunningNode {
         self.shared.head().header
     }
 
-    /// Stops the node: no new submissions, the block in progress is finished and committed,
-    /// open connections and block streams are closed, and the store is closed.
+    /// Stops the node: no new submissions; the transactions admitted before are committed
+    /// (within `drain_timeout`); open connections and block streams are closed, and the store
+    /// is closed. [`NodeError::ProducerStopped`] if the producer had stopped by itself.
     pub async fn shutdown(mut self) -> Result<(), NodeError> {
         self.stop().await
     }
 
-    /// Runs until SIGINT (ctrl-c) or SIGTERM, or until the HTTP server fails, then shuts
-    /// down as [`RunningNode::shutdown`] does. The signal handlers are installed when this is
-    /// first polled; to catch a signal sent earlier, install them first with
-    /// [`termination_signal`] and use [`RunningNode::wait_until`].
+    /// Runs until SIGINT (ctrl-c) or SIGTERM, until the HTTP server fails or until the block
+    /// producer stops by itself ([`NodeError::ProducerStopped`]), then shuts down as
+    /// [`RunningNode::shutdown`] does. The signal handlers are installed when this is first
+    /// polled; to catch a signal sent earlier, install them first with [`termination_signal`]
+    /// and use [`RunningNode::wait_until`].
     pub async fn wait(self) -> Result<(), NodeError> {
         self.wait_until(termination_signal()).await
     }
 
-    /// Runs until `stop` completes, or until the HTTP server fails, then shuts down as
-    /// [`RunningNode::shutdown`] does.
+    /// Runs until `stop` completes, until the HTTP server fails or until the block producer
+    /// stops by itself, then shuts down as [`RunningNode::shutdown`] does.
     pub async fn wait_until(
         mut self,
         stop: impl std::future::Future<Output = ()>,
@@ -331,10 +397,13 @@ impl RunningNode {
         let Some(mut server) = self.server.take() else {
             return self.stop().await;
         };
+        let shared = Arc::clone(&self.shared);
         let server_result = tokio::select! {
             _ = stop => None,
+            _ = shared.producer_exit.notified() => None,
             result = &mut server => Some(result),
         };
+        drop(shared);
         match server_result {
             None => {
                 self.server = Some(server);
@@ -351,8 +420,7 @@ impl RunningNode {
     }
 
     async fn stop(&mut self) -> Result<(), NodeError> {
-        self.shared.stopping.store(true, AtomicOrdering::SeqCst);
-        self.shared.wake.notify_all();
+        self.shared.request_stop();
         let _ = self.shutdown.send(true);
         let mut outcome = Ok(());
         if let Some(server) = self.server.take() {
@@ -365,8 +433,13 @@ impl RunningNode {
         if let Some(producer) = self.producer.take() {
             let joined = tokio::task::spawn_blocking(move || producer.join()).await;
             if !matches!(joined, Ok(Ok(()))) {
-                outcome = Err(NodeError::Task("the block producer panicked".into()));
+                self.shared
+                    .producer_failed
+                    .store(true, AtomicOrdering::SeqCst);
             }
+        }
+        if self.shared.producer_failed.load(AtomicOrdering::SeqCst) {
+            outcome = Err(NodeError::ProducerStopped);
         }
         // Wait until the last request task lets go of the store, so that it is closed (and
         // its lock released) when this returns.
@@ -385,8 +458,7 @@ impl RunningNode {
 impl Drop for RunningNode {
     fn drop(&mut self) {
         // Dropped without `shutdown`: still stop the producer and the server.
-        self.shared.stopping.store(true, AtomicOrdering::SeqCst);
-        self.shared.wake.notify_all();
+        self.shared.request_stop();
         let _ = self.shutdown.send(true);
     }
 }
@@ -419,5 +491,69 @@ pub fn termination_signal() -> impl std::future::Future<Output = ()> + Send + 's
         async {
             let _ = tokio::signal::ctrl_c().await;
         }
+    }
+}
+
+#[cfg(all(test, feature = "client"))]
+mod tests {
+    use super::*;
+    use crate::client::{ApiErrorCode, ClientError, RegistryClient};
+    use crate::dev::DevConsortium;
+    use crate::profile::CryptoProfile;
+    use crate::transaction::{Payload, Transaction};
+
+    #[tokio::test]
+    async fn a_producer_that_ends_unasked_stops_submissions_and_wakes_wait() {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos();
+        let dir = std::env::temp_dir().join(format!(
+            "crosscode-node-producer-exit-{}-{nanos}",
+            std::process::id()
+        ));
+        let dev = DevConsortium::generate_default(CryptoProfile::Standard, 1_700_000_000).unwrap();
+        let config = NodeConfig::new(dir.clone(), "127.0.0.1:0".parse().unwrap());
+        let node = Node::start(&dev.genesis, dev.validator_key, config)
+            .await
+            .unwrap();
+        let client = RegistryClient::new(&format!("http://{}", node.local_addr())).unwrap();
+        let member = &dev.members[0];
+        let tx = |sequence| {
+            Transaction {
+                chain_id: dev.genesis.chain_id.clone(),
+                sender: member.did.clone(),
+                key: crate::dev::MEMBER_KEY_FRAGMENT.into(),
+                sequence,
+                payload: Payload::DidDeactivate,
+            }
+            .sign(&member.key)
+            .unwrap()
+        };
+        client.submit(&tx(0)).await.unwrap();
+
+        // What the producer thread's guard does when the thread ends without a stop being
+        // asked for (a panic unwinding through `run`).
+        let shared = Arc::clone(&node.shared);
+        std::thread::spawn(move || drop(producer::ProducerExit { shared: &shared }))
+            .join()
+            .unwrap();
+
+        // Submissions are refused; reads still answer.
+        assert!(matches!(
+            client.submit(&tx(1)).await,
+            Err(ClientError::Api {
+                status: 503,
+                code: ApiErrorCode::Unavailable,
+                ..
+            })
+        ));
+        client.chain_info().await.unwrap();
+        // `wait` returns (without any signal) with the typed error.
+        assert!(matches!(
+            node.wait_until(std::future::pending()).await,
+            Err(NodeError::ProducerStopped)
+        ));
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

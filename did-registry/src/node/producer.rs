@@ -1,17 +1,25 @@
 //! The block producer: a thread of its own that turns waiting transactions into blocks (or an
 //! empty heartbeat block after `heartbeat` without any), commits them and publishes each
 //! header and certificate.
+//!
+//! When the node stops (the mempool is closed), the producer drains what was admitted — blocks
+//! of whatever still waits — for at most `drain_timeout`, then ends. Whenever the thread ends
+//! without a stop having been asked for (a panic), [`ProducerExit`] marks the node stopping
+//! (submissions get `503 unavailable`) and wakes [`super::RunningNode::wait`].
 
 use std::sync::Arc;
+use std::sync::atomic::Ordering as AtomicOrdering;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use crosscode_core::keys::SecretKey;
 
+use super::issuers::updated_issuers;
 use super::mempool::RejectedStatus;
 use super::{Head, NodeError, Shared};
 use crate::api::{BlockEvent, RejectionCode};
 use crate::ledger::TxOutcome;
 use crate::ordering::SoloOrdering;
+use crate::transaction::SignedTransaction;
 
 /// How long to wait before retrying after a block could not be committed.
 const RETRY_AFTER_FAILURE: Duration = Duration::from_secs(1);
@@ -31,38 +39,92 @@ pub(crate) fn spawn(
     let ordering = SoloOrdering::new(shared.config.profile, validator_key);
     std::thread::Builder::new()
         .name("block-producer".into())
-        .spawn(move || run(&shared, ordering))
+        .spawn(move || {
+            let _exit = ProducerExit { shared: &shared };
+            run(&shared, ordering);
+        })
         .map_err(NodeError::Producer)
 }
 
-fn run(shared: &Shared, mut ordering: SoloOrdering) {
+/// Dropped when the producer thread ends, however it ends: an end that no stop asked for
+/// (a panic) marks the producer failed; either way the node stops taking submissions and
+/// [`super::RunningNode::wait`] is woken.
+pub(crate) struct ProducerExit<'a> {
+    pub(crate) shared: &'a Shared,
+}
+
+impl Drop for ProducerExit<'_> {
+    fn drop(&mut self) {
+        let asked = self.shared.lock_mempool().is_closed();
+        if std::thread::panicking() || !asked {
+            eprintln!("node: the block producer stopped; submissions are refused");
+            self.shared
+                .producer_failed
+                .store(true, AtomicOrdering::SeqCst);
+        }
+        self.shared.request_stop();
+        self.shared.producer_exit.notify_one();
+    }
+}
+
+/// What the producer does next.
+enum Next {
+    /// Produce a block of these (empty: a heartbeat block).
+    Block(Vec<([u8; 32], SignedTransaction)>),
+    /// Stop: the node is stopping and nothing is left to drain (or the drain ran out of time).
+    Stop,
+}
+
+/// Waits for the next thing to do.
+fn next(
+    shared: &Shared,
+    last_block: Option<Instant>,
+    drain_deadline: &mut Option<Instant>,
+) -> Next {
     let heartbeat = shared.node.heartbeat;
+    let max = shared.node.max_block_transactions;
+    let mut pool = shared.lock_mempool();
+    loop {
+        if pool.is_closed() {
+            let deadline =
+                *drain_deadline.get_or_insert_with(|| Instant::now() + shared.node.drain_timeout);
+            if pool.is_empty() {
+                return Next::Stop;
+            }
+            if Instant::now() >= deadline {
+                eprintln!(
+                    "node: stopping with {} admitted transactions not committed (drain timeout)",
+                    pool.len()
+                );
+                return Next::Stop;
+            }
+            return Next::Block(pool.take(max));
+        }
+        if !pool.is_empty() {
+            return Next::Block(pool.take(max));
+        }
+        let waited = last_block.map_or(heartbeat, |at| at.elapsed());
+        if waited >= heartbeat {
+            return Next::Block(Vec::new());
+        }
+        pool = match shared.wake.wait_timeout(pool, heartbeat - waited) {
+            Ok((guard, _)) => guard,
+            Err(poisoned) => poisoned.into_inner().0,
+        };
+    }
+}
+
+fn run(shared: &Shared, mut ordering: SoloOrdering) {
     // A fresh chain gets its first block at once (proofs need a certified header).
     let mut last_block = if shared.head().header.height == 0 {
         None
     } else {
         Some(Instant::now())
     };
+    let mut drain_deadline = None;
     loop {
-        let batch = {
-            let mut pool = shared.lock_mempool();
-            loop {
-                if shared.is_stopping() {
-                    pool.close();
-                    return;
-                }
-                if !pool.is_empty() {
-                    break pool.take(shared.node.max_block_transactions);
-                }
-                let waited = last_block.map_or(heartbeat, |at| at.elapsed());
-                if waited >= heartbeat {
-                    break Vec::new();
-                }
-                pool = match shared.wake.wait_timeout(pool, heartbeat - waited) {
-                    Ok((guard, _)) => guard,
-                    Err(poisoned) => poisoned.into_inner().0,
-                };
-            }
+        let Next::Block(batch) = next(shared, last_block, &mut drain_deadline) else {
+            return;
         };
         if produce(shared, &mut ordering, batch) {
             last_block = Some(Instant::now());
@@ -77,23 +139,41 @@ fn run(shared: &Shared, mut ordering: SoloOrdering) {
 fn produce(
     shared: &Shared,
     ordering: &mut SoloOrdering,
-    batch: Vec<([u8; 32], crate::transaction::SignedTransaction)>,
+    batch: Vec<([u8; 32], SignedTransaction)>,
 ) -> bool {
     let (hashes, candidates): (Vec<[u8; 32]>, Vec<_>) = batch.into_iter().unzip();
+    let previous = shared.head();
     let result = {
         let mut ledger = shared.ledger.blocking_write();
         let time = unix_now().max(ledger.head().time);
         ledger
             .produce_block(candidates, time, ordering)
-            .map(|(committed, outcomes)| (committed, outcomes, ledger.validators().ok()))
+            .map(|(committed, outcomes)| {
+                let validators = ledger.validators().ok();
+                let issuers = updated_issuers(
+                    ledger.state(),
+                    &previous.issuers,
+                    &committed.block.transactions,
+                );
+                (committed, outcomes, validators, issuers)
+            })
     };
     match result {
-        Ok((committed, outcomes, validators)) => {
+        Ok((committed, outcomes, validators, issuers)) => {
             let header = committed.block.header.clone();
+            let issuers = match issuers {
+                Ok(Some(updated)) => Arc::new(updated),
+                Ok(None) => Arc::clone(&previous.issuers),
+                Err(err) => {
+                    eprintln!("node: an issuer record does not decode: {err}");
+                    Arc::clone(&previous.issuers)
+                }
+            };
             let head = Head {
                 hash: header.hash(shared.config.profile),
                 header: header.clone(),
-                validators: validators.unwrap_or_else(|| shared.head().validators),
+                validators: validators.unwrap_or(previous.validators),
+                issuers,
             };
             match shared.head.write() {
                 Ok(mut slot) => *slot = head,

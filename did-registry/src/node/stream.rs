@@ -2,7 +2,12 @@
 //! (header and certificate, [`BlockEvent`]) from height `H` (default: the head; the genesis
 //! header, which has no certificate, is never sent): blocks already committed are replayed
 //! from the store, then new ones follow as they are committed. A subscriber that falls behind
-//! the live feed catches up from the store, so it never misses a height.
+//! the live feed catches up from the store, so it never misses a height. At most
+//! `max_block_streams` streams are open at once (more: `503 unavailable`).
+//!
+//! Replay reads each block through `LedgerStore::block`, which decodes the block's
+//! transactions too (only the header, the certificate and the count are sent): the store has
+//! no header-only read yet.
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -13,10 +18,10 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use futures_util::Stream;
 use serde::Deserialize;
 use tokio::sync::broadcast::error::RecvError;
-use tokio::sync::{broadcast, watch};
+use tokio::sync::{OwnedSemaphorePermit, broadcast, watch};
 
 use super::Shared;
-use super::http::HttpError;
+use super::http::{HttpError, query_error};
 use crate::api::{ApiErrorCode, BlockEvent};
 use crate::ledger::LedgerStore as _;
 
@@ -32,6 +37,8 @@ struct Subscription {
     next: u64,
     live: broadcast::Receiver<Arc<BlockEvent>>,
     shutdown: watch::Receiver<bool>,
+    /// Released when the stream ends.
+    _permit: OwnedSemaphorePermit,
 }
 
 fn sse_event(event: &BlockEvent) -> Event {
@@ -89,25 +96,33 @@ pub(crate) async fn blocks_stream(
     State(shared): State<Arc<Shared>>,
     query: Result<Query<StreamQuery>, QueryRejection>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, HttpError> {
-    let Query(query) = query.map_err(|e| {
-        HttpError::api(
-            ApiErrorCode::InvalidQuery,
-            format!("malformed query: {}", e.body_text()),
-        )
-    })?;
+    let Query(query) = query.map_err(query_error)?;
+    let from = query
+        .from
+        .as_deref()
+        .map(|text| {
+            text.parse::<u64>().map_err(|_| {
+                HttpError::api(ApiErrorCode::InvalidQuery, "from is not a block height")
+            })
+        })
+        .transpose()?;
+    let permit = Arc::clone(&shared.streams)
+        .try_acquire_owned()
+        .map_err(|_| {
+            HttpError::api(
+                ApiErrorCode::Unavailable,
+                "too many block streams are open; retry later",
+            )
+        })?;
     // Subscribe before reading the head, so no block falls between replay and live feed.
     let live = shared.blocks.subscribe();
-    let from = match query.from.as_deref() {
-        Some(text) => text.parse::<u64>().map_err(|_| {
-            HttpError::api(ApiErrorCode::InvalidQuery, "from is not a block height")
-        })?,
-        None => shared.head().header.height,
-    };
+    let from = from.unwrap_or_else(|| shared.head().header.height);
     let subscription = Subscription {
         shutdown: shared.shutdown.clone(),
         shared,
         next: from.max(1),
         live,
+        _permit: permit,
     };
     let stream = futures_util::stream::unfold(subscription, |mut subscription| async move {
         let event = subscription.next_event().await?;

@@ -12,243 +12,23 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use crosscode_core::keys::{KeyAlgorithm, PublicKey, SecretKey};
+use crosscode_core::keys::{KeyAlgorithm, SecretKey};
 use crosscode_did_registry::codec::Encode;
-use crosscode_did_registry::document::{
-    DocumentContent, RegistryDid, Relationships, Service, VerificationMethod,
-};
-use crosscode_did_registry::genesis::{Genesis, GenesisMember};
-use crosscode_did_registry::governance::{GovernanceAction, IssuerScope};
+use crosscode_did_registry::governance::GovernanceAction;
 use crosscode_did_registry::ledger::{BlockTimings, Ledger, TxOutcome};
 use crosscode_did_registry::merkle::MerkleTree;
-use crosscode_did_registry::ordering::{CoreSignatureVerifier, SoloOrdering, chain_key};
-use crosscode_did_registry::profile::{CryptoProfile, SignatureAlgorithm};
+use crosscode_did_registry::ordering::{CoreSignatureVerifier, SoloOrdering};
+use crosscode_did_registry::profile::CryptoProfile;
 use crosscode_did_registry::proof::{TrustedChain, verify_bundle_for_keys};
 use crosscode_did_registry::records::StateKey;
 use crosscode_did_registry::rocks::{
     RocksOptions, RocksStore, column_family_options, database_options,
 };
-use crosscode_did_registry::transaction::{
-    Payload, SignedTransaction, Transaction, batch_message, evidence_message,
-};
-use crosscode_did_registry::validators::Validator;
+use crosscode_did_registry::transaction::{Payload, SignedTransaction, Transaction, batch_message};
 
-const CHAIN_ID: &str = "crosscode-bench-1";
-const NETWORK: &str = "bench";
-const GENESIS_TIME: u64 = 1_800_000_000;
+mod fixture;
 
-fn env_usize(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-fn section_enabled(name: &str) -> bool {
-    match std::env::var("REGISTRY_BENCH_ONLY") {
-        Ok(list) => list.split(',').any(|s| s.trim() == name),
-        Err(_) => true,
-    }
-}
-
-fn threads() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get())
-}
-
-/// Runs `f` over `items` split across all cores, results in order.
-fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let chunk = items.len().div_ceil(threads()).max(1);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = items
-            .chunks(chunk)
-            .map(|part| scope.spawn(|| part.iter().map(&f).collect::<Vec<R>>()))
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap())
-            .collect()
-    })
-}
-
-fn key_algorithm(profile: CryptoProfile) -> KeyAlgorithm {
-    match profile.signature_algorithm() {
-        SignatureAlgorithm::Ed25519 => KeyAlgorithm::Ed25519,
-        SignatureAlgorithm::Sm2 => KeyAlgorithm::Sm2,
-    }
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "crosscode-bench-{name}-{}-{}",
-        std::process::id(),
-        Instant::now().elapsed().as_nanos()
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
-}
-
-/// One report line.
-struct Row {
-    section: &'static str,
-    name: String,
-    ops: u64,
-    elapsed: Duration,
-    unit: &'static str,
-    note: String,
-}
-
-impl Row {
-    fn rate(&self) -> f64 {
-        self.ops as f64 / self.elapsed.as_secs_f64()
-    }
-}
-
-struct Report {
-    rows: Vec<Row>,
-}
-
-impl Report {
-    fn push(&mut self, row: Row) {
-        println!(
-            "{:<10} {:<58} {:>14.0} {}/s   ({} in {:.3} s) {}",
-            row.section,
-            row.name,
-            row.rate(),
-            row.unit,
-            row.ops,
-            row.elapsed.as_secs_f64(),
-            row.note
-        );
-        self.rows.push(row);
-    }
-
-    fn rate(&self, name: &str) -> Option<f64> {
-        self.rows.iter().find(|r| r.name == name).map(Row::rate)
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Actors and chain setup
-
-struct Actor {
-    did: RegistryDid,
-    control: SecretKey,
-    assertion: SecretKey,
-    sequence: u64,
-}
-
-impl Actor {
-    fn new(profile: CryptoProfile) -> Actor {
-        let control = SecretKey::generate(key_algorithm(profile));
-        let assertion = SecretKey::generate(key_algorithm(profile));
-        let did = RegistryDid::derive(profile, NETWORK, &control.public_key());
-        Actor {
-            did,
-            control,
-            assertion,
-            sequence: 0,
-        }
-    }
-
-    fn document(&self) -> DocumentContent {
-        DocumentContent {
-            verification_methods: vec![
-                VerificationMethod::new(
-                    "control",
-                    self.control.public_key(),
-                    Relationships::CAPABILITY_INVOCATION.with(Relationships::AUTHENTICATION),
-                ),
-                VerificationMethod::new(
-                    "assert-1",
-                    self.assertion.public_key(),
-                    Relationships::ASSERTION_METHOD,
-                ),
-            ],
-            services: vec![Service {
-                fragment: "issuer".into(),
-                service_type: "CredentialIssuer".into(),
-                endpoint: "https://health.example/issuer".into(),
-            }],
-        }
-    }
-
-    /// The unsigned transaction at the next sequence (which advances).
-    fn next(&mut self, payload: Payload) -> Transaction {
-        let tx = Transaction {
-            chain_id: CHAIN_ID.into(),
-            sender: self.did.clone(),
-            key: "control".into(),
-            sequence: self.sequence,
-            payload,
-        };
-        self.sequence += 1;
-        tx
-    }
-}
-
-fn sign_all(jobs: Vec<(Transaction, &SecretKey)>) -> Vec<SignedTransaction> {
-    par_map(&jobs, |(tx, key)| tx.clone().sign(key).unwrap())
-}
-
-fn did_update(round: u64) -> Payload {
-    if round.is_multiple_of(2) {
-        Payload::DidUpdate {
-            add_methods: vec![],
-            remove_methods: vec![],
-            add_services: vec![Service {
-                fragment: "bench".into(),
-                service_type: "LinkedDomains".into(),
-                endpoint: format!("https://bench.example/{round}"),
-            }],
-            remove_services: vec![],
-        }
-    } else {
-        Payload::DidUpdate {
-            add_methods: vec![],
-            remove_methods: vec![],
-            add_services: vec![],
-            remove_services: vec!["bench".into()],
-        }
-    }
-}
-
-fn credential_hash(issuer: usize, n: u64) -> [u8; 32] {
-    CryptoProfile::Standard.hash(&[b"bench-credential", &issuer.to_be_bytes(), &n.to_be_bytes()])
-}
-
-/// Anchor transactions: (unsigned tx with its evidence signature inside, control key).
-fn anchor_txs<'a>(
-    issuers: &'a mut [Actor],
-    per_issuer: usize,
-    counter: &mut u64,
-) -> Vec<(Transaction, &'a SecretKey)> {
-    let mut unsigned = Vec::new();
-    for (index, issuer) in issuers.iter_mut().enumerate() {
-        for _ in 0..per_issuer {
-            *counter += 1;
-            let hash = credential_hash(index, *counter);
-            unsigned.push((index, hash, issuer.next(Payload::DidDeactivate)));
-        }
-    }
-    let evidence: Vec<Vec<u8>> = par_map(&unsigned, |(index, hash, _)| {
-        issuers[*index]
-            .assertion
-            .sign(&evidence_message(CHAIN_ID, hash))
-            .unwrap()
-    });
-    unsigned
-        .into_iter()
-        .zip(evidence)
-        .map(|((index, hash, mut tx), signature)| {
-            tx.payload = Payload::AnchorEvidence {
-                credential_hash: hash,
-                method: "assert-1".into(),
-                signature,
-            };
-            (tx, &issuers[index].control)
-        })
-        .collect()
-}
+use fixture::*;
 
 struct Chain {
     profile: CryptoProfile,
@@ -264,26 +44,7 @@ impl Chain {
     fn new(profile: CryptoProfile, name: &str, options: RocksOptions) -> Chain {
         let members: Vec<Actor> = (0..3).map(|_| Actor::new(profile)).collect();
         let validator = SecretKey::generate(key_algorithm(profile));
-        let genesis = Genesis {
-            chain_id: CHAIN_ID.into(),
-            network: NETWORK.into(),
-            profile,
-            genesis_time: GENESIS_TIME,
-            governance_threshold: 2,
-            max_voting_period: 100,
-            members: members
-                .iter()
-                .zip(["CN-GD", "MO", "HK"])
-                .map(|(m, j)| GenesisMember {
-                    jurisdiction: j.into(),
-                    document: m.document(),
-                })
-                .collect(),
-            validators: vec![Validator {
-                key: chain_key(profile, &validator),
-                power: 10,
-            }],
-        };
+        let genesis = genesis(profile, &members, &validator);
         let dir = temp_dir(name);
         let store = RocksStore::open(&dir, options).unwrap();
         let ledger = Ledger::open_or_init(&genesis, store).unwrap();
@@ -346,12 +107,7 @@ impl Chain {
             let tx = self.members[0].next(Payload::Propose {
                 action: GovernanceAction::AdmitIssuer {
                     issuer: issuer.did.clone(),
-                    scope: IssuerScope {
-                        credential_types: vec!["HealthCode".into()],
-                        jurisdiction: "CN-GD".into(),
-                        valid_from: GENESIS_TIME,
-                        valid_until: GENESIS_TIME + 10 * 365 * 24 * 3600,
-                    },
+                    scope: issuer_scope(),
                 },
                 voting_period: 10,
             });
@@ -846,5 +602,4 @@ fn main() {
             ratio(rocks_limit)
         );
     }
-    let _ = PublicKey::from_bytes;
 }

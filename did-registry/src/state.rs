@@ -344,6 +344,9 @@ impl PreparedTransaction {
     }
 }
 
+/// A key written in the current block: (its value before the block, its latest value).
+type BlockChange = (Option<Vec<u8>>, Option<Vec<u8>>);
+
 /// Most decoded DID records [`State`] keeps (about 1 KiB each).
 const DECODED_RECORDS_CAPACITY: usize = 1 << 17;
 
@@ -432,8 +435,8 @@ pub struct State {
     /// record decompresses every key of its document, and a record is used again only while
     /// the stored bytes are exactly these.
     records: HashMap<Vec<u8>, (Vec<u8>, DidRecord)>,
-    changes: HashMap<Vec<u8>, Option<Vec<u8>>>,
-    undo: HashMap<Vec<u8>, Option<Vec<u8>>>,
+    /// The keys written since the last [`State::take_changes`].
+    changes: HashMap<Vec<u8>, BlockChange>,
 }
 
 /// A transaction's pending writes over the state.
@@ -557,7 +560,6 @@ impl State {
             kv: HashMap::new(),
             records: HashMap::new(),
             changes: HashMap::new(),
-            undo: HashMap::new(),
         };
         let mut pending = Pending::new(&state);
         pending.put(StateKey::meta(META_CONFIG), &config);
@@ -621,7 +623,6 @@ impl State {
             kv,
             records: HashMap::new(),
             changes: HashMap::new(),
-            undo: HashMap::new(),
         })
     }
 
@@ -688,7 +689,6 @@ impl State {
     /// it does not hold.
     pub fn take_changes(&mut self) -> Vec<(Vec<u8>, Option<Vec<u8>>)> {
         let changes = self.pending_changes();
-        self.undo.clear();
         self.changes.clear();
         changes
     }
@@ -696,7 +696,6 @@ impl State {
     /// Forgets the changes since the last [`State::take_changes`] (once they are committed)
     /// without copying them out.
     pub(crate) fn clear_changes(&mut self) {
-        self.undo.clear();
         self.changes.clear();
     }
 
@@ -706,7 +705,8 @@ impl State {
         let mut changes: Vec<(&Vec<u8>, &Option<Vec<u8>>)> = self
             .changes
             .iter()
-            .filter(|(key, value)| self.undo.get(*key) != Some(*value))
+            .filter(|(_, (before, latest))| before != latest)
+            .map(|(key, (_, latest))| (key, latest))
             .collect();
         changes.sort_unstable_by(|a, b| a.0.cmp(b.0));
         changes
@@ -718,7 +718,7 @@ impl State {
     /// Undoes every change since the last [`State::take_changes`] (a block that was not
     /// committed).
     pub fn rollback_changes(&mut self) {
-        for (key, old) in std::mem::take(&mut self.undo) {
+        for (key, (old, _)) in std::mem::take(&mut self.changes) {
             match old {
                 Some(bytes) => {
                     self.kv.insert(key, bytes);
@@ -760,10 +760,12 @@ impl State {
                 (Some(bytes), None) => self.kv.insert(key.clone(), bytes.clone()),
                 (None, _) => self.kv.remove(&key),
             };
-            if !self.undo.contains_key(&key) {
-                self.undo.insert(key.clone(), old);
+            match self.changes.get_mut(&key) {
+                Some((_, latest)) => *latest = value,
+                None => {
+                    self.changes.insert(key, (old, value));
+                }
             }
-            self.changes.insert(key, value);
         }
     }
 

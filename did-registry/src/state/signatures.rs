@@ -9,11 +9,12 @@
 //! the verdict of `PublicKey::verify`:
 //!
 //! 1. per signature, the cheap checks of the strict rule: 64 bytes, `S < l`, `R` canonically
-//!    encoded and decompressible, neither `R` nor `A` of small order (a failure is a rejection,
-//!    as in the strict rule);
+//!    encoded and decompressible, neither `R` nor `A` the identity (a failure is a rejection,
+//!    as in the strict rule; given step 2, the identity is the only point of small order left);
 //! 2. every `R` and `A` is torsion-free, tested on 64 random subset sums of them (a point of
 //!    `E[8]` other than the identity survives a random subset sum with probability at most 1/2,
-//!    so a torsion component anywhere escapes all 64 with probability at most 2^-64);
+//!    so a torsion component anywhere escapes all 64 with probability at most 2^-64); a key
+//!    that passed is remembered and not tested again;
 //! 3. the batch equation `sum z_i (R_i - [S_i]B + [k_i]A_i) = 0` with independent uniformly
 //!    random 128-bit `z_i`: with every `R_i` and `A_i` in the prime-order subgroup, each term is
 //!    in that subgroup and the sum vanishes while some term does not with probability at most
@@ -25,7 +26,8 @@
 //! signatures concerned are checked one by one with `PublicKey::verify`. SM2 signatures are
 //! always checked one by one.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::sync::{OnceLock, RwLock};
 
 use crosscode_core::keys::PublicKey;
 use curve25519_dalek::constants::ED25519_BASEPOINT_POINT;
@@ -56,6 +58,16 @@ const EQUATION_BATCH: usize = 1024;
 
 /// Number of random subset sums of the torsion test (its error bound is 2^-SUBSET_SUMS).
 const SUBSET_SUMS: usize = 64;
+
+/// Most keys remembered as torsion-free.
+const TORSION_FREE_KEYS_CAPACITY: usize = 1 << 20;
+
+/// Ed25519 keys (compressed) that passed the torsion test: a key signs many transactions over
+/// time, and its torsion-freeness is a fact about the key alone.
+fn torsion_free_keys() -> &'static RwLock<HashSet<[u8; 32]>> {
+    static KEYS: OnceLock<RwLock<HashSet<[u8; 32]>>> = OnceLock::new();
+    KEYS.get_or_init(|| RwLock::new(HashSet::new()))
+}
 
 /// The verdict of `job.key.verify(job.message, job.signature)` for every job, in order.
 pub(crate) fn verify_all(jobs: &[SignatureJob<'_>]) -> Vec<bool> {
@@ -98,6 +110,7 @@ fn verify_ed25519(jobs: &[SignatureJob<'_>], indices: &[usize], verdicts: &mut [
     // Step 1: the strict rule's per-signature checks; distinct keys once each.
     let mut key_index: HashMap<[u8; 32], usize> = HashMap::new();
     let mut keys: Vec<EdwardsPoint> = Vec::new();
+    let mut key_bytes: Vec<[u8; 32]> = Vec::new();
     let mut candidates: Vec<Candidate> = Vec::with_capacity(indices.len());
     for &index in indices {
         let job = &jobs[index];
@@ -120,7 +133,9 @@ fn verify_ed25519(jobs: &[SignatureJob<'_>], indices: &[usize], verdicts: &mut [
         let Some(r) = CompressedEdwardsY(r_bytes).decompress() else {
             continue;
         };
-        if r.is_small_order() {
+        // Once step 2 finds R torsion-free, "R of small order" is "R is the identity"; if step
+        // 2 fails, the strict rule itself judges every signature.
+        if r.is_identity() {
             continue;
         }
         let a_bytes = verifying.as_bytes();
@@ -128,10 +143,12 @@ fn verify_ed25519(jobs: &[SignatureJob<'_>], indices: &[usize], verdicts: &mut [
             Some(&key) => key,
             None => {
                 let point = verifying.to_edwards();
-                if point.is_small_order() {
+                // As for R (and a key found torsion-free before is not the identity either).
+                if point.is_identity() {
                     continue;
                 }
                 keys.push(point);
+                key_bytes.push(*a_bytes);
                 key_index.insert(*a_bytes, keys.len() - 1);
                 keys.len() - 1
             }
@@ -154,9 +171,31 @@ fn verify_ed25519(jobs: &[SignatureJob<'_>], indices: &[usize], verdicts: &mut [
         return;
     }
 
-    // Step 2: no torsion in any R or A.
-    let points: Vec<&EdwardsPoint> = candidates.iter().map(|c| &c.r).chain(&keys).collect();
-    if !torsion_free(&points) {
+    // Step 2: no torsion in any R or A (keys found torsion-free before are not tested again).
+    let known: Vec<bool> = match torsion_free_keys().read() {
+        Ok(set) => key_bytes.iter().map(|k| set.contains(k)).collect(),
+        Err(_) => vec![false; key_bytes.len()],
+    };
+    let new_keys = keys
+        .iter()
+        .zip(&known)
+        .filter(|(_, known)| !**known)
+        .map(|(point, _)| point);
+    let points: Vec<&EdwardsPoint> = candidates.iter().map(|c| &c.r).chain(new_keys).collect();
+    if torsion_free(&points) {
+        if let Ok(mut set) = torsion_free_keys().write() {
+            if set.len() + key_bytes.len() > TORSION_FREE_KEYS_CAPACITY {
+                set.clear();
+            }
+            set.extend(
+                key_bytes
+                    .iter()
+                    .zip(&known)
+                    .filter(|(_, k)| !**k)
+                    .map(|(b, _)| *b),
+            );
+        }
+    } else {
         for candidate in &candidates {
             let job = &jobs[candidate.index];
             verdicts[candidate.index] = job.key.verify(job.message, job.signature).is_ok();
@@ -360,8 +399,9 @@ mod tests {
             let moved = (r + EIGHT_TORSION[torsion]).compress().to_bytes();
             owned[i].signature[..32].copy_from_slice(&moved);
         }
-        // A small-order R (the identity) with S = 0.
+        // A small-order R (the identity) with S = 0; R of order 2.
         owned[9].signature = [CompressedEdwardsY::identity().to_bytes(), [0; 32]].concat();
+        owned[11].signature[..32].copy_from_slice(&EIGHT_TORSION[4].compress().to_bytes());
         // A non-canonical encoding of R: y + p for some small y on the curve.
         for y in 2u8..19 {
             let mut bytes = [0xffu8; 32];
@@ -385,7 +425,7 @@ mod tests {
         owned.truncate(400);
         let expected = one_by_one(&owned);
         assert_eq!(verify_all(&jobs(&owned)), expected);
-        assert!(expected.iter().filter(|v| !**v).count() >= 7);
+        assert!(expected.iter().filter(|v| !**v).count() >= 8);
     }
 
     #[test]

@@ -11,7 +11,7 @@ use serde_json::json;
 
 use crate::key::print_line;
 use crate::registry::{
-    block_on, connect, method_fragment, open_chain_key, parse_hash, registered_sender, send,
+    block_on, connect, method_fragment, open_chain_key, parse_hash, registered_sender,
 };
 
 /// Anchor evidence on the registry chain.
@@ -69,20 +69,15 @@ fn anchor(args: AnchorArgs) -> anyhow::Result<ExitCode> {
             .key
             .sign(&evidence_message(&chain.chain_id, &args.hash))
             .context("cannot sign the credential hash")?;
-        let committed = send(
-            &client,
-            &chain,
-            &sender.did,
-            &sender.fragment,
-            &sender.key,
-            Payload::AnchorEvidence {
-                credential_hash: args.hash,
-                method,
-                signature,
-            },
-        )
-        .await
-        .context("cannot anchor the credential hash")?;
+        let payload = Payload::AnchorEvidence {
+            credential_hash: args.hash,
+            method,
+            signature,
+        };
+        let committed = sender
+            .send(&client, &chain, payload)
+            .await
+            .context("cannot anchor the credential hash")?;
         anyhow::Ok(json!({
             "credentialHash": hex::encode(args.hash),
             "issuer": sender.did.as_str(),

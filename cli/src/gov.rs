@@ -21,9 +21,7 @@ use time::OffsetDateTime;
 use crate::evidence::parse_registry_did;
 use crate::input::parse_time;
 use crate::key::print_line;
-use crate::registry::{
-    Committed, Sender, block_on, connect, open_chain_key, registered_sender, send,
-};
+use crate::registry::{Committed, Sender, block_on, connect, open_chain_key, registered_sender};
 
 /// Default voting period of a proposal, in blocks.
 pub const DEFAULT_VOTING_PERIOD: u64 = 10_000;
@@ -267,15 +265,7 @@ async fn send_as_member(
     let (client, chain) = connect(&member.node).await?;
     let key = open_chain_key(&member.key, chain.profile)?;
     let sender = registered_sender(&client, &chain, key, member.did.clone()).await?;
-    let committed = send(
-        &client,
-        &chain,
-        &sender.did,
-        &sender.fragment,
-        &sender.key,
-        payload,
-    )
-    .await?;
+    let committed = sender.send(&client, &chain, payload).await?;
     Ok((client, sender, committed))
 }
 

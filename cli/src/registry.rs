@@ -132,6 +132,19 @@ pub async fn registered_sender(
     })
 }
 
+impl Sender {
+    /// Signs `payload` as this sender at its next sequence number, submits it and waits until
+    /// it is committed (see [`send`]).
+    pub async fn send(
+        &self,
+        client: &RegistryClient,
+        chain: &ChainInfo,
+        payload: Payload,
+    ) -> anyhow::Result<Committed> {
+        send(client, chain, &self.did, &self.fragment, &self.key, payload).await
+    }
+}
+
 /// A committed transaction.
 #[derive(Debug, Clone, Copy)]
 pub struct Committed {

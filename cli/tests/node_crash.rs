@@ -1,26 +1,27 @@
 //! Crash test: `crosscode node --dev` as a child process under sustained submissions is killed
-//! with SIGKILL mid-write and restarted on the same data directory; every transaction
-//! acknowledged as committed must still be committed at the same height, the state roots at
-//! those heights must be the same, and proof bundles fetched again must be byte-identical and
-//! verify against the pinned `validators.json`.
+//! with SIGKILL mid-write and restarted on the same data directory, three times; after each
+//! restart every transaction acknowledged as committed must still be committed at the same
+//! height and index, the state roots at those heights must be the same, every block since the
+//! load began must link to its predecessor and hold what the transaction index says, and
+//! proof bundles fetched again must be byte-identical and verify against the pinned
+//! `validators.json`. Also: `crosscode node` failure paths and an interrupted dev setup.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
 mod common;
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use common::{NodeProcess, node_command, wait_exit};
 use crosscode_core::keys::{KeyAlgorithm, SecretKey};
-use crosscode_did_registry::api::TxStatus;
+use crosscode_did_registry::api::{ChainInfo, TxStatus};
 use crosscode_did_registry::client::{ClientError, RegistryClient, next_block};
 use crosscode_did_registry::codec::Encode;
-use crosscode_did_registry::document::{
-    DocumentContent, RegistryDid, Relationships, VerificationMethod,
-};
+use crosscode_did_registry::document::{DocumentContent, RegistryDid};
 use crosscode_did_registry::genesis::Genesis;
 use crosscode_did_registry::ordering::CoreSignatureVerifier;
 use crosscode_did_registry::profile::CryptoProfile;
@@ -30,87 +31,30 @@ use crosscode_did_registry::transaction::{Payload, SignedTransaction, Transactio
 
 /// Bound on every wait (a deadline, never a timing assertion).
 const DEADLINE: Duration = Duration::from_secs(120);
-
-/// A `crosscode node --dev` child process and the URL it announced.
-struct NodeProcess {
-    child: Child,
-    url: String,
-}
-
-impl Drop for NodeProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+/// Kill and restart cycles.
+const CRASH_CYCLES: usize = 3;
+/// Requests in flight when checking many transaction statuses.
+const CHECKERS: usize = 8;
 
 fn spawn_node(dir: &Path) -> NodeProcess {
-    let dir = dir.to_str().unwrap();
-    spawn_crosscode_node(
+    let node = NodeProcess::spawn(
         &[
             "--dev",
             "--data-dir",
-            dir,
+            dir.to_str().unwrap(),
             "--listen",
             "127.0.0.1:0",
             "--heartbeat-ms",
             "200",
         ],
         None,
-    )
-}
-
-/// `crosscode node ARGS` with `CROSSCODE_PASSPHRASE` set to `passphrase` (or unset), once it
-/// announced its address.
-fn spawn_crosscode_node(args: &[&str], passphrase: Option<&str>) -> NodeProcess {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_crosscode"));
-    command
-        .arg("node")
-        .args(args)
-        .env_remove("CROSSCODE_PASSPHRASE");
-    if let Some(passphrase) = passphrase {
-        command.env("CROSSCODE_PASSPHRASE", passphrase);
-    }
-    let mut child = command
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let (sender, receiver) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines() {
-            let Ok(line) = line else { break };
-            let _ = sender.send(line);
-        }
-    });
-    let line = receiver
-        .recv_timeout(DEADLINE)
-        .expect("the node announces its address");
-    // "node listening on http://ADDR chain crosscode-dev height H"
-    let url = line
-        .split_whitespace()
-        .find(|word| word.starts_with("http://"))
-        .unwrap_or_else(|| panic!("no URL in {line:?}"))
-        .to_owned();
-    assert!(line.contains("chain crosscode-dev"), "{line}");
-    NodeProcess { child, url }
-}
-
-/// Waits for the child to exit (within [`DEADLINE`]).
-fn wait_exit(child: &mut Child) -> std::process::ExitStatus {
-    let deadline = std::time::Instant::now() + DEADLINE;
-    loop {
-        if let Some(exit) = child.try_wait().unwrap() {
-            return exit;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the node did not exit"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    );
+    assert!(
+        node.ready_line.contains("chain crosscode-dev"),
+        "{}",
+        node.ready_line
+    );
+    node
 }
 
 /// Stops a node with SIGTERM and checks it exits cleanly.
@@ -120,22 +64,14 @@ fn terminate(mut node: NodeProcess) {
         .status()
         .unwrap();
     assert!(status.success());
-    let exit = wait_exit(&mut node.child);
+    let exit = node.wait_exit();
     assert!(exit.success(), "{exit:?}");
 }
 
 /// Runs `crosscode node ARGS`, which must fail before serving: its exit code and stderr.
 fn node_failure(args: &[&str], passphrase: Option<&str>) -> (i32, String) {
     use std::io::Read as _;
-    let mut command = Command::new(env!("CARGO_BIN_EXE_crosscode"));
-    command
-        .arg("node")
-        .args(args)
-        .env_remove("CROSSCODE_PASSPHRASE");
-    if let Some(passphrase) = passphrase {
-        command.env("CROSSCODE_PASSPHRASE", passphrase);
-    }
-    let mut child = command
+    let mut child = node_command(args, passphrase)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -164,7 +100,7 @@ fn assert_error_line(stderr: &str, needle: &str) {
     assert!(lines[0].contains(needle), "{stderr:?} lacks {needle:?}");
 }
 
-/// A new DID's create transaction (its own control key), and the DID.
+/// A new DID's create transaction (the document `crosscode did register` makes), and the DID.
 fn did_create(genesis: &Genesis) -> (SignedTransaction, RegistryDid) {
     assert_eq!(genesis.profile, CryptoProfile::Standard);
     let key = SecretKey::generate(KeyAlgorithm::Ed25519);
@@ -172,17 +108,10 @@ fn did_create(genesis: &Genesis) -> (SignedTransaction, RegistryDid) {
     let tx = Transaction {
         chain_id: genesis.chain_id.clone(),
         sender: did.clone(),
-        key: "control".into(),
+        key: "key-1".into(),
         sequence: 0,
         payload: Payload::DidCreate {
-            document: DocumentContent {
-                verification_methods: vec![VerificationMethod::new(
-                    "control",
-                    key.public_key(),
-                    Relationships::CAPABILITY_INVOCATION,
-                )],
-                services: vec![],
-            },
+            document: DocumentContent::single_key("key-1", key.public_key()),
         },
     }
     .sign(&key)
@@ -190,7 +119,7 @@ fn did_create(genesis: &Genesis) -> (SignedTransaction, RegistryDid) {
     (tx, did)
 }
 
-/// What the test saw acknowledged before the crash.
+/// What the test saw acknowledged.
 #[derive(Default)]
 struct Acknowledged {
     /// tx hash -> (height, index).
@@ -212,6 +141,148 @@ async fn record_committed(
     Ok(())
 }
 
+/// Checks, `CHECKERS` requests at a time, that each transaction is committed where expected.
+async fn check_statuses(client: &RegistryClient, expected: Vec<([u8; 32], (u64, u32))>) {
+    let chunk = expected.len().div_ceil(CHECKERS).max(1);
+    let checkers: Vec<_> = expected
+        .chunks(chunk)
+        .map(|part| {
+            let client = client.clone();
+            let part = part.to_vec();
+            tokio::spawn(async move {
+                for (hash, (height, index)) in part {
+                    assert_eq!(
+                        client.tx_status(&hash).await.unwrap(),
+                        TxStatus::Committed { height, index },
+                        "transaction {}",
+                        hex::encode(hash)
+                    );
+                }
+            })
+        })
+        .collect();
+    for checker in checkers {
+        checker.await.unwrap();
+    }
+}
+
+/// Walks the blocks `from..=to`: each links to the one before (its `previous_hash` is that
+/// header's hash) and each of its transactions' status points back at it.
+async fn walk_blocks(client: &RegistryClient, profile: CryptoProfile, from: u64, to: u64) {
+    let mut previous = client.block(from).await.unwrap().header;
+    let mut located = Vec::new();
+    for height in from + 1..=to {
+        let block = client.block(height).await.unwrap();
+        assert_eq!(block.header.height, height);
+        assert_eq!(
+            block.header.previous_hash,
+            previous.hash(profile),
+            "block {height} does not link to block {}",
+            height - 1
+        );
+        for (index, hash) in block.transactions.iter().enumerate() {
+            located.push((*hash, (height, u32::try_from(index).unwrap())));
+        }
+        previous = block.header;
+    }
+    check_statuses(client, located).await;
+}
+
+/// Sustained submissions without waiting for them, while a watcher follows the block stream
+/// and records every transaction of every block the node reports committed (with the block's
+/// state root); the node is killed (SIGKILL) once blocks are being written under load and the
+/// watcher has caught up. The height the load started at, the chain at the kill, and the last
+/// height the watcher recorded.
+async fn load_and_kill(
+    mut node: NodeProcess,
+    genesis: &Genesis,
+    acknowledged: &Arc<Mutex<Acknowledged>>,
+) -> (u64, ChainInfo, u64) {
+    let client = RegistryClient::new(&node.url).unwrap();
+    let start_height = client.chain_info().await.unwrap().height;
+    let submitter = {
+        let client = client.clone();
+        let genesis = genesis.clone();
+        tokio::spawn(async move {
+            loop {
+                let txs: Vec<SignedTransaction> =
+                    (0..200).map(|_| did_create(&genesis).0).collect();
+                if client.submit_batch(&txs).await.is_err() {
+                    return;
+                }
+                // Keep a steady load rather than an ever-growing mempool.
+                loop {
+                    match client.chain_info().await {
+                        Ok(info) if info.pending > 1_000 => {
+                            tokio::time::sleep(Duration::from_millis(2)).await;
+                        }
+                        Ok(_) => break,
+                        Err(_) => return,
+                    }
+                }
+            }
+        })
+    };
+    let last_seen = Arc::new(AtomicU64::new(start_height));
+    let watcher = {
+        let client = client.clone();
+        let acknowledged = Arc::clone(acknowledged);
+        let last_seen = Arc::clone(&last_seen);
+        let mut blocks = client.blocks_stream(start_height + 1).await.unwrap();
+        tokio::spawn(async move {
+            while let Some(Ok((header, _))) = next_block(&mut blocks).await {
+                let Ok(block) = client.block(header.height).await else {
+                    break;
+                };
+                assert_eq!(block.header, header);
+                if let Some(first) = block.transactions.first()
+                    && let Ok(status) = client.tx_status(first).await
+                {
+                    assert_eq!(
+                        status,
+                        TxStatus::Committed {
+                            height: header.height,
+                            index: 0
+                        }
+                    );
+                }
+                let mut seen = acknowledged.lock().unwrap();
+                for (index, hash) in block.transactions.iter().enumerate() {
+                    seen.committed
+                        .insert(*hash, (header.height, u32::try_from(index).unwrap()));
+                }
+                seen.roots.insert(header.height, header.state_root);
+                last_seen.store(header.height, Ordering::SeqCst);
+            }
+            last_seen.load(Ordering::SeqCst)
+        })
+    };
+    // Kill once blocks are being written under load (a few loaded blocks seen, with
+    // transactions waiting; or, should the producer always keep up, many blocks past the
+    // start) and the watcher has recorded all but at most the newest block.
+    let deadline = tokio::time::Instant::now() + DEADLINE;
+    let at_kill = loop {
+        let info = client.chain_info().await.unwrap();
+        let seen = last_seen.load(Ordering::SeqCst);
+        let loaded =
+            (seen >= start_height + 5 && info.pending > 0) || info.height >= start_height + 40;
+        if loaded && seen + 1 >= info.height {
+            break info;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no load built up: {info:?}, watcher at {seen}"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    };
+    node.child.kill().unwrap(); // SIGKILL on Unix
+    node.child.wait().unwrap();
+    drop(node);
+    submitter.await.unwrap();
+    let watched = watcher.await.unwrap();
+    (start_height, at_kill, watched)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_acknowledged_commit_survives_a_sigkill_mid_write() {
     let dir = common::temp_dir("node-crash");
@@ -227,7 +298,7 @@ async fn every_acknowledged_commit_survives_a_sigkill_mid_write() {
     let client = RegistryClient::new(&node.url).unwrap();
     let acknowledged = Arc::new(Mutex::new(Acknowledged::default()));
 
-    // Phase 1: rounds of DID creates, each waited for; proofs recorded at their heights.
+    // Rounds of DID creates, each waited for; proofs recorded at their heights.
     let mut proofs = Vec::new();
     for _ in 0..5 {
         let round: Vec<(SignedTransaction, RegistryDid)> =
@@ -271,154 +342,77 @@ async fn every_acknowledged_commit_survives_a_sigkill_mid_write() {
         }
     }
 
-    // Phase 2: sustained submissions without waiting for them; a watcher follows the block
-    // stream and records every transaction of every block the node reports committed (with
-    // the block's state root), and checks a sample against the transaction status.
-    let start_height = client.chain_info().await.unwrap().height;
-    let submitter = {
-        let client = client.clone();
-        let genesis = genesis.clone();
-        tokio::spawn(async move {
-            loop {
-                let txs: Vec<SignedTransaction> =
-                    (0..200).map(|_| did_create(&genesis).0).collect();
-                if client.submit_batch(&txs).await.is_err() {
-                    return;
-                }
-                // Keep a steady load rather than an ever-growing mempool.
-                loop {
-                    match client.chain_info().await {
-                        Ok(info) if info.pending > 1_000 => {
-                            tokio::time::sleep(Duration::from_millis(2)).await;
-                        }
-                        Ok(_) => break,
-                        Err(_) => return,
-                    }
-                }
-            }
-        })
-    };
-    let watcher = {
-        let client = client.clone();
-        let acknowledged = Arc::clone(&acknowledged);
-        let mut blocks = client.blocks_stream(start_height + 1).await.unwrap();
-        tokio::spawn(async move {
-            while let Some(Ok((header, _))) = next_block(&mut blocks).await {
-                let Ok(block) = client.block(header.height).await else {
-                    return;
-                };
-                assert_eq!(block.header, header);
-                if let Some(first) = block.transactions.first()
-                    && let Ok(status) = client.tx_status(first).await
-                {
-                    assert_eq!(
-                        status,
-                        TxStatus::Committed {
-                            height: header.height,
-                            index: 0
-                        }
-                    );
-                }
-                let mut seen = acknowledged.lock().unwrap();
-                for (index, hash) in block.transactions.iter().enumerate() {
-                    seen.committed
-                        .insert(*hash, (header.height, u32::try_from(index).unwrap()));
-                }
-                seen.roots.insert(header.height, header.state_root);
-            }
-        })
-    };
-    // Kill once blocks are being written under load: a few loaded blocks seen, with
-    // transactions waiting (or, should the producer always keep up, many blocks past it).
-    let deadline = tokio::time::Instant::now() + DEADLINE;
-    loop {
-        let info = client.chain_info().await.unwrap();
-        let seen = acknowledged
-            .lock()
-            .unwrap()
-            .roots
-            .keys()
-            .next_back()
-            .copied();
-        if (seen.is_some_and(|h| h >= start_height + 5) && info.pending > 0)
-            || info.height >= start_height + 40
-        {
-            break;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "no load built up: {info:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-    let at_kill = client.chain_info().await.unwrap();
     let mut node = node;
-    node.child.kill().unwrap(); // SIGKILL on Unix
-    node.child.wait().unwrap();
-    drop(node);
-    submitter.await.unwrap();
-    watcher.await.unwrap();
-    let acknowledged = Arc::try_unwrap(acknowledged)
-        .ok()
-        .unwrap()
-        .into_inner()
-        .unwrap();
-    assert!(acknowledged.committed.len() > 100);
-    eprintln!(
-        "crash test: {} transactions acknowledged up to height {}; killed at height {} with {} waiting",
-        acknowledged.committed.len(),
-        acknowledged.roots.keys().next_back().unwrap(),
-        at_kill.height,
-        at_kill.pending
-    );
+    for cycle in 0..CRASH_CYCLES {
+        let (start_height, at_kill, watched) = load_and_kill(node, &genesis, &acknowledged).await;
+        // The watcher followed the chain through the load, up to the kill.
+        assert!(
+            watched >= start_height + 5,
+            "cycle {cycle}: watched up to {watched}"
+        );
+        assert!(
+            watched + 1 >= at_kill.height,
+            "cycle {cycle}: watched up to {watched}, killed at {}",
+            at_kill.height
+        );
+        let (committed, roots) = {
+            let seen = acknowledged.lock().unwrap();
+            (
+                seen.committed
+                    .iter()
+                    .map(|(hash, location)| (*hash, *location))
+                    .collect::<Vec<_>>(),
+                seen.roots.clone(),
+            )
+        };
+        eprintln!(
+            "crash test, cycle {cycle}: {} transactions acknowledged up to height {watched}; \
+             killed at height {} with {} waiting",
+            committed.len(),
+            at_kill.height,
+            at_kill.pending
+        );
 
-    // Restart on the same directory: everything acknowledged is there, unchanged.
-    let node = spawn_node(&dir);
-    let client = RegistryClient::new(&node.url).unwrap();
-    let head = client.chain_info().await.unwrap();
-    let last_acknowledged = *acknowledged.roots.keys().next_back().unwrap();
-    assert!(head.height >= last_acknowledged);
-    for (hash, (height, index)) in &acknowledged.committed {
-        assert_eq!(
-            client.tx_status(hash).await.unwrap(),
-            TxStatus::Committed {
-                height: *height,
-                index: *index
-            },
-            "transaction {}",
-            hex::encode(hash)
-        );
-    }
-    for (height, root) in &acknowledged.roots {
-        assert_eq!(
-            client.block(*height).await.unwrap().header.state_root,
-            *root,
-            "state root at {height}"
-        );
-    }
-    for (state_key, height, bytes) in &proofs {
-        let namespace = Namespace::Did;
-        assert_eq!(state_key[0], namespace.tag());
-        let again = client
-            .state(namespace, &state_key[1..], true, Some(*height))
-            .await
+        // Restart on the same directory: everything acknowledged is there, unchanged.
+        node = spawn_node(&dir);
+        let client = RegistryClient::new(&node.url).unwrap();
+        let head = client.chain_info().await.unwrap();
+        assert!(head.height >= watched);
+        check_statuses(&client, committed).await;
+        for (height, root) in &roots {
+            assert_eq!(
+                client.block(*height).await.unwrap().header.state_root,
+                *root,
+                "state root at {height}"
+            );
+        }
+        walk_blocks(&client, genesis.profile, start_height, head.height).await;
+        for (state_key, height, bytes) in &proofs {
+            let namespace = Namespace::Did;
+            assert_eq!(state_key[0], namespace.tag());
+            let again = client
+                .state(namespace, &state_key[1..], true, Some(*height))
+                .await
+                .unwrap();
+            let bundle = again.bundle.unwrap();
+            assert_eq!(&bundle.to_bytes(), bytes, "proof at {height}");
+            verify_bundle_for_keys(
+                &bundle,
+                &trusted,
+                &CoreSignatureVerifier,
+                &[state_key.as_slice()],
+            )
             .unwrap();
-        let bundle = again.bundle.unwrap();
-        assert_eq!(&bundle.to_bytes(), bytes, "proof at {height}");
-        verify_bundle_for_keys(
-            &bundle,
-            &trusted,
-            &CoreSignatureVerifier,
-            &[state_key.as_slice()],
-        )
-        .unwrap();
+        }
     }
 
     // The restarted node goes on.
+    let client = RegistryClient::new(&node.url).unwrap();
+    let before = client.chain_info().await.unwrap().height;
     let (tx, _) = did_create(&genesis);
     let hash = client.submit(&tx).await.unwrap();
     let (height, _) = client.wait_committed(&hash, DEADLINE).await.unwrap();
-    assert!(height > last_acknowledged);
+    assert!(height > before);
 
     // SIGTERM stops it cleanly (exit 0).
     terminate(node);
@@ -523,7 +517,7 @@ async fn node_runs_a_configured_chain_and_refuses_wrong_keys_profiles_and_busy_p
     assert_eq!(code, 2);
     assert_error_line(&stderr, "not in the validator set");
 
-    let node = spawn_crosscode_node(&args, Some("crosscode-dev"));
+    let node = NodeProcess::spawn(&args, Some("crosscode-dev"));
     let client = RegistryClient::new(&node.url).unwrap();
     let info = client.chain_info().await.unwrap();
     assert_eq!(info.chain_id, "crosscode-dev");
@@ -548,4 +542,65 @@ async fn node_runs_a_configured_chain_and_refuses_wrong_keys_profiles_and_busy_p
     terminate(node);
     std::fs::remove_dir_all(&dev).unwrap();
     std::fs::remove_dir_all(&other).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_interrupted_dev_setup_is_finished_or_generated_again() {
+    // A dev chain whose setup was interrupted after its keys and validators.json were moved
+    // into place, before genesis.json: the next start finishes it (the same chain, the same
+    // blocks).
+    let dir = common::temp_dir("node-cli-dev-resume");
+    let node = spawn_node(&dir);
+    let client = RegistryClient::new(&node.url).unwrap();
+    let genesis = std::fs::read_to_string(dir.join("genesis.json")).unwrap();
+    let (tx, _) = did_create(&Genesis::from_json(&genesis).unwrap());
+    let hash = client.submit(&tx).await.unwrap();
+    let (height, _) = client.wait_committed(&hash, DEADLINE).await.unwrap();
+    let block = client.block(height).await.unwrap();
+    terminate(node);
+    let validators = std::fs::read_to_string(dir.join("validators.json")).unwrap();
+    let validator_key = std::fs::read(dir.join("keys").join("validator.key")).unwrap();
+    std::fs::create_dir(dir.join("dev.partial")).unwrap();
+    std::fs::rename(
+        dir.join("genesis.json"),
+        dir.join("dev.partial").join("genesis.json"),
+    )
+    .unwrap();
+    let node = spawn_node(&dir);
+    let client = RegistryClient::new(&node.url).unwrap();
+    assert_eq!(client.block(height).await.unwrap(), block);
+    terminate(node);
+    assert!(!dir.join("dev.partial").exists());
+    assert_eq!(
+        std::fs::read_to_string(dir.join("genesis.json")).unwrap(),
+        genesis
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("validators.json")).unwrap(),
+        validators
+    );
+    assert_eq!(
+        std::fs::read(dir.join("keys").join("validator.key")).unwrap(),
+        validator_key
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+
+    // A setup interrupted while its files were being written (no genesis.json in the staging
+    // directory): generated again, from scratch.
+    let dir = common::temp_dir("node-cli-dev-redo");
+    let staging = dir.join("dev.partial");
+    std::fs::create_dir_all(staging.join("keys")).unwrap();
+    std::fs::write(staging.join("keys").join("validator.key"), b"cut short").unwrap();
+    let node = spawn_node(&dir);
+    let client = RegistryClient::new(&node.url).unwrap();
+    assert_eq!(client.chain_info().await.unwrap().chain_id, "crosscode-dev");
+    terminate(node);
+    assert!(!staging.exists());
+    for file in ["genesis.json", "validators.json"] {
+        assert!(dir.join(file).is_file(), "{file}");
+    }
+    for key in ["validator", "member-CN-GD", "member-MO", "member-HK"] {
+        assert!(dir.join("keys").join(format!("{key}.key")).is_file());
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
 }

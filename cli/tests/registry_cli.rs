@@ -6,11 +6,12 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::Output;
 
-use common::{assert_clean_failure, crosscode, json_of, new_key, stderr, stdout, temp_dir};
+use common::{
+    NodeProcess, assert_clean_failure, crosscode, json_of, new_key, stderr, stdout, temp_dir,
+};
 use serde_json::Value;
 
 /// The dev chain's key-file passphrase (CROSSCODE_PASSPHRASE unset when the node started).
@@ -18,19 +19,18 @@ const DEV_PASSPHRASE: &str = "crosscode-dev";
 /// The passphrase of the issuer's own key file.
 const ISSUER_PASSPHRASE: &str = "issuer passphrase";
 
-/// A `crosscode node --dev` child process, killed when dropped.
+/// A `crosscode node --dev` child process (killed when dropped) and its directory.
 struct DevNode {
-    child: Child,
-    url: String,
+    process: NodeProcess,
     dir: PathBuf,
 }
 
 impl DevNode {
-    /// Starts a dev node of `profile` in `dir` on a free port and waits for its ready line.
+    /// Starts a dev node of `profile` in `dir` on a free port and waits (with a deadline) for
+    /// its ready line.
     fn start(dir: &Path, profile: &str) -> DevNode {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_crosscode"))
-            .args([
-                "node",
+        let process = NodeProcess::spawn(
+            &[
                 "--dev",
                 "--profile",
                 profile,
@@ -40,26 +40,11 @@ impl DevNode {
                 "127.0.0.1:0",
                 "--heartbeat-ms",
                 "500",
-            ])
-            .env_remove("CROSSCODE_PASSPHRASE")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        // "node listening on http://127.0.0.1:PORT chain crosscode-dev height 0"
-        let url = line
-            .split_whitespace()
-            .find(|word| word.starts_with("http://"))
-            .unwrap_or_else(|| panic!("no ready line from the node: {line:?}"))
-            .to_owned();
+            ],
+            None,
+        );
         DevNode {
-            child,
-            url,
+            process,
             dir: dir.to_owned(),
         }
     }
@@ -73,19 +58,21 @@ impl DevNode {
             .to_owned()
     }
 
+    /// `crosscode gov VERB --key <jurisdiction's member key> --node URL REST…` with the dev
+    /// passphrase.
+    fn gov(&self, verb: &str, jurisdiction: &str, rest: &[&str]) -> Output {
+        let key = self.member_key(jurisdiction);
+        let mut args = vec!["gov", verb, "--key", &key, "--node", &self.process.url];
+        args.extend_from_slice(rest);
+        crosscode(&args, Some(DEV_PASSPHRASE))
+    }
+
     fn validators(&self) -> String {
         self.dir
             .join("validators.json")
             .to_str()
             .unwrap()
             .to_owned()
-    }
-}
-
-impl Drop for DevNode {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
@@ -121,7 +108,7 @@ fn assert_invalid(output: &Output, needle: &str) {
 fn run_end_to_end(profile: &str, algorithm: &str) {
     let dir = temp_dir(&format!("registry-{profile}"));
     let node = DevNode::start(&dir.join("chain"), profile);
-    let url = node.url.as_str();
+    let url = node.process.url.as_str();
 
     // did register: the DID is derived from the key and committed.
     let (issuer_key, issuer_did_key) = new_key(&dir, "issuer.key", algorithm, ISSUER_PASSPHRASE);
@@ -189,16 +176,33 @@ fn run_end_to_end(profile: &str, algorithm: &str) {
         &crosscode(&anchor_args, Some(ISSUER_PASSPHRASE)),
         "not-authorised",
     );
-
-    // Governance: CN-GD proposes, MO rejects (and cannot vote twice), HK approves: 2 of 3.
-    let proposed = json_of(&crosscode(
+    // Hashes are lowercase hex, as everywhere in the API.
+    let upper = hash.to_uppercase();
+    let output = crosscode(
         &[
-            "gov",
-            "propose",
+            "evidence",
+            "anchor",
             "--key",
-            &node.member_key("CN-GD"),
+            &issuer_key,
+            "--hash",
+            &upper,
             "--node",
             url,
+        ],
+        Some(ISSUER_PASSPHRASE),
+    );
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("lowercase hex"),
+        "{}",
+        stderr(&output)
+    );
+
+    // Governance: CN-GD proposes, MO rejects (and cannot vote twice), HK approves: 2 of 3.
+    let proposed = json_of(&node.gov(
+        "propose",
+        "CN-GD",
+        &[
             "admit-issuer",
             &did,
             "--types",
@@ -206,25 +210,12 @@ fn run_end_to_end(profile: &str, algorithm: &str) {
             "--jurisdiction",
             "CN-GD",
         ],
-        Some(DEV_PASSPHRASE),
     ));
+    assert!(proposed["closesHeight"].as_u64().unwrap() > proposed["height"].as_u64().unwrap());
     assert_eq!(proposed["status"], "open");
     let proposal = proposed["proposal"].as_u64().unwrap().to_string();
-    let vote = |jurisdiction: &str, choice: &str| {
-        crosscode(
-            &[
-                "gov",
-                "vote",
-                "--key",
-                &node.member_key(jurisdiction),
-                "--node",
-                url,
-                &proposal,
-                choice,
-            ],
-            Some(DEV_PASSPHRASE),
-        )
-    };
+    let vote =
+        |jurisdiction: &str, choice: &str| node.gov("vote", jurisdiction, &[&proposal, choice]);
     let rejected = json_of(&vote("MO", "--reject"));
     assert_eq!(rejected["approve"], false);
     assert_eq!(rejected["status"], "open");
@@ -272,8 +263,18 @@ fn run_end_to_end(profile: &str, algorithm: &str) {
     assert_eq!(bundle["entries"][0]["key"], format!("09{hash}"));
     let bundle_path = write_text(&dir, "bundle.json", &bundle_text);
     let validators = node.validators();
-    let report = json_of(&verify(&bundle_path, &validators, &[]));
+    // Without --namespace/--key: valid for the keys the bundle names, said so (keysChecked
+    // false) with a warning on stderr.
+    let unchecked = verify(&bundle_path, &validators, &[]);
+    let report = json_of(&unchecked);
     assert_eq!(report["valid"], true);
+    assert_eq!(report["keysChecked"], false);
+    assert!(
+        stderr(&unchecked).starts_with("warning: "),
+        "{}",
+        stderr(&unchecked)
+    );
+    assert!(stderr(&unchecked).contains("--namespace and --key"));
     assert_eq!(report["entries"][0]["present"], true);
     assert_eq!(report["entries"][0]["namespace"], "evidence");
     // As the answer about exactly this entry, and not about another one.
@@ -282,7 +283,9 @@ fn run_end_to_end(profile: &str, algorithm: &str) {
         &validators,
         &["--namespace", "evidence", "--key", hash],
     );
+    assert_eq!(json_of(&exact)["keysChecked"], true);
     assert_eq!(json_of(&exact)["valid"], true);
+    assert!(stderr(&exact).is_empty(), "{}", stderr(&exact));
     let other_hash = "00".repeat(32);
     assert_invalid(
         &verify(
@@ -344,34 +347,10 @@ fn run_end_to_end(profile: &str, algorithm: &str) {
     assert_eq!(report["entries"][0]["present"], false);
 
     // Suspending the issuer (CN-GD proposes, HK approves) stops its anchors.
-    let suspend = json_of(&crosscode(
-        &[
-            "gov",
-            "propose",
-            "--key",
-            &node.member_key("CN-GD"),
-            "--node",
-            url,
-            "suspend-issuer",
-            &did,
-        ],
-        Some(DEV_PASSPHRASE),
-    ));
+    let suspend = json_of(&node.gov("propose", "CN-GD", &["suspend-issuer", &did]));
     let suspend_id = suspend["proposal"].as_u64().unwrap();
     assert_ne!(suspend_id.to_string(), proposal);
-    let approved = json_of(&crosscode(
-        &[
-            "gov",
-            "vote",
-            "--key",
-            &node.member_key("HK"),
-            "--node",
-            url,
-            &suspend_id.to_string(),
-            "--approve",
-        ],
-        Some(DEV_PASSPHRASE),
-    ));
+    let approved = json_of(&node.gov("vote", "HK", &[&suspend_id.to_string(), "--approve"]));
     assert_eq!(approved["status"], "executed");
     let second_hash = "11".repeat(32);
     assert_clean_failure(
@@ -393,19 +372,10 @@ fn run_end_to_end(profile: &str, algorithm: &str) {
     // A validator-set file that is not one is refused before anything is sent.
     let not_validators = write_text(&dir, "not-validators.json", "{}");
     assert_clean_failure(
-        &crosscode(
-            &[
-                "gov",
-                "propose",
-                "--key",
-                &node.member_key("CN-GD"),
-                "--node",
-                url,
-                "set-validators",
-                "--validators",
-                &not_validators,
-            ],
-            Some(DEV_PASSPHRASE),
+        &node.gov(
+            "propose",
+            "CN-GD",
+            &["set-validators", "--validators", &not_validators],
         ),
         "not a JSON array of validators",
     );

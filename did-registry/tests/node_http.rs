@@ -988,6 +988,22 @@ async fn openapi_describes_exactly_the_routes_served() {
     described.sort();
     routes.sort();
     assert_eq!(described, routes);
+    // The error codes it lists are the API's, and every operation but the document itself
+    // declares the 500 answer.
+    let codes: Vec<&str> = ApiErrorCode::ALL.iter().map(|code| code.as_str()).collect();
+    assert_eq!(
+        doc["components"]["schemas"]["ApiError"]["properties"]["error"]["enum"],
+        serde_json::json!(codes)
+    );
+    for (method, path) in ROUTES {
+        let responses = &doc["paths"][path][method.to_lowercase()]["responses"];
+        assert_eq!(
+            responses.get("500").is_some(),
+            path != "/openapi.json",
+            "{method} {path}"
+        );
+    }
+    assert!(doc["paths"]["/1.0/identifiers/{did}"]["get"]["responses"]["501"].is_object());
 
     // Every route is served: no request to it falls through to the unknown-route fallback or
     // gets 405.
@@ -1070,6 +1086,38 @@ async fn a_node_refuses_a_key_that_is_not_a_validator_and_a_store_of_another_cha
         Err(crosscode_did_registry::node::NodeError::Config(_))
     ));
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn codes_travel_by_their_wire_names() {
+    for code in ApiErrorCode::ALL {
+        let text = serde_json::to_string(code).unwrap();
+        assert_eq!(text, format!("\"{}\"", code.as_str()));
+        assert_eq!(serde_json::from_str::<ApiErrorCode>(&text).unwrap(), *code);
+    }
+    for code in RejectionCode::ALL {
+        let text = serde_json::to_string(code).unwrap();
+        assert_eq!(serde_json::from_str::<RejectionCode>(&text).unwrap(), *code);
+    }
+    for code in ResolutionErrorCode::ALL {
+        let text = serde_json::to_string(code).unwrap();
+        assert_eq!(
+            serde_json::from_str::<ResolutionErrorCode>(&text).unwrap(),
+            *code
+        );
+    }
+    assert_eq!(ApiErrorCode::MethodNotSupported.status(), 501);
+    assert_eq!(RejectionCode::AlreadyVoted.as_str(), "already-voted");
+    assert_eq!(ResolutionErrorCode::NotFound.as_str(), "notFound");
+    // A newer node's code is Unknown, not an error.
+    assert_eq!(
+        serde_json::from_str::<ApiErrorCode>("\"from-the-future\"").unwrap(),
+        ApiErrorCode::Unknown
+    );
+    assert_eq!(
+        serde_json::from_str::<RejectionCode>("\"from-the-future\"").unwrap(),
+        RejectionCode::Unknown
+    );
 }
 
 #[test]

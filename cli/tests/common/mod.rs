@@ -3,8 +3,10 @@
 // Each test file uses only some of these.
 #![allow(dead_code)]
 
+use std::io::{BufRead as _, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::Duration;
 
 use serde_json::Value;
 
@@ -28,14 +30,107 @@ pub fn command(args: &[&str]) -> Command {
     command
 }
 
-/// Runs `crosscode args` with `CROSSCODE_PASSPHRASE` set to `passphrase`, or unset for `None`.
-pub fn crosscode(args: &[&str], passphrase: Option<&str>) -> Output {
+/// The `crosscode` binary with `args` and `CROSSCODE_PASSPHRASE` set to `passphrase`, or unset
+/// for `None`.
+pub fn command_with_passphrase(args: &[&str], passphrase: Option<&str>) -> Command {
     let mut command = command(args);
     command.env_remove("CROSSCODE_PASSPHRASE");
     if let Some(passphrase) = passphrase {
         command.env("CROSSCODE_PASSPHRASE", passphrase);
     }
-    command.output().unwrap()
+    command
+}
+
+/// Runs `crosscode args` with `CROSSCODE_PASSPHRASE` set to `passphrase`, or unset for `None`.
+pub fn crosscode(args: &[&str], passphrase: Option<&str>) -> Output {
+    command_with_passphrase(args, passphrase).output().unwrap()
+}
+
+/// `crosscode node ARGS` with `CROSSCODE_PASSPHRASE` set to `passphrase`, or unset.
+pub fn node_command(args: &[&str], passphrase: Option<&str>) -> Command {
+    let mut all = vec!["node"];
+    all.extend_from_slice(args);
+    command_with_passphrase(&all, passphrase)
+}
+
+/// Bound on waiting for a `crosscode node` to announce itself (a deadline, not a timing
+/// assertion).
+pub const NODE_READY_DEADLINE: Duration = Duration::from_secs(120);
+
+/// A `crosscode node` child process and the URL it announced; killed when dropped.
+pub struct NodeProcess {
+    /// The process.
+    pub child: Child,
+    /// `http://ADDR` from its ready line.
+    pub url: String,
+    /// The ready line.
+    pub ready_line: String,
+}
+
+impl NodeProcess {
+    /// Starts `crosscode node ARGS` (with `CROSSCODE_PASSPHRASE` set to `passphrase`, or
+    /// unset) and waits for its ready line, `node listening on http://ADDR chain ID height H`,
+    /// within [`NODE_READY_DEADLINE`]. Its stdout is read on a thread of its own.
+    pub fn spawn(args: &[&str], passphrase: Option<&str>) -> NodeProcess {
+        let mut child = node_command(args, passphrase)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (sender, receiver) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                let _ = sender.send(line);
+            }
+        });
+        let ready_line = match receiver.recv_timeout(NODE_READY_DEADLINE) {
+            Ok(line) => line,
+            Err(err) => {
+                let _ = child.kill();
+                panic!("no ready line from crosscode node {args:?}: {err}");
+            }
+        };
+        let url = ready_line
+            .split_whitespace()
+            .find(|word| word.starts_with("http://"))
+            .unwrap_or_else(|| panic!("no URL in {ready_line:?}"))
+            .to_owned();
+        NodeProcess {
+            child,
+            url,
+            ready_line,
+        }
+    }
+
+    /// Waits (within [`NODE_READY_DEADLINE`]) for the process to exit.
+    pub fn wait_exit(&mut self) -> std::process::ExitStatus {
+        wait_exit(&mut self.child)
+    }
+}
+
+impl Drop for NodeProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Waits for `child` to exit (within [`NODE_READY_DEADLINE`]).
+pub fn wait_exit(child: &mut Child) -> std::process::ExitStatus {
+    let deadline = std::time::Instant::now() + NODE_READY_DEADLINE;
+    loop {
+        if let Some(exit) = child.try_wait().unwrap() {
+            return exit;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the process did not exit"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }
 
 /// The standard output, as UTF-8.

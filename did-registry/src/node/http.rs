@@ -331,7 +331,8 @@ async fn submit_batch(
 ) -> Result<Response, HttpError> {
     let body = json_body(&headers, body)?;
     let shared_for_decode = Arc::clone(&shared);
-    let decoded = tokio::task::spawn_blocking(move || {
+    // Decoding up to 50,000 transactions is CPU work: off the async workers.
+    let decoded = off_worker(move || {
         let texts: Vec<String> = serde_json::from_slice(&body).map_err(|e| invalid_json(&e))?;
         if texts.is_empty() || texts.len() > MAX_SUBMIT_BATCH {
             return Err(HttpError::api(
@@ -349,8 +350,7 @@ async fn submit_batch(
             })
             .collect::<Result<Vec<_>, HttpError>>()
     })
-    .await
-    .map_err(HttpError::internal)??;
+    .await?;
     let hashes: Vec<[u8; 32]> = decoded.iter().map(|s| s.hash).collect();
     admit(&shared, decoded)?;
     Ok(json_response(

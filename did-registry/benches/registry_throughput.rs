@@ -6,7 +6,8 @@
 //!
 //! `cargo bench --workspace --bench registry_throughput` (env: `REGISTRY_BENCH_BLOCK` txs per
 //! block, default 8192; `REGISTRY_BENCH_BLOCKS` measured blocks per workload, default 8;
-//! `REGISTRY_BENCH_ONLY` a comma list of sections: `limits,did-update,anchor,mixed,guomi,proof,batch`).
+//! `REGISTRY_BENCH_ONLY` a comma list of sections: `limits,did-update,anchor,mixed,guomi,proof,batch`;
+//! `REGISTRY_BENCH_SYNC=0` to skip the fsync of the write-ahead log at each block).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
 use std::path::PathBuf;
@@ -537,7 +538,10 @@ fn main() {
         threads()
     );
     let mut report = Report { rows: Vec::new() };
-    let options = RocksOptions::default();
+    // `REGISTRY_BENCH_SYNC=0`: no fsync of the write-ahead log per block (see docs/benchmarks.md).
+    let options = RocksOptions {
+        sync: env_usize("REGISTRY_BENCH_SYNC", 1) != 0,
+    };
     let mut tx_bytes = 200;
     for workload in [Workload::DidUpdate, Workload::Anchor, Workload::Mixed] {
         let section = match workload {

@@ -24,7 +24,7 @@ use crate::proof::{ProofBundle, ProofEntry};
 use crate::records::ChainConfig;
 use crate::state::{BlockContext, Effects, Rejection, State};
 use crate::transaction::SignedTransaction;
-use crate::tree::{MemoryTreeStore, StateTree, TreeError, TreeStore};
+use crate::tree::{MemoryTreeStore, StateTree, TreeError, TreeStore, TreeUpdate};
 use crate::validators::ValidatorSet;
 
 /// Most transactions in one block.
@@ -80,6 +80,9 @@ pub struct BlockCommit<'a> {
     pub state_changes: &'a [(Vec<u8>, Option<Vec<u8>>)],
 }
 
+/// A block's state changes: `(key, value)` in key order, `None` deletes.
+type StateChanges = Vec<(Vec<u8>, Option<Vec<u8>>)>;
+
 /// The entries of a state: `(key, value)` in key order.
 pub type StateEntries = Vec<(Vec<u8>, Vec<u8>)>;
 
@@ -90,6 +93,16 @@ pub trait LedgerStore: TreeStore {
     fn commit_block(&self, commit: &BlockCommit<'_>) -> Result<(), TreeError>;
     /// The committed block at `height`.
     fn block(&self, height: u64) -> Result<Option<CommittedBlock>, TreeError>;
+    /// The header and certificate of the committed block at `height`, without its
+    /// transactions (what a proof bundle needs). The default reads the whole block.
+    fn certified_header(
+        &self,
+        height: u64,
+    ) -> Result<Option<(Header, Option<CommitCertificate>)>, TreeError> {
+        Ok(self
+            .block(height)?
+            .map(|committed| (committed.block.header, committed.certificate)))
+    }
     /// The height of the latest committed block (`None`: empty store).
     fn head_height(&self) -> Result<Option<u64>, TreeError>;
     /// The current state's entries (to reopen the ledger).
@@ -176,6 +189,19 @@ impl LedgerStore for MemoryStore {
     fn block(&self, height: u64) -> Result<Option<CommittedBlock>, TreeError> {
         let ledger = self.ledger.read().map_err(|_| poisoned())?;
         Ok(ledger.blocks.get(&height).cloned())
+    }
+
+    fn certified_header(
+        &self,
+        height: u64,
+    ) -> Result<Option<(Header, Option<CommitCertificate>)>, TreeError> {
+        let ledger = self.ledger.read().map_err(|_| poisoned())?;
+        Ok(ledger.blocks.get(&height).map(|committed| {
+            (
+                committed.block.header.clone(),
+                committed.certificate.clone(),
+            )
+        }))
     }
 
     fn head_height(&self) -> Result<Option<u64>, TreeError> {
@@ -468,28 +494,43 @@ impl<S: LedgerStore> Ledger<S> {
         let mut included = Vec::with_capacity(candidates.len());
         let mut tx_hashes = Vec::with_capacity(candidates.len());
         self.timings = BlockTimings::default();
-        let verify_start = Instant::now();
-        let prepared = self.state.prepare_block(candidates);
-        self.timings.verify = verify_start.elapsed();
-        let apply_start = Instant::now();
-        for mut tx in prepared {
-            match self.state.apply_prepared(&ctx, &mut tx) {
+        // Signatures are checked on one core while this one applies the block and updates the
+        // state tree (see `State::apply_block_speculatively`).
+        let tree = &self.tree;
+        let height = ctx.height;
+        let block = self
+            .state
+            .apply_block_speculatively(&ctx, candidates, |state| {
+                let changes = state.pending_changes();
+                let update = tree.compute_update(height, &changes);
+                (changes, update)
+            });
+        self.timings.verify = block.timings.draft + block.timings.verify_wait;
+        self.timings.apply = block.timings.apply + block.timings.redo;
+        self.timings.tree = block.timings.after_apply;
+        for (tx, tx_hash, outcome) in block.applied {
+            match outcome {
                 Ok(effects) => {
                     outcomes.push(TxOutcome::Committed(effects));
-                    tx_hashes.push(tx.hash());
-                    included.push(tx.into_transaction());
+                    tx_hashes.push(tx_hash);
+                    included.push(tx);
                 }
-                Err(rejection) => outcomes.push(TxOutcome::Rejected {
-                    tx_hash: tx.hash(),
-                    rejection,
-                }),
+                Err(rejection) => outcomes.push(TxOutcome::Rejected { tx_hash, rejection }),
             }
         }
-        self.timings.apply = apply_start.elapsed();
+        let precomputed = match block.computed {
+            Some((changes, Ok(update))) => Some((changes, update)),
+            Some((_, Err(err))) => {
+                self.state.rollback_changes();
+                return Err(err.into());
+            }
+            None => None,
+        };
         let result = self.seal(
             ctx,
             included,
             tx_hashes,
+            precomputed,
             &validators,
             |header, validators| {
                 ordering
@@ -560,6 +601,7 @@ impl<S: LedgerStore> Ledger<S> {
             ctx,
             transactions,
             tx_hashes,
+            None,
             &validators,
             move |computed, _| {
                 let field = if computed.transactions_root != expected.transactions_root {
@@ -595,14 +637,21 @@ impl<S: LedgerStore> Ledger<S> {
         ctx: BlockContext,
         transactions: Vec<SignedTransaction>,
         tx_hashes: Vec<[u8; 32]>,
+        precomputed: Option<(StateChanges, TreeUpdate)>,
         validators: &ValidatorSet,
         decide: impl FnOnce(&Header, &ValidatorSet) -> Result<CommitCertificate, LedgerError>,
     ) -> Result<CommittedBlock, LedgerError> {
         let profile = self.config().profile;
-        let tree_start = Instant::now();
-        let changes = self.state.pending_changes();
-        let update = self.tree.compute_update(ctx.height, &changes)?;
-        self.timings.tree = tree_start.elapsed();
+        let (changes, update) = match precomputed {
+            Some(precomputed) => precomputed,
+            None => {
+                let tree_start = Instant::now();
+                let changes = self.state.pending_changes();
+                let update = self.tree.compute_update(ctx.height, &changes)?;
+                self.timings.tree = tree_start.elapsed();
+                (changes, update)
+            }
+        };
         let seal_start = Instant::now();
         let next_validators = self.state.validator_set().map_err(LedgerError::Corrupt)?;
         let header = Header {
@@ -646,13 +695,11 @@ impl<S: LedgerStore> Ledger<S> {
     /// A proof bundle for state `keys` at committed `height` (≥ 1: the genesis header has no
     /// certificate): the header, its certificate and each key's value or absence with proofs.
     pub fn prove(&self, keys: &[Vec<u8>], height: u64) -> Result<ProofBundle, LedgerError> {
-        let committed = self
+        let (header, certificate) = self
             .store()
-            .block(height)?
+            .certified_header(height)?
             .ok_or(LedgerError::UnknownHeight { height })?;
-        let certificate = committed
-            .certificate
-            .ok_or(LedgerError::UnknownHeight { height })?;
+        let certificate = certificate.ok_or(LedgerError::UnknownHeight { height })?;
         let mut entries = Vec::with_capacity(keys.len());
         for key in keys {
             let (value, proof) = self.tree.get_with_proof(key, height)?;
@@ -663,7 +710,7 @@ impl<S: LedgerStore> Ledger<S> {
             });
         }
         Ok(ProofBundle {
-            header: committed.block.header,
+            header,
             certificate,
             entries,
         })

@@ -7,6 +7,7 @@
 //! | name | key | value |
 //! | --- | --- | --- |
 //! | `blocks` | height (`u64` BE) | block (canonical encoding) |
+//! | `headers` | height (`u64` BE) | the block's header alone (proof bundles read it) |
 //! | `certificates` | height (`u64` BE) | commit certificate |
 //! | `tree_nodes` | `NodeKey` (borsh) | `Node` (borsh) |
 //! | `tree_values` | key hash ‖ version (`u64` BE) | `0` (deleted) or `1` ‖ value |
@@ -23,20 +24,22 @@ use rocksdb::{
     WriteBatch, WriteOptions,
 };
 
-use crate::block::CommitCertificate;
-use crate::codec::{Decode, Encode};
+use crate::block::{CommitCertificate, Header};
+use crate::codec::{Decode, Encode, Reader};
 use crate::ledger::{Block, BlockCommit, CommittedBlock, LedgerStore, StateEntries};
 use crate::tree::{TreeError, TreeStore};
 
 const CF_BLOCKS: &str = "blocks";
+const CF_HEADERS: &str = "headers";
 const CF_CERTIFICATES: &str = "certificates";
 const CF_TREE_NODES: &str = "tree_nodes";
 const CF_TREE_VALUES: &str = "tree_values";
 const CF_STATE: &str = "state";
 const CF_INDEXES: &str = "indexes";
 const CF_META: &str = "meta";
-const COLUMN_FAMILIES: [&str; 7] = [
+const COLUMN_FAMILIES: [&str; 8] = [
     CF_BLOCKS,
+    CF_HEADERS,
     CF_CERTIFICATES,
     CF_TREE_NODES,
     CF_TREE_VALUES,
@@ -262,6 +265,11 @@ impl LedgerStore for RocksStore {
             height_key,
             commit.block.block.to_bytes(),
         );
+        batch.put_cf(
+            self.cf(CF_HEADERS)?,
+            height_key,
+            commit.block.block.header.to_bytes(),
+        );
         if let Some(certificate) = &commit.block.certificate {
             batch.put_cf(
                 self.cf(CF_CERTIFICATES)?,
@@ -304,6 +312,30 @@ impl LedgerStore for RocksStore {
             .transpose()
             .map_err(storage)?;
         Ok(Some(CommittedBlock { block, certificate }))
+    }
+
+    fn certified_header(
+        &self,
+        height: u64,
+    ) -> Result<Option<(Header, Option<CommitCertificate>)>, TreeError> {
+        let key = height.to_be_bytes();
+        let header = match self.get(CF_HEADERS, &key)? {
+            Some(bytes) => Header::from_bytes(&bytes).map_err(storage)?,
+            None => {
+                // A store written before the `headers` family: a block is its header then its
+                // transactions, so decode the header only.
+                let Some(bytes) = self.get(CF_BLOCKS, &key)? else {
+                    return Ok(None);
+                };
+                Header::decode(&mut Reader::new(&bytes)).map_err(storage)?
+            }
+        };
+        let certificate = self
+            .get(CF_CERTIFICATES, &key)?
+            .map(|bytes| CommitCertificate::from_bytes(&bytes))
+            .transpose()
+            .map_err(storage)?;
+        Ok(Some((header, certificate)))
     }
 
     fn head_height(&self) -> Result<Option<u64>, TreeError> {

@@ -169,24 +169,25 @@ pub fn key_hash(profile: CryptoProfile, key: &[u8]) -> [u8; 32] {
     profile.hash(&[key])
 }
 
-/// Most internal tree nodes [`StateTree`] keeps in memory (about 1 KiB each; a state of `n`
-/// keys has about `n / 10` internal nodes).
-pub const NODE_CACHE_CAPACITY: usize = 1 << 19;
+/// Most tree nodes [`StateTree`] keeps in memory (an internal node takes about 1 KiB, a leaf
+/// about 200 bytes; a state of `n` keys has `n` leaves and about `n / 10` internal nodes).
+pub const NODE_CACHE_CAPACITY: usize = 1 << 20;
 
-/// The internal nodes of the latest tree kept in memory, so an update reads the paths it
-/// rewrites without going to the store (leaves, one per key, are read from the store). Nodes
-/// are immutable under their key (version and path), so a cached node is always the stored one;
-/// only committed nodes and nodes read from the store enter the cache, and nodes an update
-/// makes stale leave it.
+/// The nodes of the latest tree kept in memory, so an update reads the paths it rewrites
+/// without going to the store. Nodes are immutable under their key (version and path), so a
+/// cached node is always the stored one; only committed nodes and nodes read from the store
+/// enter the cache, nodes an update makes stale leave it, and when it is full it starts over.
 #[derive(Debug, Default)]
 struct NodeCache {
     nodes: HashMap<NodeKey, Node>,
 }
 
-/// Reads through the node cache, filling it from the store.
+/// Reads through the node cache; an update's reader fills it from the store (a proof's does
+/// not: older heights read nodes the latest tree no longer holds).
 struct CachedReader<'a, S: TreeStore> {
     store: &'a S,
     cache: &'a RwLock<NodeCache>,
+    fill: bool,
 }
 
 impl<S: TreeStore> TreeReader for CachedReader<'_, S> {
@@ -197,7 +198,8 @@ impl<S: TreeStore> TreeReader for CachedReader<'_, S> {
             return Ok(Some(node.clone()));
         }
         let node = self.store.get_node_option(node_key)?;
-        if let Some(node @ Node::Internal(_)) = &node
+        if self.fill
+            && let Some(node) = &node
             && let Ok(mut cache) = self.cache.write()
             && cache.nodes.len() < NODE_CACHE_CAPACITY
         {
@@ -296,15 +298,10 @@ impl<S: TreeStore> StateTree<S> {
         for key in &update.stale {
             cache.nodes.remove(key);
         }
-        let internal = update
-            .batch
-            .nodes()
-            .iter()
-            .filter(|(_, node)| matches!(node, Node::Internal(_)));
-        if cache.nodes.len() + internal.clone().count() > NODE_CACHE_CAPACITY {
+        if cache.nodes.len() + update.batch.nodes().len() > NODE_CACHE_CAPACITY {
             cache.nodes.clear();
         }
-        for (key, node) in internal {
+        for (key, node) in update.batch.nodes() {
             cache.nodes.insert(key.clone(), node.clone());
         }
     }
@@ -320,6 +317,7 @@ impl<S: TreeStore> StateTree<S> {
         let reader = CachedReader {
             store: &self.store,
             cache: &self.cache,
+            fill: true,
         };
         let tree = JellyfishMerkleTree::<_, H>::new(&reader);
         let inserts: Option<Vec<(KeyHash, OwnedValue)>> = changes
@@ -379,15 +377,20 @@ impl<S: TreeStore> StateTree<S> {
     ) -> Result<(Option<Vec<u8>>, StateProof), TreeError> {
         self.root(height)?;
         let hash = KeyHash(key_hash(self.profile, key));
+        let reader = CachedReader {
+            store: &self.store,
+            cache: &self.cache,
+            fill: false,
+        };
         match self.profile {
             CryptoProfile::Standard => {
-                let (value, proof) = JellyfishMerkleTree::<_, Sha256Hasher>::new(&self.store)
+                let (value, proof) = JellyfishMerkleTree::<_, Sha256Hasher>::new(&reader)
                     .get_with_proof(hash, height)
                     .map_err(storage)?;
                 Ok((value, convert_proof::<Sha256Hasher>(&proof)?))
             }
             CryptoProfile::GuoMi => {
-                let (value, proof) = JellyfishMerkleTree::<_, Sm3Hasher>::new(&self.store)
+                let (value, proof) = JellyfishMerkleTree::<_, Sm3Hasher>::new(&reader)
                     .get_with_proof(hash, height)
                     .map_err(storage)?;
                 Ok((value, convert_proof::<Sm3Hasher>(&proof)?))

@@ -59,6 +59,14 @@ impl LedgerStore for SharedStore {
         self.0.block(height)
     }
 
+    fn certified_header(
+        &self,
+        height: u64,
+    ) -> Result<Option<(crate::block::Header, Option<crate::block::CommitCertificate>)>, TreeError>
+    {
+        self.0.certified_header(height)
+    }
+
     fn head_height(&self) -> Result<Option<u64>, TreeError> {
         self.0.head_height()
     }

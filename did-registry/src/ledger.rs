@@ -80,6 +80,9 @@ pub struct BlockCommit<'a> {
     pub state_changes: &'a [(Vec<u8>, Option<Vec<u8>>)],
 }
 
+/// A committed block's header and its certificate (`None` only for the genesis header).
+pub type CertifiedHeader = (Header, Option<CommitCertificate>);
+
 /// A block's state changes: `(key, value)` in key order, `None` deletes.
 type StateChanges = Vec<(Vec<u8>, Option<Vec<u8>>)>;
 
@@ -95,10 +98,7 @@ pub trait LedgerStore: TreeStore {
     fn block(&self, height: u64) -> Result<Option<CommittedBlock>, TreeError>;
     /// The header and certificate of the committed block at `height`, without its
     /// transactions (what a proof bundle needs). The default reads the whole block.
-    fn certified_header(
-        &self,
-        height: u64,
-    ) -> Result<Option<(Header, Option<CommitCertificate>)>, TreeError> {
+    fn certified_header(&self, height: u64) -> Result<Option<CertifiedHeader>, TreeError> {
         Ok(self
             .block(height)?
             .map(|committed| (committed.block.header, committed.certificate)))
@@ -191,10 +191,7 @@ impl LedgerStore for MemoryStore {
         Ok(ledger.blocks.get(&height).cloned())
     }
 
-    fn certified_header(
-        &self,
-        height: u64,
-    ) -> Result<Option<(Header, Option<CommitCertificate>)>, TreeError> {
+    fn certified_header(&self, height: u64) -> Result<Option<CertifiedHeader>, TreeError> {
         let ledger = self.ledger.read().map_err(|_| poisoned())?;
         Ok(ledger.blocks.get(&height).map(|committed| {
             (

@@ -26,7 +26,9 @@ use rocksdb::{
 
 use crate::block::{CommitCertificate, Header};
 use crate::codec::{Decode, Encode, Reader};
-use crate::ledger::{Block, BlockCommit, CommittedBlock, LedgerStore, StateEntries};
+use crate::ledger::{
+    Block, BlockCommit, CertifiedHeader, CommittedBlock, LedgerStore, StateEntries,
+};
 use crate::tree::{TreeError, TreeStore};
 
 const CF_BLOCKS: &str = "blocks";
@@ -314,10 +316,7 @@ impl LedgerStore for RocksStore {
         Ok(Some(CommittedBlock { block, certificate }))
     }
 
-    fn certified_header(
-        &self,
-        height: u64,
-    ) -> Result<Option<(Header, Option<CommitCertificate>)>, TreeError> {
+    fn certified_header(&self, height: u64) -> Result<Option<CertifiedHeader>, TreeError> {
         let key = height.to_be_bytes();
         let header = match self.get(CF_HEADERS, &key)? {
             Some(bytes) => Header::from_bytes(&bytes).map_err(storage)?,

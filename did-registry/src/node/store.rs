@@ -6,7 +6,7 @@ use std::sync::Arc;
 use jmt::storage::{LeafNode, Node, NodeBatch, NodeKey, TreeReader};
 use jmt::{KeyHash, OwnedValue, Version};
 
-use crate::ledger::{BlockCommit, CommittedBlock, LedgerStore, StateEntries};
+use crate::ledger::{BlockCommit, CertifiedHeader, CommittedBlock, LedgerStore, StateEntries};
 use crate::rocks::RocksStore;
 use crate::tree::{TreeError, TreeStore};
 
@@ -59,11 +59,7 @@ impl LedgerStore for SharedStore {
         self.0.block(height)
     }
 
-    fn certified_header(
-        &self,
-        height: u64,
-    ) -> Result<Option<(crate::block::Header, Option<crate::block::CommitCertificate>)>, TreeError>
-    {
+    fn certified_header(&self, height: u64) -> Result<Option<CertifiedHeader>, TreeError> {
         self.0.certified_header(height)
     }
 

@@ -671,13 +671,28 @@ impl<S: LedgerStore> Ledger<S> {
         };
         self.timings.seal = seal_start.elapsed();
         let write_start = Instant::now();
-        self.tree.store().commit_block(&BlockCommit {
-            tree: &update.batch,
-            block: &committed,
-            tx_hashes: &tx_hashes,
-            state_changes: &changes,
-        })?;
-        self.tree.committed(&update);
+        // The in-memory tree nodes are updated on the other core while the store commits; if
+        // the commit fails, the new nodes are taken out again (the stale ones it dropped are
+        // only cache misses).
+        let tree = &self.tree;
+        let node_cache = tree.node_cache();
+        let written = std::thread::scope(|scope| {
+            let caching = scope.spawn(|| crate::tree::cache_committed(node_cache, &update));
+            let written = tree.store().commit_block(&BlockCommit {
+                tree: &update.batch,
+                block: &committed,
+                tx_hashes: &tx_hashes,
+                state_changes: &changes,
+            });
+            if let Err(payload) = caching.join() {
+                std::panic::resume_unwind(payload);
+            }
+            written
+        });
+        if let Err(err) = written {
+            self.tree.forget(&update);
+            return Err(err.into());
+        }
         self.state.clear_changes();
         self.head = header;
         self.timings.write = write_start.elapsed();

@@ -178,7 +178,7 @@ pub const NODE_CACHE_CAPACITY: usize = 1 << 20;
 /// cached node is always the stored one; only committed nodes and nodes read from the store
 /// enter the cache, nodes an update makes stale leave it, and when it is full it starts over.
 #[derive(Debug, Default)]
-struct NodeCache {
+pub(crate) struct NodeCache {
     nodes: HashMap<NodeKey, Node>,
 }
 
@@ -218,6 +218,22 @@ impl<S: TreeStore> TreeReader for CachedReader<'_, S> {
 
     fn get_rightmost_leaf(&self) -> anyhow::Result<Option<(NodeKey, LeafNode)>> {
         self.store.get_rightmost_leaf()
+    }
+}
+
+/// [`StateTree::committed`] on the cache alone.
+pub(crate) fn cache_committed(cache: &RwLock<NodeCache>, update: &TreeUpdate) {
+    let Ok(mut cache) = cache.write() else {
+        return;
+    };
+    for key in &update.stale {
+        cache.nodes.remove(key);
+    }
+    if cache.nodes.len() + update.batch.nodes().len() > NODE_CACHE_CAPACITY {
+        cache.nodes.clear();
+    }
+    for (key, node) in update.batch.nodes() {
+        cache.nodes.insert(key.clone(), node.clone());
     }
 }
 
@@ -290,20 +306,15 @@ impl<S: TreeStore> StateTree<S> {
 
     /// Records that `update` is committed in the store: its nodes join the in-memory copy of
     /// the latest tree and the nodes it replaced leave it. Call it only once the store holds
-    /// the update (an update computed but never committed must not be cached).
+    /// the update (an update computed but never committed must not be cached), or undo it with
+    /// [`StateTree::forget`].
     pub fn committed(&self, update: &TreeUpdate) {
-        let Ok(mut cache) = self.cache.write() else {
-            return;
-        };
-        for key in &update.stale {
-            cache.nodes.remove(key);
-        }
-        if cache.nodes.len() + update.batch.nodes().len() > NODE_CACHE_CAPACITY {
-            cache.nodes.clear();
-        }
-        for (key, node) in update.batch.nodes() {
-            cache.nodes.insert(key.clone(), node.clone());
-        }
+        cache_committed(&self.cache, update);
+    }
+
+    /// The in-memory nodes (to update them on another thread while the store commits).
+    pub(crate) fn node_cache(&self) -> &RwLock<NodeCache> {
+        &self.cache
     }
 
     /// One version's update with hasher `H`. Without deletions the whole change set goes in
@@ -344,6 +355,16 @@ impl<S: TreeStore> StateTree<S> {
                     .map(|(key, value)| (KeyHash(key_hash(self.profile, key)), value.clone()))
                     .collect();
                 tree.put_value_set(set, height).map_err(storage)
+            }
+        }
+    }
+
+    /// Takes the nodes of `update` out of the in-memory tree again (its commit failed after
+    /// [`StateTree::committed`]).
+    pub fn forget(&self, update: &TreeUpdate) {
+        if let Ok(mut cache) = self.cache.write() {
+            for key in update.batch.nodes().keys() {
+                cache.nodes.remove(key);
             }
         }
     }

@@ -36,12 +36,7 @@ struct Node {
 impl Node {
     fn new(profile: CryptoProfile) -> Node {
         let chain = Chain::new(profile);
-        let ledger = Ledger::new(&chain.genesis, MemoryStore::new()).unwrap();
-        let solo = SoloOrdering::new(
-            profile,
-            SecretKey::from_bytes(chain.validator.algorithm(), &chain.validator.to_bytes())
-                .unwrap(),
-        );
+        let (ledger, solo) = chain.solo_ledger();
         Node {
             chain,
             ledger,

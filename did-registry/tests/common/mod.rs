@@ -13,6 +13,8 @@ use crosscode_did_registry::document::{
 };
 use crosscode_did_registry::genesis::{Genesis, GenesisMember};
 use crosscode_did_registry::governance::{GovernanceAction, IssuerScope};
+use crosscode_did_registry::ledger::{Ledger, MemoryStore};
+use crosscode_did_registry::ordering::SoloOrdering;
 use crosscode_did_registry::profile::{CryptoProfile, SignatureAlgorithm};
 use crosscode_did_registry::state::{BlockContext, Effects, Rejection, State};
 use crosscode_did_registry::transaction::{
@@ -168,6 +170,15 @@ pub fn genesis_for(profile: CryptoProfile, members: &[Actor], validator: &Secret
 }
 
 impl Chain {
+    /// A ledger at this chain's genesis over a memory store, and the solo ordering adapter of
+    /// its validator.
+    pub fn solo_ledger(&self) -> (Ledger<MemoryStore>, SoloOrdering) {
+        let ledger = Ledger::new(&self.genesis, MemoryStore::new()).unwrap();
+        let key =
+            SecretKey::from_bytes(self.validator.algorithm(), &self.validator.to_bytes()).unwrap();
+        (ledger, SoloOrdering::new(self.profile, key))
+    }
+
     pub fn new(profile: CryptoProfile) -> Chain {
         let members: Vec<Actor> = (0..3).map(|_| Actor::new(profile)).collect();
         let validator = SecretKey::generate(key_algorithm(profile));

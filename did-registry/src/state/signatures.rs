@@ -365,6 +365,68 @@ mod tests {
             .collect()
     }
 
+    /// The official Ed25519 vectors (`../shared/vectors/ed25519`: all Wycheproof cases with a
+    /// decodable key, and every speccheck edge case), placed among honest signatures so that
+    /// they go through the batch path: every verdict must be the strict one-by-one verdict.
+    #[test]
+    fn official_vectors_get_the_strict_verdict_in_a_batch() {
+        let read = |name: &str| -> serde_json::Value {
+            let path = crosscode_core::vectors::vector_path(&format!("ed25519/{name}"));
+            let text = std::fs::read_to_string(&path)
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            serde_json::from_str(&text).unwrap()
+        };
+        let hex_of = |value: &serde_json::Value| hex::decode(value.as_str().unwrap()).unwrap();
+        let mut vectors = Vec::new();
+        let wycheproof = read("wycheproof_ed25519_test.json");
+        for group in wycheproof["testGroups"].as_array().unwrap() {
+            let Ok(key) = PublicKey::from_bytes(
+                crosscode_core::keys::KeyAlgorithm::Ed25519,
+                &hex_of(&group["publicKey"]["pk"]),
+            ) else {
+                continue;
+            };
+            for case in group["tests"].as_array().unwrap() {
+                vectors.push(Owned {
+                    key: key.clone(),
+                    message: hex_of(&case["msg"]),
+                    signature: hex_of(&case["sig"]),
+                });
+            }
+        }
+        let wycheproof_count = vectors.len();
+        for case in read("speccheck_cases.json").as_array().unwrap() {
+            let Ok(key) = PublicKey::from_bytes(
+                crosscode_core::keys::KeyAlgorithm::Ed25519,
+                &hex_of(&case["pub_key"]),
+            ) else {
+                continue;
+            };
+            vectors.push(Owned {
+                key,
+                message: hex_of(&case["message"]),
+                signature: hex_of(&case["signature"]),
+            });
+        }
+        assert!(
+            wycheproof_count >= 140,
+            "{wycheproof_count} Wycheproof cases"
+        );
+        assert!(vectors.len() > wycheproof_count, "no speccheck case");
+        // Interleave the vectors with honest signatures, above the batch threshold.
+        let mut owned: Vec<Owned> = Vec::new();
+        for (i, vector) in vectors.into_iter().enumerate() {
+            owned.push(honest(i as u64));
+            owned.push(vector);
+        }
+        assert!(owned.len() >= MIN_BATCH);
+        let expected = one_by_one(&owned);
+        assert!(expected.iter().any(|v| !*v) && expected.iter().filter(|v| **v).count() > 100);
+        for _ in 0..3 {
+            assert_eq!(verify_all(&jobs(&owned)), expected);
+        }
+    }
+
     #[test]
     fn honest_batches_verify() {
         let owned: Vec<Owned> = (0..300).map(honest).collect();

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use criterion::Criterion;
-use crosscode_core::vectors::vector_path;
+use crosscode_testing::vectors::vector_path;
 use crosscode_verifier::{TrustStore, Verdict, Verifier, inflate, jws, pipeline, shc_numeric};
 use time::OffsetDateTime;
 

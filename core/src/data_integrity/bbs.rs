@@ -21,9 +21,10 @@ use super::{
     Cryptosuite, DATA_INTEGRITY_PROOF, DataIntegrityError, ProofOptions, VerificationError,
     VerificationReport, proof_configuration, verify_document,
 };
-use crate::did::{DidError, DidKey, DidUrl, KeyResolver};
+use crate::did::{DidError, DidKey, DidUrl, KeyResolver, VerificationRelationship};
 use crate::jcs::{self, JcsError};
-use crate::keys::{KeyAlgorithm, SecretKey, SignatureError};
+use crate::keys::{KeyAlgorithm, SignatureError, Signer};
+use crate::vc::DateTimeStamp;
 use crosscode_bbs::{BbsError, Bls12381Sha256, Proof, Signature};
 
 /// The first bytes of a base proof value (before multibase): `0xbb 0x26`.
@@ -138,14 +139,14 @@ impl SelectiveDisclosureError {
             | SelectiveDisclosureError::NotABaseProof
             | SelectiveDisclosureError::DisclosedCountMismatch { .. } => Step::ProofSuite,
             SelectiveDisclosureError::KeyResolution(_)
-            | SelectiveDisclosureError::NotABlsKey { .. }
-            | SelectiveDisclosureError::HolderDid(_) => Step::KeyResolution,
+            | SelectiveDisclosureError::NotABlsKey { .. } => Step::KeyResolution,
+            SelectiveDisclosureError::HolderDid(_)
+            | SelectiveDisclosureError::HolderNotSubject
+            | SelectiveDisclosureError::HolderSignature(_) => Step::HolderBinding,
+            SelectiveDisclosureError::WrongNonce => Step::Challenge,
             SelectiveDisclosureError::MandatoryClaimMissing { .. }
             | SelectiveDisclosureError::UnexpectedMandatoryClaim { .. }
-            | SelectiveDisclosureError::Bbs(_)
-            | SelectiveDisclosureError::HolderNotSubject
-            | SelectiveDisclosureError::HolderSignature(_)
-            | SelectiveDisclosureError::WrongNonce => Step::Signature,
+            | SelectiveDisclosureError::Bbs(_) => Step::Signature,
         }
     }
 }
@@ -374,17 +375,16 @@ fn statements_of(document: &Map<String, Value>) -> Result<Statements, SelectiveD
 /// [`Cryptosuite::BbsJcs2026`]). A document that already has a proof gets a proof set.
 pub fn add_base_proof(
     document: &Map<String, Value>,
-    key: &SecretKey,
+    key: &dyn Signer,
     verification_method: &DidUrl,
     options: &ProofOptions,
 ) -> Result<Value, DataIntegrityError> {
-    let secret = key
-        .as_bbs()
-        .ok_or(DataIntegrityError::KeyAlgorithmMismatch {
+    if key.algorithm() != KeyAlgorithm::Bls12381G2 {
+        return Err(DataIntegrityError::KeyAlgorithmMismatch {
             suite: Cryptosuite::BbsJcs2026,
             algorithm: key.algorithm(),
-        })?;
-    let public = secret.public_key();
+        });
+    }
     let statements = statements_of(document)?;
     let config = proof_configuration(
         Cryptosuite::BbsJcs2026,
@@ -396,15 +396,14 @@ pub fn add_base_proof(
     let messages = statements
         .messages()
         .map_err(SelectiveDisclosureError::from)?;
-    let signature = crosscode_bbs::sign::<Bls12381Sha256, _>(secret, &public, &header, &messages)
-        .map_err(SelectiveDisclosureError::from)?;
+    let signature = key.sign_bbs(&header, &messages)?;
     let mut proof = config;
     proof.insert(
         "proofValue".into(),
         Value::String(
             BbsProofValue::Base {
                 mandatory_mask: statements.mandatory_mask,
-                signature: signature.to_bytes().to_vec(),
+                signature,
             }
             .encode(),
         ),
@@ -440,7 +439,7 @@ impl From<StatementError> for DataIntegrityError {
 }
 
 /// What to disclose in a derived credential.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct DeriveOptions<'a> {
     /// JSON pointers of the claims (or objects of claims) to reveal; the mandatory part is
     /// always revealed.
@@ -450,7 +449,20 @@ pub struct DeriveOptions<'a> {
     pub nonce: Option<String>,
     /// The holder's key (its `did:key` must be `credentialSubject.id`): binds the proof to
     /// the holder, reveals `credentialSubject.id`, and adds the holder's signature.
-    pub holder_key: Option<&'a SecretKey>,
+    pub holder_key: Option<&'a dyn Signer>,
+}
+
+impl std::fmt::Debug for DeriveOptions<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DeriveOptions")
+            .field("reveal", &self.reveal)
+            .field("nonce", &self.nonce)
+            .field(
+                "holder_key",
+                &self.holder_key.map(|signer| signer.public_key()),
+            )
+            .finish()
+    }
 }
 
 /// The single `bbs-jcs-2026` proof of a document, and the document without `proof`.
@@ -492,8 +504,13 @@ fn resolve_bbs_key(
 ) -> Result<crosscode_bbs::PublicKey, SelectiveDisclosureError> {
     let method = DidUrl::parse(required_str(proof, "verificationMethod")?)
         .map_err(SelectiveDisclosureError::KeyResolution)?;
+    let created = proof
+        .get("created")
+        .and_then(Value::as_str)
+        .and_then(DateTimeStamp::parse)
+        .map(|created| created.instant());
     let key = resolver
-        .resolve_verification_method(&method)
+        .resolve_verification_method(&method, VerificationRelationship::AssertionMethod, created)
         .map_err(SelectiveDisclosureError::KeyResolution)?;
     key.as_bbs()
         .cloned()
@@ -618,11 +635,12 @@ pub fn derive_credential(
 }
 
 /// Verifies one `bbs-jcs-2026` proof (base or derived) of `document` (the document without
-/// `proof` is what the proof covers). Called by [`super::verify_document`].
+/// `proof` is what the proof covers) with the issuer's key `public`, which the caller resolved
+/// and bound to the issuer ([`super::verify_document`] does).
 pub fn verify_proof(
     document: &Map<String, Value>,
     proof: &Map<String, Value>,
-    resolver: &dyn KeyResolver,
+    public: &crosscode_bbs::PublicKey,
 ) -> Result<(), SelectiveDisclosureError> {
     if required_str(proof, "type")? != DATA_INTEGRITY_PROOF {
         return Err(SelectiveDisclosureError::MalformedProofProperty { property: "type" });
@@ -632,7 +650,6 @@ pub fn verify_proof(
     let mut unsecured = document.clone();
     unsecured.remove("proof");
     let statements = statements_of(&unsecured)?;
-    let public = resolve_bbs_key(proof, resolver)?;
     match value {
         BbsProofValue::Base {
             mandatory_mask,
@@ -644,7 +661,7 @@ pub fn verify_proof(
             let header = bbs_header(&config, &statements)?;
             let signature = Signature::from_bytes(&signature)?;
             crosscode_bbs::verify::<Bls12381Sha256, _>(
-                &public,
+                public,
                 &signature,
                 &header,
                 &statements.messages()?,
@@ -691,7 +708,7 @@ pub fn verify_proof(
             let ph = presentation_header(nonce, holder_did)?;
             let bbs_proof = Proof::from_bytes(&proof_bytes)?;
             crosscode_bbs::proof_verify::<Bls12381Sha256, _>(
-                &public,
+                public,
                 &bbs_proof,
                 &header,
                 &ph,

@@ -12,13 +12,16 @@
 //! `did:key` and multibase strings as bytes, times as epoch integers). [`decode`] parses and
 //! verifies either form and returns the JSON document; every failure is a typed
 //! [`EnvelopeError`] that names the failing [`DecodeStep`]. [`qr`] writes the payload as a QR
-//! image (level Q, alphanumeric mode) and reads it back from a PNG.
+//! code (level Q, alphanumeric mode); with feature `qr-image` it also renders a PNG, and
+//! `qr_image` reads QR codes back from photos and screenshots.
 
 pub mod carriage;
 pub mod compact;
 pub mod dictionary;
 pub mod payload;
 pub mod qr;
+#[cfg(feature = "qr-image")]
+pub mod qr_image;
 pub mod signed;
 
 use ciborium::Value as Cbor;

@@ -15,7 +15,6 @@ use crate::cose;
 use crate::inflate;
 use crate::pipeline::{self, Verifier};
 use crate::prefix::{self, CredentialFormat};
-use crate::qr_image;
 use crate::report::{Report, Verdict};
 use crate::schema::JsonSchema;
 use crate::trust::TrustStore;

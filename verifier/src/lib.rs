@@ -15,7 +15,6 @@ pub mod inflate;
 pub mod jws;
 pub mod pipeline;
 pub mod prefix;
-pub mod qr_image;
 pub mod report;
 pub mod revocation;
 pub mod rules;

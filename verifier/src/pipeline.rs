@@ -9,7 +9,6 @@ use crate::cose::{self, CwtClaims, SignedEnvelope};
 use crate::inflate;
 use crate::jws;
 use crate::prefix::{self, CredentialFormat};
-use crate::qr_image;
 use crate::report::{Report, Step, StepOutcome, VerificationError};
 use crate::revocation::DccRevocationHashes;
 use crate::rules::RuleSet;
@@ -17,6 +16,7 @@ use crate::schema::JsonSchema;
 use crate::shc_numeric;
 use crate::signature::SignatureError;
 use crate::trust::TrustStore;
+use crosscode_core::envelope::qr_image;
 
 /// The EU DCC JSON schema 1.3.3, embedded (see `verifier/schema/README.md`).
 pub const DCC_SCHEMA_JSON: &str = include_str!("../schema/DCC.combined-schema.json");

@@ -134,7 +134,7 @@ proptest! {
         let _ = crosscode_verifier::inflate::inflate_raw(&data);
         let _ = crosscode_verifier::cose::parse_sign1(&data);
         let _ = crosscode_verifier::cose::parse_cwt(&data);
-        let _ = crosscode_verifier::qr_image::read_qr_texts(&data);
+        let _ = crosscode_core::envelope::qr_image::read_qr_texts(&data);
         let text = String::from_utf8_lossy(&data);
         let _ = crosscode_verifier::jws::parse_compact(&text);
         let _ = crosscode_verifier::shc_numeric::decode_chunks(&[&text]);

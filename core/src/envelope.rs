@@ -18,6 +18,7 @@
 pub mod carriage;
 pub mod compact;
 pub mod dictionary;
+pub mod inflate;
 pub mod payload;
 pub mod qr;
 #[cfg(feature = "qr-image")]
@@ -207,9 +208,9 @@ pub enum EnvelopeError {
     /// The text after the prefix is not base45.
     #[error("base45 decoding failed: {0}")]
     Base45(String),
-    /// The base45 bytes are not a zlib stream.
+    /// The base45 bytes are not exactly one complete zlib stream.
     #[error("inflate failed: {0}")]
-    Inflate(String),
+    Inflate(inflate::InflateError),
     /// The inflated envelope is larger than the limit.
     #[error("inflated envelope larger than {limit} bytes")]
     TooLarge {

@@ -11,7 +11,6 @@ pub mod certlogic;
 pub mod clock;
 pub mod cose;
 pub mod dcc_testfile;
-pub mod inflate;
 pub mod jws;
 pub mod pipeline;
 pub mod prefix;

@@ -18,7 +18,7 @@ use anyhow::{Context, bail, ensure};
 use clap::Args;
 use crosscode_core::data_integrity::{ProofOptions, VerificationStep, add_proof, verify_document};
 use crosscode_core::did::{DidKey, DidUrl, TrustCache};
-use crosscode_core::envelope::{self, SecuringForm, qr};
+use crosscode_core::envelope::{self, SecuringForm, qr, qr_image};
 use crosscode_core::keys::{KeyAlgorithm, KeyFile, SecretKey};
 use crosscode_did_registry::document::RegistryDid;
 use crosscode_did_registry::profile::CryptoProfile;
@@ -129,7 +129,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
 
     say("\n4. The checkpoint scans the image and verifies it offline")?;
     let started = Instant::now();
-    let scanned = qr::read_png(&fs::read(&png_path)?)?;
+    let scanned = qr_image::read_qr_text(&fs::read(&png_path)?)?;
     let scan_time = started.elapsed();
     ensure!(
         scanned == carried,

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 use crosscode_core::did::DidKey;
-use crosscode_core::envelope::{self, SecuringForm, qr};
+use crosscode_core::envelope::{self, SecuringForm, qr, qr_image};
 use time::OffsetDateTime;
 
 use crate::input::{parse_time, read_json};
@@ -151,7 +151,7 @@ fn run_decode(args: DecodeArgs) -> anyhow::Result<ExitCode> {
         (Some(image), None) => {
             let bytes =
                 std::fs::read(image).with_context(|| format!("cannot read {}", image.display()))?;
-            qr::read_png(&bytes)
+            qr_image::read_qr_text(&bytes)
                 .with_context(|| format!("no readable QR code in {}", image.display()))?
         }
         (None, None) => bail!("give an IMAGE.png or --text PAYLOAD"),

@@ -27,7 +27,7 @@ fn demo_runs_end_to_end_and_leaves_a_readable_qr_image() {
 
     // The PNG it wrote is a real QR code carrying the credential it wrote.
     let png = std::fs::read(dir.join("health-code.png")).unwrap();
-    let payload = crosscode_core::envelope::qr::read_png(&png).unwrap();
+    let payload = crosscode_core::envelope::qr_image::read_qr_text(&png).unwrap();
     assert!(payload.starts_with("CC1:"));
     let signed: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(dir.join("health-code.signed.json")).unwrap(),

@@ -254,7 +254,7 @@ pub fn hash_data(
 pub fn encode_proof_value(signature: &[u8]) -> String {
     let mut out = String::with_capacity(1 + signature.len() * 138 / 100 + 1);
     out.push('z');
-    out.push_str(&bs58::encode(signature).into_string());
+    out.push_str(&crate::multicodec::encode_base58(signature));
     out
 }
 

@@ -12,13 +12,17 @@
 //! `did:key` and multibase strings as bytes, times as epoch integers). [`decode`] parses and
 //! verifies either form and returns the JSON document; every failure is a typed
 //! [`EnvelopeError`] that names the failing [`DecodeStep`]. [`qr`] writes the payload as a QR
-//! image (level Q, alphanumeric mode) and reads it back from a PNG.
+//! code (level Q, alphanumeric mode); with feature `qr-image` it also renders a PNG, and
+//! `qr_image` reads QR codes back from photos and screenshots.
 
 pub mod carriage;
 pub mod compact;
 pub mod dictionary;
+pub mod inflate;
 pub mod payload;
 pub mod qr;
+#[cfg(feature = "qr-image")]
+pub mod qr_image;
 pub mod signed;
 
 use ciborium::Value as Cbor;
@@ -214,9 +218,9 @@ pub enum EnvelopeError {
     /// The text after the prefix is not base45.
     #[error("base45 decoding failed: {0}")]
     Base45(String),
-    /// The base45 bytes are not a zlib stream.
+    /// The base45 bytes are not exactly one complete zlib stream.
     #[error("inflate failed: {0}")]
-    Inflate(String),
+    Inflate(inflate::InflateError),
     /// The inflated envelope is larger than the limit.
     #[error("inflated envelope larger than {limit} bytes")]
     TooLarge {

@@ -24,6 +24,7 @@ use super::{
 use crate::did::{DidError, DidKey, DidUrl, KeyResolver, VerificationRelationship};
 use crate::jcs::{self, JcsError};
 use crate::keys::{KeyAlgorithm, SignatureError, Signer};
+use crate::multicodec;
 use crate::vc::DateTimeStamp;
 use crosscode_bbs::{BbsError, Bls12381Sha256, Proof, Signature};
 
@@ -234,12 +235,10 @@ impl BbsProofValue {
         let encoded = text
             .strip_prefix('z')
             .ok_or(malformed("not multibase base58btc (no 'z' prefix)"))?;
-        if encoded.len() > 16 * 1024 {
+        if encoded.len() > multicodec::MAX_BASE58_LEN {
             return Err(malformed("too long"));
         }
-        let bytes = bs58::decode(encoded)
-            .into_vec()
-            .map_err(|_| malformed("not base58btc"))?;
+        let bytes = multicodec::decode_base58(encoded).map_err(|_| malformed("not base58btc"))?;
         let (header, rest) = bytes
             .split_at_checked(2)
             .ok_or(malformed("shorter than its header"))?;
@@ -298,34 +297,22 @@ impl BbsProofValue {
     }
 }
 
-/// LEB128 (unsigned) of `value`.
-fn write_varint(out: &mut Vec<u8>, mut value: usize) {
-    loop {
-        let byte = (value & 0x7f) as u8;
-        value >>= 7;
-        if value == 0 {
-            out.push(byte);
-            return;
-        }
-        out.push(byte | 0x80);
-    }
+/// Appends the unsigned varint (minimal LEB128) of `value`.
+fn write_varint(out: &mut Vec<u8>, value: usize) {
+    out.extend_from_slice(&multicodec::encode_varint(value as u64));
 }
 
-/// Reads an LEB128 value of at most two bytes (below 16384).
+/// Reads a minimal unsigned varint (LEB128) of at most two bytes (below 16384).
 fn read_varint(input: &mut &[u8]) -> Result<usize, SelectiveDisclosureError> {
     let malformed = SelectiveDisclosureError::MalformedProofValue;
-    let mut value = 0usize;
-    for shift in [0u32, 7] {
-        let (byte, rest) = input
-            .split_first()
-            .ok_or(malformed("truncated disclosed indexes"))?;
-        *input = rest;
-        value |= usize::from(byte & 0x7f) << shift;
-        if byte & 0x80 == 0 {
-            return Ok(value);
-        }
-    }
-    Err(malformed("a number is longer than two bytes"))
+    let (value, rest) = multicodec::decode_varint(input)
+        .map_err(|_| malformed("a number is truncated or not a minimal varint"))?;
+    let value = usize::try_from(value)
+        .ok()
+        .filter(|value| *value < 1 << 14)
+        .ok_or(malformed("a number is longer than two bytes"))?;
+    *input = rest;
+    Ok(value)
 }
 
 /// The BBS header: `SHA-256(JCS(proofConfig)) ‖ SHA-256(JCS(mandatory part))`, 64 bytes.
@@ -770,5 +757,34 @@ fn check_derived_challenge(document: &Value, nonce: &str) -> Result<(), Selectiv
 impl From<SelectiveDisclosureError> for VerificationError {
     fn from(error: SelectiveDisclosureError) -> Self {
         VerificationError::SelectiveDisclosure(Box::new(error))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn derived_proof_values_round_trip_with_one_and_two_byte_numbers() {
+        let value = BbsProofValue::Derived {
+            mandatory_mask: 0x7f,
+            disclosed_indexes: vec![0, 3, 200, 1000],
+            proof: vec![7; 300],
+            holder_signature: Some(vec![9; 200]),
+        };
+        assert_eq!(BbsProofValue::decode(&value.encode()), Ok(value));
+    }
+
+    #[test]
+    fn a_number_that_is_not_a_minimal_varint_is_refused() {
+        // One disclosed index, its count written in two bytes (0x81 0x00) instead of one.
+        let mut bytes = DERIVED_PROOF_HEADER.to_vec();
+        bytes.extend_from_slice(&[0x7f, 0x81, 0x00, 0x00]);
+        assert_eq!(
+            BbsProofValue::decode(&multicodec::encode_base58btc(&bytes)),
+            Err(SelectiveDisclosureError::MalformedProofValue(
+                "a number is truncated or not a minimal varint"
+            ))
+        );
     }
 }

@@ -24,7 +24,7 @@ use crate::transaction::{
 };
 use crate::validators::{ValidatorSet, ValidatorSetError};
 
-mod signatures;
+pub(crate) mod signatures;
 
 /// `meta/config`.
 pub const META_CONFIG: &str = "config";
@@ -352,14 +352,53 @@ type BlockChange = (Option<Vec<u8>>, Option<Vec<u8>>);
 /// Most decoded DID records [`State`] keeps (about 1 KiB each).
 const DECODED_RECORDS_CAPACITY: usize = 1 << 17;
 
-/// Fewest transactions worth a thread of their own in [`State::prepare_block`].
-const MIN_TRANSACTIONS_PER_THREAD: usize = 64;
-
-/// A transaction being prepared: the signatures still to check, each as (key, message).
-struct Draft {
+/// A transaction being prepared: its hash, the sender's record as decoded now, and the
+/// signatures still to check, each as (key, message). The ledger checks a block's drafts
+/// together (see `ledger/schedule.rs`) and settles each with its verdicts.
+pub(crate) struct Draft {
     prepared: PreparedTransaction,
-    signature: Option<(PublicKey, Vec<u8>)>,
-    evidence: Option<(PublicKey, Vec<u8>)>,
+    /// The transaction signature to check: the sender's control key and the signed bytes.
+    pub(crate) signature: Option<(PublicKey, Vec<u8>)>,
+    /// The issuer signature of an anchor to check: the assertion key and the signed message.
+    pub(crate) evidence: Option<(PublicKey, Vec<u8>)>,
+}
+
+impl Draft {
+    /// The transaction.
+    pub(crate) fn transaction(&self) -> &SignedTransaction {
+        &self.prepared.tx
+    }
+
+    /// The transaction hash.
+    pub(crate) fn hash(&self) -> [u8; 32] {
+        self.prepared.hash
+    }
+
+    /// The issuer signature inside an anchor's payload.
+    pub(crate) fn evidence_signature(&self) -> Option<&[u8]> {
+        evidence_signature(&self.prepared.tx)
+    }
+
+    /// Takes the sender's decoded record out (for [`State::apply_assuming_valid`]).
+    pub(crate) fn take_sender(&mut self) -> Option<(Vec<u8>, DidRecord)> {
+        self.prepared.sender.take()
+    }
+
+    /// The prepared transaction, with the verdicts of the transaction signature and of the
+    /// evidence signature (`None`: not checked, apply checks it).
+    pub(crate) fn settle(
+        mut self,
+        signature: Option<bool>,
+        evidence: Option<bool>,
+    ) -> PreparedTransaction {
+        if let (Some(valid), Some((key, _))) = (signature, self.signature.take()) {
+            self.prepared.signature = Some(CheckedSignature { key, valid });
+        }
+        if let (Some(valid), Some((key, _))) = (evidence, self.evidence.take()) {
+            self.prepared.evidence = Some(CheckedSignature { key, valid });
+        }
+        self.prepared
+    }
 }
 
 /// The issuer signature inside an anchor's payload.
@@ -370,142 +409,6 @@ fn evidence_signature(tx: &SignedTransaction) -> Option<&[u8]> {
         }
         _ => None,
     }
-}
-
-/// Signatures per share of a block's checks (one call of `signatures::verify_all`): Ed25519
-/// shares are large (each batch pays a fixed torsion test), other shares small (one by one
-/// checks), and there are a few shares per core so the cores finish together.
-fn verify_chunk(jobs: &[signatures::SignatureJob<'_>]) -> usize {
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let per_share = jobs.len().div_ceil(2 * cores).max(1);
-    if jobs
-        .iter()
-        .all(|job| matches!(job.key, PublicKey::Ed25519(_)))
-    {
-        per_share.clamp(signatures::MIN_BATCH * 8, 2048)
-    } else {
-        per_share.clamp(16, 256)
-    }
-}
-
-/// Runs `f` on `items` split in order across the cores (inline below
-/// [`MIN_TRANSACTIONS_PER_THREAD`] items per thread); the results in order.
-fn in_parallel<T: Send, R: Send>(items: Vec<T>, f: impl Fn(Vec<T>) -> Vec<R> + Sync) -> Vec<R> {
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let threads = cores.min(items.len() / MIN_TRANSACTIONS_PER_THREAD).max(1);
-    if threads == 1 {
-        return f(items);
-    }
-    let chunk = items.len().div_ceil(threads);
-    let mut parts: Vec<Vec<T>> = Vec::with_capacity(threads);
-    let mut rest = items.into_iter();
-    loop {
-        let part: Vec<T> = rest.by_ref().take(chunk).collect();
-        if part.is_empty() {
-            break;
-        }
-        parts.push(part);
-    }
-    let mut parts = parts.into_iter();
-    let own = parts.next().unwrap_or_default();
-    let f = &f;
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = parts.map(|part| scope.spawn(move || f(part))).collect();
-        let mut results = f(own);
-        for handle in handles {
-            match handle.join() {
-                Ok(part) => results.extend(part),
-                Err(payload) => std::panic::resume_unwind(payload),
-            }
-        }
-        results
-    })
-}
-
-/// Where each check of [`signature_jobs`] goes: (draft index, evidence rather than
-/// transaction signature).
-type Slot = (usize, bool);
-
-/// The signature checks the drafts ask for, with their slots.
-fn signature_jobs(drafts: &[Draft]) -> (Vec<signatures::SignatureJob<'_>>, Vec<Slot>) {
-    let mut jobs = Vec::with_capacity(drafts.len());
-    let mut slots = Vec::with_capacity(drafts.len());
-    for (index, draft) in drafts.iter().enumerate() {
-        let tx = &draft.prepared.tx;
-        if let Some((key, message)) = &draft.signature {
-            jobs.push(signatures::SignatureJob {
-                key,
-                message,
-                signature: &tx.signature,
-            });
-            slots.push((index, false));
-        }
-        if let (Some((key, message)), Some(signature)) = (&draft.evidence, evidence_signature(tx)) {
-            jobs.push(signatures::SignatureJob {
-                key,
-                message,
-                signature,
-            });
-            slots.push((index, true));
-        }
-    }
-    (jobs, slots)
-}
-
-/// The drafts with their verdicts: prepared transactions.
-fn settle_drafts(mut drafts: Vec<Draft>, verdicts: Vec<(Slot, bool)>) -> Vec<PreparedTransaction> {
-    for ((index, evidence), valid) in verdicts {
-        let Some(draft) = drafts.get_mut(index) else {
-            continue;
-        };
-        if evidence {
-            draft.prepared.evidence = draft
-                .evidence
-                .take()
-                .map(|(key, _)| CheckedSignature { key, valid });
-        } else {
-            draft.prepared.signature = draft
-                .signature
-                .take()
-                .map(|(key, _)| CheckedSignature { key, valid });
-        }
-    }
-    drafts.into_iter().map(|draft| draft.prepared).collect()
-}
-
-/// Checks the drafts' signatures together (see `signatures::verify_all`).
-fn check_drafts(drafts: Vec<Draft>) -> Vec<PreparedTransaction> {
-    let verdicts = {
-        let (jobs, slots) = signature_jobs(&drafts);
-        let verdicts = signatures::verify_all(&jobs);
-        slots.into_iter().zip(verdicts).collect()
-    };
-    settle_drafts(drafts, verdicts)
-}
-
-/// Where the time of [`State::apply_block_speculatively`] went.
-#[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct SpeculationTimings {
-    /// Drafting on every core.
-    pub draft: std::time::Duration,
-    /// The speculative apply (signatures being checked on the other core meanwhile).
-    pub apply: std::time::Duration,
-    /// `after_apply` (checks still running on the other core).
-    pub after_apply: std::time::Duration,
-    /// Helping with, then waiting for, the last checks.
-    pub verify_wait: std::time::Duration,
-    /// Applying again after a failed speculation.
-    pub redo: std::time::Duration,
-}
-
-/// What [`State::apply_block_speculatively`] did.
-pub(crate) struct SpeculativeBlock<T> {
-    /// Each transaction with its hash and its outcome, in order.
-    pub applied: Vec<(SignedTransaction, [u8; 32], Result<Effects, Rejection>)>,
-    /// `after_apply`'s result, if the speculation held.
-    pub computed: Option<T>,
-    /// Where the time went.
-    pub timings: SpeculationTimings,
 }
 
 /// What apply may take from a [`PreparedTransaction`] (or a speculation): a verdict for each
@@ -957,18 +860,9 @@ impl State {
         prepared
     }
 
-    /// Prepares a block's transactions on every core ([`State::prepare`] for each, in order),
-    /// checking the Ed25519 signatures of each core's share as a batch with exactly the
-    /// verdicts of one-by-one strict verification (see `state/signatures.rs`).
-    pub fn prepare_block(&self, txs: Vec<SignedTransaction>) -> Vec<PreparedTransaction> {
-        in_parallel(txs, |part| {
-            check_drafts(part.into_iter().map(|tx| self.draft(tx)).collect())
-        })
-    }
-
     /// The hash of `tx` and the signatures to check for it, against the keys this state names
     /// now (nothing verified yet).
-    fn draft(&self, tx: SignedTransaction) -> Draft {
+    pub(crate) fn draft(&self, tx: SignedTransaction) -> Draft {
         let profile = self.config.profile;
         let mut signing = Writer::new();
         signing.raw(TX_SIGNING_DOMAIN);
@@ -1076,140 +970,24 @@ impl State {
         Ok(Effects { tx_hash, events })
     }
 
-    /// Applies a block's transactions while their signatures are being checked, and runs
-    /// `after_apply` (e.g. the state-tree update) on the applied state meanwhile.
-    ///
-    /// The transactions are drafted on every core (hashes, the keys the state names now), then
-    /// one thread checks the signatures while this one applies the transactions *as if* every
-    /// signature checked ahead were valid and runs `after_apply`, then helps with the checks.
-    /// If every signature checked ahead is valid, the speculation was exactly the real apply
-    /// (apply uses a verdict only for the very key it was checked against, and they were all
-    /// "valid"): the outcomes stand and `after_apply`'s result is returned. Otherwise the
-    /// block's changes are rolled back and the transactions applied again with the real
-    /// verdicts (and no `after_apply` result). Either way the outcomes are those of
-    /// [`State::apply`] in order.
-    pub(crate) fn apply_block_speculatively<T>(
+    /// Applies a drafted transaction in block `ctx` *as if* the signatures it asks to check
+    /// were valid (the speculation of `ledger/schedule.rs`: right whenever they are, which the
+    /// ledger checks meanwhile), with the sender record taken from the draft.
+    pub(crate) fn apply_assuming_valid(
         &mut self,
         ctx: &BlockContext,
-        txs: Vec<SignedTransaction>,
-        after_apply: impl FnOnce(&State) -> T,
-    ) -> SpeculativeBlock<T> {
-        let mut timings = SpeculationTimings::default();
-        let start = std::time::Instant::now();
-        let mut drafts = self.draft_block(txs);
-        let mut senders: Vec<Option<(Vec<u8>, DidRecord)>> = drafts
-            .iter_mut()
-            .map(|draft| draft.prepared.sender.take())
-            .collect();
-        timings.draft = start.elapsed();
-        let (verdicts, outcomes, computed) = {
-            let (jobs, slots) = signature_jobs(&drafts);
-            let chunk = verify_chunk(&jobs);
-            let chunks: Vec<std::ops::Range<usize>> = (0..jobs.len())
-                .step_by(chunk)
-                .map(|from| from..(from + chunk).min(jobs.len()))
-                .collect();
-            let results: Vec<std::sync::Mutex<Option<Vec<bool>>>> =
-                chunks.iter().map(|_| std::sync::Mutex::new(None)).collect();
-            let next = std::sync::atomic::AtomicUsize::new(0);
-            let work = &|| {
-                loop {
-                    let index = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    let Some(range) = chunks.get(index) else {
-                        return;
-                    };
-                    let verdicts = signatures::verify_all(&jobs[range.clone()]);
-                    if let Some(slot) = results.get(index)
-                        && let Ok(mut slot) = slot.lock()
-                    {
-                        *slot = Some(verdicts);
-                    }
-                }
-            };
-            let (outcomes, computed) = std::thread::scope(|scope| {
-                let worker = scope.spawn(work);
-                let apply_start = std::time::Instant::now();
-                let outcomes: Vec<Result<Effects, Rejection>> = drafts
-                    .iter()
-                    .zip(senders.iter_mut())
-                    .map(|(draft, sender)| {
-                        let checks = Prechecked {
-                            signature: draft.signature.as_ref().map(|(key, _)| (key, true)),
-                            evidence: draft.evidence.as_ref().map(|(key, _)| (key, true)),
-                            sender: sender.take(),
-                        };
-                        let tx = &draft.prepared.tx;
-                        self.execute_and_commit(ctx, tx, checks)
-                            .map(|events| Effects {
-                                tx_hash: draft.prepared.hash,
-                                events,
-                            })
-                    })
-                    .collect();
-                timings.apply = apply_start.elapsed();
-                let after_start = std::time::Instant::now();
-                let computed = after_apply(self);
-                timings.after_apply = after_start.elapsed();
-                let wait_start = std::time::Instant::now();
-                work();
-                if let Err(payload) = worker.join() {
-                    std::panic::resume_unwind(payload);
-                }
-                timings.verify_wait = wait_start.elapsed();
-                (outcomes, computed)
-            });
-            let verdicts: Vec<bool> = results
-                .into_iter()
-                .flat_map(|slot| slot.into_inner().ok().flatten().unwrap_or_default())
-                .collect();
-            let verdicts = if verdicts.len() == slots.len() {
-                Some(slots.into_iter().zip(verdicts).collect::<Vec<_>>())
-            } else {
-                None
-            };
-            (verdicts, outcomes, computed)
+        draft: &Draft,
+        sender: Option<(Vec<u8>, DidRecord)>,
+    ) -> Result<Effects, Rejection> {
+        let checks = Prechecked {
+            signature: draft.signature.as_ref().map(|(key, _)| (key, true)),
+            evidence: draft.evidence.as_ref().map(|(key, _)| (key, true)),
+            sender,
         };
-        match verdicts {
-            Some(verdicts) if verdicts.iter().all(|(_, valid)| *valid) => SpeculativeBlock {
-                applied: drafts
-                    .into_iter()
-                    .zip(outcomes)
-                    .map(|(draft, outcome)| (draft.prepared.tx, draft.prepared.hash, outcome))
-                    .collect(),
-                computed: Some(computed),
-                timings,
-            },
-            verdicts => {
-                // A signature checked ahead is invalid (or a check went missing): apply again
-                // with the real verdicts.
-                let redo = std::time::Instant::now();
-                self.rollback_changes();
-                let prepared = match verdicts {
-                    Some(verdicts) => settle_drafts(drafts, verdicts),
-                    None => check_drafts(drafts),
-                };
-                let applied = prepared
-                    .into_iter()
-                    .map(|mut prepared| {
-                        let outcome = self.apply_prepared(ctx, &mut prepared);
-                        let hash = prepared.hash;
-                        (prepared.into_transaction(), hash, outcome)
-                    })
-                    .collect();
-                timings.redo = redo.elapsed();
-                SpeculativeBlock {
-                    applied,
-                    computed: None,
-                    timings,
-                }
-            }
-        }
-    }
-
-    /// Drafts `txs` on every core (see [`State::draft`]).
-    fn draft_block(&self, txs: Vec<SignedTransaction>) -> Vec<Draft> {
-        in_parallel(txs, |part| {
-            part.into_iter().map(|tx| self.draft(tx)).collect()
+        let events = self.execute_and_commit(ctx, draft.transaction(), checks)?;
+        Ok(Effects {
+            tx_hash: draft.hash(),
+            events,
         })
     }
 

@@ -7,10 +7,10 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Args, Subcommand};
 use crosscode_core::did::{Did, resolve};
-use crosscode_did_registry::client::ClientError;
 use crosscode_did_registry::document::DocumentContent;
 use crosscode_did_registry::resolution::resolution_error;
 use crosscode_did_registry::transaction::Payload;
+use crosscode_registry_client::ClientError;
 
 use crate::key::print_line;
 use crate::registry::{block_on, connect, derived_did, open_chain_key, send};

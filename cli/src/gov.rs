@@ -7,7 +7,6 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
-use crosscode_did_registry::client::RegistryClient;
 use crosscode_did_registry::codec::Decode;
 use crosscode_did_registry::document::RegistryDid;
 use crosscode_did_registry::governance::{GovernanceAction, IssuerScope};
@@ -15,6 +14,7 @@ use crosscode_did_registry::json::ValidatorJson;
 use crosscode_did_registry::records::{Namespace, ProposalRecord, ProposalStatus};
 use crosscode_did_registry::state::META_NEXT_PROPOSAL;
 use crosscode_did_registry::transaction::Payload;
+use crosscode_registry_client::RegistryClient;
 use serde_json::json;
 use time::OffsetDateTime;
 

@@ -16,9 +16,9 @@ use clap::{Args, ValueEnum};
 use crosscode_core::keys::{KeyFile, SecretKey};
 use crosscode_did_registry::dev::DevConsortium;
 use crosscode_did_registry::genesis::Genesis;
-use crosscode_did_registry::node::{DEFAULT_LISTEN, Node, NodeConfig, termination_signal};
 use crosscode_did_registry::profile::CryptoProfile;
 use crosscode_did_registry::proof::TrustedChain;
+use crosscode_registry_node::{DEFAULT_LISTEN, Node, NodeConfig, termination_signal};
 use zeroize::Zeroizing;
 
 use crate::key::{PASSPHRASE_ENV, print_line};

@@ -9,13 +9,13 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use crosscode_core::keys::SecretKey;
 use crosscode_did_registry::api::{ChainInfo, ResolutionErrorCode};
-use crosscode_did_registry::client::{ClientError, RegistryClient};
 use crosscode_did_registry::dev::chain_key_algorithm;
 use crosscode_did_registry::document::{DocumentContent, RegistryDid, Relationships};
 use crosscode_did_registry::json::parse_lower_hex;
 use crosscode_did_registry::profile::CryptoProfile;
 use crosscode_did_registry::records::Namespace;
 use crosscode_did_registry::transaction::{Payload, Transaction};
+use crosscode_registry_client::{ClientError, RegistryClient};
 
 use crate::key::open_key_file;
 

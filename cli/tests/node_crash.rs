@@ -19,7 +19,6 @@ use std::time::Duration;
 use common::{NodeProcess, node_command, wait_exit};
 use crosscode_core::keys::{KeyAlgorithm, SecretKey};
 use crosscode_did_registry::api::{ChainInfo, TxStatus};
-use crosscode_did_registry::client::{ClientError, RegistryClient, next_block};
 use crosscode_did_registry::codec::Encode;
 use crosscode_did_registry::document::{DocumentContent, RegistryDid};
 use crosscode_did_registry::genesis::Genesis;
@@ -28,6 +27,7 @@ use crosscode_did_registry::profile::CryptoProfile;
 use crosscode_did_registry::proof::{TrustedChain, verify_bundle_for_keys};
 use crosscode_did_registry::records::Namespace;
 use crosscode_did_registry::transaction::{Payload, SignedTransaction, Transaction};
+use crosscode_registry_client::{ClientError, RegistryClient, next_block};
 
 /// Bound on every wait (a deadline, never a timing assertion).
 const DEADLINE: Duration = Duration::from_secs(120);

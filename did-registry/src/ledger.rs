@@ -4,7 +4,8 @@
 //! builds proof bundles for any committed height.
 //!
 //! Storage sits behind [`LedgerStore`]: one call commits a block, its certificate and its
-//! state-tree nodes together (RocksDB will do it in one `WriteBatch`).
+//! state-tree nodes together (the node's RocksDB store does it in one `WriteBatch`). How a
+//! block's signature checks and apply are spread over the cores is `ledger/schedule.rs`.
 
 use std::collections::BTreeMap;
 use std::sync::RwLock;
@@ -26,6 +27,8 @@ use crate::state::{BlockContext, Effects, Rejection, State};
 use crate::transaction::SignedTransaction;
 use crate::tree::{MemoryTreeStore, StateTree, TreeError, TreeStore, TreeUpdate};
 use crate::validators::ValidatorSet;
+
+mod schedule;
 
 /// Most transactions in one block.
 pub const MAX_BLOCK_TRANSACTIONS: usize = 100_000;
@@ -492,12 +495,11 @@ impl<S: LedgerStore> Ledger<S> {
         let mut tx_hashes = Vec::with_capacity(candidates.len());
         self.timings = BlockTimings::default();
         // Signatures are checked on one core while this one applies the block and updates the
-        // state tree (see `State::apply_block_speculatively`).
+        // state tree (see `schedule::apply_block_speculatively`).
         let tree = &self.tree;
         let height = ctx.height;
-        let block = self
-            .state
-            .apply_block_speculatively(&ctx, candidates, |state| {
+        let block =
+            schedule::apply_block_speculatively(&mut self.state, &ctx, candidates, |state| {
                 let changes = state.pending_changes();
                 let update = tree.compute_update(height, &changes);
                 (changes, update)
@@ -578,7 +580,7 @@ impl<S: LedgerStore> Ledger<S> {
         };
         self.timings = BlockTimings::default();
         let verify_start = Instant::now();
-        let prepared = self.state.prepare_block(block.transactions.clone());
+        let prepared = schedule::prepare_block(&self.state, block.transactions.clone());
         self.timings.verify = verify_start.elapsed();
         let apply_start = Instant::now();
         let mut transactions = Vec::with_capacity(prepared.len());

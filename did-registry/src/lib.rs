@@ -14,17 +14,20 @@
 //! - [`block`]: headers and commit certificates; [`ordering`]: the consensus port and the
 //!   `solo` adapter; [`ledger`]: producing, following and proving blocks;
 //! - [`proof`]: the offline, I/O-free proof-bundle verifier a checkpoint runs;
-//! - `rocks` (feature `rocksdb`, on by default): the RocksDB ledger store.
+//! - [`json`]: the JSON forms of genesis, validator sets and proof bundles; [`resolution`]: W3C
+//!   DID Resolution results; [`api`]: the HTTP wire types the node (`crosscode-registry-node`)
+//!   and the client (`crosscode-registry-client`) share; [`dev`]: dev consortium data.
 //!
-//! State holds hashes, keys, signatures and public metadata only — never personal data.
+//! The crate does no I/O and depends on no runtime, database or HTTP stack: storage is the
+//! [`ledger::LedgerStore`] port (RocksDB is in `crosscode-registry-node`), ordering the
+//! [`ordering::Ordering`] port. State holds hashes, keys, signatures and public metadata only —
+//! never personal data.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 extern crate alloc;
 
 pub mod api;
 pub mod block;
-#[cfg(feature = "client")]
-pub mod client;
 pub mod codec;
 pub mod dev;
 pub mod document;
@@ -33,15 +36,11 @@ pub mod governance;
 pub mod json;
 pub mod ledger;
 pub mod merkle;
-#[cfg(all(feature = "node", feature = "rocksdb"))]
-pub mod node;
 pub mod ordering;
 pub mod profile;
 pub mod proof;
 pub mod records;
 pub mod resolution;
-#[cfg(feature = "rocksdb")]
-pub mod rocks;
 pub mod state;
 pub mod transaction;
 pub mod tree;

@@ -24,12 +24,12 @@ use rocksdb::{
     WriteBatch, WriteOptions,
 };
 
-use crate::block::{CommitCertificate, Header};
-use crate::codec::{Decode, Encode, Reader};
-use crate::ledger::{
+use crosscode_did_registry::block::{CommitCertificate, Header};
+use crosscode_did_registry::codec::{Decode, Encode, Reader};
+use crosscode_did_registry::ledger::{
     Block, BlockCommit, CertifiedHeader, CommittedBlock, LedgerStore, StateEntries,
 };
-use crate::tree::{TreeError, TreeStore};
+use crosscode_did_registry::tree::{TreeError, TreeStore};
 
 const CF_BLOCKS: &str = "blocks";
 const CF_HEADERS: &str = "headers";

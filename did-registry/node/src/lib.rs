@@ -1,4 +1,5 @@
-//! The registry node: block production over RocksDB and the HTTP API (axum).
+//! The registry node (`crosscode-registry-node`): the ledger of `crosscode-did-registry` over
+//! RocksDB ([`rocks`]), block production and the HTTP API (axum).
 //!
 //! [`Node::start`] opens (or initialises) the chain in `data_dir/db`, starts the block
 //! producer on a thread of its own (applying transactions and updating the state tree is
@@ -24,10 +25,13 @@
 //!
 //! Logs (stderr) name heights, hashes and counts only: there is no personal data on chain.
 
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+
 pub(crate) mod http;
 mod issuers;
 mod mempool;
 mod producer;
+pub mod rocks;
 mod store;
 mod stream;
 
@@ -40,15 +44,15 @@ use std::time::Duration;
 use crosscode_core::keys::SecretKey;
 use tokio::sync::{Notify, RwLock, Semaphore, broadcast, watch};
 
-use crate::api::{BlockEvent, IssuerEntry};
-use crate::block::Header;
-use crate::genesis::Genesis;
-use crate::ledger::{Ledger, LedgerError, MAX_BLOCK_TRANSACTIONS};
-use crate::ordering::{OrderingError, chain_key};
-use crate::records::ChainConfig;
 use crate::rocks::{RocksOptions, RocksStore};
-use crate::tree::TreeError;
-use crate::validators::ValidatorSet;
+use crosscode_did_registry::api::{BlockEvent, IssuerEntry};
+use crosscode_did_registry::block::Header;
+use crosscode_did_registry::genesis::Genesis;
+use crosscode_did_registry::ledger::{Ledger, LedgerError, MAX_BLOCK_TRANSACTIONS};
+use crosscode_did_registry::ordering::{OrderingError, chain_key};
+use crosscode_did_registry::records::ChainConfig;
+use crosscode_did_registry::tree::TreeError;
+use crosscode_did_registry::validators::ValidatorSet;
 
 pub use http::{OPENAPI_JSON, ROUTES};
 pub use store::SharedStore;
@@ -494,13 +498,13 @@ pub fn termination_signal() -> impl std::future::Future<Output = ()> + Send + 's
     }
 }
 
-#[cfg(all(test, feature = "client"))]
+#[cfg(test)]
 mod tests {
     use super::*;
-    use crate::client::{ApiErrorCode, ClientError, RegistryClient};
-    use crate::dev::DevConsortium;
-    use crate::profile::CryptoProfile;
-    use crate::transaction::{Payload, Transaction};
+    use crosscode_did_registry::dev::DevConsortium;
+    use crosscode_did_registry::profile::CryptoProfile;
+    use crosscode_did_registry::transaction::{Payload, Transaction};
+    use crosscode_registry_client::{ApiErrorCode, ClientError, RegistryClient};
 
     #[tokio::test]
     async fn a_producer_that_ends_unasked_stops_submissions_and_wakes_wait() {
@@ -523,7 +527,7 @@ mod tests {
             Transaction {
                 chain_id: dev.genesis.chain_id.clone(),
                 sender: member.did.clone(),
-                key: crate::dev::MEMBER_KEY_FRAGMENT.into(),
+                key: crosscode_did_registry::dev::MEMBER_KEY_FRAGMENT.into(),
                 sequence,
                 payload: Payload::DidDeactivate,
             }

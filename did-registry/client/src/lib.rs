@@ -2,6 +2,7 @@
 //! for them, reads the chain, resolves DIDs, fetches state entries with proof bundles and
 //! follows the block stream. Every failure is a [`ClientError`]; the node's JSON errors keep
 //! their HTTP status and [`ApiErrorCode`].
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 use std::collections::VecDeque;
 use std::time::Duration;
@@ -12,23 +13,23 @@ use serde_json::Value;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use crate::api::{
+use crosscode_did_registry::api::{
     ApiError, BlockEvent, IssuersResponse, SubmitBatchResponse, SubmitRequest, SubmitResponse,
     base64url,
 };
-pub use crate::api::{
+pub use crosscode_did_registry::api::{
     ApiErrorCode, BlockResponse, BundleMismatch, ChainInfo, IssuerEntry, RejectionCode,
     ResolutionErrorCode, StateResponse, TxStatus,
 };
-use crate::block::{CommitCertificate, Header};
-use crate::codec::{Decode, Encode};
-use crate::document::{
+use crosscode_did_registry::block::{CommitCertificate, Header};
+use crosscode_did_registry::codec::{Decode, Encode};
+use crosscode_did_registry::document::{
     DocumentContent, RegistryDid, Relationships, Service, VerificationKey, VerificationMethod,
 };
-use crate::proof::TrustedChain;
-use crate::records::Namespace;
-use crate::state::ResolvedDid;
-use crate::transaction::SignedTransaction;
+use crosscode_did_registry::proof::TrustedChain;
+use crosscode_did_registry::records::Namespace;
+use crosscode_did_registry::state::ResolvedDid;
+use crosscode_did_registry::transaction::SignedTransaction;
 
 /// Default timeout of one request.
 pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
@@ -352,7 +353,7 @@ impl RegistryClient {
     /// `key` is the key bytes after the namespace byte. With `proof`, the bundle must prove
     /// exactly this entry — one entry, this state key, the answered value, at the answered
     /// height — or the answer is [`ClientError::ProofMismatch`] (the bundle's signatures and
-    /// Merkle proofs are for [`crate::proof::verify_bundle_for_keys`] to check against a
+    /// Merkle proofs are for [`crosscode_did_registry::proof::verify_bundle_for_keys`] to check against a
     /// trusted validator set).
     pub async fn state(
         &self,

@@ -22,8 +22,8 @@ use tokio::sync::{OwnedSemaphorePermit, broadcast, watch};
 
 use super::Shared;
 use super::http::{HttpError, query_error};
-use crate::api::{ApiErrorCode, BlockEvent};
-use crate::ledger::LedgerStore as _;
+use crosscode_did_registry::api::{ApiErrorCode, BlockEvent};
+use crosscode_did_registry::ledger::LedgerStore as _;
 
 /// `?from=`.
 #[derive(Debug, Deserialize)]

@@ -5,13 +5,13 @@
 
 use std::collections::BTreeSet;
 
-use crate::api::IssuerEntry;
-use crate::codec::{Decode, DecodeError};
-use crate::document::RegistryDid;
-use crate::governance::GovernanceAction;
-use crate::records::{IssuerRecord, Namespace, ProposalRecord, StateKey};
-use crate::state::State;
-use crate::transaction::{Payload, SignedTransaction};
+use crosscode_did_registry::api::IssuerEntry;
+use crosscode_did_registry::codec::{Decode, DecodeError};
+use crosscode_did_registry::document::RegistryDid;
+use crosscode_did_registry::governance::GovernanceAction;
+use crosscode_did_registry::records::{IssuerRecord, Namespace, ProposalRecord, StateKey};
+use crosscode_did_registry::state::State;
+use crosscode_did_registry::transaction::{Payload, SignedTransaction};
 
 /// Every issuer record of `state`, by DID (a full scan of the state).
 pub(crate) fn scan_issuers(state: &State) -> Result<Vec<IssuerEntry>, DecodeError> {

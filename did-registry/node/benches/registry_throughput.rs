@@ -22,10 +22,10 @@ use crosscode_did_registry::ordering::{CoreSignatureVerifier, SoloOrdering};
 use crosscode_did_registry::profile::CryptoProfile;
 use crosscode_did_registry::proof::{TrustedChain, verify_bundle_for_keys};
 use crosscode_did_registry::records::StateKey;
-use crosscode_did_registry::rocks::{
+use crosscode_did_registry::transaction::{Payload, SignedTransaction, Transaction, batch_message};
+use crosscode_registry_node::rocks::{
     RocksOptions, RocksStore, column_family_options, database_options,
 };
-use crosscode_did_registry::transaction::{Payload, SignedTransaction, Transaction, batch_message};
 
 mod fixture;
 

@@ -19,22 +19,22 @@ use serde_json::Value;
 
 use super::Shared;
 use super::mempool::{AdmitError, Submission};
-use crate::api::{
+use crosscode_did_registry::api::{
     ApiError, ApiErrorCode, BlockResponse, ChainInfo, IssuersResponse, MAX_SUBMIT_BATCH,
     StateResponse, SubmitBatchResponse, SubmitRequest, SubmitResponse, TxStatus, from_base64url,
 };
-use crate::document::RegistryDid;
-use crate::json::{parse_hash, parse_lower_hex};
-use crate::ledger::LedgerStore as _;
-use crate::proof::{MAX_STATE_KEY_LEN, TrustedChain};
-use crate::records::{ChainConfig, Namespace, StateKey};
-use crate::resolution::{
+use crosscode_did_registry::document::RegistryDid;
+use crosscode_did_registry::json::{parse_hash, parse_lower_hex};
+use crosscode_did_registry::ledger::LedgerStore as _;
+use crosscode_did_registry::proof::{MAX_STATE_KEY_LEN, TrustedChain};
+use crosscode_did_registry::records::{ChainConfig, Namespace, StateKey};
+use crosscode_did_registry::resolution::{
     ERROR_INTERNAL, ERROR_INVALID_DID, ERROR_INVALID_OPTIONS, ERROR_METHOD_NOT_SUPPORTED,
     ERROR_NOT_FOUND, parse_version_time, resolution_error, resolution_result,
 };
-use crate::state::ResolveError;
-use crate::transaction::SignedTransaction;
-use crate::tree::StateTree;
+use crosscode_did_registry::state::ResolveError;
+use crosscode_did_registry::transaction::SignedTransaction;
+use crosscode_did_registry::tree::StateTree;
 
 /// The OpenAPI 3.1 description of the API (`GET /openapi.json`).
 pub const OPENAPI_JSON: &str = include_str!("openapi.json");

@@ -6,9 +6,11 @@ use std::sync::Arc;
 use jmt::storage::{LeafNode, Node, NodeBatch, NodeKey, TreeReader};
 use jmt::{KeyHash, OwnedValue, Version};
 
-use crate::ledger::{BlockCommit, CertifiedHeader, CommittedBlock, LedgerStore, StateEntries};
 use crate::rocks::RocksStore;
-use crate::tree::{TreeError, TreeStore};
+use crosscode_did_registry::ledger::{
+    BlockCommit, CertifiedHeader, CommittedBlock, LedgerStore, StateEntries,
+};
+use crosscode_did_registry::tree::{TreeError, TreeStore};
 
 /// A [`RocksStore`] behind an [`Arc`]: every clone is the same store.
 #[derive(Debug, Clone)]

@@ -16,10 +16,10 @@ use crosscode_core::keys::SecretKey;
 use super::issuers::updated_issuers;
 use super::mempool::RejectedStatus;
 use super::{Head, NodeError, Shared};
-use crate::api::{BlockEvent, RejectionCode};
-use crate::ledger::TxOutcome;
-use crate::ordering::SoloOrdering;
-use crate::transaction::SignedTransaction;
+use crosscode_did_registry::api::{BlockEvent, RejectionCode};
+use crosscode_did_registry::ledger::TxOutcome;
+use crosscode_did_registry::ordering::SoloOrdering;
+use crosscode_did_registry::transaction::SignedTransaction;
 
 /// How long to wait before retrying after a block could not be committed.
 const RETRY_AFTER_FAILURE: Duration = Duration::from_secs(1);

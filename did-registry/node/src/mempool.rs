@@ -4,8 +4,8 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
-use crate::api::RejectionCode;
-use crate::transaction::SignedTransaction;
+use crosscode_did_registry::api::RejectionCode;
+use crosscode_did_registry::transaction::SignedTransaction;
 
 /// Why a submission is not admitted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

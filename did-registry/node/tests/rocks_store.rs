@@ -1,8 +1,8 @@
 //! The RocksDB ledger store: blocks, certificates, tree nodes, state and indexes survive
 //! reopening, and the reopened ledger gives the same roots and proofs and continues the chain.
-#![cfg(feature = "rocksdb")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
+#[path = "../../tests/common/mod.rs"]
 mod common;
 
 use std::path::PathBuf;
@@ -16,9 +16,9 @@ use crosscode_did_registry::ordering::{CoreSignatureVerifier, SoloOrdering};
 use crosscode_did_registry::profile::CryptoProfile;
 use crosscode_did_registry::proof::{TrustedChain, verify_bundle_bytes_for_keys};
 use crosscode_did_registry::records::StateKey;
-use crosscode_did_registry::rocks::{RocksOptions, RocksStore};
 use crosscode_did_registry::transaction::{Payload, StatusChange, StatusKey};
 use crosscode_did_registry::validators::ValidatorSet;
+use crosscode_registry_node::rocks::{RocksOptions, RocksStore};
 
 struct TempDir(PathBuf);
 

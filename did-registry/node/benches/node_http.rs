@@ -19,12 +19,12 @@ use std::time::{Duration, Instant};
 use base64::Engine as _;
 use crosscode_core::keys::SecretKey;
 use crosscode_did_registry::api::{ApiErrorCode, TxStatus};
-use crosscode_did_registry::client::{ClientError, RegistryClient};
 use crosscode_did_registry::codec::Encode;
 use crosscode_did_registry::governance::GovernanceAction;
-use crosscode_did_registry::node::{Node, NodeConfig};
 use crosscode_did_registry::profile::CryptoProfile;
 use crosscode_did_registry::transaction::{Payload, SignedTransaction, Transaction};
+use crosscode_registry_client::{ClientError, RegistryClient};
+use crosscode_registry_node::{Node, NodeConfig};
 use fixture::*;
 
 fn encode(tx: &SignedTransaction) -> String {

@@ -2,6 +2,7 @@
 //! RocksDB directory, driven with the typed client (and raw requests for malformed input).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
+#[path = "../../tests/common/mod.rs"]
 mod common;
 
 use std::path::{Path, PathBuf};
@@ -14,12 +15,10 @@ use crosscode_did_registry::api::{
     ApiError, ApiErrorCode, RejectionCode, ResolutionErrorCode, SubmitRequest, TxStatus, base64url,
 };
 use crosscode_did_registry::block::verify_certificate;
-use crosscode_did_registry::client::{BundleMismatch, ClientError, RegistryClient};
 use crosscode_did_registry::codec::Encode;
 use crosscode_did_registry::genesis::Genesis;
 use crosscode_did_registry::governance::{GovernanceAction, IssuerScope};
 use crosscode_did_registry::json::proof_bundle_from_json;
-use crosscode_did_registry::node::{Node, NodeConfig, OPENAPI_JSON, ROUTES, RunningNode};
 use crosscode_did_registry::ordering::CoreSignatureVerifier;
 use crosscode_did_registry::profile::CryptoProfile;
 use crosscode_did_registry::proof::{
@@ -28,6 +27,8 @@ use crosscode_did_registry::proof::{
 };
 use crosscode_did_registry::records::{Namespace, StateKey};
 use crosscode_did_registry::transaction::{Payload, SignedTransaction, StatusKey, Transaction};
+use crosscode_registry_client::{BundleMismatch, ClientError, RegistryClient};
+use crosscode_registry_node::{Node, NodeConfig, OPENAPI_JSON, ROUTES, RunningNode};
 use futures_util::StreamExt as _;
 use serde_json::Value;
 
@@ -1063,7 +1064,7 @@ async fn a_node_refuses_a_key_that_is_not_a_validator_and_a_store_of_another_cha
         .unwrap_err();
     assert!(matches!(
         err,
-        crosscode_did_registry::node::NodeError::Validator(
+        crosscode_registry_node::NodeError::Validator(
             crosscode_did_registry::ordering::OrderingError::NotAValidator
         )
     ));
@@ -1075,7 +1076,7 @@ async fn a_node_refuses_a_key_that_is_not_a_validator_and_a_store_of_another_cha
         .unwrap_err();
     assert!(matches!(
         err,
-        crosscode_did_registry::node::NodeError::Ledger(
+        crosscode_registry_node::NodeError::Ledger(
             crosscode_did_registry::ledger::LedgerError::GenesisMismatch
         )
     ));
@@ -1083,7 +1084,7 @@ async fn a_node_refuses_a_key_that_is_not_a_validator_and_a_store_of_another_cha
     bad.max_block_transactions = 0;
     assert!(matches!(
         Node::start(&chain.genesis, copy_key(&chain.validator), bad).await,
-        Err(crosscode_did_registry::node::NodeError::Config(_))
+        Err(crosscode_registry_node::NodeError::Config(_))
     ));
     std::fs::remove_dir_all(&dir).unwrap();
 }
@@ -1242,7 +1243,7 @@ async fn client_failures_are_typed() {
     // A body larger than the client reads (announced: refused before it is read).
     let huge = fixed_answer_server_with(
         200,
-        crosscode_did_registry::client::MAX_RESPONSE_BYTES + 1,
+        crosscode_registry_client::MAX_RESPONSE_BYTES + 1,
         "{}".into(),
         None,
     );

@@ -140,3 +140,86 @@ impl Verifier {
         report
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::prefix::CredentialFormat;
+
+    /// A stand-in EU DCC format that refuses every text at DECOMPRESS.
+    #[derive(Debug)]
+    struct RefusingDcc;
+
+    impl Format for RefusingDcc {
+        fn id(&self) -> CredentialFormat {
+            CredentialFormat::EuDcc
+        }
+
+        fn prefix(&self) -> &'static str {
+            eu_dcc::PREFIX
+        }
+
+        fn verify(
+            &self,
+            bodies: &[&str],
+            _context: &VerificationContext<'_>,
+            _now: OffsetDateTime,
+            _report: &mut Report,
+        ) -> Result<(), StepFailure> {
+            Err(StepFailure {
+                step: Step::Decompress,
+                error: VerificationError::Payload(format!("{} text(s)", bodies.len())),
+            })
+        }
+    }
+
+    fn now() -> OffsetDateTime {
+        OffsetDateTime::from_unix_timestamp(1_700_000_000).unwrap()
+    }
+
+    #[test]
+    fn a_registered_format_replaces_the_one_of_its_name_and_its_failure_ends_the_report() {
+        let verifier = Verifier::new(TrustStore::new()).with_format(Box::new(RefusingDcc));
+        let report = verifier.verify_text("HC1:ABC", now());
+        assert_eq!(report.format, Some(CredentialFormat::EuDcc));
+        assert_eq!(
+            report.outcome(Step::Unprefix),
+            &StepOutcome::Passed("HC1:".into())
+        );
+        assert_eq!(
+            report.failure(),
+            Some((
+                Step::Decompress,
+                &VerificationError::Payload("1 text(s)".into())
+            ))
+        );
+        assert_eq!(report.outcome(Step::Signature), &StepOutcome::NotReached);
+        // The other built-in format is still registered.
+        let card = verifier.verify_text("shc:/5676", now());
+        assert_eq!(card.format, Some(CredentialFormat::SmartHealthCard));
+    }
+
+    #[test]
+    fn texts_of_two_formats_are_refused_at_unprefix() {
+        let report = Verifier::new(TrustStore::new()).verify_texts(&["shc:/56", "HC1:ABC"], now());
+        assert_eq!(
+            report.failure(),
+            Some((
+                Step::Unprefix,
+                &VerificationError::Payload("mixed formats".into())
+            ))
+        );
+    }
+
+    #[test]
+    fn no_text_at_all_is_refused_as_empty() {
+        let report = Verifier::new(TrustStore::new()).verify_texts(&[], now());
+        assert_eq!(
+            report.failure(),
+            Some((
+                Step::Unprefix,
+                &VerificationError::Prefix(PrefixError::Empty)
+            ))
+        );
+    }
+}

@@ -5,11 +5,9 @@
 
 use std::sync::OnceLock;
 
-use crosscode_verifier::{
-    certlogic, clock, cose, jws, rules, schema, shc_numeric, trust,
-};
 use crosscode_core::envelope::inflate;
 use crosscode_verifier::format::{MAX_INFLATED_LEN, eu_dcc};
+use crosscode_verifier::{certlogic, clock, cose, jws, rules, schema, shc_numeric, trust};
 use libfuzzer_sys::fuzz_target;
 
 fn dcc_schema() -> &'static Option<schema::JsonSchema> {

@@ -153,8 +153,6 @@ impl ApiErrorCode {
             ApiErrorCode::InvalidJson
             | ApiErrorCode::InvalidBase64
             | ApiErrorCode::InvalidHex
-            | ApiErrorCode::InvalidTransaction
-            | ApiErrorCode::WrongChainId
             | ApiErrorCode::UnknownNamespace
             | ApiErrorCode::InvalidDid
             | ApiErrorCode::InvalidQuery
@@ -164,6 +162,9 @@ impl ApiErrorCode {
                 404
             }
             ApiErrorCode::MethodNotAllowed => 405,
+            // Well-formed as the OpenAPI document describes it, but not a signed transaction
+            // of this chain (no schema can say that much).
+            ApiErrorCode::InvalidTransaction | ApiErrorCode::WrongChainId => 422,
             ApiErrorCode::BodyTooLarge => 413,
             ApiErrorCode::UnsupportedMediaType => 415,
             ApiErrorCode::Internal | ApiErrorCode::Unknown => 500,

@@ -61,6 +61,28 @@ pub fn is_valid_network(network: &str) -> bool {
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
+/// Shortest and longest base58btc text of a 16-byte id (16 zero bytes: sixteen `1`s).
+const DID_ID_TEXT_LEN: std::ops::RangeInclusive<usize> = 16..=22;
+
+/// Whether `text` has the syntax of a registry DID, as the HTTP API's OpenAPI document
+/// describes it: `did:crosscode:`, a valid network name, `:` and 16 to 22 base58btc
+/// characters. Every registry DID has it; a text that has it but whose id does not decode to
+/// 16 bytes in canonical base58btc ([`RegistryDid::parse`] refuses it) names no DID the
+/// registry can hold, so the node answers it "not found" rather than "invalid".
+pub fn has_registry_did_syntax(text: &str) -> bool {
+    let Some((network, id)) = text
+        .strip_prefix("did:crosscode:")
+        .and_then(|rest| rest.split_once(':'))
+    else {
+        return false;
+    };
+    is_valid_network(network)
+        && DID_ID_TEXT_LEN.contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() && !matches!(b, b'0' | b'O' | b'I' | b'l'))
+}
+
 impl RegistryDid {
     /// Parses and validates `did:crosscode:<network>:<id>`.
     pub fn parse(text: &str) -> Result<RegistryDid, DecodeError> {
@@ -475,6 +497,35 @@ mod tests {
                 matches!(RegistryDid::parse(bad), Err(DecodeError::Invalid { .. })),
                 "{bad}"
             );
+        }
+    }
+
+    #[test]
+    fn every_registry_did_has_the_documented_syntax_and_so_do_some_non_dids() {
+        for _ in 0..64 {
+            let key = SecretKey::generate(KeyAlgorithm::Ed25519).public_key();
+            let did = RegistryDid::derive(CryptoProfile::Standard, "dev-1", &key);
+            assert!(has_registry_did_syntax(did.as_str()), "{did}");
+        }
+        let zero = format!("did:crosscode:dev:{}", "1".repeat(16));
+        assert!(RegistryDid::parse(&zero).is_ok());
+        assert!(has_registry_did_syntax(&zero));
+        // The syntax, but 17 bytes: not a DID the registry can hold.
+        let too_big = format!("did:crosscode:dev:{}", "z".repeat(22));
+        assert!(has_registry_did_syntax(&too_big));
+        assert!(RegistryDid::parse(&too_big).is_err());
+        for bad in [
+            "0",
+            "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK",
+            "did:crosscode:dev",
+            "did:crosscode:DEV:1111111111111111",
+            "did:crosscode::1111111111111111",
+            "did:crosscode:dev:111111111111111",
+            "did:crosscode:dev:11111111111111111111111",
+            "did:crosscode:dev:0OIl0OIl0OIl0OIl",
+            "did:crosscode:dev:1111111111111111:x",
+        ] {
+            assert!(!has_registry_did_syntax(bad), "{bad}");
         }
     }
 

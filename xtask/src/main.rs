@@ -25,7 +25,8 @@
 //!    vectors (`$CROSSCODE_VECTORS`, default `../shared/vectors` beside the workspace root;
 //!    missing, the task stops naming the path); schemathesis, pinned
 //!    ([`tools::SCHEMATHESIS_VERSION`]), installed with `python3 -m pip install` when no
-//!    `schemathesis` / `st` of that version is found. Its path is handed to the tests in
+//!    `schemathesis` / `st` of that version is found (again with `--break-system-packages`
+//!    when that fails, as it does for Debian's own `python3`). Its path is handed to the tests in
 //!    `$CROSSCODE_SCHEMATHESIS` (the registry node's OpenAPI property test runs it; a value
 //!    already set is kept and nothing is installed).
 //! 3. For `lint`: the `rustfmt` and `clippy` components (`rustup component add`).

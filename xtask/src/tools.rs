@@ -70,9 +70,11 @@ pub fn schemathesis_version(output: &str) -> Option<&str> {
         .map(str::trim)
 }
 
-/// The pip command that installs the pinned schemathesis.
-pub fn schemathesis_install() -> CommandLine {
-    CommandLine::new(
+/// The pip command that installs the pinned schemathesis; `system_python` adds
+/// `--break-system-packages`, which a Debian-managed `python3` needs (PEP 668: pip then
+/// installs into `/usr/local`, beside, not over, Debian's own packages).
+pub fn schemathesis_install(system_python: bool) -> CommandLine {
+    let command = CommandLine::new(
         "python3",
         [
             "-m".to_owned(),
@@ -81,7 +83,12 @@ pub fn schemathesis_install() -> CommandLine {
             "--quiet".to_owned(),
             format!("schemathesis=={SCHEMATHESIS_VERSION}"),
         ],
-    )
+    );
+    if system_python {
+        command.args(["--break-system-packages"])
+    } else {
+        command
+    }
 }
 
 /// The pinned schemathesis executable among `candidates`, if one runs.
@@ -121,7 +128,10 @@ pub fn ensure_schemathesis() -> Result<PathBuf, XtaskError> {
     if let Some(exe) = pinned_schemathesis(schemathesis_candidates(&path)) {
         return Ok(exe);
     }
-    schemathesis_install().run()?;
+    if let Err(err) = schemathesis_install(false).run() {
+        eprintln!("xtask: {err}; trying again as for a Debian-managed python3");
+        schemathesis_install(true).run()?;
+    }
     pinned_schemathesis(schemathesis_candidates(&path)).ok_or(XtaskError::SchemathesisMissing {
         version: SCHEMATHESIS_VERSION,
     })
@@ -169,8 +179,15 @@ mod tests {
     #[test]
     fn schemathesis_is_installed_pinned_with_pip() {
         assert_eq!(
-            schemathesis_install().to_string(),
+            schemathesis_install(false).to_string(),
             format!("python3 -m pip install --quiet schemathesis=={SCHEMATHESIS_VERSION}")
+        );
+        assert_eq!(
+            schemathesis_install(true).to_string(),
+            format!(
+                "python3 -m pip install --quiet schemathesis=={SCHEMATHESIS_VERSION} \
+                 --break-system-packages"
+            )
         );
     }
 }

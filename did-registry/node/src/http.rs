@@ -23,14 +23,14 @@ use crosscode_did_registry::api::{
     ApiError, ApiErrorCode, BlockResponse, ChainInfo, IssuersResponse, MAX_SUBMIT_BATCH,
     StateResponse, SubmitBatchResponse, SubmitRequest, SubmitResponse, TxStatus, from_base64url,
 };
-use crosscode_did_registry::document::RegistryDid;
+use crosscode_did_registry::document::{RegistryDid, has_registry_did_syntax};
 use crosscode_did_registry::json::{parse_hash, parse_lower_hex};
 use crosscode_did_registry::ledger::LedgerStore as _;
 use crosscode_did_registry::proof::{MAX_STATE_KEY_LEN, TrustedChain};
 use crosscode_did_registry::records::{ChainConfig, Namespace, StateKey};
 use crosscode_did_registry::resolution::{
     ERROR_INTERNAL, ERROR_INVALID_DID, ERROR_INVALID_OPTIONS, ERROR_METHOD_NOT_SUPPORTED,
-    ERROR_NOT_FOUND, parse_version_time, resolution_error, resolution_result,
+    ERROR_NOT_FOUND, VersionTimeError, parse_version_time, resolution_error, resolution_result,
 };
 use crosscode_did_registry::state::ResolveError;
 use crosscode_did_registry::transaction::SignedTransaction;
@@ -457,21 +457,25 @@ async fn resolve(
     let Path(text) = path.map_err(|_| {
         HttpError::resolution(ApiErrorCode::InvalidDid, ERROR_INVALID_DID, MALFORMED_PATH)
     })?;
-    let did = RegistryDid::parse(&text).map_err(|err| {
-        if text.starts_with("did:") && !text.starts_with("did:crosscode:") {
-            HttpError::resolution(
+    let did = match RegistryDid::parse(&text) {
+        Ok(did) => Some(did),
+        // The documented syntax, but an id that is not 16 bytes: no DID the registry holds.
+        Err(_) if has_registry_did_syntax(&text) => None,
+        Err(_) if text.starts_with("did:") && !text.starts_with("did:crosscode:") => {
+            return Err(HttpError::resolution(
                 ApiErrorCode::MethodNotSupported,
                 ERROR_METHOD_NOT_SUPPORTED,
                 "this registry resolves did:crosscode DIDs only",
-            )
-        } else {
-            HttpError::resolution(
+            ));
+        }
+        Err(err) => {
+            return Err(HttpError::resolution(
                 ApiErrorCode::InvalidDid,
                 ERROR_INVALID_DID,
                 format!("not a valid did:crosscode DID: {err}"),
-            )
+            ));
         }
-    })?;
+    };
     let invalid_options = |message: String| {
         HttpError::resolution(ApiErrorCode::InvalidQuery, ERROR_INVALID_OPTIONS, message)
     };
@@ -484,17 +488,26 @@ async fn resolve(
                 .map_err(|_| invalid_options("height is not a block height".into()))
         })
         .transpose()?;
-    let time = options
-        .version_time
-        .as_deref()
-        .map(|t| parse_version_time(t).map_err(|e| invalid_options(e.to_string())))
-        .transpose()?;
+    // `Some(None)`: a time before 1970, so before any block.
+    let time = match options.version_time.as_deref().map(parse_version_time) {
+        None => None,
+        Some(Ok(time)) => Some(Some(time)),
+        Some(Err(VersionTimeError::BeforeEpoch)) => Some(None),
+        Some(Err(err)) => return Err(invalid_options(err.to_string())),
+    };
     if height.is_some() && time.is_some() {
         return Err(invalid_options(
             "give height or versionTime, not both".into(),
         ));
     }
     let not_found = |code, message: &str| HttpError::resolution(code, ERROR_NOT_FOUND, message);
+    let Some(did) = did.filter(|_| time != Some(None)) else {
+        return Err(not_found(
+            ApiErrorCode::NotFound,
+            "no such DID (at that height or time)",
+        ));
+    };
+    let time = time.flatten();
     if did.network() != shared.config.network {
         return Err(not_found(
             ApiErrorCode::NotFound,
@@ -581,23 +594,19 @@ async fn state(
             "no such namespace (did, did-version, sequence, member, issuer, proposal, schema, status, evidence, batch, meta)",
         )
     })?;
-    let key = if namespace.is_did_keyed() && key_text.starts_with("did:") {
-        RegistryDid::parse(&key_text)
-            .map_err(|err| {
-                HttpError::api(
-                    ApiErrorCode::InvalidDid,
-                    format!("not a valid did:crosscode DID: {err}"),
-                )
-            })?
-            .as_str()
-            .as_bytes()
-            .to_vec()
+    // A DID key is its text's bytes (in any namespace; only the DID-keyed ones hold any).
+    let key = if has_registry_did_syntax(&key_text) {
+        key_text.into_bytes()
+    } else if key_text.starts_with("did:") {
+        return Err(HttpError::api(
+            ApiErrorCode::InvalidDid,
+            "not a did:crosscode DID (did:crosscode:<network>:<16 to 22 base58btc characters>)",
+        ));
     } else {
         parse_lower_hex("key", &key_text).map_err(|_| {
             HttpError::api(
                 ApiErrorCode::InvalidHex,
-                "the key is not an even number of lowercase hex digits (or, in a DID-keyed \
-                 namespace, a DID)",
+                "the key is not an even number of lowercase hex digits, nor a DID",
             )
         })?
     };
@@ -622,8 +631,9 @@ async fn state(
     };
     let height = parse_height(options.height.as_deref(), shared.head().header.height)?;
     if with_proof && height == 0 {
+        // No certified header at height 0, as above the head: nothing to prove against.
         return Err(HttpError::api(
-            ApiErrorCode::InvalidQuery,
+            ApiErrorCode::UnknownHeight,
             "the genesis header has no certificate: prove at height 1 or later",
         ));
     }

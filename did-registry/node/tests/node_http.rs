@@ -301,13 +301,14 @@ async fn malformed_requests_get_typed_json_errors() {
             ApiErrorCode::InvalidBase64,
         ),
         (r#"{"transaction":"AAE="}"#, ApiErrorCode::InvalidBase64),
-        (
-            r#"{"transaction":"AQID"}"#,
-            ApiErrorCode::InvalidTransaction,
-        ),
     ] {
         assert_eq!(raw_error(post("/v1/tx", body)).await, (400, code), "{body}");
     }
+    // Well-formed base64url (as openapi.json describes it), but no transaction: 422.
+    assert_eq!(
+        raw_error(post("/v1/tx", r#"{"transaction":"AQID"}"#)).await,
+        (422, ApiErrorCode::InvalidTransaction)
+    );
     assert_eq!(
         raw_error(
             http.post(format!("{base}/v1/tx"))
@@ -334,7 +335,7 @@ async fn malformed_requests_get_typed_json_errors() {
     .unwrap();
     assert_eq!(
         api_code(client.submit(&foreign).await.unwrap_err()),
-        (400, ApiErrorCode::WrongChainId)
+        (422, ApiErrorCode::WrongChainId)
     );
 
     // POST /v1/txs: all or nothing.
@@ -399,8 +400,9 @@ async fn malformed_requests_get_typed_json_errors() {
             (400, ApiErrorCode::InvalidQuery),
         ),
         (
+            // The genesis header has no certificate: no proof at height 0.
             "/v1/state/evidence/00?proof=true&height=0",
-            (400, ApiErrorCode::InvalidQuery),
+            (404, ApiErrorCode::UnknownHeight),
         ),
         (
             "/v1/state/evidence/00?height=999999999",
@@ -463,6 +465,20 @@ async fn malformed_requests_get_typed_json_errors() {
             ResolutionErrorCode::MethodNotSupported,
         ),
         (unknown.did.as_str(), "", 404, ResolutionErrorCode::NotFound),
+        // The documented DID syntax, but an id of 17 bytes: no DID the registry can hold.
+        (
+            &*format!("did:crosscode:test:{}", "z".repeat(22)),
+            "",
+            404,
+            ResolutionErrorCode::NotFound,
+        ),
+        // Before 1970, before any block: no DID yet.
+        (
+            chain.members[0].did.as_str(),
+            "?versionTime=1969-12-31T23:59:59Z",
+            404,
+            ResolutionErrorCode::NotFound,
+        ),
         (
             unknown.did.as_str(),
             "?height=x",

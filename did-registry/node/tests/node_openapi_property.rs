@@ -1,0 +1,153 @@
+//! The node keeps its OpenAPI document: schemathesis, a property-based API tester, generates
+//! requests from `GET /openapi.json` of a node started in-process on 127.0.0.1:0 and checks
+//! every answer with all its checks (`tests/schemathesis.toml`): no schema-valid request
+//! refused (the one documented exception: a submission whose bytes do not decode, 422), no 5xx,
+//! every status, media type and body as documented (error bodies included), schema-invalid
+//! requests refused.
+//!
+//! schemathesis is a Python tool pinned and installed by `cargo xtask test`, which hands its
+//! path to the tests in `CROSSCODE_SCHEMATHESIS` (default: `schemathesis` on `PATH`); without
+//! it this test fails saying so. The run is bounded: 30 examples per operation, a fixed seed,
+//! one worker, a hard deadline, and it only ever talks to the node's loopback address.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+
+#[path = "../../tests/common/mod.rs"]
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+use common::Chain;
+use crosscode_core::keys::SecretKey;
+use crosscode_did_registry::profile::CryptoProfile;
+use crosscode_registry_node::{Node, NodeConfig};
+
+/// The variable naming the schemathesis executable (set by `cargo xtask test`).
+const SCHEMATHESIS_ENV: &str = "CROSSCODE_SCHEMATHESIS";
+/// The run is killed past this (it takes well under a minute on this 2-core machine).
+const DEADLINE: Duration = Duration::from_secs(300);
+
+fn schemathesis() -> PathBuf {
+    let exe = std::env::var_os(SCHEMATHESIS_ENV)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("schemathesis"));
+    match Command::new(&exe).arg("--version").output() {
+        Ok(out) if out.status.success() => exe,
+        _ => panic!(
+            "schemathesis (`{}`) does not run: run the tests with `cargo xtask test`, which \
+             installs the pinned version and sets {SCHEMATHESIS_ENV}",
+            exe.display()
+        ),
+    }
+}
+
+fn temp_dir() -> PathBuf {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    let dir = std::env::temp_dir().join(format!(
+        "crosscode-node-openapi-{}-{nanos}",
+        std::process::id()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Runs `command` in `work` with its output in files there; kills it past `deadline`.
+/// Returns its exit status (`None`: killed) and its output.
+fn run_bounded(
+    mut command: Command,
+    work: &Path,
+    deadline: Duration,
+) -> (Option<ExitStatus>, String) {
+    let out_path = work.join("output.txt");
+    let out = std::fs::File::create(&out_path).unwrap();
+    let mut child = command
+        .current_dir(work)
+        .stdin(Stdio::null())
+        .stdout(out.try_clone().unwrap())
+        .stderr(out)
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break Some(status);
+        }
+        if started.elapsed() > deadline {
+            child.kill().unwrap();
+            child.wait().unwrap();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    (
+        status,
+        std::fs::read_to_string(&out_path).unwrap_or_default(),
+    )
+}
+
+/// `tests/schemathesis.toml`, plus the chain's member DIDs mixed into the generated DIDs and
+/// state keys (half the time), so resolutions and state reads also find something.
+fn settings_for(chain: &Chain) -> String {
+    let fixed = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/schemathesis.toml"),
+    )
+    .unwrap();
+    let dids: Vec<String> = chain
+        .members
+        .iter()
+        .map(|member| format!("\"{}\"", member.did.as_str()))
+        .collect();
+    format!(
+        "{fixed}\n[dictionaries.registry-dids]\nvalues = [{}]\n\n[parameters]\n\
+         \"path.did\" = {{ dictionary = \"registry-dids\", probability = 0.5 }}\n\
+         \"path.key\" = {{ dictionary = \"registry-dids\", probability = 0.5 }}\n",
+        dids.join(", ")
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn schemathesis_finds_every_answer_of_the_node_as_its_openapi_document_says() {
+    let exe = schemathesis();
+    let dir = temp_dir();
+    let chain = Chain::new(CryptoProfile::Standard);
+    let mut config = NodeConfig::new(dir.join("node"), "127.0.0.1:0".parse().unwrap());
+    // Heartbeat blocks: heights 1 and up exist, so proofs and block reads have data.
+    config.heartbeat = Duration::from_millis(200);
+    let key =
+        SecretKey::from_bytes(chain.validator.algorithm(), &chain.validator.to_bytes()).unwrap();
+    let node = Node::start(&chain.genesis, key, config).await.unwrap();
+    let url = format!("http://{}/openapi.json", node.local_addr());
+    let work = dir.join("schemathesis");
+    std::fs::create_dir_all(&work).unwrap();
+    let settings = work.join("schemathesis.toml");
+    std::fs::write(&settings, settings_for(&chain)).unwrap();
+
+    let mut command = Command::new(exe);
+    command
+        .arg("--config-file")
+        .arg(&settings)
+        .arg("--no-color")
+        .args(["run", &url, "--checks", "all"]);
+    let started = Instant::now();
+    let (status, output) =
+        tokio::task::spawn_blocking(move || run_bounded(command, &work, DEADLINE))
+            .await
+            .unwrap();
+    let took = started.elapsed();
+    node.shutdown().await.unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+
+    eprintln!("{output}\nschemathesis ran for {:.1} s", took.as_secs_f64());
+    match status {
+        None => panic!("schemathesis did not finish within {DEADLINE:?}:\n{output}"),
+        Some(status) => assert!(
+            status.success(),
+            "schemathesis found answers that break the OpenAPI document ({status}):\n{output}"
+        ),
+    }
+    assert!(output.contains("passed"), "{output}");
+}

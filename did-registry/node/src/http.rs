@@ -389,14 +389,18 @@ async fn tx_status(
         return Ok(ok_json(&TxStatus::Pending));
     }
     let store = shared.store.clone();
-    let location = off_worker(move || {
+    let receipt = off_worker(move || {
         store
-            .transaction_location(&hash)
+            .transaction_receipt(&hash)
             .map_err(HttpError::internal)
     })
     .await?;
-    if let Some((height, index)) = location {
-        return Ok(ok_json(&TxStatus::Committed { height, index }));
+    if let Some(receipt) = receipt {
+        return Ok(ok_json(&TxStatus::Committed {
+            height: receipt.height,
+            index: receipt.index,
+            events: receipt.events,
+        }));
     }
     match shared.lock_mempool().rejection(&hash) {
         Some(rejected) => Ok(ok_json(&TxStatus::Rejected {

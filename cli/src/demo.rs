@@ -1,10 +1,13 @@
 //! `crosscode demo`: the most complete thing Crosscode does today, end to end and self-checking.
 //!
-//! An authority creates an SM2 and an Ed25519 key (stored encrypted), issues a health code to a
-//! holder's `did:key` secured with a proof set (`sm2-jcs-2026` + `eddsa-jcs-2022`), packs it into
-//! the compact QR envelope, renders the QR code as a PNG, reads the image back and verifies it as a
-//! checkpoint would; a tampered copy must be refused with the failing step named. Every outcome is
-//! checked: the command exits non-zero if any step does not give the expected result.
+//! An authority creates an SM2 and an Ed25519 key (stored encrypted) under one registry DID
+//! (`did:crosscode:dev:…`, `#key-1` and `#key-2`), whose keys the checkpoint's trust cache holds;
+//! it issues a health code to a holder's `did:key` secured with a proof set (`sm2-jcs-2026` +
+//! `eddsa-jcs-2022`, each by a key of the issuer), packs it into the compact QR envelope, renders
+//! the QR code as a PNG, reads the image back and verifies it as a checkpoint would; a tampered
+//! copy and a copy signed by a key that is not the authority's must be refused with the failing
+//! step named. Every outcome is checked: the command exits non-zero if any step does not give the
+//! expected result.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -14,9 +17,11 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail, ensure};
 use clap::Args;
 use crosscode_core::data_integrity::{ProofOptions, VerificationStep, add_proof, verify_document};
-use crosscode_core::did::{DidKey, DidKeyResolver};
-use crosscode_core::envelope::{self, SecuringForm, qr};
+use crosscode_core::did::{DidKey, DidUrl, TrustCache};
+use crosscode_core::envelope::{self, SecuringForm, qr, qr_image};
 use crosscode_core::keys::{KeyAlgorithm, KeyFile, SecretKey};
+use crosscode_did_registry::document::RegistryDid;
+use crosscode_did_registry::profile::CryptoProfile;
 use rand_core::{OsRng, RngCore};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
@@ -61,10 +66,21 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         KeyAlgorithm::Ed25519,
         &passphrase,
     )?;
-    let issuer = DidKey::from_public_key(&sm2_key.public_key());
-    let co_signer = DidKey::from_public_key(&ed25519_key.public_key());
-    say(&format!("   SM2 key      {}", issuer.did().as_str()))?;
-    say(&format!("   Ed25519 key  {}", co_signer.did().as_str()))?;
+    let issuer = RegistryDid::derive(CryptoProfile::GuoMi, "dev", &sm2_key.public_key());
+    let sm2_method = DidUrl::parse(&format!("{}#key-1", issuer.as_str()))?;
+    let ed25519_method = DidUrl::parse(&format!("{}#key-2", issuer.as_str()))?;
+    say(&format!("   authority    {}", issuer.as_str()))?;
+    say(&format!("   SM2 key      {}", sm2_method.as_str()))?;
+    say(&format!("   Ed25519 key  {}", ed25519_method.as_str()))?;
+    // The checkpoint's trust cache: the authority's keys, as synced from the chain.
+    let mut trust_cache = TrustCache::new();
+    trust_cache.insert(&sm2_method, sm2_key.public_key())?;
+    trust_cache.insert(&ed25519_method, ed25519_key.public_key())?;
+    fs::write(
+        dir.join("trust-cache.json"),
+        serde_json::to_string_pretty(&trust_cache.to_json())?,
+    )?;
+    say("   the checkpoint's trust cache holds both keys (trust-cache.json)")?;
 
     // The holder: a fresh did:key, one per credential; the holder never appears on any chain.
     let holder = DidKey::from_public_key(&SecretKey::generate(KeyAlgorithm::Ed25519).public_key());
@@ -72,26 +88,16 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     // 2. Issuance with a proof set.
     say("\n2. It issues a health code secured with a proof set (sm2-jcs-2026 + eddsa-jcs-2022)")?;
     let now = OffsetDateTime::now_utc().replace_nanosecond(0)?;
-    let credential = health_code(issuer.did().as_str(), holder.did().as_str(), now)?;
+    let credential = health_code(issuer.as_str(), holder.did().as_str(), now)?;
     let options = ProofOptions {
         created: Some(now),
         ..ProofOptions::default()
     };
-    let secured = add_proof(
-        &credential,
-        &sm2_key,
-        &issuer.verification_method_id(),
-        &options,
-    )?;
-    let secured = add_proof(
-        &secured,
-        &ed25519_key,
-        &co_signer.verification_method_id(),
-        &options,
-    )?;
+    let secured = add_proof(&credential, &sm2_key, &sm2_method, &options)?;
+    let secured = add_proof(&secured, &ed25519_key, &ed25519_method, &options)?;
     let secured_text = serde_json::to_string_pretty(&secured)?;
     fs::write(dir.join("health-code.signed.json"), &secured_text)?;
-    let report = verify_document(&secured, &DidKeyResolver, now);
+    let report = verify_document(&secured, &trust_cache, now);
     ensure!(
         report.verified,
         "the freshly issued credential does not verify"
@@ -108,7 +114,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     // 3. The QR code: both securing forms of the envelope, the image, and the checkpoint.
     say("\n3. The wallet shows it as a QR code (CC1 envelope, error correction Q)")?;
     let carried = envelope::encode_data_integrity(&secured)?;
-    let cose = envelope::encode_signed(&credential, &sm2_key, &issuer.verification_method_id())?;
+    let cose = envelope::encode_signed(&credential, &sm2_key, &sm2_method)?;
     say(&format!(
         "   Data Integrity form: {} alphanumeric characters (both proofs carried)",
         carried.len()
@@ -123,14 +129,14 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
 
     say("\n4. The checkpoint scans the image and verifies it offline")?;
     let started = Instant::now();
-    let scanned = qr::read_png(&fs::read(&png_path)?)?;
+    let scanned = qr_image::read_qr_text(&fs::read(&png_path)?)?;
     let scan_time = started.elapsed();
     ensure!(
         scanned == carried,
         "the payload read from the image differs"
     );
     let started = Instant::now();
-    let verified = envelope::decode(&scanned, &DidKeyResolver, now)?;
+    let verified = envelope::decode(&scanned, &trust_cache, now)?;
     let verify_time = started.elapsed();
     ensure!(
         verified.document == secured,
@@ -147,7 +153,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         millis(scan_time),
         millis(verify_time)
     ))?;
-    let cose_verified = envelope::decode(&cose, &DidKeyResolver, now)?;
+    let cose_verified = envelope::decode(&cose, &trust_cache, now)?;
     ensure!(
         matches!(cose_verified.form, SecuringForm::CoseSign1 { .. }),
         "the COSE form was not decoded as COSE_Sign1"
@@ -155,10 +161,10 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     say("   ACCEPT: the COSE_Sign1 form verifies too")?;
 
     // 5. Tampering is refused, with the step named.
-    say("\n5. A forged copy (validity extended by the holder) is refused")?;
+    say("\n5. Forged copies are refused")?;
     let mut forged = secured.clone();
     forged["validUntil"] = json!("2099-12-31T23:59:59Z");
-    let forged_report = verify_document(&forged, &DidKeyResolver, now);
+    let forged_report = verify_document(&forged, &trust_cache, now);
     ensure!(!forged_report.verified, "a forged credential was accepted");
     ensure!(
         forged_report.failed_step() == Some(VerificationStep::Signature),
@@ -167,7 +173,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     );
     say("   REJECT at step Signature: validUntil was changed after issuance")?;
     let forged_payload = envelope::encode_data_integrity(&forged)?;
-    match envelope::decode(&forged_payload, &DidKeyResolver, now) {
+    match envelope::decode(&forged_payload, &trust_cache, now) {
         Ok(_) => bail!("a forged QR payload was accepted"),
         Err(err) => say(&format!(
             "   REJECT at envelope step {}: {err}",
@@ -175,7 +181,17 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         ))?,
     }
     let expired_at = now + time::Duration::days(400);
-    let late = verify_document(&secured, &DidKeyResolver, expired_at);
+    let impostor = SecretKey::generate(KeyAlgorithm::Ed25519);
+    let impostor_method = DidKey::from_public_key(&impostor.public_key()).verification_method_id();
+    let impersonated = add_proof(&credential, &impostor, &impostor_method, &options)?;
+    let impersonated_report = verify_document(&impersonated, &trust_cache, now);
+    ensure!(
+        impersonated_report.failed_step() == Some(VerificationStep::IssuerBinding),
+        "a credential signed by a key that is not the authority's failed at {:?}, not at the issuer binding",
+        impersonated_report.failed_step()
+    );
+    say("   REJECT at step IssuerBinding: the authority's name, signed by another key")?;
+    let late = verify_document(&secured, &trust_cache, expired_at);
     ensure!(
         late.failed_step() == Some(VerificationStep::ValidityWindow),
         "an expired credential was not refused for its validity window"

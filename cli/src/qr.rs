@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 use crosscode_core::did::DidKey;
-use crosscode_core::envelope::{self, SecuringForm, qr};
+use crosscode_core::envelope::{self, SecuringForm, qr, qr_image};
 use time::OffsetDateTime;
 
 use crate::input::{parse_time, read_json};
@@ -44,8 +44,10 @@ enum QrCommand {
     /// Verification: the COSE signature by the issuer / holder key (form a), or the
     /// document's Data Integrity proof(s) (form b), and the validity window at --at (default:
     /// now). Keys are resolved offline: did:key, and registry verification methods from
-    /// --trust-cache files (docs/trust-cache.md). Exits non-zero with one line naming the
-    /// failing step when the code does not verify.
+    /// --trust-cache files (docs/trust-cache.md); every signature must be the issuer's (a
+    /// presentation's: the holder's). Exit status 0 when the code verifies, 1 when it is
+    /// refused (one line naming the failing step, e.g. issuer-binding), 2 on unusable input
+    /// (an unreadable file or image).
     ///
     /// Example: crosscode qr decode code.png
     #[command(verbatim_doc_comment)]
@@ -149,15 +151,21 @@ fn run_decode(args: DecodeArgs) -> anyhow::Result<ExitCode> {
         (Some(image), None) => {
             let bytes =
                 std::fs::read(image).with_context(|| format!("cannot read {}", image.display()))?;
-            qr::read_png(&bytes)
+            qr_image::read_qr_text(&bytes)
                 .with_context(|| format!("no readable QR code in {}", image.display()))?
         }
         (None, None) => bail!("give an IMAGE.png or --text PAYLOAD"),
     };
     let at = args.at.unwrap_or_else(OffsetDateTime::now_utc);
     let resolver = crate::trust_cache::load(&args.trust_caches)?;
-    let verified = envelope::decode(&payload, &resolver, at)
-        .map_err(|err| anyhow::anyhow!("QR code refused at step {}: {err}", err.step()))?;
+    let verified = match envelope::decode(&payload, &resolver, at) {
+        Ok(verified) => verified,
+        Err(err) => {
+            // A refused code is the checkpoint's REJECT (exit 1), not unusable input (exit 2).
+            eprintln!("error: QR code refused at step {}: {err}", err.step());
+            return Ok(ExitCode::from(1));
+        }
+    };
     let json = serde_json::to_string_pretty(&verified.document)?;
     writeln!(std::io::stdout().lock(), "{json}").context("cannot write to stdout")?;
     let kind = match verified.kind {

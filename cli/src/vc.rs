@@ -6,7 +6,9 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 use crosscode_core::data_integrity::bbs::verify_derived_credential;
-use crosscode_core::data_integrity::{Cryptosuite, ProofOptions, add_proof, verify_document};
+use crosscode_core::data_integrity::{
+    Cryptosuite, Expectations, ProofOptions, add_proof, verify_document_with,
+};
 use crosscode_core::did::{Did, DidKey, DidUrl};
 use crosscode_core::keys::KeyAlgorithm;
 use crosscode_core::vc::Credential;
@@ -34,13 +36,15 @@ enum VcCommand {
     /// sm2-jcs-2026 for sm2 keys. The verification method is the key's did:key URL
     /// (did:key:z…#z…). Key files are decrypted with CROSSCODE_PASSPHRASE.
     ///
-    /// The credential's issuer must be the did:key of one of the keys; --set-issuer replaces
-    /// it with the first key's DID. A credential that already carries a proof keeps it: the
-    /// new proofs join its proof set (co-signatures; the issuer is not changed or checked).
+    /// Every proof must be the issuer's own (verifiers refuse any other at IssuerBinding):
+    /// with a did:key issuer there is one --key, whose did:key is the issuer (--set-issuer
+    /// makes it so). A credential that already carries a proof keeps it: the new proofs join
+    /// its proof set, and must be the same issuer's too.
     ///
-    /// An authority signs as its registry DID instead: --issuer DID --verification-method
-    /// DID#key-1 (the first key's proof names that method; checkpoints resolve it from their
-    /// trust cache, docs/trust-cache.md).
+    /// An authority signs as its registry DID instead, which may hold several keys (e.g. SM2
+    /// and Ed25519 for a proof set): --issuer DID --verification-method DID#key-1 … with one
+    /// --verification-method per --key, in the same order (checkpoints resolve them from
+    /// their trust cache, docs/trust-cache.md).
     ///
     /// Example: CROSSCODE_PASSPHRASE='…' crosscode vc sign --key issuer.key --set-issuer docs/examples/health-code.json > signed.json
     #[command(verbatim_doc_comment)]
@@ -48,9 +52,10 @@ enum VcCommand {
     /// Verify a secured credential (or presentation) and print a JSON report.
     ///
     /// Every proof of the proof set is verified on its own; verification methods are
-    /// resolved offline (did:key, and registry methods from --trust-cache files). The report
-    /// says which proofs verified and names the failing step: Parse, Context, ProofSuite,
-    /// KeyResolution, Signature or ValidityWindow.
+    /// resolved offline (did:key, and registry methods from --trust-cache files) and must be
+    /// the issuer's (a presentation's: the holder's). The report says which proofs verified
+    /// and names the failing step: Parse, Context, ProofSuite, ProofPurpose, IssuerBinding,
+    /// HolderBinding, KeyResolution, Signature, Challenge or ValidityWindow.
     /// Exit status 0 only when the credential is valid, 1 when it is not, 2 on bad input.
     ///
     /// Example: crosscode vc verify signed.json --at 2026-11-21T12:00:00Z
@@ -82,13 +87,13 @@ struct SignArgs {
     set_issuer: bool,
     /// Replace the credential's issuer with this DID (e.g. the authority's registry DID
     /// did:crosscode:dev:7Wq3HXCmS8kzGfQn4Vd2ZB); needs --verification-method.
-    #[arg(long, value_name = "DID", requires = "verification_method")]
+    #[arg(long, value_name = "DID", requires = "verification_methods")]
     issuer: Option<String>,
-    /// The first key's proof names this verification method (a DID URL of the issuer's DID,
-    /// e.g. did:crosscode:dev:7Wq3HXCmS8kzGfQn4Vd2ZB#key-1) instead of the key's did:key URL.
-    /// Verifiers resolve it from a trust cache (--trust-cache).
+    /// The verification method a key's proof names (a DID URL of the issuer's DID, e.g.
+    /// did:crosscode:dev:7Wq3HXCmS8kzGfQn4Vd2ZB#key-1) instead of the key's did:key URL; one
+    /// per --key, in the same order. Verifiers resolve it from a trust cache (--trust-cache).
     #[arg(long = "verification-method", value_name = "DIDURL")]
-    verification_method: Option<String>,
+    verification_methods: Vec<String>,
     /// The proofs' `created` time (RFC 3339); default: now.
     #[arg(long, value_name = "RFC3339", value_parser = parse_time)]
     created: Option<OffsetDateTime>,
@@ -109,6 +114,13 @@ struct VerifyArgs {
     /// derived proof whose challenge is this nonce.
     #[arg(long, value_name = "N")]
     nonce: Option<String>,
+    /// The challenge this verifier gave the holder: every proof must carry it (a presentation
+    /// answering another challenge is a replay, refused at step Challenge).
+    #[arg(long, value_name = "CHALLENGE", conflicts_with = "nonce")]
+    challenge: Option<String>,
+    /// The domain this verifier operates in: every proof's domain must include it.
+    #[arg(long, value_name = "DOMAIN")]
+    domain: Option<String>,
     /// A trust-cache file (docs/trust-cache.md) resolving registry verification methods;
     /// repeat to merge several. did:key methods always resolve.
     #[arg(long = "trust-cache", value_name = "FILE")]
@@ -153,18 +165,25 @@ fn sign(args: SignArgs) -> anyhow::Result<ExitCode> {
             keys.len()
         ),
     };
-    let registry_method = args
-        .verification_method
-        .as_deref()
-        .map(DidUrl::parse)
-        .transpose()
+    let registry_methods = args
+        .verification_methods
+        .iter()
+        .map(|text| DidUrl::parse(text))
+        .collect::<Result<Vec<_>, _>>()
         .context("--verification-method is not a DID URL")?;
-    if let Some(method) = &registry_method
-        && (method.fragment().is_none() || method.path().is_some() || method.query().is_some())
-    {
+    if let Some(method) = registry_methods.iter().find(|method| {
+        method.fragment().is_none() || method.path().is_some() || method.query().is_some()
+    }) {
         bail!(
             "--verification-method {} must be DID#fragment (no path or query)",
             method.as_str()
+        );
+    }
+    if !registry_methods.is_empty() && registry_methods.len() != keys.len() {
+        bail!(
+            "{} --verification-method values for {} --key files: give one per key, in the same order",
+            registry_methods.len(),
+            keys.len()
         );
     }
     let issuer_did = args
@@ -173,10 +192,6 @@ fn sign(args: SignArgs) -> anyhow::Result<ExitCode> {
         .map(Did::parse)
         .transpose()
         .context("--issuer is not a DID")?;
-    let dids: Vec<DidKey> = keys
-        .iter()
-        .map(|key| DidKey::from_public_key(&key.public_key()))
-        .collect();
     let already_signed = document.get("proof").is_some();
     if (args.set_issuer || issuer_did.is_some()) && already_signed {
         bail!(
@@ -187,8 +202,15 @@ fn sign(args: SignArgs) -> anyhow::Result<ExitCode> {
     if let Some(did) = &issuer_did {
         set_issuer(&mut document, did.as_str());
     }
+    let methods: Vec<DidUrl> = if registry_methods.is_empty() {
+        keys.iter()
+            .map(|key| DidKey::from_public_key(&key.public_key()).verification_method_id())
+            .collect()
+    } else {
+        registry_methods
+    };
     if args.set_issuer
-        && let Some(first) = dids.first()
+        && let Some(first) = methods.first()
     {
         set_issuer(&mut document, first.did().as_str());
     }
@@ -199,39 +221,28 @@ fn sign(args: SignArgs) -> anyhow::Result<ExitCode> {
         )
     })?;
     let issuer = credential.issuer.id();
-    if let Some(method) = &registry_method
-        && method.did().as_str() != issuer
+    // Every proof binds to the issuer on its own: a proof by any other DID never verifies.
+    if let Some(method) = methods
+        .iter()
+        .find(|method| method.did().as_str() != issuer)
     {
+        if method.did().method() == "key" && methods.len() > 1 {
+            bail!(
+                "a proof set by several keys needs one issuer holding them all: register the keys under a registry DID and pass --issuer DID with one --verification-method DID#fragment per --key"
+            );
+        }
         bail!(
-            "--verification-method {} is not a method of the credential's issuer {issuer} (its DID must be the issuer's; pass --issuer {})",
-            method.as_str(),
-            method.did().as_str()
+            "{} is not a method of the credential's issuer {issuer}: every proof must be the issuer's (pass --set-issuer, or --issuer with --verification-method)",
+            method.as_str()
         );
     }
-    // The first proofs must include the issuer's; later keys co-sign (a proof set).
-    if !already_signed
-        && registry_method.is_none()
-        && !dids.iter().any(|did| did.did().as_str() == issuer)
-    {
-        let first = dids
-            .first()
-            .map(|did| did.did().as_str())
-            .unwrap_or_default();
-        bail!(
-            "the credential's issuer {issuer} is not the did:key of any --key; pass --set-issuer to make {first} the issuer"
-        );
-    }
-    for (index, ((key, did), suite)) in keys.iter().zip(&dids).zip(suites).enumerate() {
+    for ((key, method), suite) in keys.iter().zip(&methods).zip(suites) {
         let options = ProofOptions {
             cryptosuite: suite,
             created: args.created,
             ..ProofOptions::default()
         };
-        let method = match (&registry_method, index) {
-            (Some(method), 0) => method.clone(),
-            _ => did.verification_method_id(),
-        };
-        document = add_proof(&document, key, &method, &options)
+        document = add_proof(&document, key, method, &options)
             .with_context(|| format!("cannot sign as {}", method.as_str()))?;
     }
     let text = serde_json::to_string_pretty(&document).context("cannot serialize")?;
@@ -243,8 +254,12 @@ fn verify(args: VerifyArgs) -> anyhow::Result<ExitCode> {
     let document = read_json(&args.credential)?;
     let at = args.at.unwrap_or_else(OffsetDateTime::now_utc);
     let resolver = crate::trust_cache::load(&args.trust_caches)?;
+    let expect = Expectations {
+        challenge: args.challenge.clone(),
+        domain: args.domain.clone(),
+    };
     let report = match &args.nonce {
-        None => verify_document(&document, &resolver, at),
+        None => verify_document_with(&document, &resolver, at, &expect),
         Some(nonce) => verify_derived_credential(&document, &resolver, at, nonce),
     };
     let text = serde_json::to_string_pretty(&report).context("cannot serialize the report")?;

@@ -6,7 +6,7 @@ mod common;
 
 use std::path::Path;
 
-use crosscode_core::vectors::vector_path;
+use crosscode_testing::vectors::vector_path;
 
 fn run(args: &[&str]) -> (Option<i32>, String, String) {
     let output = common::command(args).output().unwrap();

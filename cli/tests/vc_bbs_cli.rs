@@ -101,7 +101,7 @@ fn sign_derive_verify_with_nonce() {
     assert_eq!(output.status.code(), Some(1));
     let report: Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(report["verified"], false);
-    assert_eq!(report["failure"]["step"], "Signature");
+    assert_eq!(report["failure"]["step"], "Challenge");
 
     // A tampered disclosed value.
     let mut tampered = derived.clone();

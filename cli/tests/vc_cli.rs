@@ -1,5 +1,6 @@
-//! `crosscode vc sign` / `vc verify` end to end: key → sign (single proof and SM2 + Ed25519
-//! proof set) → verify, a tampered credential refused at the Signature step, and one clear
+//! `crosscode vc sign` / `vc verify` end to end: key → sign (single proof and an authority's SM2 +
+//! Ed25519 proof set) → verify, a credential under an authority's name signed by another key
+//! refused at IssuerBinding by `vc verify` and `qr decode`, a tampered credential refused at the Signature step, and one clear
 //! error line (no panic) for each kind of bad input.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
@@ -12,6 +13,8 @@ use serde_json::Value;
 
 const PASSPHRASE: &str = "vc cli test passphrase";
 const INSIDE_WINDOW: &str = "2026-11-21T12:00:00Z";
+/// An authority's registry DID (docs/did-method.md).
+const AUTHORITY: &str = "did:crosscode:dev:7Wq3HXCmS8kzGfQn4Vd2ZB";
 
 fn crosscode(args: &[&str]) -> Output {
     common::crosscode(args, Some(PASSPHRASE))
@@ -31,7 +34,7 @@ fn verify(path: &str, at: &str) -> (Output, Value) {
 fn sign_verify_and_tamper() {
     let dir = temp_dir("vc");
     let (ed_key, ed_did) = new_key(&dir, "ed25519.key", "ed25519", PASSPHRASE);
-    let (sm2_key, sm2_did) = new_key(&dir, "sm2.key", "sm2", PASSPHRASE);
+    let (sm2_key, _) = new_key(&dir, "sm2.key", "sm2", PASSPHRASE);
 
     // One Ed25519 proof.
     let signed = json_of(&crosscode(&[
@@ -53,8 +56,57 @@ fn sign_verify_and_tamper() {
     assert_success(&output);
     assert_eq!(report["verified"], true);
 
-    // SM2 + Ed25519 proof set; the issuer is the first key's DID.
+    // SM2 + Ed25519 proof set: one authority (a registry DID) holding both keys.
     let dual = json_of(&crosscode(&[
+        "vc",
+        "sign",
+        "--key",
+        &sm2_key,
+        "--key",
+        &ed_key,
+        "--issuer",
+        AUTHORITY,
+        "--verification-method",
+        &format!("{AUTHORITY}#key-2"),
+        "--verification-method",
+        &format!("{AUTHORITY}#key-1"),
+        &example(),
+    ]));
+    assert_eq!(dual["issuer"], Value::from(AUTHORITY));
+    assert_eq!(dual["proof"][0]["cryptosuite"], "sm2-jcs-2026");
+    assert_eq!(dual["proof"][1]["cryptosuite"], "eddsa-jcs-2022");
+    let dual_path = write(&dir, "dual.json", &dual);
+    let cache = dir.join("cache.json");
+    for (key, fragment) in [(&sm2_key, "key-2"), (&ed_key, "key-1")] {
+        assert_success(&crosscode(&[
+            "key",
+            "trust-entry",
+            key,
+            "--verification-method",
+            &format!("{AUTHORITY}#{fragment}"),
+            "--merge-into",
+            cache.to_str().unwrap(),
+        ]));
+    }
+    let output = crosscode(&[
+        "vc",
+        "verify",
+        &dual_path,
+        "--at",
+        INSIDE_WINDOW,
+        "--trust-cache",
+        cache.to_str().unwrap(),
+    ]);
+    assert_success(&output);
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["proofs"][0]["verified"], true);
+    assert_eq!(report["proofs"][1]["verified"], true);
+    // Without the authority's keys the proofs cannot be bound to it.
+    let (output, _) = verify(&dual_path, INSIDE_WINDOW);
+    assert_eq!(output.status.code(), Some(1));
+
+    // The old form (each key its own did:key) cannot make a proof set that verifies: refused.
+    let output = crosscode(&[
         "vc",
         "sign",
         "--key",
@@ -63,22 +115,31 @@ fn sign_verify_and_tamper() {
         &ed_key,
         "--set-issuer",
         &example(),
-    ]));
-    assert_eq!(dual["issuer"], Value::from(sm2_did.as_str()));
-    assert_eq!(dual["proof"][0]["cryptosuite"], "sm2-jcs-2026");
-    assert_eq!(dual["proof"][1]["cryptosuite"], "eddsa-jcs-2022");
-    let dual_path = write(&dir, "dual.json", &dual);
-    let (output, report) = verify(&dual_path, INSIDE_WINDOW);
-    assert_success(&output);
-    assert_eq!(report["proofs"][0]["verified"], true);
-    assert_eq!(report["proofs"][1]["verified"], true);
+    ]);
+    assert_clean_failure(&output, "needs one issuer holding them all");
+    let output = crosscode(&[
+        "vc",
+        "sign",
+        "--key",
+        &sm2_key,
+        "--issuer",
+        AUTHORITY,
+        "--verification-method",
+        &format!("{AUTHORITY}#key-2"),
+        "--verification-method",
+        &format!("{AUTHORITY}#key-1"),
+        &example(),
+    ]);
+    assert_clean_failure(&output, "give one per key");
 
-    // Signing the signed credential again adds to its proof set.
-    let grown = json_of(&crosscode(&["vc", "sign", "--key", &sm2_key, &signed_path]));
+    // Signing the signed credential again adds to its proof set, with the issuer's key only.
+    let grown = json_of(&crosscode(&["vc", "sign", "--key", &ed_key, &signed_path]));
     assert_eq!(grown["proof"].as_array().unwrap().len(), 2);
     let grown_path = write(&dir, "grown.json", &grown);
     let (output, _) = verify(&grown_path, INSIDE_WINDOW);
     assert_success(&output);
+    let output = crosscode(&["vc", "sign", "--key", &sm2_key, &signed_path]);
+    assert_clean_failure(&output, "is not a method of the credential's issuer");
     let output = crosscode(&[
         "vc",
         "sign",
@@ -129,6 +190,98 @@ fn sign_verify_and_tamper() {
         Some("not the passphrase"),
     );
     assert_clean_failure(&output, "cannot open key file");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_credential_under_an_authoritys_name_signed_by_another_key_is_refused_with_the_step_named() {
+    use crosscode_core::data_integrity::{ProofOptions, add_proof};
+    use crosscode_core::did::DidKey;
+    use crosscode_core::keys::{KeyAlgorithm, SecretKey};
+
+    let dir = temp_dir("vc-forged");
+    let (authority_key, _) = new_key(&dir, "authority.key", "ed25519", PASSPHRASE);
+    let cache = dir.join("cache.json");
+    assert_success(&crosscode(&[
+        "key",
+        "trust-entry",
+        &authority_key,
+        "--verification-method",
+        &format!("{AUTHORITY}#key-1"),
+        "--merge-into",
+        cache.to_str().unwrap(),
+    ]));
+    // The forger names the authority as issuer and signs with its own did:key.
+    let forger = SecretKey::generate(KeyAlgorithm::Ed25519);
+    let mut credential: Value =
+        serde_json::from_str(&std::fs::read_to_string(example()).unwrap()).unwrap();
+    credential["issuer"] = Value::from(AUTHORITY);
+    let forged = add_proof(
+        &credential,
+        &forger,
+        &DidKey::from_public_key(&forger.public_key()).verification_method_id(),
+        &ProofOptions::default(),
+    )
+    .unwrap();
+    let forged_path = write(&dir, "forged.json", &forged);
+    let output = crosscode(&[
+        "vc",
+        "verify",
+        &forged_path,
+        "--at",
+        INSIDE_WINDOW,
+        "--trust-cache",
+        cache.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["failure"]["step"], "IssuerBinding");
+    assert_eq!(report["proofs"][0]["controllerIsIssuer"], false);
+    assert_clean_failure(&output, "IssuerBinding step failed");
+
+    // The same forgery in a QR code.
+    let encoded = crosscode(&["qr", "encode", &forged_path]);
+    assert_success(&encoded);
+    let payload = common::stdout(&encoded).trim().to_owned();
+    let output = crosscode(&[
+        "qr",
+        "decode",
+        "--text",
+        &payload,
+        "--at",
+        INSIDE_WINDOW,
+        "--trust-cache",
+        cache.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_clean_failure(&output, "IssuerBinding");
+
+    // The authority's own proof verifies; a wrong challenge is refused at Challenge.
+    let signed = json_of(&crosscode(&[
+        "vc",
+        "sign",
+        "--key",
+        &authority_key,
+        "--issuer",
+        AUTHORITY,
+        "--verification-method",
+        &format!("{AUTHORITY}#key-1"),
+        &example(),
+    ]));
+    let signed_path = write(&dir, "signed.json", &signed);
+    let trusted = [
+        "--at",
+        INSIDE_WINDOW,
+        "--trust-cache",
+        cache.to_str().unwrap(),
+    ];
+    let mut args = vec!["vc", "verify", signed_path.as_str()];
+    args.extend(trusted);
+    assert_success(&crosscode(&args));
+    args.extend(["--challenge", "n-1"]);
+    let output = crosscode(&args);
+    assert_eq!(output.status.code(), Some(1));
+    assert_clean_failure(&output, "Challenge step failed");
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

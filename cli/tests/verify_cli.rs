@@ -6,7 +6,7 @@ mod common;
 use std::path::PathBuf;
 
 use base64::Engine as _;
-use crosscode_core::vectors::vector_path;
+use crosscode_testing::vectors::vector_path;
 
 fn run(args: &[&str]) -> (Option<i32>, serde_json::Value, String) {
     let output = common::command(args).output().unwrap();

@@ -24,7 +24,10 @@ pub use self::key_cache::CachedKeyResolver;
 pub use self::report::{
     ProofReport, VerificationError, VerificationFailure, VerificationReport, VerificationStep,
 };
-pub use self::verify::{verify_document, verify_proof};
+pub(crate) use self::verify::subjects_are;
+pub use self::verify::{
+    Expectations, verify_document, verify_document_with, verify_proof, verify_proof_unbound,
+};
 
 use std::fmt;
 use std::str::FromStr;
@@ -35,13 +38,15 @@ use time::OffsetDateTime;
 
 use crate::did::DidUrl;
 use crate::jcs::{self, JcsError};
-use crate::keys::{KeyAlgorithm, SecretKey, SignatureError};
+use crate::keys::{KeyAlgorithm, SignatureError, Signer};
 use crate::vc::DateTimeStamp;
 
 /// The proof `type` of every Data Integrity proof made here.
 pub const DATA_INTEGRITY_PROOF: &str = "DataIntegrityProof";
-/// The default `proofPurpose`.
+/// The default `proofPurpose` (a credential's).
 pub const ASSERTION_METHOD: &str = "assertionMethod";
+/// The `proofPurpose` of a presentation's proof.
+pub const AUTHENTICATION: &str = "authentication";
 
 /// A Data Integrity cryptosuite.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -157,6 +162,10 @@ pub struct ProofOptions {
     pub id: Option<String>,
     /// `previousProof` (ids of proofs this one chains to), if any.
     pub previous_proof: Vec<String>,
+    /// `challenge`: the verifier's nonce a presentation answers, if any.
+    pub challenge: Option<String>,
+    /// `domain`: the verifier's domain a presentation is meant for, if any.
+    pub domain: Option<String>,
 }
 
 impl Default for ProofOptions {
@@ -168,6 +177,8 @@ impl Default for ProofOptions {
             proof_purpose: ASSERTION_METHOD.into(),
             id: None,
             previous_proof: Vec::new(),
+            challenge: None,
+            domain: None,
         }
     }
 }
@@ -243,7 +254,7 @@ pub fn hash_data(
 pub fn encode_proof_value(signature: &[u8]) -> String {
     let mut out = String::with_capacity(1 + signature.len() * 138 / 100 + 1);
     out.push('z');
-    out.push_str(&bs58::encode(signature).into_string());
+    out.push_str(&crate::multicodec::encode_base58(signature));
     out
 }
 
@@ -285,6 +296,12 @@ fn proof_configuration(
             );
         }
     }
+    if let Some(challenge) = &options.challenge {
+        proof.insert("challenge".into(), Value::String(challenge.clone()));
+    }
+    if let Some(domain) = &options.domain {
+        proof.insert("domain".into(), Value::String(domain.clone()));
+    }
     if let Some(context) = document_context {
         proof.insert("@context".into(), context.clone());
     }
@@ -300,7 +317,7 @@ fn proof_configuration(
 /// existing proof(s) followed by the new one.
 pub fn add_proof(
     document: &Value,
-    key: &SecretKey,
+    key: &dyn Signer,
     verification_method: &DidUrl,
     options: &ProofOptions,
 ) -> Result<Value, DataIntegrityError> {

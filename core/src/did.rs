@@ -5,6 +5,7 @@
 
 mod document;
 mod key;
+mod relationship;
 mod syntax;
 mod trust_cache;
 
@@ -14,8 +15,11 @@ pub use self::document::{
     VerificationMethod,
 };
 pub use self::key::{DID_KEY_METHOD, DidKey, resolve};
+pub use self::relationship::VerificationRelationship;
 pub use self::syntax::{Did, DidUrl, MAX_DID_LEN};
-pub use self::trust_cache::{TrustCache, TrustCacheError, VERIFICATION_METHODS_MEMBER};
+pub use self::trust_cache::{TrustCache, TrustCacheError, TrustedKey, VERIFICATION_METHODS_MEMBER};
+
+use time::OffsetDateTime;
 
 use crate::keys::PublicKey;
 use crate::multicodec::MulticodecError;
@@ -61,6 +65,23 @@ pub enum DidError {
         /// The DID URL asked for (at most 80 characters of it).
         id: String,
     },
+    /// The verification method exists but the DID document does not list it under the
+    /// relationship the proof needs (e.g. an `authentication` key used to issue a
+    /// credential).
+    #[error("verification method {id:?} is not authorised for {relationship}")]
+    NotAuthorised {
+        /// The DID URL asked for (at most 80 characters of it).
+        id: String,
+        /// The relationship the proof needs.
+        relationship: VerificationRelationship,
+    },
+    /// The verification method is known but was not in the DID document in force at the
+    /// instant asked (a key added later, or retired by a rotation before it).
+    #[error("verification method {id:?} was not in force at that time")]
+    NotInForce {
+        /// The DID URL asked for (at most 80 characters of it).
+        id: String,
+    },
 }
 
 impl From<MulticodecError> for DidError {
@@ -70,20 +91,39 @@ impl From<MulticodecError> for DidError {
 }
 
 /// Turns a verification-method DID URL (e.g. a proof's `verificationMethod`) into the public
-/// key it names.
+/// key it names, provided the DID's controller authorised it for the use asked.
+///
+/// A resolver answers for the DID document **in force at `at`** (`None`: the latest), so a
+/// credential signed before a key rotation still verifies with the key of its time, and a
+/// proof made with a retired key after the rotation does not. It refuses a method that the
+/// document does not list under `relationship` ([`DidError::NotAuthorised`]) and a method
+/// that exists but was not in force at `at` ([`DidError::NotInForce`]).
 pub trait KeyResolver {
-    /// The public key of the verification method `vm`.
-    fn resolve_verification_method(&self, vm: &DidUrl) -> Result<PublicKey, DidError>;
+    /// The public key of the verification method `vm`, authorised for `relationship` by the
+    /// DID document of `vm`'s DID as of `at`.
+    fn resolve_verification_method(
+        &self,
+        vm: &DidUrl,
+        relationship: VerificationRelationship,
+        at: Option<OffsetDateTime>,
+    ) -> Result<PublicKey, DidError>;
 }
 
 /// The `did:key` resolver: `did:key:z…#z…` resolves offline to the key encoded in the DID.
 /// The fragment must equal the method-specific id (the only verification method of a
-/// did:key document); a path or query is refused.
+/// did:key document); a path or query is refused. A did:key document never changes and
+/// lists its key under every verification relationship, so `relationship` and `at` never
+/// refuse a method.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct DidKeyResolver;
 
 impl KeyResolver for DidKeyResolver {
-    fn resolve_verification_method(&self, vm: &DidUrl) -> Result<PublicKey, DidError> {
+    fn resolve_verification_method(
+        &self,
+        vm: &DidUrl,
+        _relationship: VerificationRelationship,
+        _at: Option<OffsetDateTime>,
+    ) -> Result<PublicKey, DidError> {
         let did_key = DidKey::parse(vm.did())?;
         let not_found = || DidError::VerificationMethodNotFound {
             id: vm.as_str().chars().take(80).collect(),
@@ -99,7 +139,12 @@ impl KeyResolver for DidKeyResolver {
 }
 
 impl<T: KeyResolver + ?Sized> KeyResolver for &T {
-    fn resolve_verification_method(&self, vm: &DidUrl) -> Result<PublicKey, DidError> {
-        (**self).resolve_verification_method(vm)
+    fn resolve_verification_method(
+        &self,
+        vm: &DidUrl,
+        relationship: VerificationRelationship,
+        at: Option<OffsetDateTime>,
+    ) -> Result<PublicKey, DidError> {
+        (**self).resolve_verification_method(vm, relationship, at)
     }
 }

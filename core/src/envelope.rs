@@ -12,13 +12,17 @@
 //! `did:key` and multibase strings as bytes, times as epoch integers). [`decode`] parses and
 //! verifies either form and returns the JSON document; every failure is a typed
 //! [`EnvelopeError`] that names the failing [`DecodeStep`]. [`qr`] writes the payload as a QR
-//! image (level Q, alphanumeric mode) and reads it back from a PNG.
+//! code (level Q, alphanumeric mode); with feature `qr-image` it also renders a PNG, and
+//! `qr_image` reads QR codes back from photos and screenshots.
 
 pub mod carriage;
 pub mod compact;
 pub mod dictionary;
+pub mod inflate;
 pub mod payload;
 pub mod qr;
+#[cfg(feature = "qr-image")]
+pub mod qr_image;
 pub mod signed;
 
 use ciborium::Value as Cbor;
@@ -26,8 +30,8 @@ use serde_json::Value as Json;
 use time::OffsetDateTime;
 
 use crate::data_integrity::{VerificationFailure, VerificationReport};
-use crate::did::{DidError, DidUrl, KeyResolver};
-use crate::keys::{KeyAlgorithm, SecretKey, SignatureError};
+use crate::did::{DidError, DidUrl, KeyResolver, VerificationRelationship};
+use crate::keys::{KeyAlgorithm, SignatureError, Signer};
 
 pub use payload::{MAX_INFLATED_LEN, PREFIX};
 
@@ -107,8 +111,16 @@ pub enum DecodeStep {
     KeyResolution,
     /// The signature check.
     Signature,
-    /// The signer is the document's issuer (credential) or holder (presentation).
-    SignerBinding,
+    /// The signer's verification method is authorised by its DID document for what the
+    /// document needs (`assertionMethod` for a credential, `authentication` for a
+    /// presentation).
+    ProofPurpose,
+    /// A credential's signer is its issuer, with a key the issuer's DID document listed when
+    /// the credential was issued.
+    IssuerBinding,
+    /// A presentation's signer is its holder, with a key the holder's DID document listed; its
+    /// embedded credentials are about the holder.
+    HolderBinding,
     /// The `validFrom` / `validUntil` window.
     ValidityWindow,
     /// Data Integrity verification of the carried document (its report names the inner step).
@@ -129,7 +141,9 @@ impl DecodeStep {
             DecodeStep::Cose => "cose",
             DecodeStep::KeyResolution => "key-resolution",
             DecodeStep::Signature => "signature",
-            DecodeStep::SignerBinding => "signer-binding",
+            DecodeStep::ProofPurpose => "proof-purpose",
+            DecodeStep::IssuerBinding => "issuer-binding",
+            DecodeStep::HolderBinding => "holder-binding",
             DecodeStep::ValidityWindow => "validity-window",
             DecodeStep::DataIntegrity => "data-integrity",
         }
@@ -204,9 +218,9 @@ pub enum EnvelopeError {
     /// The text after the prefix is not base45.
     #[error("base45 decoding failed: {0}")]
     Base45(String),
-    /// The base45 bytes are not a zlib stream.
+    /// The base45 bytes are not exactly one complete zlib stream.
     #[error("inflate failed: {0}")]
-    Inflate(String),
+    Inflate(inflate::InflateError),
     /// The inflated envelope is larger than the limit.
     #[error("inflated envelope larger than {limit} bytes")]
     TooLarge {
@@ -263,9 +277,31 @@ pub enum EnvelopeError {
     /// The signature does not verify.
     #[error("signature does not verify: {0}")]
     Signature(SignatureError),
+    /// The signer's DID document does not list its verification method under the
+    /// relationship the document needs (e.g. an `authentication` key signing a credential).
+    #[error("the signer's verification method is not authorised for {relationship}")]
+    SignerNotAuthorised {
+        /// The relationship the document needs.
+        relationship: VerificationRelationship,
+    },
+    /// The signer's DID document did not list its verification method when the document was
+    /// issued (a retired key, a key added later).
+    #[error("the signer's verification method was not in force when the {kind:?} was issued")]
+    SignerNotInForce {
+        /// What was signed.
+        kind: EnvelopeKind,
+    },
+    /// A credential that a presentation embeds is not about the presentation's holder.
+    #[error("embedded credential {index}: credentialSubject.id is not the holder")]
+    SubjectNotHolder {
+        /// Its position in `verifiableCredential`.
+        index: usize,
+    },
     /// The signer is not the document's issuer (credential) or holder (presentation).
     #[error("signer {signer} is not the document's issuer/holder ({expected})")]
     SignerMismatch {
+        /// What was signed.
+        kind: EnvelopeKind,
         /// The DID of the signing verification method.
         signer: String,
         /// The issuer / holder the document names (`none` when it names none).
@@ -323,7 +359,22 @@ impl EnvelopeError {
             EnvelopeError::Signing(_) | EnvelopeError::KeyMismatch => DecodeStep::Encode,
             EnvelopeError::KeyResolution(_) => DecodeStep::KeyResolution,
             EnvelopeError::Signature(_) => DecodeStep::Signature,
-            EnvelopeError::SignerMismatch { .. } => DecodeStep::SignerBinding,
+            EnvelopeError::SignerNotAuthorised { .. } => DecodeStep::ProofPurpose,
+            EnvelopeError::SignerMismatch {
+                kind: EnvelopeKind::Credential,
+                ..
+            }
+            | EnvelopeError::SignerNotInForce {
+                kind: EnvelopeKind::Credential,
+            } => DecodeStep::IssuerBinding,
+            EnvelopeError::SignerMismatch {
+                kind: EnvelopeKind::Presentation,
+                ..
+            }
+            | EnvelopeError::SignerNotInForce {
+                kind: EnvelopeKind::Presentation,
+            }
+            | EnvelopeError::SubjectNotHolder { .. } => DecodeStep::HolderBinding,
             EnvelopeError::InvalidDateTime(_)
             | EnvelopeError::NotYetValid
             | EnvelopeError::Expired => DecodeStep::ValidityWindow,
@@ -430,7 +481,7 @@ fn envelope_text(kind: EnvelopeKind, body: Cbor) -> Result<String, EnvelopeError
 /// the `CC1:` payload.
 pub fn encode_signed(
     document: &Json,
-    key: &SecretKey,
+    key: &dyn Signer,
     verification_method: &DidUrl,
 ) -> Result<String, EnvelopeError> {
     let (kind, body) = signed::sign(document, key, verification_method)?;
@@ -480,7 +531,8 @@ pub fn parse(payload_text: &str) -> Result<ParsedEnvelope, EnvelopeError> {
     Ok(ParsedEnvelope { kind, body })
 }
 
-fn check_kind(kind: EnvelopeKind, document: &Json) -> Result<(), EnvelopeError> {
+/// Checks that the envelope's kind is the carried document's type.
+pub(crate) fn check_kind(kind: EnvelopeKind, document: &Json) -> Result<(), EnvelopeError> {
     let document_kind = EnvelopeKind::of_document(document).map_err(|_| {
         EnvelopeError::Structure("document type is neither credential nor presentation")
     })?;
@@ -507,9 +559,7 @@ pub fn decode(
     let ParsedEnvelope { kind, body } = parse(payload_text)?;
     match body {
         EnvelopeBody::Signed(body) => {
-            let document = signed::verify(&body, resolver)?;
-            check_kind(kind, &document)?;
-            signed::check_signer(&document, kind, &body.verification_method)?;
+            let document = signed::verify(&body, kind, resolver)?;
             signed::check_validity_window(&document, at)?;
             if kind == EnvelopeKind::Presentation {
                 carriage::verify_embedded_credentials(&document, resolver, at)?;

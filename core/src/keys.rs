@@ -8,6 +8,8 @@
 //!   distinguishing ID `1234567812345678` (signatures are 64 bytes `r || s`).
 //! - [`SecretKey`] holds a secret key; it is zeroized on drop and its `Debug` output shows
 //!   only the algorithm and the public key.
+//! - [`Signer`] is the signing port: in-memory keys implement it, and so can a platform
+//!   keystore or an HSM whose keys never leave it.
 //! - [`KeyFile`] is the encrypted-at-rest JSON key file (argon2id + XChaCha20-Poly1305).
 //!
 //! BLS12-381 keys sign with BBS (multi-message), which lives in `crosscode-bbs`;
@@ -16,6 +18,7 @@
 
 mod bls;
 mod key_file;
+mod signer;
 pub mod sm2;
 
 use std::fmt;
@@ -30,6 +33,7 @@ pub use self::bls::Bls12381G2PublicKey;
 pub use self::key_file::{
     CIPHER_NAME, KDF_NAME, KEY_FILE_VERSION, KdfParams, KeyFile, KeyFileError,
 };
+pub use self::signer::Signer;
 pub use self::sm2::{DEFAULT_SM2_ID, MAX_SM2_ID_LEN};
 
 /// Length of an Ed25519 public key.
@@ -182,6 +186,9 @@ pub enum SignatureError {
     /// The operating system's random number generator failed.
     #[error("random number generator failure")]
     Randomness,
+    /// BBS signing failed (the messages or header could not be hashed to scalars).
+    #[error("BBS signing failed")]
+    BbsSigning,
 }
 
 /// An SM2 public key on sm2p256v1, with the default-ID verifier precomputed.
@@ -561,8 +568,9 @@ impl SecretKey {
     }
 
     /// SM2 signing of the digest `e` with a caller-chosen nonce `k`. Only for known-answer
-    /// tests: a predictable or repeated `k` reveals the secret key.
-    #[doc(hidden)]
+    /// tests (feature `test-vectors`, never enabled by a production build): a predictable or
+    /// repeated `k` reveals the secret key.
+    #[cfg(feature = "test-vectors")]
     pub fn sign_sm2_digest_with_fixed_nonce_for_tests(
         &self,
         digest: &[u8; 32],

@@ -9,8 +9,7 @@
 //!   validation);
 //! - [`data_integrity`]: Data Integrity proofs (`eddsa-jcs-2022`, the SM2/SM3 suite, proof sets)
 //!   and the typed verification report;
-//! - [`envelope`]: the compact QR envelope (CBOR, COSE_Sign1, deflate, base45, QR images);
-//! - [`vectors`]: where the shared official test vectors live.
+//! - [`envelope`]: the compact QR envelope (CBOR, COSE_Sign1, deflate, base45, QR images).
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 pub mod data_integrity;
@@ -20,4 +19,3 @@ pub mod jcs;
 pub mod keys;
 pub mod multicodec;
 pub mod vc;
-pub mod vectors;

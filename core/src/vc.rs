@@ -44,10 +44,15 @@ macro_rules! serde_via_value {
 mod credential;
 mod date_time;
 mod presentation;
+mod securing;
 
 pub use self::credential::{Credential, CredentialSchema, CredentialStatus, Issuer};
 pub use self::date_time::DateTimeStamp;
 pub use self::presentation::{Holder, Presentation};
+pub use self::securing::{
+    PresentationRequest, ProofKey, SecuringError, issue, present, verify_credential,
+    verify_presentation,
+};
 
 use serde_json::{Map, Value};
 
@@ -135,6 +140,31 @@ pub enum ValidityError {
         /// The credential's `validUntil`.
         valid_until: String,
     },
+}
+
+/// The validity-window rule of every securing form (Data Integrity proofs and the COSE form of
+/// the CC1 envelope): valid from `valid_from` (inclusive) to `valid_until` (inclusive), each
+/// bound only when present.
+pub fn check_validity_window(
+    valid_from: Option<&DateTimeStamp>,
+    valid_until: Option<&DateTimeStamp>,
+    at: time::OffsetDateTime,
+) -> Result<(), ValidityError> {
+    if let Some(from) = valid_from
+        && at < from.instant()
+    {
+        return Err(ValidityError::NotYetValid {
+            valid_from: from.as_str().into(),
+        });
+    }
+    if let Some(until) = valid_until
+        && at > until.instant()
+    {
+        return Err(ValidityError::Expired {
+            valid_until: until.as_str().into(),
+        });
+    }
+    Ok(())
 }
 
 /// A JSON value that may be written either as one item or as an array of items; the form is

@@ -5,7 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
 use crosscode_bbs::{Bls12381Sha256, Proof, PublicKey, SecretKey, Signature};
-use crosscode_core::vectors::vector_path;
+use crosscode_testing::vectors::vector_path;
 use serde_json::Value;
 
 fn read(name: &str) -> Value {

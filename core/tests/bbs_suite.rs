@@ -12,7 +12,9 @@ use crosscode_core::data_integrity::{
     Cryptosuite, DataIntegrityError, ProofOptions, VerificationError, VerificationStep, add_proof,
     verify_document,
 };
-use crosscode_core::did::{DidError, DidKey, DidKeyResolver, DidUrl, KeyResolver};
+use crosscode_core::did::{
+    DidError, DidKey, DidKeyResolver, DidUrl, KeyResolver, VerificationRelationship,
+};
 use crosscode_core::envelope::qr::{self, Version};
 use crosscode_core::envelope::{self, SecuringForm};
 use crosscode_core::keys::{KeyAlgorithm, PublicKey, SecretKey};
@@ -222,7 +224,7 @@ fn wrong_nonce_fails() {
     let report = verify_derived_credential(&derived, &DidKeyResolver, AT, "verifier-nonce-2");
     assert!(!report.verified);
     let failure = report.failure.unwrap();
-    assert_eq!(failure.step, VerificationStep::Signature);
+    assert_eq!(failure.step, VerificationStep::Challenge);
     assert_eq!(
         sd_error(failure.error),
         SelectiveDisclosureError::WrongNonce
@@ -522,8 +524,8 @@ fn typed_errors_for_bad_requests_and_malformed_proofs() {
         .unwrap()
         .remove("verificationMethod");
     assert_eq!(
-        sd_error(failure_of(&copy)),
-        SelectiveDisclosureError::MalformedProofProperty {
+        failure_of(&copy),
+        VerificationError::MissingProofProperty {
             property: "verificationMethod"
         }
     );
@@ -558,11 +560,16 @@ fn keys_of_other_algorithms_are_refused() {
     let bls = party(KeyAlgorithm::Bls12381G2);
     let mut credential = issue(&bls, &holder);
     credential["proof"]["verificationMethod"] = json!(issuer.vm.as_str());
+    // Under the BLS key's name it is not the issuer's …
+    assert_eq!(failure_of(&credential), VerificationError::NotIssuerMethod);
+    // … and under the Ed25519 key's own name its key is of the wrong algorithm.
+    credential["issuer"] = json!(issuer.did.did().as_str());
     let error = failure_of(&credential);
     assert_eq!(error.step(), VerificationStep::KeyResolution);
     assert_eq!(
-        sd_error(error),
-        SelectiveDisclosureError::NotABlsKey {
+        error,
+        VerificationError::KeyAlgorithmMismatch {
+            suite: Cryptosuite::BbsJcs2026,
             algorithm: KeyAlgorithm::Ed25519
         }
     );
@@ -578,11 +585,16 @@ const REGISTRY_METHOD: &str = "did:crosscode:dev:7Wq3HXCmS8kzGfQn4Vd2ZB#key-1";
 struct TrustCache(PublicKey);
 
 impl KeyResolver for TrustCache {
-    fn resolve_verification_method(&self, method: &DidUrl) -> Result<PublicKey, DidError> {
+    fn resolve_verification_method(
+        &self,
+        method: &DidUrl,
+        relationship: VerificationRelationship,
+        at: Option<OffsetDateTime>,
+    ) -> Result<PublicKey, DidError> {
         if method.as_str() == REGISTRY_METHOD {
             Ok(self.0.clone())
         } else {
-            DidKeyResolver.resolve_verification_method(method)
+            DidKeyResolver.resolve_verification_method(method, relationship, at)
         }
     }
 }

@@ -2,6 +2,7 @@
 //! `DidKey` or multikey parsing; whatever parses round-trips.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
+use crosscode_core::did::VerificationRelationship;
 use crosscode_core::did::{Did, DidKey, DidKeyResolver, DidUrl, KeyResolver};
 use crosscode_core::keys::{KeyAlgorithm, PublicKey};
 use crosscode_core::multicodec;
@@ -27,7 +28,13 @@ fn exercise(text: &str) {
             assert_eq!(again.did(), &did);
             let vm = did_key.verification_method_id();
             assert_eq!(
-                DidKeyResolver.resolve_verification_method(&vm).unwrap(),
+                DidKeyResolver
+                    .resolve_verification_method(
+                        &vm,
+                        VerificationRelationship::AssertionMethod,
+                        None
+                    )
+                    .unwrap(),
                 *did_key.public_key()
             );
             let _ = did_key.document();
@@ -35,7 +42,11 @@ fn exercise(text: &str) {
     }
     if let Ok(url) = DidUrl::parse(text) {
         assert_eq!(url.as_str(), text);
-        let _ = DidKeyResolver.resolve_verification_method(&url);
+        let _ = DidKeyResolver.resolve_verification_method(
+            &url,
+            VerificationRelationship::AssertionMethod,
+            None,
+        );
     }
     let _ = DidKey::parse_str(text);
     let _ = multicodec::decode_multikey(text);

@@ -4,13 +4,14 @@
 //! `UnsupportedKeyType { codec }`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
+use crosscode_core::did::VerificationRelationship;
 use crosscode_core::did::{
     DID_LD_JSON, DID_V1_CONTEXT, Did, DidError, DidKey, DidKeyResolver, DidUrl, KeyResolver,
     MULTIKEY_V1_CONTEXT, resolve,
 };
 use crosscode_core::keys::{KeyAlgorithm, KeyError, PublicKey, SecretKey};
 use crosscode_core::multicodec::{self, MulticodecError};
-use crosscode_core::vectors::vector_path;
+use crosscode_testing::vectors::vector_path;
 use serde_json::{Value, json};
 
 fn load(name: &str) -> Value {
@@ -299,7 +300,9 @@ fn every_algorithm_round_trips_through_did_key_and_resolver() {
         let vm = did_key.verification_method_id();
         assert_eq!(vm.fragment(), Some(did_key.multibase()));
         assert_eq!(
-            DidKeyResolver.resolve_verification_method(&vm).unwrap(),
+            DidKeyResolver
+                .resolve_verification_method(&vm, VerificationRelationship::AssertionMethod, None)
+                .unwrap(),
             secret.public_key()
         );
         let document = did_key.document();
@@ -323,7 +326,11 @@ fn resolver_errors_are_typed() {
         let url = DidUrl::parse(&vm).unwrap();
         assert!(
             matches!(
-                resolver.resolve_verification_method(&url),
+                resolver.resolve_verification_method(
+                    &url,
+                    VerificationRelationship::AssertionMethod,
+                    None
+                ),
                 Err(DidError::VerificationMethodNotFound { .. })
             ),
             "{vm}"
@@ -331,7 +338,7 @@ fn resolver_errors_are_typed() {
     }
     let web = DidUrl::parse("did:web:example.com#key-1").unwrap();
     assert_eq!(
-        resolver.resolve_verification_method(&web),
+        resolver.resolve_verification_method(&web, VerificationRelationship::AssertionMethod, None),
         Err(DidError::MethodNotSupported {
             method: "web".into()
         })

@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
 use crosscode_core::keys::{KeyAlgorithm, KeyError, PublicKey, SecretKey, SignatureError};
-use crosscode_core::vectors::vector_path;
+use crosscode_testing::vectors::vector_path;
 use ed25519_dalek::{Signature, VerifyingKey};
 use serde_json::Value;
 

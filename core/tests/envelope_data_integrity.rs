@@ -4,9 +4,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
 use crosscode_core::data_integrity::{Cryptosuite, ProofOptions, VerificationStep, add_proof};
-use crosscode_core::did::{DidKey, DidKeyResolver, DidUrl};
+use crosscode_core::did::{DidKey, DidKeyResolver, DidUrl, TrustCache};
 use crosscode_core::envelope::{
-    self, DecodeStep, EnvelopeError, EnvelopeKind, SecuringForm, compact, payload, qr,
+    self, DecodeStep, EnvelopeError, EnvelopeKind, SecuringForm, compact, payload,
 };
 use crosscode_core::jcs;
 use crosscode_core::keys::{KeyAlgorithm, SecretKey};
@@ -113,14 +113,28 @@ fn data_integrity_sm2_health_code_and_proof_set() {
     let verified = decode(&text).unwrap();
     assert_byte_identical(&verified.document, &credential);
 
-    // Proof set: SM2 (issuer) + Ed25519 (a second authority); each verifies on its own.
-    let proof_set = secured(&credential, &ed25519);
+    // Proof set: one authority (a registry DID) holding the SM2 and an Ed25519 key; each proof
+    // verifies on its own, resolved from the checkpoint's trust cache.
+    let authority = "did:crosscode:dev:7Wq3HXCmS8kzGfQn4Vd2ZB";
+    let method = |fragment: &str| DidUrl::parse(&format!("{authority}#{fragment}")).unwrap();
+    let mut cache = TrustCache::new();
+    cache
+        .insert(&method("key-1"), sm2.key.public_key())
+        .unwrap();
+    cache
+        .insert(&method("key-2"), ed25519.key.public_key())
+        .unwrap();
+    let mut unsigned = health_code(&sm2, &holder);
+    unsigned["issuer"] = json!(authority);
+    let created = options(datetime!(2026-11-21 06:00 UTC));
+    let once = add_proof(&unsigned, &sm2.key, &method("key-1"), &created).unwrap();
+    let proof_set = add_proof(&once, &ed25519.key, &method("key-2"), &created).unwrap();
     let text = envelope::encode_data_integrity(&proof_set).unwrap();
     println!(
         "form (b) SM2 + Ed25519 proof set health code: {} characters",
         text.len()
     );
-    let verified = decode(&text).unwrap();
+    let verified = envelope::decode(&text, &cache, AT).unwrap();
     assert_byte_identical(&verified.document, &proof_set);
     let SecuringForm::DataIntegrity { report } = &verified.form else {
         panic!()
@@ -128,6 +142,18 @@ fn data_integrity_sm2_health_code_and_proof_set() {
     assert!(
         report.verified_with(Cryptosuite::Sm2Jcs2026)
             && report.verified_with(Cryptosuite::EddsaJcs2022)
+    );
+    // A second did:key co-signing the did:key issuer's credential is not the issuer: refused.
+    let co_signed = secured(&credential, &ed25519);
+    let text = envelope::encode_data_integrity(&co_signed).unwrap();
+    let error = decode(&text).unwrap_err();
+    assert!(
+        matches!(
+            &error,
+            EnvelopeError::DataIntegrity { embedded: None, failure }
+                if failure.step == VerificationStep::IssuerBinding
+        ),
+        "{error:?}"
     );
 }
 
@@ -146,12 +172,13 @@ fn signed_form_of_the_example_health_code() {
     }
 }
 
+#[cfg(feature = "qr-image")]
 #[test]
 fn data_integrity_png_round_trip() {
     let (issuer, holder) = (party(KeyAlgorithm::Ed25519), party(KeyAlgorithm::Ed25519));
     let credential = secured(&health_code(&issuer, &holder), &issuer);
     let text = envelope::encode_data_integrity(&credential).unwrap();
-    let read = qr::read_png(&qr::render_png(&text).unwrap()).unwrap();
+    let read = envelope::qr_image::read_qr_text(&envelope::qr::render_png(&text).unwrap()).unwrap();
     assert_eq!(read, text);
     assert_byte_identical(&decode(&read).unwrap().document, &credential);
 }

@@ -5,7 +5,7 @@
 mod credential_fixtures;
 
 use credential_fixtures::{
-    created, health_code, inside_window, issuer_ed25519, issuer_sm2, method_of,
+    created, did_of, health_code, inside_window, issuer_ed25519, issuer_sm2, method_of,
 };
 use crosscode_core::data_integrity::{
     Cryptosuite, DataIntegrityError, ProofOptions, VerificationError, VerificationStep, add_proof,
@@ -145,12 +145,14 @@ fn sign_and_verify_the_health_code() {
         created: Some(created()),
         ..ProofOptions::default()
     };
-    let signed = add_proof(&health_code(), &key, &method_of(&key), &options).unwrap();
+    let mut credential = health_code();
+    credential["issuer"] = did_of(&key).into();
+    let signed = add_proof(&credential, &key, &method_of(&key), &options).unwrap();
     assert_eq!(signed["proof"]["cryptosuite"], "sm2-jcs-2026");
     let report = verify_document(&signed, &DidKeyResolver, inside_window());
     assert!(report.verified, "{report:?}");
     // SM2 signatures are randomized: two proofs differ, both verify.
-    let again = add_proof(&health_code(), &key, &method_of(&key), &options).unwrap();
+    let again = add_proof(&credential, &key, &method_of(&key), &options).unwrap();
     assert_ne!(signed["proof"]["proofValue"], again["proof"]["proofValue"]);
     assert!(verify_document(&again, &DidKeyResolver, inside_window()).verified);
     // Tampering fails at Signature.

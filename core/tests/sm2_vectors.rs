@@ -8,7 +8,7 @@ use crosscode_core::keys::sm2::{SM2P256V1_A, SM2P256V1_B, SM2P256V1_GX, SM2P256V
 use crosscode_core::keys::{
     DEFAULT_SM2_ID, KeyAlgorithm, KeyError, PublicKey, SecretKey, SignatureError,
 };
-use crosscode_core::vectors::vector_path;
+use crosscode_testing::vectors::vector_path;
 use hmac013::{KeyInit, Mac};
 use serde_json::Value;
 use sm3::{Digest, Sm3};

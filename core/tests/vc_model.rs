@@ -8,7 +8,7 @@ use credential_fixtures::health_code;
 use crosscode_core::vc::{
     Credential, Holder, Issuer, OneOrMany, Presentation, VC_V2_CONTEXT, ValidityError, VcError,
 };
-use crosscode_core::vectors::vector_path;
+use crosscode_testing::vectors::vector_path;
 use proptest::prelude::*;
 use serde_json::{Value, json};
 use time::macros::datetime;

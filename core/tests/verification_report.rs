@@ -4,7 +4,9 @@
 
 mod credential_fixtures;
 
-use credential_fixtures::{created, health_code, inside_window, issuer_ed25519, method_of};
+use credential_fixtures::{
+    created, did_of, health_code, holder_ed25519, inside_window, issuer_ed25519, method_of,
+};
 use crosscode_core::data_integrity::{
     ProofOptions, VerificationError, VerificationReport, VerificationStep, add_proof,
     encode_proof_value, verify_document,
@@ -238,10 +240,12 @@ fn key_resolution_step() {
         )
     ));
 
-    let (step, error) = failure(&with_proof_member(
+    let mut web = with_proof_member(
         "verificationMethod",
         json!("did:web:health.gd.example#key-1"),
-    ));
+    );
+    web["issuer"] = json!("did:web:health.gd.example");
+    let (step, error) = failure(&web);
     assert_eq!(step, VerificationStep::KeyResolution);
     assert!(matches!(
         error,
@@ -347,10 +351,11 @@ fn the_report_serializes_to_json_naming_the_step() {
 
 #[test]
 fn presentations_verify_too() {
-    let key = issuer_ed25519();
+    let key = holder_ed25519();
     let presentation = json!({
         "@context": ["https://www.w3.org/ns/credentials/v2"],
         "type": ["VerifiablePresentation"],
+        "holder": did_of(&key),
         "verifiableCredential": [signed()],
     });
     let secured = add_proof(

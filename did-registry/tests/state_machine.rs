@@ -5,7 +5,7 @@
 mod common;
 
 use common::{Actor, CHAIN_ID, Chain, GENESIS_TIME, key_algorithm, scope, validator_of};
-use crosscode_core::did::{DidUrl, KeyResolver};
+use crosscode_core::did::{DidError, DidUrl, KeyResolver, VerificationRelationship};
 use crosscode_core::keys::{KeyAlgorithm, SecretKey};
 use crosscode_did_registry::codec::{Decode, Encode};
 use crosscode_did_registry::document::{RegistryDid, Relationships, Service, VerificationMethod};
@@ -139,16 +139,79 @@ fn key_rotation_keeps_history_so_old_signatures_resolve_at_their_height() {
         let vm_new = DidUrl::parse(&format!("{}#assert-2", actor.did)).unwrap();
         let at_issuance = chain.state.key_resolver(Some(issued_at));
         assert_eq!(
-            at_issuance.resolve_verification_method(&vm_old).unwrap(),
+            at_issuance
+                .resolve_verification_method(
+                    &vm_old,
+                    VerificationRelationship::AssertionMethod,
+                    None
+                )
+                .unwrap(),
             old_assertion
         );
-        assert!(at_issuance.resolve_verification_method(&vm_new).is_err());
+        assert!(
+            at_issuance
+                .resolve_verification_method(
+                    &vm_new,
+                    VerificationRelationship::AssertionMethod,
+                    None
+                )
+                .is_err()
+        );
         let now = chain.state.key_resolver(None);
-        assert!(now.resolve_verification_method(&vm_old).is_err());
+        assert!(matches!(
+            now.resolve_verification_method(
+                &vm_old,
+                VerificationRelationship::AssertionMethod,
+                None
+            ),
+            Err(DidError::NotInForce { .. })
+        ));
         assert_eq!(
-            now.resolve_verification_method(&vm_new).unwrap(),
+            now.resolve_verification_method(
+                &vm_new,
+                VerificationRelationship::AssertionMethod,
+                None
+            )
+            .unwrap(),
             new_assertion.public_key()
         );
+        // As of a time: the key in force when a credential was issued, not the latest one.
+        let resolver = chain.state.key_resolver(None);
+        let time_of = |height: u64| {
+            time::OffsetDateTime::from_unix_timestamp((GENESIS_TIME + 5 * height) as i64).unwrap()
+        };
+        let assertion = VerificationRelationship::AssertionMethod;
+        assert_eq!(
+            resolver
+                .resolve_verification_method(&vm_old, assertion, Some(time_of(issued_at)))
+                .unwrap(),
+            old_assertion
+        );
+        assert!(matches!(
+            resolver.resolve_verification_method(&vm_old, assertion, Some(time_of(rotated_at))),
+            Err(DidError::NotInForce { .. })
+        ));
+        assert!(matches!(
+            resolver.resolve_verification_method(&vm_new, assertion, Some(time_of(issued_at))),
+            Err(DidError::NotInForce { .. })
+        ));
+        assert_eq!(
+            resolver
+                .resolve_verification_method(&vm_new, assertion, Some(time_of(rotated_at)))
+                .unwrap(),
+            new_assertion.public_key()
+        );
+        // The control key is not an assertion key.
+        let vm_control = DidUrl::parse(&format!("{}#control-2", actor.did)).unwrap();
+        assert!(matches!(
+            resolver.resolve_verification_method(&vm_control, assertion, None),
+            Err(DidError::NotAuthorised { .. })
+        ));
+        // Before the DID existed nothing of it was in force; an unknown DID is not found.
+        assert!(matches!(
+            resolver.resolve_verification_method(&vm_old, assertion, Some(time_of(0))),
+            Err(DidError::NotInForce { .. })
+        ));
         // Before creation the DID does not resolve; by time works like by height.
         assert!(
             chain
@@ -211,14 +274,14 @@ fn did_deactivate_is_final_and_history_stays() {
         chain
             .state
             .key_resolver(None)
-            .resolve_verification_method(&vm)
+            .resolve_verification_method(&vm, VerificationRelationship::AssertionMethod, None)
             .is_err()
     );
     assert!(
         chain
             .state
             .key_resolver(Some(created_at))
-            .resolve_verification_method(&vm)
+            .resolve_verification_method(&vm, VerificationRelationship::AssertionMethod, None)
             .is_ok()
     );
 }
@@ -472,7 +535,7 @@ fn evidence_anchor_single_hash() {
         let key = chain
             .state
             .key_resolver(Some(record.height))
-            .resolve_verification_method(&vm)
+            .resolve_verification_method(&vm, VerificationRelationship::AssertionMethod, None)
             .unwrap();
         key.verify(&evidence_message(CHAIN_ID, &hash), &record.signature)
             .unwrap();

@@ -6,8 +6,9 @@
 use std::sync::OnceLock;
 
 use crosscode_verifier::{
-    certlogic, clock, cose, inflate, jws, pipeline, rules, schema, shc_numeric, trust,
+    certlogic, clock, cose, jws, pipeline, rules, schema, shc_numeric, trust,
 };
+use crosscode_core::envelope::inflate;
 use libfuzzer_sys::fuzz_target;
 
 fn dcc_schema() -> &'static Option<schema::JsonSchema> {
@@ -22,8 +23,8 @@ fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(input);
     match selector % 8 {
         0 => {
-            let _ = inflate::inflate_zlib(input);
-            let _ = inflate::inflate_raw(input);
+            let _ = inflate::inflate_zlib(input, pipeline::MAX_INFLATED_LEN);
+            let _ = inflate::inflate_raw(input, pipeline::MAX_INFLATED_LEN);
         }
         1 => {
             if let Ok(env) = cose::parse_sign1(input) {
@@ -33,7 +34,7 @@ fuzz_target!(|data: &[u8]| {
         }
         2 => {
             if let Ok(parsed) = jws::parse_compact(&text) {
-                let _ = inflate::inflate_raw(&parsed.payload);
+                let _ = inflate::inflate_raw(&parsed.payload, pipeline::MAX_INFLATED_LEN);
             }
         }
         3 => {

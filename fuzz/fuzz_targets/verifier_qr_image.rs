@@ -5,5 +5,5 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let _ = crosscode_verifier::qr_image::read_qr_texts(data);
+    let _ = crosscode_core::envelope::qr_image::read_qr_texts(data);
 });

@@ -9,8 +9,9 @@ use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use criterion::Criterion;
-use crosscode_core::vectors::vector_path;
-use crosscode_verifier::{TrustStore, Verdict, Verifier, inflate, jws, pipeline, shc_numeric};
+use crosscode_core::envelope::inflate;
+use crosscode_testing::vectors::vector_path;
+use crosscode_verifier::{TrustStore, Verdict, Verifier, jws, pipeline, shc_numeric};
 use time::OffsetDateTime;
 
 fn read_json(relative: &str) -> serde_json::Value {
@@ -58,7 +59,11 @@ fn setup() -> (Verifier, Vec<Case>) {
             f["TESTCTX"]["VALIDATIONCLOCK"].as_str().unwrap(),
         )
         .unwrap();
-        let cose = inflate::inflate_zlib(&pipeline::decode_base45(&text[4..]).unwrap()).unwrap();
+        let cose = inflate::inflate_zlib(
+            &pipeline::decode_base45(&text[4..]).unwrap(),
+            pipeline::MAX_INFLATED_LEN,
+        )
+        .unwrap();
         let (env, _) = pipeline::parse_dcc_envelope(&cose).unwrap();
         let dsc = trust.document_signers(&env.kid.as_ref().unwrap().0)[0].clone();
         let alg = env.algorithm.unwrap();

@@ -12,13 +12,12 @@ use time::OffsetDateTime;
 use crate::certificate::DocumentSigner;
 use crate::clock;
 use crate::cose;
-use crate::inflate;
 use crate::pipeline::{self, Verifier};
 use crate::prefix::{self, CredentialFormat};
-use crate::qr_image;
 use crate::report::{Report, Verdict};
 use crate::schema::JsonSchema;
 use crate::trust::TrustStore;
+use crosscode_core::envelope::{inflate, qr_image};
 
 /// The step names of the test-file output, in the order of the issue.
 pub const STEP_NAMES: [&str; 10] = [
@@ -137,7 +136,8 @@ pub fn run(file: &Value, schema: Option<&JsonSchema>) -> Result<TestFileOutcome,
         Some(Err(())) => None,
         None => compressed.clone(),
     };
-    let inflated = zlib_input.and_then(|z| inflate::inflate_zlib(&z).ok());
+    let inflated =
+        zlib_input.and_then(|z| inflate::inflate_zlib(&z, pipeline::MAX_INFLATED_LEN).ok());
     steps.insert(
         "COMPRESSION",
         inflated

@@ -6,10 +6,8 @@ use time::OffsetDateTime;
 
 use crate::certificate::{DccType, DocumentSigner};
 use crate::cose::{self, CwtClaims, SignedEnvelope};
-use crate::inflate;
 use crate::jws;
 use crate::prefix::{self, CredentialFormat};
-use crate::qr_image;
 use crate::report::{Report, Step, StepOutcome, VerificationError};
 use crate::revocation::DccRevocationHashes;
 use crate::rules::RuleSet;
@@ -17,6 +15,11 @@ use crate::schema::JsonSchema;
 use crate::shc_numeric;
 use crate::signature::SignatureError;
 use crate::trust::TrustStore;
+use crosscode_core::envelope::{inflate, qr_image};
+
+/// Largest decompressed DCC / SHC payload accepted, in bytes (a QR code holds under 3 KiB; this
+/// leaves room and refuses decompression bombs).
+pub const MAX_INFLATED_LEN: usize = 256 * 1024;
 
 /// The EU DCC JSON schema 1.3.3, embedded (see `verifier/schema/README.md`).
 pub const DCC_SCHEMA_JSON: &str = include_str!("../schema/DCC.combined-schema.json");
@@ -159,7 +162,7 @@ impl Verifier {
         );
         let cose_bytes = step!(
             Step::Decompress,
-            inflate::inflate_zlib(&compressed).map_err(VerificationError::from)
+            inflate::inflate_zlib(&compressed, MAX_INFLATED_LEN).map_err(VerificationError::from)
         );
         report.set(
             Step::Decompress,
@@ -323,7 +326,8 @@ impl Verifier {
         }
         let payload_bytes = step!(
             Step::Decompress,
-            inflate::inflate_raw(&parsed.payload).map_err(VerificationError::from)
+            inflate::inflate_raw(&parsed.payload, MAX_INFLATED_LEN)
+                .map_err(VerificationError::from)
         );
         report.set(
             Step::Decompress,

@@ -5,13 +5,13 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::cose::CoseError;
-use crate::inflate::InflateError;
 use crate::jws::JwsError;
 use crate::prefix::{CredentialFormat, PrefixError};
-use crate::qr_image::ImageError;
 use crate::rules::RuleFailure;
 use crate::shc_numeric::NumericError;
 use crate::signature::SignatureError;
+use crosscode_core::envelope::inflate::InflateError;
+use crosscode_core::envelope::qr_image::ImageError;
 
 /// The pipeline steps, in order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]

@@ -122,7 +122,9 @@ fn manifest_revocation_hashes_agree() {
             continue;
         };
         let b45 = pipeline::decode_base45(body).unwrap();
-        let Ok(cose) = crosscode_verifier::inflate::inflate_zlib(&b45) else {
+        let Ok(cose) =
+            crosscode_core::envelope::inflate::inflate_zlib(&b45, pipeline::MAX_INFLATED_LEN)
+        else {
             continue;
         };
         let Ok((env, claims)) = pipeline::parse_dcc_envelope(&cose) else {

@@ -7,7 +7,7 @@ mod common;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use common::{read_json, read_vector};
-use crosscode_verifier::inflate::{self, InflateError};
+use crosscode_core::envelope::inflate::{self, InflateError};
 use crosscode_verifier::jws::JwsError;
 use crosscode_verifier::report::VerificationError;
 use crosscode_verifier::shc_numeric::{self, NumericError};
@@ -82,7 +82,11 @@ fn examples_decode_to_the_published_jws_and_payload_and_give_the_expected_verdic
         // Decompress step: byte-identical to the minified payload.
         let parsed = crosscode_verifier::jws::parse_compact(&jws).unwrap();
         assert_eq!(parsed.kid, example["kid"].as_str().unwrap());
-        let payload = inflate::inflate_raw(&parsed.payload).unwrap();
+        let payload = inflate::inflate_raw(
+            &parsed.payload,
+            crosscode_verifier::pipeline::MAX_INFLATED_LEN,
+        )
+        .unwrap();
         assert_eq!(
             payload,
             read_vector(&format!(

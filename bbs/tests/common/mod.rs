@@ -6,22 +6,7 @@ use std::path::PathBuf;
 use crosscode_bbs::CiphersuiteId;
 use serde_json::Value;
 
-/// Environment variable that overrides where the shared test vectors are read from (same as
-/// `crosscode_core::vectors::VECTORS_ENV`; this crate cannot depend on core).
-pub const VECTORS_ENV: &str = "CROSSCODE_VECTORS";
-
-/// Path of a file or folder inside the shared test vectors.
-pub fn vector_path(relative: &str) -> PathBuf {
-    let dir = match std::env::var_os(VECTORS_ENV) {
-        Some(dir) => PathBuf::from(dir),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("..")
-            .join("..")
-            .join("shared")
-            .join("vectors"),
-    };
-    dir.join(relative)
-}
+pub use crosscode_testing::vectors::vector_path;
 
 /// Both ciphersuites with their fixture folder.
 pub const SUITES: [CiphersuiteId; 2] = [

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::Args;
 use crosscode_core::data_integrity::bbs::{DeriveOptions, derive_credential};
+use crosscode_core::keys::Signer;
 
 use crate::input::read_json;
 use crate::key::open_key_file;
@@ -43,7 +44,7 @@ pub fn run(args: DeriveArgs) -> anyhow::Result<ExitCode> {
     let options = DeriveOptions {
         reveal: args.reveal,
         nonce: Some(args.nonce),
-        holder_key: holder_key.as_ref(),
+        holder_key: holder_key.as_ref().map(|key| key as &dyn Signer),
     };
     let resolver = crate::trust_cache::load(&args.trust_caches)?;
     let derived = derive_credential(&credential, &resolver, &options)

@@ -21,9 +21,11 @@ use super::{
     Cryptosuite, DATA_INTEGRITY_PROOF, DataIntegrityError, ProofOptions, VerificationError,
     VerificationReport, proof_configuration, verify_document,
 };
-use crate::did::{DidError, DidKey, DidUrl, KeyResolver};
+use crate::did::{DidError, DidKey, DidUrl, KeyResolver, VerificationRelationship};
 use crate::jcs::{self, JcsError};
-use crate::keys::{KeyAlgorithm, SecretKey, SignatureError};
+use crate::keys::{KeyAlgorithm, SignatureError, Signer};
+use crate::multicodec;
+use crate::vc::DateTimeStamp;
 use crosscode_bbs::{BbsError, Bls12381Sha256, Proof, Signature};
 
 /// The first bytes of a base proof value (before multibase): `0xbb 0x26`.
@@ -138,14 +140,14 @@ impl SelectiveDisclosureError {
             | SelectiveDisclosureError::NotABaseProof
             | SelectiveDisclosureError::DisclosedCountMismatch { .. } => Step::ProofSuite,
             SelectiveDisclosureError::KeyResolution(_)
-            | SelectiveDisclosureError::NotABlsKey { .. }
-            | SelectiveDisclosureError::HolderDid(_) => Step::KeyResolution,
+            | SelectiveDisclosureError::NotABlsKey { .. } => Step::KeyResolution,
+            SelectiveDisclosureError::HolderDid(_)
+            | SelectiveDisclosureError::HolderNotSubject
+            | SelectiveDisclosureError::HolderSignature(_) => Step::HolderBinding,
+            SelectiveDisclosureError::WrongNonce => Step::Challenge,
             SelectiveDisclosureError::MandatoryClaimMissing { .. }
             | SelectiveDisclosureError::UnexpectedMandatoryClaim { .. }
-            | SelectiveDisclosureError::Bbs(_)
-            | SelectiveDisclosureError::HolderNotSubject
-            | SelectiveDisclosureError::HolderSignature(_)
-            | SelectiveDisclosureError::WrongNonce => Step::Signature,
+            | SelectiveDisclosureError::Bbs(_) => Step::Signature,
         }
     }
 }
@@ -233,12 +235,10 @@ impl BbsProofValue {
         let encoded = text
             .strip_prefix('z')
             .ok_or(malformed("not multibase base58btc (no 'z' prefix)"))?;
-        if encoded.len() > 16 * 1024 {
+        if encoded.len() > multicodec::MAX_BASE58_LEN {
             return Err(malformed("too long"));
         }
-        let bytes = bs58::decode(encoded)
-            .into_vec()
-            .map_err(|_| malformed("not base58btc"))?;
+        let bytes = multicodec::decode_base58(encoded).map_err(|_| malformed("not base58btc"))?;
         let (header, rest) = bytes
             .split_at_checked(2)
             .ok_or(malformed("shorter than its header"))?;
@@ -297,34 +297,22 @@ impl BbsProofValue {
     }
 }
 
-/// LEB128 (unsigned) of `value`.
-fn write_varint(out: &mut Vec<u8>, mut value: usize) {
-    loop {
-        let byte = (value & 0x7f) as u8;
-        value >>= 7;
-        if value == 0 {
-            out.push(byte);
-            return;
-        }
-        out.push(byte | 0x80);
-    }
+/// Appends the unsigned varint (minimal LEB128) of `value`.
+fn write_varint(out: &mut Vec<u8>, value: usize) {
+    out.extend_from_slice(&multicodec::encode_varint(value as u64));
 }
 
-/// Reads an LEB128 value of at most two bytes (below 16384).
+/// Reads a minimal unsigned varint (LEB128) of at most two bytes (below 16384).
 fn read_varint(input: &mut &[u8]) -> Result<usize, SelectiveDisclosureError> {
     let malformed = SelectiveDisclosureError::MalformedProofValue;
-    let mut value = 0usize;
-    for shift in [0u32, 7] {
-        let (byte, rest) = input
-            .split_first()
-            .ok_or(malformed("truncated disclosed indexes"))?;
-        *input = rest;
-        value |= usize::from(byte & 0x7f) << shift;
-        if byte & 0x80 == 0 {
-            return Ok(value);
-        }
-    }
-    Err(malformed("a number is longer than two bytes"))
+    let (value, rest) = multicodec::decode_varint(input)
+        .map_err(|_| malformed("a number is truncated or not a minimal varint"))?;
+    let value = usize::try_from(value)
+        .ok()
+        .filter(|value| *value < 1 << 14)
+        .ok_or(malformed("a number is longer than two bytes"))?;
+    *input = rest;
+    Ok(value)
 }
 
 /// The BBS header: `SHA-256(JCS(proofConfig)) ‖ SHA-256(JCS(mandatory part))`, 64 bytes.
@@ -374,17 +362,16 @@ fn statements_of(document: &Map<String, Value>) -> Result<Statements, SelectiveD
 /// [`Cryptosuite::BbsJcs2026`]). A document that already has a proof gets a proof set.
 pub fn add_base_proof(
     document: &Map<String, Value>,
-    key: &SecretKey,
+    key: &dyn Signer,
     verification_method: &DidUrl,
     options: &ProofOptions,
 ) -> Result<Value, DataIntegrityError> {
-    let secret = key
-        .as_bbs()
-        .ok_or(DataIntegrityError::KeyAlgorithmMismatch {
+    if key.algorithm() != KeyAlgorithm::Bls12381G2 {
+        return Err(DataIntegrityError::KeyAlgorithmMismatch {
             suite: Cryptosuite::BbsJcs2026,
             algorithm: key.algorithm(),
-        })?;
-    let public = secret.public_key();
+        });
+    }
     let statements = statements_of(document)?;
     let config = proof_configuration(
         Cryptosuite::BbsJcs2026,
@@ -396,15 +383,14 @@ pub fn add_base_proof(
     let messages = statements
         .messages()
         .map_err(SelectiveDisclosureError::from)?;
-    let signature = crosscode_bbs::sign::<Bls12381Sha256, _>(secret, &public, &header, &messages)
-        .map_err(SelectiveDisclosureError::from)?;
+    let signature = key.sign_bbs(&header, &messages)?;
     let mut proof = config;
     proof.insert(
         "proofValue".into(),
         Value::String(
             BbsProofValue::Base {
                 mandatory_mask: statements.mandatory_mask,
-                signature: signature.to_bytes().to_vec(),
+                signature,
             }
             .encode(),
         ),
@@ -440,7 +426,7 @@ impl From<StatementError> for DataIntegrityError {
 }
 
 /// What to disclose in a derived credential.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct DeriveOptions<'a> {
     /// JSON pointers of the claims (or objects of claims) to reveal; the mandatory part is
     /// always revealed.
@@ -450,7 +436,20 @@ pub struct DeriveOptions<'a> {
     pub nonce: Option<String>,
     /// The holder's key (its `did:key` must be `credentialSubject.id`): binds the proof to
     /// the holder, reveals `credentialSubject.id`, and adds the holder's signature.
-    pub holder_key: Option<&'a SecretKey>,
+    pub holder_key: Option<&'a dyn Signer>,
+}
+
+impl std::fmt::Debug for DeriveOptions<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DeriveOptions")
+            .field("reveal", &self.reveal)
+            .field("nonce", &self.nonce)
+            .field(
+                "holder_key",
+                &self.holder_key.map(|signer| signer.public_key()),
+            )
+            .finish()
+    }
 }
 
 /// The single `bbs-jcs-2026` proof of a document, and the document without `proof`.
@@ -492,8 +491,13 @@ fn resolve_bbs_key(
 ) -> Result<crosscode_bbs::PublicKey, SelectiveDisclosureError> {
     let method = DidUrl::parse(required_str(proof, "verificationMethod")?)
         .map_err(SelectiveDisclosureError::KeyResolution)?;
+    let created = proof
+        .get("created")
+        .and_then(Value::as_str)
+        .and_then(DateTimeStamp::parse)
+        .map(|created| created.instant());
     let key = resolver
-        .resolve_verification_method(&method)
+        .resolve_verification_method(&method, VerificationRelationship::AssertionMethod, created)
         .map_err(SelectiveDisclosureError::KeyResolution)?;
     key.as_bbs()
         .cloned()
@@ -618,11 +622,12 @@ pub fn derive_credential(
 }
 
 /// Verifies one `bbs-jcs-2026` proof (base or derived) of `document` (the document without
-/// `proof` is what the proof covers). Called by [`super::verify_document`].
+/// `proof` is what the proof covers) with the issuer's key `public`, which the caller resolved
+/// and bound to the issuer ([`super::verify_document`] does).
 pub fn verify_proof(
     document: &Map<String, Value>,
     proof: &Map<String, Value>,
-    resolver: &dyn KeyResolver,
+    public: &crosscode_bbs::PublicKey,
 ) -> Result<(), SelectiveDisclosureError> {
     if required_str(proof, "type")? != DATA_INTEGRITY_PROOF {
         return Err(SelectiveDisclosureError::MalformedProofProperty { property: "type" });
@@ -632,7 +637,6 @@ pub fn verify_proof(
     let mut unsecured = document.clone();
     unsecured.remove("proof");
     let statements = statements_of(&unsecured)?;
-    let public = resolve_bbs_key(proof, resolver)?;
     match value {
         BbsProofValue::Base {
             mandatory_mask,
@@ -644,7 +648,7 @@ pub fn verify_proof(
             let header = bbs_header(&config, &statements)?;
             let signature = Signature::from_bytes(&signature)?;
             crosscode_bbs::verify::<Bls12381Sha256, _>(
-                &public,
+                public,
                 &signature,
                 &header,
                 &statements.messages()?,
@@ -691,7 +695,7 @@ pub fn verify_proof(
             let ph = presentation_header(nonce, holder_did)?;
             let bbs_proof = Proof::from_bytes(&proof_bytes)?;
             crosscode_bbs::proof_verify::<Bls12381Sha256, _>(
-                &public,
+                public,
                 &bbs_proof,
                 &header,
                 &ph,
@@ -753,5 +757,34 @@ fn check_derived_challenge(document: &Value, nonce: &str) -> Result<(), Selectiv
 impl From<SelectiveDisclosureError> for VerificationError {
     fn from(error: SelectiveDisclosureError) -> Self {
         VerificationError::SelectiveDisclosure(Box::new(error))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn derived_proof_values_round_trip_with_one_and_two_byte_numbers() {
+        let value = BbsProofValue::Derived {
+            mandatory_mask: 0x7f,
+            disclosed_indexes: vec![0, 3, 200, 1000],
+            proof: vec![7; 300],
+            holder_signature: Some(vec![9; 200]),
+        };
+        assert_eq!(BbsProofValue::decode(&value.encode()), Ok(value));
+    }
+
+    #[test]
+    fn a_number_that_is_not_a_minimal_varint_is_refused() {
+        // One disclosed index, its count written in two bytes (0x81 0x00) instead of one.
+        let mut bytes = DERIVED_PROOF_HEADER.to_vec();
+        bytes.extend_from_slice(&[0x7f, 0x81, 0x00, 0x00]);
+        assert_eq!(
+            BbsProofValue::decode(&multicodec::encode_base58btc(&bytes)),
+            Err(SelectiveDisclosureError::MalformedProofValue(
+                "a number is truncated or not a minimal varint"
+            ))
+        );
     }
 }

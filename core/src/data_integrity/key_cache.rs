@@ -3,7 +3,9 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use crate::did::{DidError, DidUrl, KeyResolver};
+use time::OffsetDateTime;
+
+use crate::did::{DidError, DidUrl, KeyResolver, VerificationRelationship};
 use crate::keys::PublicKey;
 
 /// Wraps a [`KeyResolver`] and remembers the keys it resolved (decoding a `did:key` and
@@ -50,19 +52,34 @@ impl<R: KeyResolver> CachedKeyResolver<R> {
 }
 
 impl<R: KeyResolver> KeyResolver for CachedKeyResolver<R> {
-    fn resolve_verification_method(&self, vm: &DidUrl) -> Result<PublicKey, DidError> {
+    fn resolve_verification_method(
+        &self,
+        vm: &DidUrl,
+        relationship: VerificationRelationship,
+        at: Option<OffsetDateTime>,
+    ) -> Result<PublicKey, DidError> {
+        // The answer depends on the method, the relationship and the instant: all three key
+        // the cache.
+        let cache_key = format!(
+            "{}|{}|{}",
+            relationship.name(),
+            at.map_or(i128::MIN, OffsetDateTime::unix_timestamp_nanos),
+            vm.as_str()
+        );
         if let Ok(cache) = self.cache.lock()
-            && let Some(key) = cache.get(vm.as_str())
+            && let Some(key) = cache.get(&cache_key)
         {
             return Ok(key.clone());
         }
-        let key = self.inner.resolve_verification_method(vm)?;
+        let key = self
+            .inner
+            .resolve_verification_method(vm, relationship, at)?;
         // A poisoned lock only disables caching.
         if let Ok(mut cache) = self.cache.lock() {
             if cache.len() >= self.capacity {
                 cache.clear();
             }
-            cache.insert(vm.as_str().to_owned(), key.clone());
+            cache.insert(cache_key, key.clone());
         }
         Ok(key)
     }
@@ -87,23 +104,45 @@ mod tests {
         }
         for (method, key) in &methods[..2] {
             assert_eq!(
-                resolver.resolve_verification_method(method).unwrap(),
+                resolver
+                    .resolve_verification_method(
+                        method,
+                        VerificationRelationship::AssertionMethod,
+                        None
+                    )
+                    .unwrap(),
                 key.public_key()
             );
             assert_eq!(
-                resolver.resolve_verification_method(method).unwrap(),
+                resolver
+                    .resolve_verification_method(
+                        method,
+                        VerificationRelationship::AssertionMethod,
+                        None
+                    )
+                    .unwrap(),
                 key.public_key()
             );
         }
         assert_eq!(resolver.len(), 2);
         let (third, third_key) = &methods[2];
         assert_eq!(
-            resolver.resolve_verification_method(third).unwrap(),
+            resolver
+                .resolve_verification_method(third, VerificationRelationship::AssertionMethod, None)
+                .unwrap(),
             third_key.public_key()
         );
         assert_eq!(resolver.len(), 1);
         let wrong = DidUrl::parse(&format!("{}#other", third.did().as_str())).unwrap();
-        assert!(resolver.resolve_verification_method(&wrong).is_err());
+        assert!(
+            resolver
+                .resolve_verification_method(
+                    &wrong,
+                    VerificationRelationship::AssertionMethod,
+                    None
+                )
+                .is_err()
+        );
         assert_eq!(resolver.len(), 1);
         assert!(!resolver.is_empty());
     }

@@ -5,7 +5,7 @@ use std::fmt;
 use serde::{Serialize, Serializer};
 
 use super::Cryptosuite;
-use crate::did::DidError;
+use crate::did::{DidError, VerificationRelationship};
 use crate::jcs::JcsError;
 use crate::keys::{KeyAlgorithm, SignatureError};
 use crate::vc::{ValidityError, VcError};
@@ -20,11 +20,26 @@ pub enum VerificationStep {
     Context,
     /// A proof is missing or malformed, or of an unsupported type / cryptosuite.
     ProofSuite,
+    /// A proof's `proofPurpose` is not the one the document needs (`assertionMethod` for a
+    /// credential, `authentication` for a presentation), or the DID document does not list
+    /// the verification method under that relationship.
+    ProofPurpose,
+    /// A credential's proof is not by its issuer: the verification method's DID is not the
+    /// `issuer`, or the issuer's DID document did not list the method when the credential was
+    /// issued (a retired key, a key added later).
+    IssuerBinding,
+    /// A presentation is not bound to its holder: no `holder`, a proof by another DID or by a
+    /// key the holder's document did not list then, an embedded credential whose
+    /// `credentialSubject.id` is not the holder, or a BBS holder binding that does not match.
+    HolderBinding,
     /// The verification method is not a valid DID URL, cannot be resolved to a key, or its key
     /// is not of the suite's algorithm.
     KeyResolution,
     /// The signature does not verify (for example, the document was tampered with).
     Signature,
+    /// The proof's `challenge` or `domain` is not the one the verifier expects (a replayed
+    /// presentation).
+    Challenge,
     /// The credential is outside its validity window (`validFrom` / `validUntil`) or a proof
     /// has expired.
     ValidityWindow,
@@ -91,6 +106,70 @@ pub enum VerificationError {
         /// The resolved key's algorithm.
         algorithm: KeyAlgorithm,
     },
+    /// The proof's `proofPurpose` is not the relationship the document needs (step
+    /// `ProofPurpose`).
+    #[error("the proof's proofPurpose is not {expected}")]
+    WrongProofPurpose {
+        /// The relationship the document needs.
+        expected: VerificationRelationship,
+    },
+    /// The DID document does not list the verification method under the relationship the
+    /// proof needs, e.g. an `authentication` key that signed a credential (step
+    /// `ProofPurpose`).
+    #[error("the verification method is not authorised for {relationship}")]
+    MethodNotAuthorised {
+        /// The relationship the proof needs.
+        relationship: VerificationRelationship,
+    },
+    /// The verification method's DID is not the credential's `issuer` (step `IssuerBinding`).
+    #[error("the verification method is not the issuer's")]
+    NotIssuerMethod,
+    /// The issuer's DID document did not list the verification method when the credential was
+    /// issued (step `IssuerBinding`).
+    #[error("the issuer's DID document did not list the verification method at issuance")]
+    IssuerMethodNotInForce,
+    /// The presentation names no `holder` to bind its proof to (step `HolderBinding`).
+    #[error("the presentation has no holder")]
+    MissingHolder,
+    /// The verification method's DID is not the presentation's `holder` (step
+    /// `HolderBinding`).
+    #[error("the verification method is not the holder's")]
+    NotHolderMethod,
+    /// The holder's DID document did not list the verification method when the presentation
+    /// was signed (step `HolderBinding`).
+    #[error("the holder's DID document did not list the verification method then")]
+    HolderMethodNotInForce,
+    /// An embedded credential's `credentialSubject.id` is not the presentation's holder (step
+    /// `HolderBinding`).
+    #[error("embedded credential {index}: credentialSubject.id is not the holder")]
+    SubjectNotHolder {
+        /// Its position in `verifiableCredential`.
+        index: usize,
+    },
+    /// An embedded credential failed verification (its own failure names the step).
+    #[error("embedded credential {index}: {} step failed: {}", .failure.step, .failure.error)]
+    EmbeddedCredential {
+        /// Its position in `verifiableCredential`.
+        index: usize,
+        /// Why it failed.
+        failure: Box<VerificationFailure>,
+    },
+    /// `verifiableCredential` holds something that is not an embedded credential with Data
+    /// Integrity proofs (e.g. an enveloped credential), which cannot be checked here (step
+    /// `ProofSuite`).
+    #[error("embedded credential {index} is not a credential this verifier can check")]
+    UnsupportedEmbeddedCredential {
+        /// Its position in `verifiableCredential`.
+        index: usize,
+    },
+    /// The proof's `challenge` is missing or not the one the verifier expects (step
+    /// `Challenge`).
+    #[error("the proof's challenge is not the expected one")]
+    ChallengeMismatch,
+    /// The proof's `domain` is missing or does not include the one the verifier expects (step
+    /// `Challenge`).
+    #[error("the proof's domain is not the expected one")]
+    DomainMismatch,
     /// The signature does not verify (step `Signature`).
     #[error("signature: {0}")]
     Signature(SignatureError),
@@ -128,6 +207,20 @@ impl VerificationError {
             | VerificationError::InvalidProofValue(_)
             | VerificationError::InvalidProofDateTime { .. }
             | VerificationError::PreviousProofNotFound(_) => VerificationStep::ProofSuite,
+            VerificationError::WrongProofPurpose { .. }
+            | VerificationError::MethodNotAuthorised { .. } => VerificationStep::ProofPurpose,
+            VerificationError::NotIssuerMethod | VerificationError::IssuerMethodNotInForce => {
+                VerificationStep::IssuerBinding
+            }
+            VerificationError::MissingHolder
+            | VerificationError::NotHolderMethod
+            | VerificationError::HolderMethodNotInForce
+            | VerificationError::SubjectNotHolder { .. } => VerificationStep::HolderBinding,
+            VerificationError::EmbeddedCredential { failure, .. } => failure.step,
+            VerificationError::UnsupportedEmbeddedCredential { .. } => VerificationStep::ProofSuite,
+            VerificationError::ChallengeMismatch | VerificationError::DomainMismatch => {
+                VerificationStep::Challenge
+            }
             VerificationError::KeyResolution(_)
             | VerificationError::KeyAlgorithmMismatch { .. } => VerificationStep::KeyResolution,
             VerificationError::Signature(_) => VerificationStep::Signature,
@@ -181,8 +274,9 @@ pub struct ProofReport {
     /// The proof's `verificationMethod` as written, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub verification_method: Option<String>,
-    /// True when the verification method's DID is the credential's issuer (reported, not
-    /// required: see `docs/credentials.md`).
+    /// True when the verification method's DID is the credential's issuer (for a
+    /// presentation: its holder). A proof whose method is not counts as failed (step
+    /// `IssuerBinding` / `HolderBinding`).
     pub controller_is_issuer: bool,
     /// True when this proof verified.
     pub verified: bool,
@@ -219,6 +313,9 @@ pub struct VerificationReport {
     pub document_failure: Option<VerificationFailure>,
     /// One entry per proof, in the order of the proof set.
     pub proofs: Vec<ProofReport>,
+    /// For a presentation: the report of each embedded credential, in order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub credentials: Vec<VerificationReport>,
 }
 
 impl VerificationReport {

@@ -1,11 +1,12 @@
 //! Form (b), Data Integrity carriage: the secured document travels losslessly in compact JSON
-//! and is verified with its own proof(s) by [`verify_document`].
+//! and is verified with its own proof(s) by [`verify_document`] (which, for a presentation,
+//! also verifies every embedded credential and binds it to the holder).
 
 use serde_json::Value as Json;
 use time::OffsetDateTime;
 
 use super::EnvelopeError;
-use crate::data_integrity::{VerificationReport, verify_document};
+use crate::data_integrity::{VerificationError, VerificationReport, verify_document};
 use crate::did::KeyResolver;
 
 /// Verifies the Data Integrity proof(s) of a carried document (and, for a presentation, of
@@ -16,23 +17,32 @@ pub fn verify(
     at: OffsetDateTime,
 ) -> Result<VerificationReport, EnvelopeError> {
     let report = verify_document(document, resolver, at);
-    if let Some(failure) = report.failure.clone() {
-        return Err(EnvelopeError::DataIntegrity {
-            embedded: None,
-            failure,
-        });
+    match report.failure.clone() {
+        None => Ok(report),
+        Some(failure) => match failure.error {
+            VerificationError::EmbeddedCredential { index, failure } => {
+                Err(EnvelopeError::DataIntegrity {
+                    embedded: Some(index),
+                    failure: *failure,
+                })
+            }
+            _ => Err(EnvelopeError::DataIntegrity {
+                embedded: None,
+                failure,
+            }),
+        },
     }
-    verify_embedded_credentials(document, resolver, at)?;
-    Ok(report)
 }
 
 /// Verifies the Data Integrity proofs of the credentials a presentation embeds
-/// (`verifiableCredential`: one object or an array).
+/// (`verifiableCredential`: one object or an array) and that each is about the presentation's
+/// `holder` (every `credentialSubject.id`).
 pub fn verify_embedded_credentials(
     document: &Json,
     resolver: &dyn KeyResolver,
     at: OffsetDateTime,
 ) -> Result<(), EnvelopeError> {
+    let holder = super::signed::expected_signer(document, super::EnvelopeKind::Presentation);
     let credentials: Vec<&Json> = match document.get("verifiableCredential") {
         None => Vec::new(),
         Some(Json::Array(credentials)) => credentials.iter().collect(),
@@ -45,6 +55,10 @@ pub fn verify_embedded_credentials(
                 embedded: Some(index),
                 failure,
             });
+        }
+        let about_holder = crate::data_integrity::subjects_are(credential, holder);
+        if !about_holder {
+            return Err(EnvelopeError::SubjectNotHolder { index });
         }
     }
     Ok(())

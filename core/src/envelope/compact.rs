@@ -24,6 +24,7 @@ use time::macros::format_description;
 
 use super::CompactError;
 use super::dictionary;
+use crate::multicodec;
 
 /// CBOR tag 1: epoch-based date/time (RFC 8949 §3.4.2).
 pub const TAG_EPOCH_TIME: u64 = 1;
@@ -231,8 +232,8 @@ fn base58_exact(text: &str) -> Option<Vec<u8>> {
     if text.is_empty() {
         return None;
     }
-    let bytes = bs58::decode(text).into_vec().ok()?;
-    (bs58::encode(&bytes).into_string() == text).then_some(bytes)
+    let bytes = multicodec::decode_base58(text).ok()?;
+    (multicodec::encode_base58(&bytes) == text).then_some(bytes)
 }
 
 fn with_form(form: ByteForm, rest: &[u8]) -> Vec<u8> {
@@ -274,7 +275,7 @@ pub fn string_from_bytes(bytes: &[u8]) -> Result<String, CompactError> {
     if rest.is_empty() {
         return Err(CompactError::InvalidByteString);
     }
-    let base58 = || bs58::encode(rest).into_string();
+    let base58 = || multicodec::encode_base58(rest);
     Ok(match form {
         ByteForm::DidKey => format!("did:key:z{}", base58()),
         ByteForm::DidKeyVerificationMethod => {

@@ -1,12 +1,12 @@
 //! The text layer of an envelope: CBOR bytes → zlib deflate → base45 → `CC1:` prefix, and back.
 
-use std::io::{Read, Write};
+use std::io::Write;
 
 use flate2::Compression;
-use flate2::read::ZlibDecoder;
 use flate2::write::ZlibEncoder;
 
 use super::EnvelopeError;
+use super::inflate::{self, InflateError};
 
 /// The versioned prefix of every `CC1` payload.
 pub const PREFIX: &str = "CC1:";
@@ -45,16 +45,61 @@ pub fn from_text(text: &str) -> Result<Vec<u8>, EnvelopeError> {
         }
     };
     let deflated = base45::decode(body).map_err(|err| EnvelopeError::Base45(err.to_string()))?;
-    let mut inflated = Vec::new();
-    let limit = u64::try_from(MAX_INFLATED_LEN + 1).unwrap_or(u64::MAX);
-    ZlibDecoder::new(deflated.as_slice())
-        .take(limit)
-        .read_to_end(&mut inflated)
-        .map_err(|err| EnvelopeError::Inflate(err.to_string()))?;
-    if inflated.len() > MAX_INFLATED_LEN {
-        return Err(EnvelopeError::TooLarge {
-            limit: MAX_INFLATED_LEN,
-        });
+    inflate::inflate_zlib(&deflated, MAX_INFLATED_LEN).map_err(|err| match err {
+        InflateError::TooLarge { limit } => EnvelopeError::TooLarge { limit },
+        other => EnvelopeError::Inflate(other),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_deflated(text: &str, edit: impl FnOnce(&mut Vec<u8>)) -> String {
+        let mut deflated = base45::decode(&text[PREFIX.len()..]).unwrap();
+        edit(&mut deflated);
+        format!("{PREFIX}{}", base45::encode(deflated))
     }
-    Ok(inflated)
+
+    #[test]
+    fn a_payload_round_trips() {
+        let cbor = b"\x82\x00\xa1\x01\x02".repeat(10);
+        assert_eq!(from_text(&to_text(&cbor).unwrap()).unwrap(), cbor);
+    }
+
+    #[test]
+    fn bytes_after_the_zlib_stream_are_refused() {
+        let text = with_deflated(&to_text(b"\x82\x00\xa0").unwrap(), |d| d.push(0));
+        assert_eq!(
+            from_text(&text),
+            Err(EnvelopeError::Inflate(InflateError::TrailingData {
+                framing: "zlib",
+                count: 1
+            }))
+        );
+    }
+
+    #[test]
+    fn a_truncated_zlib_stream_is_refused() {
+        let text = with_deflated(&to_text(b"\x82\x00\xa0").unwrap(), |d| {
+            d.truncate(d.len() - 2);
+        });
+        assert_eq!(
+            from_text(&text),
+            Err(EnvelopeError::Inflate(InflateError::Truncated {
+                framing: "zlib"
+            }))
+        );
+    }
+
+    #[test]
+    fn an_envelope_inflating_past_the_limit_is_refused() {
+        let text = to_text(&vec![0u8; MAX_INFLATED_LEN + 1]).unwrap();
+        assert_eq!(
+            from_text(&text),
+            Err(EnvelopeError::TooLarge {
+                limit: MAX_INFLATED_LEN
+            })
+        );
+    }
 }

@@ -18,12 +18,12 @@ use coset::iana::{self, EnumI64};
 use coset::{AsCborValue, CoseSign1, CoseSign1Builder, HeaderBuilder, RegisteredLabelWithPrivate};
 use serde_json::Value as Json;
 use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
 use super::compact::{self, ByteForm};
 use super::{EnvelopeError, EnvelopeKind};
-use crate::did::{DidKey, DidUrl, KeyResolver};
-use crate::keys::{KeyAlgorithm, PublicKey, SecretKey};
+use crate::did::{DidError, DidKey, DidUrl, KeyResolver, VerificationRelationship};
+use crate::keys::{KeyAlgorithm, PublicKey, Signer};
+use crate::vc::{DateTimeStamp, ValidityError};
 
 /// COSE algorithm id of Ed25519 signatures (`EdDSA`, RFC 9053).
 pub const COSE_ALG_EDDSA: i64 = -8;
@@ -115,6 +115,7 @@ pub fn check_signer(
     match expected_signer(document, kind) {
         Some(expected) if expected == signer => Ok(()),
         expected => Err(EnvelopeError::SignerMismatch {
+            kind,
             signer: signer.chars().take(120).collect(),
             expected: expected.map_or_else(
                 || "none".to_owned(),
@@ -124,35 +125,33 @@ pub fn check_signer(
     }
 }
 
-/// Checks `validFrom <= at <= validUntil` (each when present).
+/// Checks `validFrom <= at <= validUntil` (each when present, a `dateTimeStamp`): the rule
+/// of [`crate::vc::check_validity_window`], shared with Data Integrity verification.
 pub fn check_validity_window(document: &Json, at: OffsetDateTime) -> Result<(), EnvelopeError> {
-    let moment = |field: &'static str| -> Result<Option<OffsetDateTime>, EnvelopeError> {
+    let moment = |field: &'static str| -> Result<Option<DateTimeStamp>, EnvelopeError> {
         match document.get(field) {
             None => Ok(None),
-            Some(Json::String(text)) => OffsetDateTime::parse(text, &Rfc3339)
+            Some(Json::String(text)) => DateTimeStamp::parse(text)
                 .map(Some)
-                .map_err(|_| EnvelopeError::InvalidDateTime(field)),
+                .ok_or(EnvelopeError::InvalidDateTime(field)),
             Some(_) => Err(EnvelopeError::InvalidDateTime(field)),
         }
     };
-    if let Some(valid_from) = moment("validFrom")?
-        && at < valid_from
-    {
-        return Err(EnvelopeError::NotYetValid);
-    }
-    if let Some(valid_until) = moment("validUntil")?
-        && at > valid_until
-    {
-        return Err(EnvelopeError::Expired);
-    }
-    Ok(())
+    let valid_from = moment("validFrom")?;
+    let valid_until = moment("validUntil")?;
+    crate::vc::check_validity_window(valid_from.as_ref(), valid_until.as_ref(), at).map_err(
+        |error| match error {
+            ValidityError::NotYetValid { .. } => EnvelopeError::NotYetValid,
+            ValidityError::Expired { .. } => EnvelopeError::Expired,
+        },
+    )
 }
 
 /// Builds the form (a) body: signs the compact claim set of `document` (without its
 /// top-level `proof`) with `key`, naming `verification_method` as `kid`.
 pub fn sign(
     document: &Json,
-    key: &SecretKey,
+    key: &dyn Signer,
     verification_method: &DidUrl,
 ) -> Result<(EnvelopeKind, Cbor), EnvelopeError> {
     let kind = EnvelopeKind::of_document(document)?;
@@ -222,12 +221,47 @@ pub fn parse(inner: Cbor) -> Result<SignedBody, EnvelopeError> {
     })
 }
 
-/// Verifies the signature of a parsed form (a) body and returns the document it carries
-/// (signer binding and validity window are checked by the caller).
-pub fn verify(body: &SignedBody, resolver: &dyn KeyResolver) -> Result<Json, EnvelopeError> {
+/// The relationship the signer of a document of `kind` needs: `assertionMethod` (credential)
+/// or `authentication` (presentation).
+pub fn signer_relationship(kind: EnvelopeKind) -> VerificationRelationship {
+    match kind {
+        EnvelopeKind::Credential => VerificationRelationship::AssertionMethod,
+        EnvelopeKind::Presentation => VerificationRelationship::Authentication,
+    }
+}
+
+/// Verifies a parsed form (a) body of a document of `kind` and returns the document it
+/// carries: the signer must be the document's issuer (credential) or holder (presentation),
+/// with a verification method its DID document listed under [`signer_relationship`] when the
+/// document was issued (a credential's `validFrom`; the latest document otherwise), and the
+/// signature must verify. The validity window is checked by the caller.
+pub fn verify(
+    body: &SignedBody,
+    kind: EnvelopeKind,
+    resolver: &dyn KeyResolver,
+) -> Result<Json, EnvelopeError> {
+    let payload = body.sign1.payload.as_deref().unwrap_or_default();
+    let document = super::document_from_compact(&super::cbor_item(payload)?)?;
+    super::check_kind(kind, &document)?;
+    check_signer(&document, kind, &body.verification_method)?;
+    let issued_at = match (kind, document.get("validFrom")) {
+        (EnvelopeKind::Credential, Some(Json::String(text))) => Some(
+            DateTimeStamp::parse(text)
+                .ok_or(EnvelopeError::InvalidDateTime("validFrom"))?
+                .instant(),
+        ),
+        _ => None,
+    };
+    let relationship = signer_relationship(kind);
     let public_key: PublicKey = resolver
-        .resolve_verification_method(&body.verification_method)
-        .map_err(EnvelopeError::KeyResolution)?;
+        .resolve_verification_method(&body.verification_method, relationship, issued_at)
+        .map_err(|error| match error {
+            DidError::NotAuthorised { relationship, .. } => {
+                EnvelopeError::SignerNotAuthorised { relationship }
+            }
+            DidError::NotInForce { .. } => EnvelopeError::SignerNotInForce { kind },
+            other => EnvelopeError::KeyResolution(other),
+        })?;
     if public_key.algorithm() != body.algorithm {
         return Err(EnvelopeError::AlgorithmMismatch {
             header: body.algorithm,
@@ -239,6 +273,5 @@ pub fn verify(body: &SignedBody, resolver: &dyn KeyResolver) -> Result<Json, Env
             public_key.verify(to_be_signed, signature)
         })
         .map_err(EnvelopeError::Signature)?;
-    let payload = body.sign1.payload.as_deref().unwrap_or_default();
-    super::document_from_compact(&super::cbor_item(payload)?)
+    Ok(document)
 }

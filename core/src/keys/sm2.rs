@@ -157,6 +157,7 @@ pub(crate) fn sign_digest(d: &NonZeroScalar, e: &[u8; 32]) -> Result<[u8; 64], S
 
 /// Deterministic signing with a caller-chosen nonce `k`, for known-answer tests only (a
 /// repeated or predictable `k` reveals the secret key).
+#[cfg(feature = "test-vectors")]
 pub(crate) fn sign_digest_with_fixed_nonce(
     d: &NonZeroScalar,
     e: &[u8; 32],

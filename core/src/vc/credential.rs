@@ -286,21 +286,7 @@ impl Credential {
 
     /// Checks the validity window at `at`: not before `validFrom`, not after `validUntil`.
     pub fn check_validity_at(&self, at: OffsetDateTime) -> Result<(), ValidityError> {
-        if let Some(from) = &self.valid_from
-            && at < from.instant()
-        {
-            return Err(ValidityError::NotYetValid {
-                valid_from: from.as_str().into(),
-            });
-        }
-        if let Some(until) = &self.valid_until
-            && at > until.instant()
-        {
-            return Err(ValidityError::Expired {
-                valid_until: until.as_str().into(),
-            });
-        }
-        Ok(())
+        super::check_validity_window(self.valid_from.as_ref(), self.valid_until.as_ref(), at)
     }
 }
 

@@ -57,3 +57,32 @@ pub fn inside_window() -> OffsetDateTime {
 pub fn created() -> OffsetDateTime {
     datetime!(2026-11-21 08:00 UTC)
 }
+
+/// The example authority's registry DID (docs/did-method.md): one issuer that holds an
+/// Ed25519 key (`#key-1`) and an SM2 key (`#key-2`), so that each proof of a proof set binds
+/// to it.
+pub const AUTHORITY: &str = "did:crosscode:dev:7Wq3HXCmS8kzGfQn4Vd2ZB";
+
+/// A verification method of the authority.
+pub fn authority_method(fragment: &str) -> DidUrl {
+    DidUrl::parse(&format!("{AUTHORITY}#{fragment}")).unwrap()
+}
+
+/// A checkpoint's trust cache holding the authority's two issuing keys.
+pub fn authority_trust_cache() -> crosscode_core::did::TrustCache {
+    let mut cache = crosscode_core::did::TrustCache::new();
+    cache
+        .insert(&authority_method("key-1"), issuer_ed25519().public_key())
+        .unwrap();
+    cache
+        .insert(&authority_method("key-2"), issuer_sm2().public_key())
+        .unwrap();
+    cache
+}
+
+/// The example health code issued by the authority (its `issuer` is [`AUTHORITY`]).
+pub fn authority_health_code() -> Value {
+    let mut credential = health_code();
+    credential["issuer"] = Value::from(AUTHORITY);
+    credential
+}

@@ -1,12 +1,14 @@
 //! DID resolution over the state: the document version in force at a height or a time, and
 //! the [`RegistryKeyResolver`] that credential verification uses, so a credential signed before
-//! a key rotation verifies against the key valid at its issuance height.
+//! a key rotation verifies against the key in force when it was issued, and a retired key used
+//! after the rotation does not.
 
-use crosscode_core::did::{DidError, DidUrl, KeyResolver};
+use crosscode_core::did::{DidError, DidUrl, KeyResolver, VerificationRelationship};
 use crosscode_core::keys::PublicKey;
+use time::OffsetDateTime;
 
 use super::State;
-use crate::document::{DocumentContent, RegistryDid};
+use crate::document::{DocumentContent, RegistryDid, Relationships};
 use crate::records::{DidRecord, DidVersion, StateKey};
 
 /// A DID resolved at some height.
@@ -109,10 +111,20 @@ pub struct RegistryKeyResolver<'a> {
 }
 
 impl KeyResolver for RegistryKeyResolver<'_> {
-    fn resolve_verification_method(&self, vm: &DidUrl) -> Result<PublicKey, DidError> {
-        let not_found = || DidError::VerificationMethodNotFound {
-            id: vm.as_str().chars().take(80).collect(),
-        };
+    /// The key of `vm` in the DID document in force at `at` (its version with the latest
+    /// time not after `at`), else at this resolver's height: [`DidError::NotInForce`] when the
+    /// DID exists but that version does not list the method (or the DID was deactivated), and
+    /// [`DidError::NotAuthorised`] when the method lacks `relationship`;
+    /// [`DidError::VerificationMethodNotFound`] for a DID the chain does not know.
+    fn resolve_verification_method(
+        &self,
+        vm: &DidUrl,
+        relationship: VerificationRelationship,
+        at: Option<OffsetDateTime>,
+    ) -> Result<PublicKey, DidError> {
+        let shortened = || vm.as_str().chars().take(80).collect::<String>();
+        let not_found = || DidError::VerificationMethodNotFound { id: shortened() };
+        let not_in_force = || DidError::NotInForce { id: shortened() };
         if vm.did().method() != crate::document::DID_METHOD {
             return Err(DidError::MethodNotSupported {
                 method: vm.did().method().chars().take(32).collect(),
@@ -126,17 +138,33 @@ impl KeyResolver for RegistryKeyResolver<'_> {
             return Err(not_found());
         }
         let fragment = vm.fragment().ok_or_else(not_found)?;
-        let resolved = self
-            .state
-            .resolve(&did, self.height)
-            .map_err(|_| not_found())?;
+        // A DID the chain knows, without this method in force then: not in force (its document
+        // did not list the method at that time); a DID it does not know: not found.
+        let known = || self.state.resolve(&did, None).is_ok();
+        let resolved = match at {
+            Some(at) => self
+                .state
+                .resolve_at_time(&did, u64::try_from(at.unix_timestamp()).unwrap_or(0)),
+            None => self.state.resolve(&did, self.height),
+        };
+        let resolved = match resolved {
+            Ok(resolved) => resolved,
+            Err(_) if known() => return Err(not_in_force()),
+            Err(_) => return Err(not_found()),
+        };
         if resolved.deactivated {
-            return Err(not_found());
+            return Err(not_in_force());
         }
-        resolved
-            .document
-            .method(fragment)
-            .map(|m| m.key.0.clone())
-            .ok_or_else(not_found)
+        let Some(method) = resolved.document.method(fragment) else {
+            return Err(not_in_force());
+        };
+        let wanted = Relationships::from_name(relationship.name()).ok_or_else(not_found)?;
+        if !method.relationships.contains(wanted) {
+            return Err(DidError::NotAuthorised {
+                id: shortened(),
+                relationship,
+            });
+        }
+        Ok(method.key.0.clone())
     }
 }

@@ -371,7 +371,7 @@ mod tests {
     #[test]
     fn official_vectors_get_the_strict_verdict_in_a_batch() {
         let read = |name: &str| -> serde_json::Value {
-            let path = crosscode_core::vectors::vector_path(&format!("ed25519/{name}"));
+            let path = crosscode_testing::vectors::vector_path(&format!("ed25519/{name}"));
             let text = std::fs::read_to_string(&path)
                 .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
             serde_json::from_str(&text).unwrap()

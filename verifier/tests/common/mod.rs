@@ -11,7 +11,7 @@ use std::path::PathBuf;
 
 /// Path inside the shared test vectors (`$CROSSCODE_VECTORS`, default `../shared/vectors`).
 pub fn vector_path(relative: &str) -> PathBuf {
-    crosscode_core::vectors::vector_path(relative)
+    crosscode_testing::vectors::vector_path(relative)
 }
 
 /// Read a vector file; a missing file fails the test.

@@ -1,4 +1,12 @@
-//! Reading QR codes from photos and screenshots (PNG / JPEG) with `rqrr`.
+//! Reading QR codes from photos and screenshots (PNG / JPEG) with `rqrr` (feature `qr-image`):
+//! the one QR reader of Crosscode, used by the checkpoint verifier and the CLI.
+//!
+//! An image of at most [`MAX_PIXELS`] pixels is decoded, transparent pixels are composited
+//! onto white, and the greyscale image is tried as it is, then binarised with a global Otsu
+//! threshold, then both again at half size (images of 400 pixels a side or more). The first
+//! candidate in which at least one QR code decodes gives the texts. A panic inside `rqrr`
+//! (third-party code on outside input) makes that candidate undecodable; it never ends the
+//! process.
 
 /// Largest image accepted, in pixels (a 40-megapixel photo).
 pub const MAX_PIXELS: u64 = 40_000_000;
@@ -25,7 +33,7 @@ pub enum ImageError {
     Undecodable(String),
 }
 
-/// Decode every QR code in an image, returning their texts (at least one).
+/// Decodes every QR code in an image, returning their texts (at least one).
 pub fn read_qr_texts(image_bytes: &[u8]) -> Result<Vec<String>, ImageError> {
     let reader = image::ImageReader::new(std::io::Cursor::new(image_bytes))
         .with_guessed_format()
@@ -89,6 +97,14 @@ pub fn read_qr_texts(image_bytes: &[u8]) -> Result<Vec<String>, ImageError> {
         Some(e) => Err(ImageError::Undecodable(e)),
         None => Err(ImageError::NoQrCode),
     }
+}
+
+/// The text of the first QR code found in an image (of an envelope payload, for instance).
+pub fn read_qr_text(image_bytes: &[u8]) -> Result<String, ImageError> {
+    read_qr_texts(image_bytes)?
+        .into_iter()
+        .next()
+        .ok_or(ImageError::NoQrCode)
 }
 
 /// Detects and decodes every QR grid in one greyscale candidate image: the texts decoded and
@@ -179,6 +195,27 @@ mod tests {
         rgba.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
             .unwrap();
         assert_eq!(read_qr_texts(&png).unwrap(), vec!["HC1:TEST".to_owned()]);
+    }
+
+    #[test]
+    fn a_png_declaring_ten_thousand_pixels_a_side_is_refused_before_decoding() {
+        let mut png = Vec::new();
+        image::GrayImage::from_pixel(8, 8, image::Luma([255u8]))
+            .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+            .unwrap();
+        // IHDR data starts at byte 16: width, height (big endian); CRC after 13 bytes of data.
+        png[16..20].copy_from_slice(&10_000u32.to_be_bytes());
+        png[20..24].copy_from_slice(&10_000u32.to_be_bytes());
+        let mut crc = flate2::Crc::new();
+        crc.update(&png[12..29]);
+        png[29..33].copy_from_slice(&crc.sum().to_be_bytes());
+        assert!(matches!(
+            read_qr_texts(&png),
+            Err(ImageError::TooLarge {
+                width: 10_000,
+                height: 10_000
+            })
+        ));
     }
 
     /// A real QR code of "HC1:TEST" with a quiet zone.

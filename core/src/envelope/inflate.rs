@@ -1,10 +1,13 @@
-//! Decompression with explicit stream framing and an output limit: zlib (RFC 1950, EU DCC) and
-//! raw DEFLATE (RFC 1951, SMART Health Cards).
+//! Bounded decompression of QR payloads with explicit stream framing: zlib (RFC 1950: the `CC1`
+//! envelope and EU DCC) and raw DEFLATE (RFC 1951: SMART Health Cards).
+//!
+//! The one inflate of Crosscode. The caller gives the largest output it accepts (a QR code holds
+//! under 3 KiB, so a limit of tens of KiB leaves room and refuses decompression bombs); the
+//! output never grows past it. The stream must be exactly one complete stream of the expected
+//! framing: a wrong header or checksum, a truncated stream and bytes after its end are typed
+//! errors.
 
 use flate2::{Decompress, FlushDecompress, Status};
-
-/// Largest decompressed payload accepted (a QR code holds < 3 KiB; this leaves room, not bombs).
-pub const MAX_INFLATED_LEN: usize = 256 * 1024;
 
 /// Why a payload could not be decompressed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -34,36 +37,43 @@ pub enum InflateError {
         /// How many bytes follow the stream.
         count: usize,
     },
-    /// The output would exceed [`MAX_INFLATED_LEN`].
-    #[error("decompressed payload exceeds {MAX_INFLATED_LEN} bytes")]
-    TooLarge,
+    /// The output would exceed the caller's limit.
+    #[error("decompressed payload exceeds {limit} bytes")]
+    TooLarge {
+        /// The limit in bytes.
+        limit: usize,
+    },
 }
 
-/// Inflate a zlib (RFC 1950) stream, checking its header and Adler-32 trailer.
-pub fn inflate_zlib(input: &[u8]) -> Result<Vec<u8>, InflateError> {
-    inflate(input, true)
+/// Inflates a zlib (RFC 1950) stream of at most `limit` output bytes, checking its header and
+/// Adler-32 trailer.
+pub fn inflate_zlib(input: &[u8], limit: usize) -> Result<Vec<u8>, InflateError> {
+    inflate(input, true, limit)
 }
 
-/// Inflate a raw DEFLATE (RFC 1951) stream; a zlib-wrapped stream is rejected.
-pub fn inflate_raw(input: &[u8]) -> Result<Vec<u8>, InflateError> {
-    inflate(input, false)
+/// Inflates a raw DEFLATE (RFC 1951) stream of at most `limit` output bytes; a zlib-wrapped
+/// stream is rejected.
+pub fn inflate_raw(input: &[u8], limit: usize) -> Result<Vec<u8>, InflateError> {
+    inflate(input, false, limit)
 }
 
-fn inflate(input: &[u8], zlib_header: bool) -> Result<Vec<u8>, InflateError> {
+fn inflate(input: &[u8], zlib_header: bool, limit: usize) -> Result<Vec<u8>, InflateError> {
     let framing = if zlib_header { "zlib" } else { "raw DEFLATE" };
     if input.is_empty() {
         return Err(InflateError::Empty);
     }
     let mut decoder = Decompress::new(zlib_header);
-    let mut out: Vec<u8> = Vec::with_capacity(input.len().saturating_mul(3).min(MAX_INFLATED_LEN));
+    let too_large = InflateError::TooLarge { limit };
+    let mut out: Vec<u8> =
+        Vec::with_capacity(input.len().saturating_mul(3).min(limit.saturating_add(1)));
     loop {
         let consumed = usize::try_from(decoder.total_in()).unwrap_or(usize::MAX);
         let rest = input.get(consumed..).unwrap_or_default();
         if out.len() == out.capacity() {
-            if out.len() >= MAX_INFLATED_LEN {
-                return Err(InflateError::TooLarge);
-            }
-            out.reserve((out.len().max(1024)).min(MAX_INFLATED_LEN - out.len()));
+            // `out` holds at most `limit` bytes here (more is refused below). Room for one byte
+            // past the limit, so that output of exactly `limit` bytes reaches its stream end
+            // and longer output is seen.
+            out.reserve_exact(out.len().max(1024).min(limit.saturating_add(1) - out.len()));
         }
         let before_in = decoder.total_in();
         let before_out = decoder.total_out();
@@ -73,8 +83,8 @@ fn inflate(input: &[u8], zlib_header: bool) -> Result<Vec<u8>, InflateError> {
                 framing,
                 message: e.to_string(),
             })?;
-        if out.len() > MAX_INFLATED_LEN {
-            return Err(InflateError::TooLarge);
+        if out.len() > limit {
+            return Err(too_large);
         }
         match status {
             Status::StreamEnd => break,
@@ -101,6 +111,8 @@ mod tests {
     use flate2::Compression;
     use std::io::Write;
 
+    const LIMIT: usize = 64 * 1024;
+
     fn zlib(data: &[u8]) -> Vec<u8> {
         let mut e = flate2::write::ZlibEncoder::new(Vec::new(), Compression::default());
         e.write_all(data).unwrap();
@@ -113,35 +125,44 @@ mod tests {
     }
 
     #[test]
-    fn round_trips_and_framing_is_enforced() {
+    fn round_trips_and_the_framing_is_enforced() {
         let data = b"hello hello hello hello world".repeat(50);
-        assert_eq!(inflate_zlib(&zlib(&data)).unwrap(), data);
-        assert_eq!(inflate_raw(&raw(&data)).unwrap(), data);
+        assert_eq!(inflate_zlib(&zlib(&data), LIMIT).unwrap(), data);
+        assert_eq!(inflate_raw(&raw(&data), LIMIT).unwrap(), data);
         assert!(matches!(
-            inflate_raw(&zlib(&data)),
+            inflate_raw(&zlib(&data), LIMIT),
             Err(InflateError::Corrupt { .. } | InflateError::TrailingData { .. })
         ));
-        assert!(inflate_zlib(&raw(&data)).is_err());
+        assert!(inflate_zlib(&raw(&data), LIMIT).is_err());
         let z = zlib(&data);
         assert!(matches!(
-            inflate_zlib(&z[..z.len() - 3]),
+            inflate_zlib(&z[..z.len() - 3], LIMIT),
             Err(InflateError::Truncated { .. })
         ));
         let mut trailing = raw(&data);
         trailing.extend_from_slice(b"xyz");
         assert!(matches!(
-            inflate_raw(&trailing),
+            inflate_raw(&trailing, LIMIT),
             Err(InflateError::TrailingData { count: 3, .. })
         ));
-        assert!(matches!(inflate_zlib(&[]), Err(InflateError::Empty)));
+        assert!(matches!(inflate_zlib(&[], LIMIT), Err(InflateError::Empty)));
     }
 
     #[test]
-    fn bombs_are_refused() {
-        let data = vec![0u8; MAX_INFLATED_LEN + 10];
-        assert!(matches!(
-            inflate_zlib(&zlib(&data)),
-            Err(InflateError::TooLarge)
-        ));
+    fn output_past_the_limit_is_refused_and_output_at_the_limit_is_not() {
+        let data = vec![0u8; LIMIT + 10];
+        assert_eq!(
+            inflate_zlib(&zlib(&data), LIMIT),
+            Err(InflateError::TooLarge { limit: LIMIT })
+        );
+        assert_eq!(
+            inflate_raw(&raw(&data), LIMIT),
+            Err(InflateError::TooLarge { limit: LIMIT })
+        );
+        assert_eq!(inflate_zlib(&zlib(&data), LIMIT + 10).unwrap(), data);
+        assert_eq!(
+            inflate_zlib(&zlib(&data[..LIMIT]), LIMIT).unwrap().len(),
+            LIMIT
+        );
     }
 }

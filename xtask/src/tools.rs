@@ -1,0 +1,176 @@
+//! The tools and files the tests need beyond the system packages: `cargo-nextest`, the
+//! pinned schemathesis (the node's OpenAPI property test), rustfmt and clippy, and the shared
+//! test vectors.
+
+use std::env;
+use std::ffi::{OsStr, OsString};
+use std::path::{Path, PathBuf};
+
+use crate::XtaskError;
+use crate::command::CommandLine;
+use crate::system::find_on_path;
+
+/// The schemathesis release the property test is written for (its CLI flags changed between
+/// major versions).
+pub const SCHEMATHESIS_VERSION: &str = "4.32.5";
+
+/// The variable through which the tests are told which schemathesis executable to run
+/// (`did-registry/tests/node_openapi_property.rs` reads it; default: `schemathesis` on `PATH`).
+pub const SCHEMATHESIS_ENV: &str = "CROSSCODE_SCHEMATHESIS";
+
+/// The variable that overrides where the shared test vectors are.
+pub const VECTORS_ENV: &str = "CROSSCODE_VECTORS";
+
+/// The cargo that runs this task (`$CARGO`, set by `cargo run`), or `cargo`.
+pub fn cargo() -> OsString {
+    env::var_os("CARGO").unwrap_or_else(|| "cargo".into())
+}
+
+/// The shared test vectors' folder: `$CROSSCODE_VECTORS`, or `../shared/vectors` beside the
+/// workspace root.
+pub fn vectors_dir(from_env: Option<OsString>, workspace_root: &Path) -> PathBuf {
+    match from_env {
+        Some(dir) if !dir.is_empty() => PathBuf::from(dir),
+        _ => workspace_root.join("..").join("shared").join("vectors"),
+    }
+}
+
+/// Fails with the path when the shared test vectors are not in `dir`.
+pub fn ensure_vectors(dir: PathBuf) -> Result<(), XtaskError> {
+    if dir.is_dir() {
+        Ok(())
+    } else {
+        Err(XtaskError::VectorsMissing { path: dir })
+    }
+}
+
+/// Installs `cargo-nextest` when `cargo nextest` does not run.
+pub fn ensure_nextest() -> Result<(), XtaskError> {
+    if CommandLine::new(cargo(), ["nextest", "--version"]).succeeds_quietly() {
+        return Ok(());
+    }
+    CommandLine::new(cargo(), ["install", "cargo-nextest", "--locked"]).run()
+}
+
+/// Adds the rustfmt and clippy components when `cargo fmt` / `cargo clippy` do not run.
+pub fn ensure_lint_components() -> Result<(), XtaskError> {
+    for (subcommand, component) in [("fmt", "rustfmt"), ("clippy", "clippy")] {
+        if !CommandLine::new(cargo(), [subcommand, "--version"]).succeeds_quietly() {
+            CommandLine::new("rustup", ["component", "add", component]).run()?;
+        }
+    }
+    Ok(())
+}
+
+/// The version in the output of `schemathesis --version` (`schemathesis, version 4.32.5`).
+pub fn schemathesis_version(output: &str) -> Option<&str> {
+    output
+        .lines()
+        .find_map(|line| line.trim().strip_prefix("schemathesis, version "))
+        .map(str::trim)
+}
+
+/// The pip command that installs the pinned schemathesis.
+pub fn schemathesis_install() -> CommandLine {
+    CommandLine::new(
+        "python3",
+        [
+            "-m".to_owned(),
+            "pip".to_owned(),
+            "install".to_owned(),
+            "--quiet".to_owned(),
+            format!("schemathesis=={SCHEMATHESIS_VERSION}"),
+        ],
+    )
+}
+
+/// The pinned schemathesis executable among `candidates`, if one runs.
+fn pinned_schemathesis(candidates: impl IntoIterator<Item = PathBuf>) -> Option<PathBuf> {
+    candidates.into_iter().find(|exe| {
+        CommandLine::new(exe, ["--version"])
+            .output_text()
+            .is_some_and(|out| schemathesis_version(&out) == Some(SCHEMATHESIS_VERSION))
+    })
+}
+
+/// Where schemathesis may be: `schemathesis` / `st` on `PATH`, then in the scripts folder of
+/// `python3` (pip installs there; a pyenv shim may not exist yet).
+fn schemathesis_candidates(path: &OsStr) -> Vec<PathBuf> {
+    let mut candidates: Vec<PathBuf> = ["schemathesis", "st"]
+        .iter()
+        .filter_map(|name| find_on_path(name, path))
+        .collect();
+    let scripts = CommandLine::new(
+        "python3",
+        [
+            "-c",
+            "import sysconfig; print(sysconfig.get_path('scripts'))",
+        ],
+    )
+    .output_text();
+    if let Some(dir) = scripts.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
+        candidates.push(Path::new(dir).join("schemathesis"));
+    }
+    candidates
+}
+
+/// The pinned schemathesis executable, installed with pip when it is missing (or another
+/// version).
+pub fn ensure_schemathesis() -> Result<PathBuf, XtaskError> {
+    let path = env::var_os("PATH").unwrap_or_default();
+    if let Some(exe) = pinned_schemathesis(schemathesis_candidates(&path)) {
+        return Ok(exe);
+    }
+    schemathesis_install().run()?;
+    pinned_schemathesis(schemathesis_candidates(&path)).ok_or(XtaskError::SchemathesisMissing {
+        version: SCHEMATHESIS_VERSION,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_vectors_are_beside_the_workspace_unless_the_variable_names_them() {
+        let root = Path::new("/src/crosscode");
+        assert_eq!(
+            vectors_dir(None, root),
+            Path::new("/src/crosscode/../shared/vectors")
+        );
+        assert_eq!(
+            vectors_dir(Some("".into()), root),
+            Path::new("/src/crosscode/../shared/vectors")
+        );
+        assert_eq!(
+            vectors_dir(Some("/data/vectors".into()), root),
+            Path::new("/data/vectors")
+        );
+    }
+
+    #[test]
+    fn missing_vectors_are_an_error_naming_the_path() {
+        let dir = std::env::temp_dir().join(format!("xtask-no-vectors-{}", std::process::id()));
+        let err = ensure_vectors(dir.clone()).unwrap_err();
+        assert!(matches!(&err, XtaskError::VectorsMissing { path } if path == &dir));
+        assert!(err.to_string().contains(&dir.display().to_string()));
+        ensure_vectors(std::env::temp_dir()).unwrap();
+    }
+
+    #[test]
+    fn the_schemathesis_version_is_read_from_its_version_line() {
+        assert_eq!(
+            schemathesis_version("schemathesis, version 4.32.5\n"),
+            Some("4.32.5")
+        );
+        assert_eq!(schemathesis_version("st 0.9\n"), None);
+    }
+
+    #[test]
+    fn schemathesis_is_installed_pinned_with_pip() {
+        assert_eq!(
+            schemathesis_install().to_string(),
+            format!("python3 -m pip install --quiet schemathesis=={SCHEMATHESIS_VERSION}")
+        );
+    }
+}

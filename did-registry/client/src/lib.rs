@@ -1,8 +1,8 @@
 //! The typed HTTP client of a registry node ([`RegistryClient`], `crosscode-registry-client`):
 //! submits transactions, waits for them, reads the chain, resolves DIDs, fetches state entries
 //! with proof bundles and follows the block stream; and performs whole registry writes
-//! (register a DID, anchor evidence, set a status, register a schema, propose, vote) over a
-//! signing key, see [`writes`]. Every failure is a [`ClientError`]; the node's JSON errors
+//! (register a DID, anchor evidence, set a status, register a schema, propose, vote) through a
+//! `crosscode_core::keys::Signer`, see [`writes`]. Every failure is a [`ClientError`]; the node's JSON errors
 //! keep their HTTP status and [`ApiErrorCode`].
 //!
 //! The wire types are `crosscode_did_registry::api`'s, shared with the node.

@@ -3,7 +3,8 @@
 //! [`RegistryClient::send`] performs a whole write: it resolves the sender's DID at the head
 //! and finds the capability-invocation method holding the signer's public key
 //! ([`RegistryClient::sender`]), takes the sender's next sequence number, has the signer sign
-//! the transaction, submits it and waits for the commit (at most the client's
+//! the transaction (any `crosscode_core::keys::Signer`: an in-memory key, a platform keystore
+//! or an HSM; the key never leaves it), submits it and waits for the commit (at most the client's
 //! [`commit timeout`](RegistryClient::with_commit_timeout)), and returns the [`Committed`]
 //! transaction with its events. The typed writes build the payloads of the common cases:
 //! [`register_did`](RegistryClient::register_did), [`anchor_evidence`](RegistryClient::anchor_evidence),
@@ -15,7 +16,7 @@
 //! other (each waits for its commit); two at once would take the same number and one would be
 //! refused (`replayed-sequence`).
 
-use crosscode_core::keys::SecretKey;
+use crosscode_core::keys::Signer;
 use crosscode_did_registry::api::ChainInfo;
 use crosscode_did_registry::codec::Decode as _;
 use crosscode_did_registry::document::{DocumentContent, RegistryDid, Relationships};
@@ -45,15 +46,19 @@ pub struct Sender {
 impl Sender {
     /// The fragment of the first method of the sender's document holding `key` with
     /// `relationship` (e.g. the assertion method that signs evidence).
-    pub fn method_holding(&self, key: &SecretKey, relationship: Relationships) -> Option<&str> {
+    pub fn method_holding<S: Signer + ?Sized>(
+        &self,
+        key: &S,
+        relationship: Relationships,
+    ) -> Option<&str> {
         method_fragment(&self.document, key, relationship)
     }
 }
 
 /// The fragment of the first method of `document` holding `key` with `relationship`.
-fn method_fragment<'a>(
+fn method_fragment<'a, S: Signer + ?Sized>(
     document: &'a DocumentContent,
-    key: &SecretKey,
+    key: &S,
     relationship: Relationships,
 ) -> Option<&'a str> {
     let public = key.public_key();
@@ -95,7 +100,10 @@ fn relationship_name(relationship: Relationships) -> &'static str {
 
 impl RegistryClient {
     /// Checks that `signer` holds a key of the chain's signature algorithm.
-    fn check_chain_key(chain: &ChainInfo, signer: &SecretKey) -> Result<(), ClientError> {
+    fn check_chain_key<S: Signer + ?Sized>(
+        chain: &ChainInfo,
+        signer: &S,
+    ) -> Result<(), ClientError> {
         let expected = chain.profile.key_algorithm();
         if signer.algorithm() == expected {
             Ok(())
@@ -112,9 +120,9 @@ impl RegistryClient {
     /// method holding the signer's key. Fails with [`ClientError::WrongKeyAlgorithm`],
     /// [`ClientError::NotRegistered`], [`ClientError::DidDeactivated`] or
     /// [`ClientError::KeyNotAuthorised`].
-    pub async fn sender(
+    pub async fn sender<S: Signer + ?Sized>(
         &self,
-        signer: &SecretKey,
+        signer: &S,
         did: Option<&RegistryDid>,
     ) -> Result<Sender, ClientError> {
         let chain = self.chain_info().await?;
@@ -155,10 +163,10 @@ impl RegistryClient {
     /// Signs `payload` as `sender` with `signer` at the sender's next sequence number, submits
     /// it and waits for its commit. A refusal by the state machine is
     /// [`ClientError::Rejected`], no outcome within the commit timeout [`ClientError::Timeout`].
-    pub async fn send_as(
+    pub async fn send_as<S: Signer + ?Sized>(
         &self,
         sender: &Sender,
-        signer: &SecretKey,
+        signer: &S,
         payload: Payload,
     ) -> Result<Committed, ClientError> {
         let sequence = self.next_sequence(&sender.did).await?;
@@ -177,9 +185,9 @@ impl RegistryClient {
 
     /// [`RegistryClient::sender`] then [`RegistryClient::send_as`]: the whole write of
     /// `payload` by the DID `signer` acts for (`did`, or the one derived from its key).
-    pub async fn send(
+    pub async fn send<S: Signer + ?Sized>(
         &self,
-        signer: &SecretKey,
+        signer: &S,
         did: Option<&RegistryDid>,
         payload: Payload,
     ) -> Result<Committed, ClientError> {
@@ -198,9 +206,9 @@ impl RegistryClient {
     /// the DID's transactions) and assertion (it signs credentials and evidence). Returns the DID
     /// and the committed transaction; a DID registered already is
     /// [`ClientError::Rejected`] with `did-exists`.
-    pub async fn register_did(
+    pub async fn register_did<S: Signer + ?Sized>(
         &self,
-        signer: &SecretKey,
+        signer: &S,
         fragment: &str,
     ) -> Result<(RegistryDid, Committed), ClientError> {
         let document = DocumentContent::single_key(fragment, signer.public_key());
@@ -209,9 +217,9 @@ impl RegistryClient {
 
     /// Registers the DID of `signer`'s key with `document`, in which `fragment` is the
     /// capability-invocation method holding the key.
-    pub async fn register_document(
+    pub async fn register_document<S: Signer + ?Sized>(
         &self,
-        signer: &SecretKey,
+        signer: &S,
         fragment: &str,
         document: DocumentContent,
     ) -> Result<(RegistryDid, Committed), ClientError> {
@@ -239,9 +247,9 @@ impl RegistryClient {
     /// from its key): the signer signs the evidence message with the key's assertion method and
     /// sends the anchor. The issuer must be admitted, unsuspended and inside its validity
     /// window (else [`ClientError::Rejected`] with `not-authorised`).
-    pub async fn anchor_evidence(
+    pub async fn anchor_evidence<S: Signer + ?Sized>(
         &self,
-        signer: &SecretKey,
+        signer: &S,
         did: Option<&RegistryDid>,
         credential_hash: &[u8; 32],
     ) -> Result<Committed, ClientError> {
@@ -252,10 +260,10 @@ impl RegistryClient {
 
     /// [`RegistryClient::anchor_evidence`] as a sender already resolved: the signer's key must
     /// be one of the sender's assertion methods (else [`ClientError::KeyNotAuthorised`]).
-    pub async fn anchor_evidence_as(
+    pub async fn anchor_evidence_as<S: Signer + ?Sized>(
         &self,
         sender: &Sender,
-        signer: &SecretKey,
+        signer: &S,
         credential_hash: &[u8; 32],
     ) -> Result<Committed, ClientError> {
         let method = assertion_method(sender, signer)?;
@@ -272,9 +280,9 @@ impl RegistryClient {
 
     /// Anchors the Merkle root of a batch of `count` credential hashes (see
     /// `crosscode_did_registry::merkle`) as the issuer `signer` acts for.
-    pub async fn anchor_batch(
+    pub async fn anchor_batch<S: Signer + ?Sized>(
         &self,
-        signer: &SecretKey,
+        signer: &S,
         did: Option<&RegistryDid>,
         merkle_root: &[u8; 32],
         count: u64,
@@ -295,9 +303,9 @@ impl RegistryClient {
 
     /// Revokes, suspends or reinstates the status entry `key` of the credentials of the issuer
     /// `signer` acts for.
-    pub async fn set_status(
+    pub async fn set_status<S: Signer + ?Sized>(
         &self,
-        signer: &SecretKey,
+        signer: &S,
         did: Option<&RegistryDid>,
         key: StatusKey,
         change: StatusChange,
@@ -308,9 +316,9 @@ impl RegistryClient {
 
     /// Registers a credential schema (JSON Schema text) as the issuer or member `signer` acts
     /// for; returns its content hash (the schema's state key) and the committed transaction.
-    pub async fn register_schema(
+    pub async fn register_schema<S: Signer + ?Sized>(
         &self,
-        signer: &SecretKey,
+        signer: &S,
         did: Option<&RegistryDid>,
         name: &str,
         version: &str,
@@ -338,9 +346,9 @@ impl RegistryClient {
     /// Proposes `action` as the consortium member `signer` acts for, open for votes for
     /// `voting_period` blocks; returns the proposal's number (from the transaction's events)
     /// and whether it executed at once (a threshold of 1).
-    pub async fn propose(
+    pub async fn propose<S: Signer + ?Sized>(
         &self,
-        signer: &SecretKey,
+        signer: &S,
         did: Option<&RegistryDid>,
         action: GovernanceAction,
         voting_period: u64,
@@ -369,9 +377,9 @@ impl RegistryClient {
 
     /// Votes on proposal `id` as the consortium member `signer` acts for; returns the
     /// proposal's status after the vote (from the transaction's events).
-    pub async fn vote(
+    pub async fn vote<S: Signer + ?Sized>(
         &self,
-        signer: &SecretKey,
+        signer: &S,
         did: Option<&RegistryDid>,
         id: u64,
         approve: bool,
@@ -429,7 +437,10 @@ fn proposal_status(events: &[Event], id: u64) -> ProposalStatus {
 }
 
 /// The fragment of the sender's assertion method holding the signer's key.
-fn assertion_method(sender: &Sender, signer: &SecretKey) -> Result<String, ClientError> {
+fn assertion_method<S: Signer + ?Sized>(
+    sender: &Sender,
+    signer: &S,
+) -> Result<String, ClientError> {
     sender
         .method_holding(signer, Relationships::ASSERTION_METHOD)
         .map(str::to_owned)
@@ -440,6 +451,6 @@ fn assertion_method(sender: &Sender, signer: &SecretKey) -> Result<String, Clien
 }
 
 /// `tx` signed by `signer`.
-fn sign(tx: Transaction, signer: &SecretKey) -> Result<SignedTransaction, ClientError> {
+fn sign<S: Signer + ?Sized>(tx: Transaction, signer: &S) -> Result<SignedTransaction, ClientError> {
     tx.sign(signer).map_err(ClientError::Signing)
 }

@@ -8,7 +8,7 @@
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use crosscode_core::keys::{KeyAlgorithm, SecretKey};
+use crosscode_core::keys::{KeyAlgorithm, PublicKey, SecretKey, SignatureError, Signer};
 use crosscode_did_registry::api::RejectionCode;
 use crosscode_did_registry::dev::DevConsortium;
 use crosscode_did_registry::document::{
@@ -66,6 +66,20 @@ impl DevNode {
     }
 }
 
+/// A signer that is not a `SecretKey`: what a platform keystore or an HSM looks like to the
+/// client (it signs; its key never leaves it).
+struct Keystore(SecretKey);
+
+impl Signer for Keystore {
+    fn public_key(&self) -> PublicKey {
+        self.0.public_key()
+    }
+
+    fn sign(&self, message: &[u8]) -> Result<Vec<u8>, SignatureError> {
+        self.0.sign(message)
+    }
+}
+
 fn scope() -> IssuerScope {
     IssuerScope {
         credential_types: vec!["HealthCode".into()],
@@ -86,7 +100,8 @@ fn rejection(result: Result<impl std::fmt::Debug, ClientError>) -> RejectionCode
 async fn issuer_workflow(profile: CryptoProfile) {
     let chain = DevNode::start(profile).await;
     let client = &chain.client;
-    let issuer = SecretKey::generate(profile.key_algorithm());
+    // The issuer's key is in its keystore: the client only asks it to sign.
+    let issuer = Keystore(SecretKey::generate(profile.key_algorithm()));
 
     // Register the issuer's DID.
     let (did, committed) = client.register_did(&issuer, "key-1").await.unwrap();

@@ -11,10 +11,10 @@
 use std::collections::VecDeque;
 use std::time::Duration;
 
+use crosscode_core::did::DidResolutionResult;
 use crosscode_core::keys::{KeyAlgorithm, SignatureError};
 use futures_util::{Stream, StreamExt as _};
 use serde::de::DeserializeOwned;
-use serde_json::Value;
 
 use crosscode_did_registry::api::{
     ApiError, IssuersResponse, SubmitBatchResponse, SubmitRequest, SubmitResponse, base64url,
@@ -28,14 +28,13 @@ use crosscode_did_registry::codec::{Decode, Encode};
 use crosscode_did_registry::document::RegistryDid;
 use crosscode_did_registry::proof::TrustedChain;
 use crosscode_did_registry::records::Namespace;
+use crosscode_did_registry::resolution::resolved_from_result;
 use crosscode_did_registry::state::{Event, ResolvedDid};
 use crosscode_did_registry::transaction::SignedTransaction;
 
-mod resolution;
 mod sse;
 pub mod writes;
 
-use resolution::resolved_from_result;
 use sse::{SseParser, SseReader};
 pub use writes::{Proposed, Sender, Voted};
 
@@ -486,7 +485,11 @@ impl RegistryClient {
 
     /// The W3C DID Resolution result of `did` as of `height` (`None`: the head). A deactivated
     /// DID resolves (HTTP 410) with `deactivated: true` in its metadata.
-    pub async fn resolve(&self, did: &str, height: Option<u64>) -> Result<Value, ClientError> {
+    pub async fn resolve(
+        &self,
+        did: &str,
+        height: Option<u64>,
+    ) -> Result<DidResolutionResult, ClientError> {
         let mut path = format!("/1.0/identifiers/{}", percent_encode_path(did));
         if let Some(height) = height {
             path.push_str(&format!("?height={height}"));
@@ -499,7 +502,7 @@ impl RegistryClient {
         &self,
         did: &str,
         version_time: &str,
-    ) -> Result<Value, ClientError> {
+    ) -> Result<DidResolutionResult, ClientError> {
         let path = format!(
             "/1.0/identifiers/{}?versionTime={}",
             percent_encode_path(did),
@@ -508,7 +511,7 @@ impl RegistryClient {
         self.resolve_path(&path).await
     }
 
-    async fn resolve_path(&self, path: &str) -> Result<Value, ClientError> {
+    async fn resolve_path(&self, path: &str) -> Result<DidResolutionResult, ClientError> {
         let (status, body) = self.get_raw(path).await?;
         if status == 200 || status == 410 {
             return serde_json::from_slice(&body)
@@ -543,7 +546,7 @@ impl RegistryClient {
         height: Option<u64>,
     ) -> Result<ResolvedDid, ClientError> {
         let result = self.resolve(did, height).await?;
-        resolved_from_result(&result).map_err(|reason| unexpected(200, reason))
+        resolved_from_result(&result).map_err(|err| unexpected(200, err.to_string()))
     }
 
     /// The committed headers and certificates from `from` on (already committed ones first,

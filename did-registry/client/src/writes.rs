@@ -92,10 +92,7 @@ pub struct Voted {
 
 /// The name of a relationship in errors.
 fn relationship_name(relationship: Relationships) -> &'static str {
-    Relationships::NAMED
-        .iter()
-        .find(|(flag, _)| *flag == relationship)
-        .map_or("verification", |(_, name)| name)
+    relationship.names().next().unwrap_or("verification")
 }
 
 impl RegistryClient {

@@ -145,7 +145,7 @@ fn scripted_node(key: &SecretKey, status: &str) -> String {
         (
             "GET /1.0/identifiers/",
             200,
-            resolution_result(&resolved).to_string(),
+            serde_json::to_string(&resolution_result(&resolved).unwrap()).unwrap(),
         ),
         (
             "GET /v1/state/sequence/",

@@ -520,17 +520,21 @@ async fn resolve(
         })
     })
     .await?;
-    match resolved {
-        Ok(resolved) => {
-            let status = if resolved.deactivated {
+    match resolved.map(|resolved| (resolved.deactivated, resolution_result(&resolved))) {
+        Ok((deactivated, Ok(result))) => {
+            let status = if deactivated {
                 StatusCode::GONE
             } else {
                 StatusCode::OK
             };
-            Ok(json_response(
-                status,
-                &resolution_result(&resolved),
-                DID_RESOLUTION_MEDIA_TYPE,
+            Ok(json_response(status, &result, DID_RESOLUTION_MEDIA_TYPE))
+        }
+        Ok((_, Err(_))) => {
+            eprintln!("node: a stored DID document is not valid DID syntax");
+            Err(HttpError::resolution(
+                ApiErrorCode::Internal,
+                ERROR_INTERNAL,
+                "the registry state could not be read",
             ))
         }
         Err(ResolveError::NotFound) => Err(not_found(

@@ -188,8 +188,8 @@ async fn every_route_answers_its_happy_path() {
 
     // GET /1.0/identifiers/{did}: the W3C resolution result, and the typed document.
     let result = client.resolve(issuer.did.as_str(), None).await.unwrap();
-    assert_eq!(result["didDocument"]["id"], issuer.did.as_str());
-    assert_eq!(result["didDocumentMetadata"]["deactivated"], false);
+    assert_eq!(result.did_document.id.as_str(), issuer.did.as_str());
+    assert_eq!(result.did_document_metadata.deactivated, Some(false));
     let resolved = client
         .resolve_document(issuer.did.as_str(), Some(height))
         .await
@@ -213,7 +213,7 @@ async fn every_route_answers_its_happy_path() {
         .resolve_at_time(issuer.did.as_str(), "2999-01-01T00:00:00Z")
         .await
         .unwrap();
-    assert_eq!(by_time["didDocument"]["id"], issuer.did.as_str());
+    assert_eq!(by_time.did_document.id.as_str(), issuer.did.as_str());
 
     // GET /v1/state/{namespace}/{key}: the sequence, by DID or by hex key.
     assert_eq!(client.next_sequence(&issuer.did).await.unwrap(), 1);

@@ -264,7 +264,8 @@ fn a_result_that_is_not_a_registry_resolution_does_not_read_back() {
     let resolved = chain.state.resolve(&actor.did, None).unwrap();
     let result = resolution_result(&resolved).unwrap();
     let other = Actor::new(profile).did;
-    let changes: Vec<Box<dyn Fn(&mut Value)>> = vec![
+    type Change = Box<dyn Fn(&mut Value)>;
+    let changes: Vec<Change> = vec![
         // A method of another DID.
         Box::new(move |v| {
             v["didDocument"]["verificationMethod"][0]["id"] = json!(format!("{other}#control"))

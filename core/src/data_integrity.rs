@@ -13,7 +13,6 @@
 //! [`VerificationReport`] that says which proofs verified and names the step where
 //! verification failed ([`VerificationStep`]). Proof chains (`previousProof`) are verified too.
 
-mod base58;
 pub mod bbs;
 mod key_cache;
 mod report;

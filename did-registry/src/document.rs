@@ -10,6 +10,7 @@ use std::fmt;
 
 use crosscode_core::did::{Did, DidUrl};
 use crosscode_core::keys::{KeyAlgorithm, PublicKey};
+use crosscode_core::multicodec;
 
 use crate::codec::{Decode, DecodeError, Encode, MAX_NAME_LEN, Reader, Writer};
 use crate::profile::CryptoProfile;
@@ -77,10 +78,12 @@ impl RegistryDid {
         if !is_valid_network(network) {
             return Err(invalid("bad network name"));
         }
-        let decoded = bs58::decode(id)
-            .into_vec()
-            .map_err(|_| invalid("id is not base58btc"))?;
-        if decoded.len() != DID_ID_BYTES || bs58::encode(&decoded).into_string() != id {
+        // 16 bytes are at most 22 base58 digits: longer text is refused before decoding.
+        if id.len() > 22 {
+            return Err(invalid("id is not 16 bytes in canonical base58btc"));
+        }
+        let decoded = multicodec::decode_base58(id).map_err(|_| invalid("id is not base58btc"))?;
+        if decoded.len() != DID_ID_BYTES || multicodec::encode_base58(&decoded) != id {
             return Err(invalid("id is not 16 bytes in canonical base58btc"));
         }
         Ok(RegistryDid {
@@ -94,7 +97,7 @@ impl RegistryDid {
         w.str(network);
         VerificationKey(key.clone()).encode(&mut w);
         let digest = profile.hash(&[DID_DOMAIN, &w.into_bytes()]);
-        let id = bs58::encode(digest.get(..DID_ID_BYTES).unwrap_or(&digest)).into_string();
+        let id = multicodec::encode_base58(digest.get(..DID_ID_BYTES).unwrap_or(&digest));
         RegistryDid {
             text: format!("did:crosscode:{network}:{id}"),
         }

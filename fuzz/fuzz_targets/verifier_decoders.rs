@@ -5,15 +5,14 @@
 
 use std::sync::OnceLock;
 
-use crosscode_verifier::{
-    certlogic, clock, cose, jws, pipeline, rules, schema, shc_numeric, trust,
-};
 use crosscode_core::envelope::inflate;
+use crosscode_verifier::format::{MAX_INFLATED_LEN, eu_dcc};
+use crosscode_verifier::{certlogic, clock, cose, jws, rules, schema, shc_numeric, trust};
 use libfuzzer_sys::fuzz_target;
 
 fn dcc_schema() -> &'static Option<schema::JsonSchema> {
     static S: OnceLock<Option<schema::JsonSchema>> = OnceLock::new();
-    S.get_or_init(pipeline::embedded_dcc_schema)
+    S.get_or_init(eu_dcc::embedded_schema)
 }
 
 fuzz_target!(|data: &[u8]| {
@@ -23,8 +22,8 @@ fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(input);
     match selector % 8 {
         0 => {
-            let _ = inflate::inflate_zlib(input, pipeline::MAX_INFLATED_LEN);
-            let _ = inflate::inflate_raw(input, pipeline::MAX_INFLATED_LEN);
+            let _ = inflate::inflate_zlib(input, MAX_INFLATED_LEN);
+            let _ = inflate::inflate_raw(input, MAX_INFLATED_LEN);
         }
         1 => {
             if let Ok(env) = cose::parse_sign1(input) {
@@ -34,7 +33,7 @@ fuzz_target!(|data: &[u8]| {
         }
         2 => {
             if let Ok(parsed) = jws::parse_compact(&text) {
-                let _ = inflate::inflate_raw(&parsed.payload, pipeline::MAX_INFLATED_LEN);
+                let _ = inflate::inflate_raw(&parsed.payload, MAX_INFLATED_LEN);
             }
         }
         3 => {
@@ -62,7 +61,7 @@ fuzz_target!(|data: &[u8]| {
         }
         6 => {
             let _ = clock::parse_clock(&text);
-            let _ = pipeline::decode_base45(&text);
+            let _ = eu_dcc::decode_base45(&text);
         }
         _ => {
             let _ = crosscode_verifier::certificate::DocumentSigner::from_der(input);

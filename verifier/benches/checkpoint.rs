@@ -11,7 +11,8 @@ use base64::Engine as _;
 use criterion::Criterion;
 use crosscode_core::envelope::inflate;
 use crosscode_testing::vectors::vector_path;
-use crosscode_verifier::{TrustStore, Verdict, Verifier, jws, pipeline, shc_numeric};
+use crosscode_verifier::format::{MAX_INFLATED_LEN, eu_dcc};
+use crosscode_verifier::{TrustStore, Verdict, Verifier, jws, shc_numeric};
 use time::OffsetDateTime;
 
 fn read_json(relative: &str) -> serde_json::Value {
@@ -60,11 +61,11 @@ fn setup() -> (Verifier, Vec<Case>) {
         )
         .unwrap();
         let cose = inflate::inflate_zlib(
-            &pipeline::decode_base45(&text[4..]).unwrap(),
-            pipeline::MAX_INFLATED_LEN,
+            &eu_dcc::decode_base45(&text[4..]).unwrap(),
+            MAX_INFLATED_LEN,
         )
         .unwrap();
-        let (env, _) = pipeline::parse_dcc_envelope(&cose).unwrap();
+        let (env, _) = eu_dcc::parse_envelope(&cose).unwrap();
         let dsc = trust.document_signers(&env.kid.as_ref().unwrap().0)[0].clone();
         let alg = env.algorithm.unwrap();
         let raw = Box::new(move || {

@@ -12,8 +12,8 @@ use time::OffsetDateTime;
 use crate::certificate::DocumentSigner;
 use crate::clock;
 use crate::cose;
-use crate::pipeline::{self, Verifier};
-use crate::prefix::{self, CredentialFormat};
+use crate::format::{MAX_INFLATED_LEN, eu_dcc};
+use crate::pipeline::Verifier;
 use crate::report::{Report, Verdict};
 use crate::schema::JsonSchema;
 use crate::trust::TrustStore;
@@ -99,7 +99,7 @@ pub fn run(file: &Value, schema: Option<&JsonSchema>) -> Result<TestFileOutcome,
     let schema = match schema {
         Some(s) => Some(s),
         None => {
-            embedded = pipeline::embedded_dcc_schema();
+            embedded = eu_dcc::embedded_schema();
             embedded.as_ref()
         }
     };
@@ -107,10 +107,7 @@ pub fn run(file: &Value, schema: Option<&JsonSchema>) -> Result<TestFileOutcome,
 
     // UNPREFIX
     let prefix_text = text(file, "PREFIX");
-    let unprefixed = prefix_text.and_then(|p| match prefix::unprefix(p) {
-        Ok((CredentialFormat::EuDcc, rest)) => Some(rest),
-        _ => None,
-    });
+    let unprefixed = prefix_text.and_then(|p| p.trim().strip_prefix(eu_dcc::PREFIX));
     steps.insert(
         "UNPREFIX",
         unprefixed.is_some_and(|rest| text(file, "BASE45").is_none_or(|b| b.trim() == rest)),
@@ -118,7 +115,7 @@ pub fn run(file: &Value, schema: Option<&JsonSchema>) -> Result<TestFileOutcome,
 
     // B45DECODE: BASE45 (or the unprefixed PREFIX) decodes, and equals COMPRESSED.
     let b45_input = text(file, "BASE45").or(unprefixed);
-    let compressed = b45_input.and_then(|b| pipeline::decode_base45(b.trim()).ok());
+    let compressed = b45_input.and_then(|b| eu_dcc::decode_base45(b.trim()).ok());
     steps.insert(
         "B45DECODE",
         compressed
@@ -136,8 +133,7 @@ pub fn run(file: &Value, schema: Option<&JsonSchema>) -> Result<TestFileOutcome,
         Some(Err(())) => None,
         None => compressed.clone(),
     };
-    let inflated =
-        zlib_input.and_then(|z| inflate::inflate_zlib(&z, pipeline::MAX_INFLATED_LEN).ok());
+    let inflated = zlib_input.and_then(|z| inflate::inflate_zlib(&z, MAX_INFLATED_LEN).ok());
     steps.insert(
         "COMPRESSION",
         inflated
@@ -184,8 +180,8 @@ pub fn run(file: &Value, schema: Option<&JsonSchema>) -> Result<TestFileOutcome,
         trust.add_document_signer(d.clone());
     }
     let verify_ok = envelope.as_ref().is_some_and(|env| {
-        pipeline::dcc_key_candidates(env, &trust)
-            .and_then(|c| pipeline::dcc_verify_signature(env, c))
+        eu_dcc::key_candidates(env, &trust)
+            .and_then(|c| eu_dcc::verify_signature(env, c))
             .is_ok()
     });
     steps.insert("VERIFY", verify_ok);
@@ -246,14 +242,14 @@ pub fn run(file: &Value, schema: Option<&JsonSchema>) -> Result<TestFileOutcome,
     steps.insert(
         "EXPIRATIONCHECK",
         match (&claims, &now) {
-            (Some(c), Ok(now)) => pipeline::dcc_time_window(c, *now).is_ok(),
+            (Some(c), Ok(now)) => eu_dcc::time_window(c, *now).is_ok(),
             _ => false,
         },
     );
     steps.insert(
         "KEYUSAGE",
         match (&dsc, &dcc) {
-            (Some(d), Some(dcc)) => pipeline::dcc_key_usage(d, dcc).is_ok(),
+            (Some(d), Some(dcc)) => eu_dcc::key_usage(d, dcc).is_ok(),
             _ => false,
         },
     );

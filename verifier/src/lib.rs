@@ -3,7 +3,9 @@
 //! and SMART Health Cards (`shc:/`).
 //!
 //! The pipeline runs as explicit [`report::Step`]s, each with a typed outcome, against an offline
-//! [`trust::TrustStore`] and an optional CertLogic [`rules::RuleSet`]. See `docs/verifier.md`.
+//! [`trust::TrustStore`] and an optional CertLogic [`rules::RuleSet`]. Each format is one module
+//! of [`format`] behind the [`Format`] trait; the [`Verifier`] recognises a QR text by its
+//! context prefix and hands it to that format. See `docs/verifier.md`.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 pub mod certificate;
@@ -11,6 +13,7 @@ pub mod certlogic;
 pub mod clock;
 pub mod cose;
 pub mod dcc_testfile;
+pub mod format;
 pub mod jws;
 pub mod pipeline;
 pub mod prefix;
@@ -23,6 +26,7 @@ pub mod signature;
 pub mod trust;
 pub mod vci;
 
+pub use format::Format;
 pub use pipeline::Verifier;
 pub use report::{Report, Step, StepOutcome, Verdict};
 pub use trust::TrustStore;

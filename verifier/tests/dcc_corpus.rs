@@ -103,7 +103,7 @@ fn every_dcc_test_file_matches_its_expectations() {
 
 #[test]
 fn manifest_revocation_hashes_agree() {
-    use crosscode_verifier::pipeline;
+    use crosscode_verifier::format::{MAX_INFLATED_LEN, eu_dcc};
     use crosscode_verifier::revocation::DccHashType;
     let manifest: serde_json::Value =
         serde_json::from_slice(&std::fs::read(vector_path("dcc/manifest.json")).unwrap()).unwrap();
@@ -121,16 +121,15 @@ fn manifest_revocation_hashes_agree() {
         let Some(body) = file["PREFIX"].as_str().unwrap().strip_prefix("HC1:") else {
             continue;
         };
-        let b45 = pipeline::decode_base45(body).unwrap();
-        let Ok(cose) =
-            crosscode_core::envelope::inflate::inflate_zlib(&b45, pipeline::MAX_INFLATED_LEN)
+        let b45 = eu_dcc::decode_base45(body).unwrap();
+        let Ok(cose) = crosscode_core::envelope::inflate::inflate_zlib(&b45, MAX_INFLATED_LEN)
         else {
             continue;
         };
-        let Ok((env, claims)) = pipeline::parse_dcc_envelope(&cose) else {
+        let Ok((env, claims)) = eu_dcc::parse_envelope(&cose) else {
             continue;
         };
-        let hashes = pipeline::dcc_revocation_hashes(&env, &claims).unwrap();
+        let hashes = eu_dcc::revocation_hashes(&env, &claims).unwrap();
         for (t, key) in [
             (DccHashType::Uci, "UCI"),
             (DccHashType::CountryCodeUci, "COUNTRYCODEUCI"),

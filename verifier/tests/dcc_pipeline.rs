@@ -417,7 +417,7 @@ fn qr_images_from_the_corpus_verify() {
 fn shipped_dcc_schema_is_the_official_one() {
     let official = common::read_vector("dcc/schema/DCC.combined-schema.json");
     assert_eq!(
-        crosscode_verifier::pipeline::DCC_SCHEMA_JSON.as_bytes(),
+        crosscode_verifier::format::eu_dcc::SCHEMA_JSON.as_bytes(),
         official.as_slice()
     );
 }

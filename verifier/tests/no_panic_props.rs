@@ -130,7 +130,7 @@ proptest! {
 
     #[test]
     fn arbitrary_bytes_never_panic_any_decoder(data in proptest::collection::vec(any::<u8>(), 0..512)) {
-        let limit = crosscode_verifier::pipeline::MAX_INFLATED_LEN;
+        let limit = crosscode_verifier::format::MAX_INFLATED_LEN;
         let _ = crosscode_core::envelope::inflate::inflate_zlib(&data, limit);
         let _ = crosscode_core::envelope::inflate::inflate_raw(&data, limit);
         let _ = crosscode_verifier::cose::parse_sign1(&data);

@@ -84,7 +84,7 @@ fn examples_decode_to_the_published_jws_and_payload_and_give_the_expected_verdic
         assert_eq!(parsed.kid, example["kid"].as_str().unwrap());
         let payload = inflate::inflate_raw(
             &parsed.payload,
-            crosscode_verifier::pipeline::MAX_INFLATED_LEN,
+            crosscode_verifier::format::MAX_INFLATED_LEN,
         )
         .unwrap();
         assert_eq!(

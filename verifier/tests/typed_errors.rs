@@ -10,7 +10,7 @@ use coset::{CoseSign1Builder, HeaderBuilder, TaggedCborSerializable as _, iana};
 use crosscode_verifier::certificate::{CertificateError, DocumentSigner};
 use crosscode_verifier::cose::{self, CoseError, CwtClaims};
 use crosscode_verifier::dcc_testfile::{self, TestFileError};
-use crosscode_verifier::pipeline;
+use crosscode_verifier::format::eu_dcc;
 use crosscode_verifier::report::VerificationError;
 use crosscode_verifier::signature::{KeyError, VerificationKey};
 use crosscode_verifier::{Step, TrustStore, Verifier};
@@ -167,31 +167,31 @@ fn dcc_time_window_and_payload_type_errors() {
     let now = time::OffsetDateTime::from_unix_timestamp(1_700_000_000).unwrap();
     let v = serde_json::json!({"v": [{}]});
     assert!(matches!(
-        pipeline::dcc_time_window(&claims(Some(1), None, v.clone()), now),
+        eu_dcc::time_window(&claims(Some(1), None, v.clone()), now),
         Err(VerificationError::MissingTimeClaim("exp"))
     ));
     assert!(matches!(
-        pipeline::dcc_time_window(&claims(None, Some(2_000_000_000), v.clone()), now),
+        eu_dcc::time_window(&claims(None, Some(2_000_000_000), v.clone()), now),
         Err(VerificationError::MissingTimeClaim("iat"))
     ));
     assert!(matches!(
-        pipeline::dcc_time_window(
+        eu_dcc::time_window(
             &claims(Some(1_800_000_000), Some(2_000_000_000), v.clone()),
             now
         ),
         Err(VerificationError::NotYetValid { .. })
     ));
     assert!(matches!(
-        pipeline::dcc_time_window(&claims(Some(1), Some(2), v), now),
+        eu_dcc::time_window(&claims(Some(1), Some(2), v), now),
         Err(VerificationError::Expired { .. })
     ));
     let dsc = DocumentSigner::from_der(&co3_dsc()).unwrap();
     assert!(matches!(
-        pipeline::dcc_key_usage(&dsc, &serde_json::json!({"v": []})),
+        eu_dcc::key_usage(&dsc, &serde_json::json!({"v": []})),
         Err(VerificationError::PayloadType(_))
     ));
     assert_eq!(
-        pipeline::dcc_key_usage(&dsc, &serde_json::json!({"v": [{}], "t": [{}]})).unwrap(),
+        eu_dcc::key_usage(&dsc, &serde_json::json!({"v": [{}], "t": [{}]})).unwrap(),
         "test+vaccination"
     );
 }

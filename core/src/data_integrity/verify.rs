@@ -415,8 +415,8 @@ fn decode_proof_value(text: &str) -> Result<Vec<u8>, VerificationError> {
             "the signature is not 64 bytes",
         ));
     }
-    let bytes = super::base58::decode(encoded)
-        .ok_or(VerificationError::InvalidProofValue("not base58btc"))?;
+    let bytes = crate::multicodec::decode_base58(encoded)
+        .map_err(|_| VerificationError::InvalidProofValue("not base58btc"))?;
     if bytes.len() != SIGNATURE_LEN {
         return Err(VerificationError::InvalidProofValue(
             "the signature is not 64 bytes",

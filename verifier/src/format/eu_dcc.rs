@@ -1,0 +1,354 @@
+//! EU Digital COVID Certificates: `HC1:` + base45( zlib( COSE_Sign1( CWT with the `hcert`
+//! claim ) ) ), signed by a Document Signer Certificate (DSC) of the trust list, its kid the
+//! first 8 bytes of the DSC's SHA-256.
+//!
+//! Steps: DECODE (base45), DECOMPRESS (zlib), PARSE_ENVELOPE (COSE_Sign1, CWT), KEY_LOOKUP (DSCs
+//! with the kid), SIGNATURE, then TIME_WINDOW (`iat <= clock <= exp`), KEY_USAGE (the DSC's
+//! extended key usage against the payload types), SCHEMA (advisory, the DCC JSON schema),
+//! REVOCATION (the DCC revocation hashes) and BUSINESS_RULES (CertLogic).
+
+use serde_json::{Value, json};
+use time::OffsetDateTime;
+
+use super::{AtStep, Format, MAX_INFLATED_LEN, StepFailure, VerificationContext};
+use crate::certificate::{DccType, DocumentSigner};
+use crate::cose::{self, CwtClaims, SignedEnvelope};
+use crate::prefix::CredentialFormat;
+use crate::report::{Report, Step, StepOutcome, VerificationError};
+use crate::revocation::DccRevocationHashes;
+use crate::schema::JsonSchema;
+use crate::signature::SignatureError;
+use crate::trust::TrustStore;
+use crosscode_core::envelope::inflate;
+
+/// The EU DCC context identifier (hcert spec: version 1 of the health certificate).
+pub const PREFIX: &str = "HC1:";
+
+/// The EU DCC JSON schema 1.3.3, embedded (see `verifier/schema/README.md`).
+pub const SCHEMA_JSON: &str = include_str!("../../schema/DCC.combined-schema.json");
+
+/// Loads the embedded DCC schema.
+pub fn embedded_schema() -> Option<JsonSchema> {
+    JsonSchema::from_slice(SCHEMA_JSON.as_bytes()).ok()
+}
+
+/// The EU DCC format, with the JSON schema of its advisory SCHEMA step.
+#[derive(Debug)]
+pub struct EuDcc {
+    schema: Option<JsonSchema>,
+}
+
+impl EuDcc {
+    /// The format with the embedded DCC schema.
+    pub fn new() -> Self {
+        Self::with_schema(embedded_schema())
+    }
+
+    /// The format with another DCC schema, or none (the SCHEMA step is then skipped).
+    pub fn with_schema(schema: Option<JsonSchema>) -> Self {
+        Self { schema }
+    }
+
+    fn schema_outcome(&self, dcc: &Value) -> StepOutcome {
+        match &self.schema {
+            None => StepOutcome::Skipped("no DCC schema loaded".into()),
+            Some(schema) => {
+                let violations = schema.validate(dcc);
+                if violations.is_empty() {
+                    StepOutcome::Passed(schema.comment().unwrap_or("DCC schema").to_owned())
+                } else {
+                    StepOutcome::Warning(format!(
+                        "advisory: {}",
+                        violations
+                            .iter()
+                            .take(3)
+                            .map(ToString::to_string)
+                            .collect::<Vec<_>>()
+                            .join("; ")
+                    ))
+                }
+            }
+        }
+    }
+}
+
+impl Default for EuDcc {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Format for EuDcc {
+    fn id(&self) -> CredentialFormat {
+        CredentialFormat::EuDcc
+    }
+
+    fn prefix(&self) -> &'static str {
+        PREFIX
+    }
+
+    fn verify(
+        &self,
+        bodies: &[&str],
+        context: &VerificationContext<'_>,
+        now: OffsetDateTime,
+        report: &mut Report,
+    ) -> Result<(), StepFailure> {
+        let [body] = bodies else {
+            return Err(StepFailure {
+                step: Step::Decode,
+                error: VerificationError::Payload("one DCC QR expected".into()),
+            });
+        };
+        let compressed = decode_base45(body).at_step(Step::Decode)?;
+        report.set(
+            Step::Decode,
+            StepOutcome::Passed(format!("base45, {} bytes", compressed.len())),
+        );
+        let cose_bytes =
+            inflate::inflate_zlib(&compressed, MAX_INFLATED_LEN).at_step(Step::Decompress)?;
+        report.set(
+            Step::Decompress,
+            StepOutcome::Passed(format!("zlib, {} bytes", cose_bytes.len())),
+        );
+        let (envelope, claims) = parse_envelope(&cose_bytes).at_step(Step::ParseEnvelope)?;
+        report.issuer = claims.issuer.clone();
+        report.claims = Some(disclosed_claims(&claims));
+        report.set(
+            Step::ParseEnvelope,
+            StepOutcome::Passed(format!(
+                "COSE_Sign1 tags {:?}, CWT with hcert",
+                envelope.tags
+            )),
+        );
+        let candidates = key_candidates(&envelope, context.trust).at_step(Step::KeyLookup)?;
+        report.set(
+            Step::KeyLookup,
+            StepOutcome::Passed(format!(
+                "{} DSC(s) with kid {}",
+                candidates.len(),
+                kid_hex(&envelope)
+            )),
+        );
+        let dsc = verify_signature(&envelope, candidates).at_step(Step::Signature)?;
+        report.set(
+            Step::Signature,
+            StepOutcome::Passed(format!(
+                "{} by {}",
+                envelope
+                    .algorithm
+                    .map(|a| a.to_string())
+                    .unwrap_or_default(),
+                dsc.subject
+            )),
+        );
+        report.set(
+            Step::TimeWindow,
+            match time_window(&claims, now) {
+                Ok(()) => StepOutcome::Passed("iat <= clock <= exp".into()),
+                Err(e) => StepOutcome::Failed(e),
+            },
+        );
+        report.set(
+            Step::KeyUsage,
+            match key_usage(dsc, &claims.dcc) {
+                Ok(types) => StepOutcome::Passed(format!("payload type {types}")),
+                Err(e) => StepOutcome::Failed(e),
+            },
+        );
+        report.set(Step::Schema, self.schema_outcome(&claims.dcc));
+        report.set(
+            Step::Revocation,
+            revocation(context.trust, &envelope, &claims),
+        );
+        let certificate_type = payload_types(&claims.dcc)
+            .ok()
+            .and_then(|t| t.first().copied())
+            .map(|t| match t {
+                DccType::Test => "Test",
+                DccType::Vaccination => "Vaccination",
+                DccType::Recovery => "Recovery",
+            });
+        let external = json!({
+            "countryCode": claims.issuer,
+            "exp": claims.expires.and_then(|e| OffsetDateTime::from_unix_timestamp(e).ok()).and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok()),
+            "iat": claims.issued_at.and_then(|e| OffsetDateTime::from_unix_timestamp(e).ok()).and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok()),
+        });
+        report.set(
+            Step::BusinessRules,
+            context.apply_rules(&claims.dcc, certificate_type, now, external),
+        );
+        Ok(())
+    }
+}
+
+fn revocation(trust: &TrustStore, envelope: &SignedEnvelope, claims: &CwtClaims) -> StepOutcome {
+    let list = trust.dcc_revocations();
+    if list.is_empty() {
+        return StepOutcome::Skipped("no DCC revocation list loaded".into());
+    }
+    let Some(hashes) = revocation_hashes(envelope, claims) else {
+        return StepOutcome::Failed(VerificationError::PayloadType(
+            "no UCI to check revocation".into(),
+        ));
+    };
+    match list.check(&hashes) {
+        Some(t) => StepOutcome::Failed(VerificationError::Revoked(format!("{t:?} hash listed"))),
+        None => StepOutcome::Passed(format!("not among {} revoked hashes", list.len())),
+    }
+}
+
+/// base45-decodes the text after `HC1:`.
+pub fn decode_base45(body: &str) -> Result<Vec<u8>, VerificationError> {
+    base45::decode(body).map_err(|e| VerificationError::Base45(e.to_string()))
+}
+
+/// Parses the COSE_Sign1 and its CWT (with the hcert claim).
+pub fn parse_envelope(cose_bytes: &[u8]) -> Result<(SignedEnvelope, CwtClaims), VerificationError> {
+    let envelope = cose::parse_sign1(cose_bytes)?;
+    let claims = cose::parse_cwt(&envelope.payload)?;
+    Ok((envelope, claims))
+}
+
+fn kid_hex(envelope: &SignedEnvelope) -> String {
+    envelope
+        .kid
+        .as_ref()
+        .map(|(k, _)| hex::encode(k))
+        .unwrap_or_default()
+}
+
+/// The trusted DSCs for the envelope's kid (protected header first, unprotected allowed).
+pub fn key_candidates<'t>(
+    envelope: &SignedEnvelope,
+    trust: &'t TrustStore,
+) -> Result<&'t [DocumentSigner], VerificationError> {
+    let (kid, _) = envelope.kid.as_ref().ok_or(VerificationError::MissingKid)?;
+    let candidates = trust.document_signers(kid);
+    if candidates.is_empty() {
+        return Err(VerificationError::UnknownKid(hex::encode(kid)));
+    }
+    Ok(candidates)
+}
+
+/// Tries every candidate DSC; the first that verifies wins.
+pub fn verify_signature<'t>(
+    envelope: &SignedEnvelope,
+    candidates: &'t [DocumentSigner],
+) -> Result<&'t DocumentSigner, VerificationError> {
+    let alg = envelope.algorithm.ok_or_else(|| {
+        VerificationError::UnsupportedAlgorithm(
+            envelope
+                .algorithm_label
+                .clone()
+                .unwrap_or_else(|| "(none)".into()),
+        )
+    })?;
+    let mut last = SignatureError::Invalid;
+    for dsc in candidates {
+        match dsc
+            .key
+            .verify(alg, &envelope.signed_data, &envelope.signature)
+        {
+            Ok(()) => return Ok(dsc),
+            Err(e) => last = e,
+        }
+    }
+    Err(VerificationError::Signature {
+        tried: candidates.len(),
+        last,
+    })
+}
+
+/// `iat <= now <= exp` (both claims required by the hcert spec).
+pub fn time_window(claims: &CwtClaims, now: OffsetDateTime) -> Result<(), VerificationError> {
+    let now = now.unix_timestamp();
+    let iat = claims
+        .issued_at
+        .ok_or(VerificationError::MissingTimeClaim("iat"))?;
+    let exp = claims
+        .expires
+        .ok_or(VerificationError::MissingTimeClaim("exp"))?;
+    if now < iat {
+        return Err(VerificationError::NotYetValid {
+            not_before: iat,
+            now,
+        });
+    }
+    if now > exp {
+        return Err(VerificationError::Expired { expired: exp, now });
+    }
+    Ok(())
+}
+
+/// The payload types present in a DCC (non-empty `v` / `t` / `r` arrays).
+pub fn payload_types(dcc: &Value) -> Result<Vec<DccType>, VerificationError> {
+    let types: Vec<DccType> = [DccType::Test, DccType::Vaccination, DccType::Recovery]
+        .into_iter()
+        .filter(|t| {
+            dcc.get(t.key())
+                .and_then(Value::as_array)
+                .is_some_and(|a| !a.is_empty())
+        })
+        .collect();
+    if types.is_empty() {
+        return Err(VerificationError::PayloadType("no v, t or r entry".into()));
+    }
+    Ok(types)
+}
+
+/// Checks the DSC's extended key usage against every payload type present.
+pub fn key_usage(dsc: &DocumentSigner, dcc: &Value) -> Result<String, VerificationError> {
+    let types = payload_types(dcc)?;
+    let names = types
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("+");
+    if types.iter().all(|t| dsc.allows(*t)) {
+        Ok(names)
+    } else {
+        let allowed = dsc
+            .allowed_types()
+            .unwrap_or_default()
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("+");
+        Err(VerificationError::KeyUsage {
+            allowed: if allowed.is_empty() {
+                "nothing".into()
+            } else {
+                allowed
+            },
+            payload: names,
+        })
+    }
+}
+
+/// The DCC revocation hashes (UCI of the first entry; country = CWT `iss`, else the entry's `co`).
+pub fn revocation_hashes(
+    envelope: &SignedEnvelope,
+    claims: &CwtClaims,
+) -> Option<DccRevocationHashes> {
+    let entry = payload_types(&claims.dcc)
+        .ok()?
+        .first()
+        .and_then(|t| claims.dcc.get(t.key()))
+        .and_then(|a| a.get(0))?;
+    let uci = entry.get("ci")?.as_str()?;
+    let country = claims
+        .issuer
+        .clone()
+        .or_else(|| entry.get("co").and_then(Value::as_str).map(str::to_owned))?;
+    Some(DccRevocationHashes::compute(
+        uci,
+        &country,
+        envelope.algorithm?,
+        &envelope.signature,
+    ))
+}
+
+fn disclosed_claims(claims: &CwtClaims) -> Value {
+    json!({ "iss": claims.issuer, "iat": claims.issued_at, "exp": claims.expires, "hcert": claims.dcc })
+}

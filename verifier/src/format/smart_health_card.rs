@@ -1,0 +1,267 @@
+//! SMART Health Cards: `shc:/` + the numeric-mode digits of a compact JWS (ES256, `zip: DEF`,
+//! payload raw DEFLATE of the card's JSON), split into numbered chunks when it is long
+//! (`shc:/2/3/…`), signed by an issuer (`iss`) whose keys the trust store holds.
+//!
+//! Steps: DECODE (numeric chunks), PARSE_ENVELOPE (compact JWS), DECOMPRESS (raw DEFLATE),
+//! PARSE_ENVELOPE (the JSON payload), KEY_LOOKUP (trusted issuer, keys with the kid), SIGNATURE,
+//! then TIME_WINDOW (`nbf <= clock`, `clock <= exp` when present), SCHEMA (advisory: a health
+//! card with a FHIR Bundle), REVOCATION (the issuer's CRL by `rid`) and BUSINESS_RULES; KEY_USAGE
+//! does not apply.
+
+use serde_json::{Value, json};
+use time::OffsetDateTime;
+
+use super::{AtStep, Format, MAX_INFLATED_LEN, StepFailure, VerificationContext};
+use crate::jws;
+use crate::prefix::CredentialFormat;
+use crate::report::{Report, Step, StepOutcome, VerificationError};
+use crate::shc_numeric;
+use crate::signature::SignatureError;
+use crate::trust::TrustStore;
+use crosscode_core::envelope::inflate;
+
+/// The SMART Health Card URI scheme prefix.
+pub const PREFIX: &str = "shc:/";
+
+/// The SMART Health Card format.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SmartHealthCard;
+
+impl Format for SmartHealthCard {
+    fn id(&self) -> CredentialFormat {
+        CredentialFormat::SmartHealthCard
+    }
+
+    fn prefix(&self) -> &'static str {
+        PREFIX
+    }
+
+    fn is_chunked(&self) -> bool {
+        true
+    }
+
+    fn verify(
+        &self,
+        bodies: &[&str],
+        context: &VerificationContext<'_>,
+        now: OffsetDateTime,
+        report: &mut Report,
+    ) -> Result<(), StepFailure> {
+        let jws_text = shc_numeric::decode_chunks(bodies).at_step(Step::Decode)?;
+        report.set(
+            Step::Decode,
+            StepOutcome::Passed(format!(
+                "numeric mode, {} chunk(s), {} JWS chars",
+                bodies.len(),
+                jws_text.len()
+            )),
+        );
+        let parsed = jws::parse_compact(&jws_text).at_step(Step::ParseEnvelope)?;
+        if !parsed.deflated {
+            return Err(jws::JwsError::UnsupportedZip("(none)".into()))
+                .at_step(Step::ParseEnvelope);
+        }
+        let payload_bytes =
+            inflate::inflate_raw(&parsed.payload, MAX_INFLATED_LEN).at_step(Step::Decompress)?;
+        report.set(
+            Step::Decompress,
+            StepOutcome::Passed(format!("raw DEFLATE, {} bytes", payload_bytes.len())),
+        );
+        let payload = parse_payload(&payload_bytes).at_step(Step::ParseEnvelope)?;
+        report.issuer = Some(payload.iss.clone());
+        report.claims = Some(disclosed_claims(&payload.json));
+        report.set(
+            Step::ParseEnvelope,
+            StepOutcome::Passed("compact JWS ES256, SHC payload".into()),
+        );
+        if !context.trust.knows_shc_issuer(&payload.iss) {
+            return Err(VerificationError::UnknownIssuer(payload.iss.clone()))
+                .at_step(Step::KeyLookup);
+        }
+        let keys = context.trust.shc_keys(&payload.iss, &parsed.kid);
+        if keys.is_empty() {
+            return Err(VerificationError::UnknownKid(parsed.kid.clone())).at_step(Step::KeyLookup);
+        }
+        report.set(
+            Step::KeyLookup,
+            StepOutcome::Passed(format!("{} key(s) with kid {}", keys.len(), parsed.kid)),
+        );
+        let mut last = SignatureError::Invalid;
+        let mut verified = None;
+        for key in &keys {
+            match key
+                .key
+                .verify(parsed.algorithm, &parsed.signing_input, &parsed.signature)
+            {
+                Ok(()) => {
+                    verified = Some(*key);
+                    break;
+                }
+                Err(e) => last = e,
+            }
+        }
+        let Some(verified) = verified else {
+            return Err(VerificationError::Signature {
+                tried: keys.len(),
+                last,
+            })
+            .at_step(Step::Signature);
+        };
+        report.set(
+            Step::Signature,
+            StepOutcome::Passed(format!("ES256 by {}", payload.iss)),
+        );
+        report.set(
+            Step::TimeWindow,
+            match time_window(payload.nbf, payload.exp, now) {
+                Ok(()) => StepOutcome::Passed("nbf <= clock (<= exp)".into()),
+                Err(e) => StepOutcome::Failed(e),
+            },
+        );
+        report.set(
+            Step::KeyUsage,
+            StepOutcome::Skipped("not applicable to SMART Health Cards".into()),
+        );
+        report.set(Step::Schema, structure(&payload.json));
+        report.set(
+            Step::Revocation,
+            revocation(context.trust, &payload, &parsed.kid, verified.crl_version),
+        );
+        report.set(
+            Step::BusinessRules,
+            context.apply_rules(&payload.json, None, now, json!({"iss": payload.iss})),
+        );
+        Ok(())
+    }
+}
+
+fn revocation(
+    trust: &TrustStore,
+    payload: &Payload,
+    kid: &str,
+    crl_version: Option<u64>,
+) -> StepOutcome {
+    let crl = trust.shc_crl(&payload.iss, kid);
+    match (&payload.rid, crl) {
+        (Some(rid), Some(crl)) => {
+            if crl.is_revoked(rid, payload.nbf) {
+                StepOutcome::Failed(VerificationError::Revoked(format!(
+                    "rid {rid} listed in CRL ctr {}",
+                    crl.counter
+                )))
+            } else {
+                StepOutcome::Passed(format!("rid not in CRL ctr {}", crl.counter))
+            }
+        }
+        (Some(_), None) if crl_version.is_some() => {
+            StepOutcome::Skipped("issuer publishes a CRL for this key but none is loaded".into())
+        }
+        (Some(_), None) => StepOutcome::Passed("issuer publishes no CRL for this key".into()),
+        (None, _) => StepOutcome::Passed("card has no rid (not revocable by rid)".into()),
+    }
+}
+
+/// The SHC payload fields the pipeline uses.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Payload {
+    /// Issuer URL.
+    pub iss: String,
+    /// Not-before (Unix seconds, may be fractional).
+    pub nbf: f64,
+    /// Expiry, when present.
+    pub exp: Option<f64>,
+    /// Revocation id, when present.
+    pub rid: Option<String>,
+    /// The whole payload.
+    pub json: Value,
+}
+
+/// Parses an inflated SHC payload.
+pub fn parse_payload(bytes: &[u8]) -> Result<Payload, VerificationError> {
+    let json: Value =
+        serde_json::from_slice(bytes).map_err(|e| VerificationError::Payload(e.to_string()))?;
+    let iss = json
+        .get("iss")
+        .and_then(Value::as_str)
+        .ok_or_else(|| VerificationError::Payload("missing iss".into()))?
+        .to_owned();
+    let vc = json
+        .get("vc")
+        .filter(|v| v.is_object())
+        .ok_or_else(|| VerificationError::Payload("missing vc".into()))?;
+    let nbf = json
+        .get("nbf")
+        .and_then(Value::as_f64)
+        .ok_or(VerificationError::MissingTimeClaim("nbf"))?;
+    let exp = match json.get("exp") {
+        None | Some(Value::Null) => None,
+        Some(v) => Some(
+            v.as_f64()
+                .ok_or_else(|| VerificationError::Payload("exp is not a number".into()))?,
+        ),
+    };
+    let rid = vc.get("rid").and_then(Value::as_str).map(str::to_owned);
+    Ok(Payload {
+        iss,
+        nbf,
+        exp,
+        rid,
+        json,
+    })
+}
+
+/// `nbf <= now` and, when present, `now <= exp`.
+pub fn time_window(
+    nbf: f64,
+    exp: Option<f64>,
+    now: OffsetDateTime,
+) -> Result<(), VerificationError> {
+    let now_s = now.unix_timestamp();
+    let now_f = now_s as f64;
+    if now_f < nbf {
+        return Err(VerificationError::NotYetValid {
+            not_before: nbf.ceil() as i64,
+            now: now_s,
+        });
+    }
+    if let Some(exp) = exp
+        && now_f > exp
+    {
+        return Err(VerificationError::Expired {
+            expired: exp.floor() as i64,
+            now: now_s,
+        });
+    }
+    Ok(())
+}
+
+fn structure(payload: &Value) -> StepOutcome {
+    let vc = payload.get("vc");
+    let is_card = vc
+        .and_then(|v| v.get("type"))
+        .and_then(Value::as_array)
+        .is_some_and(|t| {
+            t.iter()
+                .any(|x| x == "https://smarthealth.cards#health-card")
+        });
+    let bundle = vc
+        .and_then(|v| v.get("credentialSubject"))
+        .and_then(|s| s.get("fhirBundle"))
+        .and_then(|b| b.get("resourceType"))
+        .and_then(Value::as_str);
+    if is_card && bundle == Some("Bundle") {
+        StepOutcome::Passed("SMART Health Card with FHIR Bundle".into())
+    } else {
+        StepOutcome::Warning("advisory: not a health-card type with a FHIR Bundle".into())
+    }
+}
+
+fn disclosed_claims(payload: &Value) -> Value {
+    json!({
+        "iss": payload.get("iss"),
+        "nbf": payload.get("nbf"),
+        "exp": payload.get("exp"),
+        "type": payload.get("vc").and_then(|v| v.get("type")),
+        "credentialSubject": payload.get("vc").and_then(|v| v.get("credentialSubject")),
+    })
+}

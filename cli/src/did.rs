@@ -7,13 +7,12 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Args, Subcommand};
 use crosscode_core::did::{Did, resolve};
-use crosscode_did_registry::document::DocumentContent;
+use crosscode_did_registry::document::RegistryDid;
 use crosscode_did_registry::resolution::resolution_error;
-use crosscode_did_registry::transaction::Payload;
 use crosscode_registry_client::ClientError;
 
 use crate::key::print_line;
-use crate::registry::{block_on, connect, derived_did, open_chain_key, send};
+use crate::registry::{block_on, connect, open_chain_key, write_error};
 
 /// Fragment of the key `did register` puts in the new document.
 pub const REGISTERED_KEY_FRAGMENT: &str = "key-1";
@@ -123,18 +122,12 @@ fn register(args: RegisterArgs) -> anyhow::Result<ExitCode> {
     let did = block_on(async {
         let (client, chain) = connect(&args.node).await?;
         let key = open_chain_key(&args.key, chain.profile)?;
-        let did = derived_did(&chain, &key);
-        let document = DocumentContent::single_key(REGISTERED_KEY_FRAGMENT, key.public_key());
-        let committed = send(
-            &client,
-            &chain,
-            &did,
-            REGISTERED_KEY_FRAGMENT,
-            &key,
-            Payload::DidCreate { document },
-        )
-        .await
-        .with_context(|| format!("cannot register {did}"))?;
+        let did = RegistryDid::derive(chain.profile, &chain.network, &key.public_key());
+        let (did, committed) = client
+            .register_did(&key, REGISTERED_KEY_FRAGMENT)
+            .await
+            .map_err(write_error)
+            .with_context(|| format!("cannot register {did}"))?;
         eprintln!(
             "registered at height {} (transaction {})",
             committed.height,

@@ -5,14 +5,11 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
-use crosscode_did_registry::document::{RegistryDid, Relationships};
-use crosscode_did_registry::transaction::{Payload, evidence_message};
+use crosscode_did_registry::document::RegistryDid;
 use serde_json::json;
 
 use crate::key::print_line;
-use crate::registry::{
-    block_on, connect, method_fragment, open_chain_key, parse_hash, registered_sender,
-};
+use crate::registry::{block_on, connect, open_chain_key, parse_hash, write_error};
 
 /// Anchor evidence on the registry chain.
 #[derive(Debug, Args)]
@@ -58,25 +55,14 @@ fn anchor(args: AnchorArgs) -> anyhow::Result<ExitCode> {
     let report = block_on(async {
         let (client, chain) = connect(&args.node).await?;
         let key = open_chain_key(&args.key, chain.profile)?;
-        let sender = registered_sender(&client, &chain, key, args.did.clone()).await?;
-        let method = method_fragment(
-            &sender.document,
-            &sender.key,
-            Relationships::ASSERTION_METHOD,
-        )
-        .with_context(|| format!("the key is not an assertionMethod key of {}", sender.did))?;
-        let signature = sender
-            .key
-            .sign(&evidence_message(&chain.chain_id, &args.hash))
-            .context("cannot sign the credential hash")?;
-        let payload = Payload::AnchorEvidence {
-            credential_hash: args.hash,
-            method,
-            signature,
-        };
-        let committed = sender
-            .send(&client, &chain, payload)
+        let sender = client
+            .sender(&key, args.did.as_ref())
             .await
+            .map_err(write_error)?;
+        let committed = client
+            .anchor_evidence_as(&sender, &key, &args.hash)
+            .await
+            .map_err(write_error)
             .context("cannot anchor the credential hash")?;
         anyhow::Ok(json!({
             "credentialHash": hex::encode(args.hash),

@@ -5,15 +5,13 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use clap::{Args, Subcommand};
-use crosscode_did_registry::codec::Decode;
+use crosscode_core::keys::SecretKey;
 use crosscode_did_registry::document::RegistryDid;
 use crosscode_did_registry::governance::{GovernanceAction, IssuerScope};
 use crosscode_did_registry::json::ValidatorJson;
-use crosscode_did_registry::records::{Namespace, ProposalRecord, ProposalStatus};
-use crosscode_did_registry::state::META_NEXT_PROPOSAL;
-use crosscode_did_registry::transaction::Payload;
+use crosscode_did_registry::records::ProposalStatus;
 use crosscode_registry_client::RegistryClient;
 use serde_json::json;
 use time::OffsetDateTime;
@@ -21,7 +19,7 @@ use time::OffsetDateTime;
 use crate::evidence::parse_registry_did;
 use crate::input::parse_time;
 use crate::key::print_line;
-use crate::registry::{Committed, Sender, block_on, connect, open_chain_key, registered_sender};
+use crate::registry::{block_on, connect, open_chain_key, write_error};
 
 /// Default voting period of a proposal, in blocks.
 pub const DEFAULT_VOTING_PERIOD: u64 = 10_000;
@@ -206,86 +204,33 @@ fn status_name(status: ProposalStatus) -> &'static str {
     }
 }
 
-async fn proposal_at(
-    client: &RegistryClient,
-    id: u64,
-    height: u64,
-) -> anyhow::Result<Option<ProposalRecord>> {
-    let response = client
-        .state(Namespace::Proposal, &id.to_be_bytes(), false, Some(height))
-        .await
-        .with_context(|| format!("cannot read proposal {id}"))?;
-    response
-        .value
-        .map(|bytes| ProposalRecord::from_bytes(&bytes))
-        .transpose()
-        .with_context(|| format!("proposal {id} does not decode"))
-}
-
-/// The number of the proposal `sender` opened with `action` in the block at `height`.
-async fn opened_proposal(
-    client: &RegistryClient,
-    sender: &Sender,
-    action: &GovernanceAction,
-    height: u64,
-) -> anyhow::Result<(u64, ProposalRecord)> {
-    let next = client
-        .state(
-            Namespace::Meta,
-            META_NEXT_PROPOSAL.as_bytes(),
-            false,
-            Some(height),
-        )
-        .await
-        .context("cannot read the proposal counter")?
-        .value
-        .map(|bytes| u64::from_bytes(&bytes))
-        .transpose()
-        .context("the proposal counter does not decode")?
-        .unwrap_or(0);
-    for id in (0..next).rev() {
-        let Some(record) = proposal_at(client, id, height).await? else {
-            break;
-        };
-        if record.opened_height < height {
-            break;
-        }
-        if record.proposer == sender.did && record.action == *action {
-            return Ok((id, record));
-        }
-    }
-    bail!("the committed proposal was not found at height {height}")
-}
-
-/// Sends `payload` as the member of `member` and waits until it is committed.
-async fn send_as_member(
-    member: &MemberArgs,
-    payload: Payload,
-) -> anyhow::Result<(RegistryClient, Sender, Committed)> {
+/// A client of the member's node and the member's governance key.
+async fn member(member: &MemberArgs) -> anyhow::Result<(RegistryClient, SecretKey)> {
     let (client, chain) = connect(&member.node).await?;
     let key = open_chain_key(&member.key, chain.profile)?;
-    let sender = registered_sender(&client, &chain, key, member.did.clone()).await?;
-    let committed = sender.send(&client, &chain, payload).await?;
-    Ok((client, sender, committed))
+    Ok((client, key))
 }
 
 fn propose(args: ProposeArgs) -> anyhow::Result<ExitCode> {
     let action = action_of(args.action)?;
     let report = block_on(async {
-        let payload = Payload::Propose {
-            action: action.clone(),
-            voting_period: args.voting_period,
-        };
-        let (client, sender, Committed { hash, height, .. }) =
-            send_as_member(&args.member, payload)
-                .await
-                .context("cannot propose")?;
-        let (id, record) = opened_proposal(&client, &sender, &action, height).await?;
+        let (client, key) = member(&args.member).await?;
+        let proposed = client
+            .propose(&key, args.member.did.as_ref(), action, args.voting_period)
+            .await
+            .map_err(write_error)
+            .context("cannot propose")?;
+        let height = proposed.committed.height;
+        let record = client
+            .proposal(proposed.id, Some(height))
+            .await
+            .with_context(|| format!("cannot read proposal {}", proposed.id))?
+            .with_context(|| format!("proposal {} is not in the state", proposed.id))?;
         anyhow::Ok(json!({
-            "proposal": id,
-            "status": status_name(record.status),
+            "proposal": proposed.id,
+            "status": status_name(proposed.status),
             "closesHeight": record.closes_height,
-            "txHash": hex::encode(hash),
+            "txHash": hex::encode(proposed.committed.hash),
             "height": height,
         }))
     })??;
@@ -296,22 +241,18 @@ fn propose(args: ProposeArgs) -> anyhow::Result<ExitCode> {
 fn vote(args: VoteArgs) -> anyhow::Result<ExitCode> {
     let approve = args.approve && !args.reject;
     let report = block_on(async {
-        let payload = Payload::Vote {
-            proposal: args.proposal,
-            approve,
-        };
-        let (client, _, Committed { hash, height, .. }) = send_as_member(&args.member, payload)
+        let (client, key) = member(&args.member).await?;
+        let voted = client
+            .vote(&key, args.member.did.as_ref(), args.proposal, approve)
             .await
+            .map_err(write_error)
             .with_context(|| format!("cannot vote on proposal {}", args.proposal))?;
-        let status = proposal_at(&client, args.proposal, height)
-            .await?
-            .map(|record| status_name(record.status));
         anyhow::Ok(json!({
             "proposal": args.proposal,
             "approve": approve,
-            "status": status,
-            "txHash": hex::encode(hash),
-            "height": height,
+            "status": status_name(voted.status),
+            "txHash": hex::encode(voted.committed.hash),
+            "height": voted.committed.height,
         }))
     })??;
     print_line(&serde_json::to_string_pretty(&report)?)?;

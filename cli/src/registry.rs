@@ -1,6 +1,7 @@
-//! Talking to a registry node from the CLI verbs: the async runtime they run on, the chain the
-//! node serves, the registry DID a key file acts for, and sending signed transactions until
-//! they are committed (or rejected, with the node's rejection code).
+//! Talking to a registry node from the CLI verbs: the async runtime they run on, the node and
+//! the chain it serves, the key file that signs, and how write failures read. The writes
+//! themselves are `crosscode_registry_client`'s (`RegistryClient::register_did`,
+//! `anchor_evidence`, `propose`, `vote`, …).
 
 use std::future::Future;
 use std::path::Path;
@@ -8,13 +9,11 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use crosscode_core::keys::SecretKey;
-use crosscode_did_registry::api::{ChainInfo, ResolutionErrorCode};
-use crosscode_did_registry::dev::chain_key_algorithm;
-use crosscode_did_registry::document::{DocumentContent, RegistryDid, Relationships};
+use crosscode_did_registry::api::ChainInfo;
+use crosscode_did_registry::document::RegistryDid;
 use crosscode_did_registry::json::parse_lower_hex;
 use crosscode_did_registry::profile::CryptoProfile;
 use crosscode_did_registry::records::Namespace;
-use crosscode_did_registry::transaction::{Payload, Transaction};
 use crosscode_registry_client::{ClientError, RegistryClient};
 
 use crate::key::open_key_file;
@@ -31,9 +30,12 @@ pub fn block_on<F: Future>(future: F) -> anyhow::Result<F::Output> {
     Ok(runtime.block_on(future))
 }
 
-/// A client of the node at `url` and the chain it serves.
+/// A client of the node at `url` (writes wait [`COMMIT_TIMEOUT`] for their commit) and the
+/// chain it serves.
 pub async fn connect(url: &str) -> anyhow::Result<(RegistryClient, ChainInfo)> {
-    let client = RegistryClient::new(url).with_context(|| format!("bad node URL {url}"))?;
+    let client = RegistryClient::new(url)
+        .with_context(|| format!("bad node URL {url}"))?
+        .with_commit_timeout(COMMIT_TIMEOUT);
     match client.chain_info().await {
         Ok(chain) => Ok((client, chain)),
         Err(ClientError::Transport(err)) => {
@@ -52,7 +54,7 @@ pub async fn connect(url: &str) -> anyhow::Result<(RegistryClient, ChainInfo)> {
 /// the chain's signature algorithm.
 pub fn open_chain_key(path: &Path, profile: CryptoProfile) -> anyhow::Result<SecretKey> {
     let key = open_key_file(path)?;
-    let expected = chain_key_algorithm(profile);
+    let expected = profile.key_algorithm();
     if key.algorithm() != expected {
         bail!(
             "{} holds an {} key; this chain (profile {}) signs with {} keys",
@@ -65,136 +67,16 @@ pub fn open_chain_key(path: &Path, profile: CryptoProfile) -> anyhow::Result<Sec
     Ok(key)
 }
 
-/// The DID derived from `key` on the node's chain (the DID `did register` creates for it).
-pub fn derived_did(chain: &ChainInfo, key: &SecretKey) -> RegistryDid {
-    RegistryDid::derive(chain.profile, &chain.network, &key.public_key())
-}
-
-/// The fragment of the first method of `document` holding `key` with `relationship`.
-pub fn method_fragment(
-    document: &DocumentContent,
-    key: &SecretKey,
-    relationship: Relationships,
-) -> Option<String> {
-    let public = key.public_key();
-    document
-        .verification_methods
-        .iter()
-        .find(|vm| vm.relationships.contains(relationship) && vm.key.0 == public)
-        .map(|vm| vm.fragment.clone())
-}
-
-/// Who sends a transaction: its DID, the fragment of its capability-invocation key, the key.
-pub struct Sender {
-    /// The sender DID.
-    pub did: RegistryDid,
-    /// The document as the node resolves it now.
-    pub document: DocumentContent,
-    /// Fragment of the capability-invocation method holding `key`.
-    pub fragment: String,
-    /// The key.
-    pub key: SecretKey,
-}
-
-/// The registered DID `key` acts for (`did`, or the one derived from the key), with the
-/// fragment of its capability-invocation method holding the key.
-pub async fn registered_sender(
-    client: &RegistryClient,
-    chain: &ChainInfo,
-    key: SecretKey,
-    did: Option<RegistryDid>,
-) -> anyhow::Result<Sender> {
-    let did = did.unwrap_or_else(|| derived_did(chain, &key));
-    let resolved = match client.resolve_document(did.as_str(), None).await {
-        Ok(resolved) => resolved,
-        Err(ClientError::Resolution {
-            error: ResolutionErrorCode::NotFound,
-            ..
-        }) => {
-            bail!("{did} is not registered on this chain (create it with `crosscode did register`)")
-        }
-        Err(err) => return Err(err).with_context(|| format!("cannot resolve {did}")),
-    };
-    if resolved.deactivated {
-        bail!("{did} is deactivated");
+/// What a failed registry write says on the command line: the library's error, with the way
+/// out for a key whose DID is not registered yet.
+pub fn write_error(err: ClientError) -> anyhow::Error {
+    match err {
+        ClientError::NotRegistered { did } => anyhow::anyhow!(
+            "{did} is not registered on this chain (create it with `crosscode did register`)"
+        ),
+        ClientError::Rejected { code, message } => anyhow::anyhow!("rejected ({code}): {message}"),
+        err => err.into(),
     }
-    let fragment = method_fragment(
-        &resolved.document,
-        &key,
-        Relationships::CAPABILITY_INVOCATION,
-    )
-    .with_context(|| format!("the key is not a capability-invocation key of {did}"))?;
-    Ok(Sender {
-        did,
-        document: resolved.document,
-        fragment,
-        key,
-    })
-}
-
-impl Sender {
-    /// Signs `payload` as this sender at its next sequence number, submits it and waits until
-    /// it is committed (see [`send`]).
-    pub async fn send(
-        &self,
-        client: &RegistryClient,
-        chain: &ChainInfo,
-        payload: Payload,
-    ) -> anyhow::Result<Committed> {
-        send(client, chain, &self.did, &self.fragment, &self.key, payload).await
-    }
-}
-
-/// A committed transaction.
-#[derive(Debug, Clone, Copy)]
-pub struct Committed {
-    /// Its hash.
-    pub hash: [u8; 32],
-    /// The height of its block.
-    pub height: u64,
-    /// Its index in the block.
-    pub index: u32,
-}
-
-/// Signs `payload` as `did` with `key` (method `fragment`) at the sender's next sequence number
-/// (asked of the node), submits it and waits until it is committed.
-pub async fn send(
-    client: &RegistryClient,
-    chain: &ChainInfo,
-    did: &RegistryDid,
-    fragment: &str,
-    key: &SecretKey,
-    payload: Payload,
-) -> anyhow::Result<Committed> {
-    let sequence = client
-        .next_sequence(did)
-        .await
-        .context("cannot get the sender's next sequence number")?;
-    let tx = Transaction {
-        chain_id: chain.chain_id.clone(),
-        sender: did.clone(),
-        key: fragment.to_owned(),
-        sequence,
-        payload,
-    }
-    .sign(key)
-    .context("cannot sign the transaction")?;
-    let hash = client
-        .submit(&tx)
-        .await
-        .context("the node did not accept the transaction")?;
-    let (height, index) = match client.wait_committed(&hash, COMMIT_TIMEOUT).await {
-        Ok(location) => location,
-        Err(ClientError::Rejected { code, message }) => {
-            bail!("rejected ({code}): {message}")
-        }
-        Err(err) => return Err(err).context("transaction not committed"),
-    };
-    Ok(Committed {
-        hash,
-        height,
-        index,
-    })
 }
 
 /// Parses a namespace name (clap `value_parser`).

@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use common::{NodeProcess, node_command, wait_exit};
 use crosscode_core::keys::{KeyAlgorithm, SecretKey};
-use crosscode_did_registry::api::{ChainInfo, TxStatus};
+use crosscode_did_registry::api::ChainInfo;
 use crosscode_did_registry::codec::Encode;
 use crosscode_did_registry::document::{DocumentContent, RegistryDid};
 use crosscode_did_registry::genesis::Genesis;
@@ -152,8 +152,8 @@ async fn check_statuses(client: &RegistryClient, expected: Vec<([u8; 32], (u64, 
             tokio::spawn(async move {
                 for (hash, (height, index)) in part {
                     assert_eq!(
-                        client.tx_status(&hash).await.unwrap(),
-                        TxStatus::Committed { height, index },
+                        client.tx_status(&hash).await.unwrap().location(),
+                        Some((height, index)),
                         "transaction {}",
                         hex::encode(hash)
                     );
@@ -238,13 +238,7 @@ async fn load_and_kill(
                 if let Some(first) = block.transactions.first()
                     && let Ok(status) = client.tx_status(first).await
                 {
-                    assert_eq!(
-                        status,
-                        TxStatus::Committed {
-                            height: header.height,
-                            index: 0
-                        }
-                    );
+                    assert_eq!(status.location(), Some((header.height, 0)));
                 }
                 let mut seen = acknowledged.lock().unwrap();
                 for (index, hash) in block.transactions.iter().enumerate() {
@@ -307,7 +301,8 @@ async fn every_acknowledged_commit_survives_a_sigkill_mid_write() {
         let hashes = client.submit_batch(&txs).await.unwrap();
         let mut last = (0, 0);
         for hash in &hashes {
-            last = client.wait_committed(hash, DEADLINE).await.unwrap();
+            let committed = client.wait_committed(hash, DEADLINE).await.unwrap();
+            last = (committed.height, committed.index);
             record_committed(&client, &acknowledged, *hash, last)
                 .await
                 .unwrap();
@@ -411,7 +406,7 @@ async fn every_acknowledged_commit_survives_a_sigkill_mid_write() {
     let before = client.chain_info().await.unwrap().height;
     let (tx, _) = did_create(&genesis);
     let hash = client.submit(&tx).await.unwrap();
-    let (height, _) = client.wait_committed(&hash, DEADLINE).await.unwrap();
+    let height = client.wait_committed(&hash, DEADLINE).await.unwrap().height;
     assert!(height > before);
 
     // SIGTERM stops it cleanly (exit 0).
@@ -555,7 +550,7 @@ async fn an_interrupted_dev_setup_is_finished_or_generated_again() {
     let genesis = std::fs::read_to_string(dir.join("genesis.json")).unwrap();
     let (tx, _) = did_create(&Genesis::from_json(&genesis).unwrap());
     let hash = client.submit(&tx).await.unwrap();
-    let (height, _) = client.wait_committed(&hash, DEADLINE).await.unwrap();
+    let height = client.wait_committed(&hash, DEADLINE).await.unwrap().height;
     let block = client.block(height).await.unwrap();
     terminate(node);
     let validators = std::fs::read_to_string(dir.join("validators.json")).unwrap();

@@ -11,7 +11,7 @@ mod trust_cache;
 
 pub use self::document::{
     DID_LD_JSON, DID_RESOLUTION_V1_CONTEXT, DID_V1_CONTEXT, DidDocument, DidDocumentMetadata,
-    DidResolutionMetadata, DidResolutionResult, MULTIKEY_TYPE, MULTIKEY_V1_CONTEXT,
+    DidResolutionMetadata, DidResolutionResult, MULTIKEY_TYPE, MULTIKEY_V1_CONTEXT, Service,
     VerificationMethod,
 };
 pub use self::key::{DID_KEY_METHOD, DidKey, resolve};

@@ -5,12 +5,12 @@
 //! [`State::genesis`]. The keys are fresh each time: a dev chain is for trying the registry
 //! out, never for real credentials.
 
-use crosscode_core::keys::{KeyAlgorithm, SecretKey};
+use crosscode_core::keys::SecretKey;
 
 use crate::document::{DocumentContent, RegistryDid, Relationships, VerificationMethod};
 use crate::genesis::{DEFAULT_MAX_VOTING_PERIOD, Genesis, GenesisError, GenesisMember};
 use crate::ordering::chain_key;
-use crate::profile::{CryptoProfile, SignatureAlgorithm};
+use crate::profile::CryptoProfile;
 use crate::state::State;
 use crate::validators::Validator;
 
@@ -26,14 +26,6 @@ pub const DEV_THRESHOLD: u32 = 2;
 pub const MEMBER_KEY_FRAGMENT: &str = "gov-1";
 /// Voting power of the dev validator.
 pub const DEV_VALIDATOR_POWER: u64 = 1;
-
-/// The key algorithm of a profile's chain keys.
-pub fn chain_key_algorithm(profile: CryptoProfile) -> KeyAlgorithm {
-    match profile.signature_algorithm() {
-        SignatureAlgorithm::Ed25519 => KeyAlgorithm::Ed25519,
-        SignatureAlgorithm::Sm2 => KeyAlgorithm::Sm2,
-    }
-}
 
 /// A dev consortium member: its jurisdiction, DID and governance key.
 #[derive(Debug)]
@@ -69,7 +61,7 @@ impl DevConsortium {
         threshold: u32,
         genesis_time: u64,
     ) -> Result<DevConsortium, GenesisError> {
-        let algorithm = chain_key_algorithm(profile);
+        let algorithm = profile.key_algorithm();
         let members: Vec<DevMember> = jurisdictions
             .iter()
             .map(|jurisdiction| {
@@ -134,6 +126,7 @@ mod tests {
     use crate::records::{MemberRecord, StateKey};
     use crate::state::{BlockContext, Event};
     use crate::transaction::{Payload, Transaction};
+    use crosscode_core::keys::KeyAlgorithm;
 
     #[test]
     fn dev_consortium_is_a_valid_chain_on_both_profiles() {
@@ -152,7 +145,7 @@ mod tests {
             let mut state = State::genesis(&dev.genesis).unwrap();
             for (member, jurisdiction) in dev.members.iter().zip(DEV_JURISDICTIONS) {
                 assert_eq!(member.jurisdiction, jurisdiction);
-                assert_eq!(member.key.algorithm(), chain_key_algorithm(profile));
+                assert_eq!(member.key.algorithm(), profile.key_algorithm());
                 assert_eq!(
                     member.did,
                     RegistryDid::derive(profile, DEV_NETWORK, &member.key.public_key())

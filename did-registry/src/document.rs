@@ -224,6 +224,8 @@ impl Decode for VerificationKey {
 pub struct Relationships(u8);
 
 impl Relationships {
+    /// No relationship.
+    pub const NONE: Relationships = Relationships(0);
     /// `authentication`.
     pub const AUTHENTICATION: Relationships = Relationships(1);
     /// `assertionMethod`: issuing credentials, signing evidence anchors.

@@ -7,12 +7,9 @@
 //! state-tree nodes together (the node's RocksDB store does it in one `WriteBatch`). How a
 //! block's signature checks and apply are spread over the cores is `ledger/schedule.rs`.
 
-use std::collections::BTreeMap;
-use std::sync::RwLock;
 use std::time::{Duration, Instant};
 
-use jmt::storage::{LeafNode, Node, NodeBatch, NodeKey, TreeReader};
-use jmt::{KeyHash, OwnedValue, Version};
+use jmt::storage::NodeBatch;
 
 use crate::block::{
     CertificateError, CommitCertificate, Header, SignatureVerifier, verify_certificate,
@@ -23,12 +20,15 @@ use crate::merkle::merkle_root;
 use crate::ordering::{Ordering, OrderingError};
 use crate::proof::{ProofBundle, ProofEntry};
 use crate::records::ChainConfig;
-use crate::state::{BlockContext, Effects, Rejection, State};
+use crate::state::{BlockContext, Effects, Event, MAX_EVENTS_PER_TRANSACTION, Rejection, State};
 use crate::transaction::SignedTransaction;
-use crate::tree::{MemoryTreeStore, StateTree, TreeError, TreeStore, TreeUpdate};
+use crate::tree::{StateTree, TreeError, TreeStore, TreeUpdate};
 use crate::validators::ValidatorSet;
 
+mod memory;
 mod schedule;
+
+pub use memory::MemoryStore;
 
 /// Most transactions in one block.
 pub const MAX_BLOCK_TRANSACTIONS: usize = 100_000;
@@ -79,6 +79,8 @@ pub struct BlockCommit<'a> {
     pub block: &'a CommittedBlock,
     /// The transaction hashes of the block, in order (for the transaction index).
     pub tx_hashes: &'a [[u8; 32]],
+    /// The events of each transaction, in the same order (kept in the transaction index).
+    pub tx_events: &'a [Vec<Event>],
     /// The state changes.
     pub state_changes: &'a [(Vec<u8>, Option<Vec<u8>>)],
 }
@@ -88,6 +90,29 @@ pub type CertifiedHeader = (Header, Option<CommitCertificate>);
 
 /// A block's state changes: `(key, value)` in key order, `None` deletes.
 type StateChanges = Vec<(Vec<u8>, Option<Vec<u8>>)>;
+
+/// A block's accepted transactions with their hashes and events, in order.
+struct Included {
+    transactions: Vec<SignedTransaction>,
+    hashes: Vec<[u8; 32]>,
+    events: Vec<Vec<Event>>,
+}
+
+impl Included {
+    fn with_capacity(capacity: usize) -> Self {
+        Self {
+            transactions: Vec::with_capacity(capacity),
+            hashes: Vec::with_capacity(capacity),
+            events: Vec::with_capacity(capacity),
+        }
+    }
+
+    fn push(&mut self, tx: SignedTransaction, hash: [u8; 32], events: Vec<Event>) {
+        self.transactions.push(tx);
+        self.hashes.push(hash);
+        self.events.push(events);
+    }
+}
 
 /// The entries of a state: `(key, value)` in key order.
 pub type StateEntries = Vec<(Vec<u8>, Vec<u8>)>;
@@ -110,117 +135,54 @@ pub trait LedgerStore: TreeStore {
     fn head_height(&self) -> Result<Option<u64>, TreeError>;
     /// The current state's entries (to reopen the ledger).
     fn state_entries(&self) -> Result<StateEntries, TreeError>;
-    /// Where a transaction was committed: `(height, index in the block)`.
-    fn transaction_location(&self, tx_hash: &[u8; 32]) -> Result<Option<(u64, u32)>, TreeError>;
+    /// Where a transaction was committed and what it did (its entry in the transaction
+    /// index).
+    fn transaction_receipt(&self, tx_hash: &[u8; 32]) -> Result<Option<TxReceipt>, TreeError>;
 }
 
-#[derive(Debug, Default)]
-struct MemoryLedger {
-    blocks: BTreeMap<u64, CommittedBlock>,
-    state: BTreeMap<Vec<u8>, Vec<u8>>,
-    transactions: BTreeMap<[u8; 32], (u64, u32)>,
+/// A committed transaction's entry in a store's transaction index: where it was committed and
+/// its events. Canonical encoding: `u64 height || u32 index || seq of Event` (an entry without
+/// the events — written before they were indexed — reads with none).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TxReceipt {
+    /// The block height.
+    pub height: u64,
+    /// The index in the block.
+    pub index: u32,
+    /// What the transaction did.
+    pub events: Vec<Event>,
 }
 
-/// An in-memory [`LedgerStore`].
-#[derive(Debug, Default)]
-pub struct MemoryStore {
-    tree: MemoryTreeStore,
-    ledger: RwLock<MemoryLedger>,
-}
-
-impl MemoryStore {
-    /// An empty store.
-    pub fn new() -> Self {
-        Self::default()
-    }
-}
-
-fn poisoned() -> TreeError {
-    TreeError::Storage {
-        message: "store lock poisoned".into(),
+impl TxReceipt {
+    /// Writes the canonical encoding of the receipt of a transaction at `height` / `index`
+    /// with `events` (without building a receipt).
+    pub fn encode_parts(w: &mut Writer, height: u64, index: u32, events: &[Event]) {
+        w.u64(height);
+        w.u32(index);
+        w.seq(events);
     }
 }
 
-impl TreeReader for MemoryStore {
-    fn get_node_option(&self, node_key: &NodeKey) -> anyhow::Result<Option<Node>> {
-        self.tree.get_node_option(node_key)
-    }
-
-    fn get_value_option(
-        &self,
-        max_version: Version,
-        key_hash: KeyHash,
-    ) -> anyhow::Result<Option<OwnedValue>> {
-        self.tree.get_value_option(max_version, key_hash)
-    }
-
-    fn get_rightmost_leaf(&self) -> anyhow::Result<Option<(NodeKey, LeafNode)>> {
-        self.tree.get_rightmost_leaf()
+impl Encode for TxReceipt {
+    fn encode(&self, w: &mut Writer) {
+        TxReceipt::encode_parts(w, self.height, self.index, &self.events);
     }
 }
 
-impl TreeStore for MemoryStore {
-    fn write_tree_batch(&self, batch: &NodeBatch) -> Result<(), TreeError> {
-        self.tree.write_tree_batch(batch)
-    }
-}
-
-impl LedgerStore for MemoryStore {
-    fn commit_block(&self, commit: &BlockCommit<'_>) -> Result<(), TreeError> {
-        let mut ledger = self.ledger.write().map_err(|_| poisoned())?;
-        self.tree.write_tree_batch(commit.tree)?;
-        let height = commit.block.block.header.height;
-        ledger.blocks.insert(height, commit.block.clone());
-        for (index, hash) in commit.tx_hashes.iter().enumerate() {
-            ledger
-                .transactions
-                .insert(*hash, (height, u32::try_from(index).unwrap_or(u32::MAX)));
-        }
-        for (key, value) in commit.state_changes {
-            match value {
-                Some(value) => {
-                    ledger.state.insert(key.clone(), value.clone());
-                }
-                None => {
-                    ledger.state.remove(key);
-                }
-            }
-        }
-        Ok(())
-    }
-
-    fn block(&self, height: u64) -> Result<Option<CommittedBlock>, TreeError> {
-        let ledger = self.ledger.read().map_err(|_| poisoned())?;
-        Ok(ledger.blocks.get(&height).cloned())
-    }
-
-    fn certified_header(&self, height: u64) -> Result<Option<CertifiedHeader>, TreeError> {
-        let ledger = self.ledger.read().map_err(|_| poisoned())?;
-        Ok(ledger.blocks.get(&height).map(|committed| {
-            (
-                committed.block.header.clone(),
-                committed.certificate.clone(),
-            )
-        }))
-    }
-
-    fn head_height(&self) -> Result<Option<u64>, TreeError> {
-        let ledger = self.ledger.read().map_err(|_| poisoned())?;
-        Ok(ledger.blocks.keys().next_back().copied())
-    }
-
-    fn state_entries(&self) -> Result<StateEntries, TreeError> {
-        let ledger = self.ledger.read().map_err(|_| poisoned())?;
-        Ok(ledger
-            .state
-            .iter()
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect())
-    }
-
-    fn transaction_location(&self, tx_hash: &[u8; 32]) -> Result<Option<(u64, u32)>, TreeError> {
-        let ledger = self.ledger.read().map_err(|_| poisoned())?;
-        Ok(ledger.transactions.get(tx_hash).copied())
+impl Decode for TxReceipt {
+    fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        let height = r.u64("height")?;
+        let index = r.u32("index")?;
+        let events = if r.remaining() == 0 {
+            Vec::new()
+        } else {
+            r.seq("events", MAX_EVENTS_PER_TRANSACTION)?
+        };
+        Ok(Self {
+            height,
+            index,
+            events,
+        })
     }
 }
 
@@ -371,6 +333,7 @@ impl<S: LedgerStore> Ledger<S> {
                 certificate: None,
             },
             tx_hashes: &[],
+            tx_events: &[],
             state_changes: &changes,
         })?;
         tree.committed(&update);
@@ -432,7 +395,17 @@ impl<S: LedgerStore> Ledger<S> {
         &self,
         tx_hash: &[u8; 32],
     ) -> Result<Option<(u64, u32)>, LedgerError> {
-        Ok(self.store().transaction_location(tx_hash)?)
+        Ok(self
+            .transaction_receipt(tx_hash)?
+            .map(|receipt| (receipt.height, receipt.index)))
+    }
+
+    /// Where a transaction was committed and what it did.
+    pub fn transaction_receipt(
+        &self,
+        tx_hash: &[u8; 32],
+    ) -> Result<Option<TxReceipt>, LedgerError> {
+        Ok(self.store().transaction_receipt(tx_hash)?)
     }
 
     /// The chain configuration.
@@ -491,8 +464,7 @@ impl<S: LedgerStore> Ledger<S> {
             time,
         };
         let mut outcomes = Vec::with_capacity(candidates.len());
-        let mut included = Vec::with_capacity(candidates.len());
-        let mut tx_hashes = Vec::with_capacity(candidates.len());
+        let mut included = Included::with_capacity(candidates.len());
         self.timings = BlockTimings::default();
         // Signatures are checked on one core while this one applies the block and updates the
         // state tree (see `schedule::apply_block_speculatively`).
@@ -510,9 +482,8 @@ impl<S: LedgerStore> Ledger<S> {
         for (tx, tx_hash, outcome) in block.applied {
             match outcome {
                 Ok(effects) => {
+                    included.push(tx, tx_hash, effects.events.clone());
                     outcomes.push(TxOutcome::Committed(effects));
-                    tx_hashes.push(tx_hash);
-                    included.push(tx);
                 }
                 Err(rejection) => outcomes.push(TxOutcome::Rejected { tx_hash, rejection }),
             }
@@ -528,7 +499,6 @@ impl<S: LedgerStore> Ledger<S> {
         let result = self.seal(
             ctx,
             included,
-            tx_hashes,
             precomputed,
             &validators,
             |header, validators| {
@@ -583,43 +553,38 @@ impl<S: LedgerStore> Ledger<S> {
         let prepared = schedule::prepare_block(&self.state, block.transactions.clone());
         self.timings.verify = verify_start.elapsed();
         let apply_start = Instant::now();
-        let mut transactions = Vec::with_capacity(prepared.len());
-        let mut tx_hashes = Vec::with_capacity(prepared.len());
+        let mut included = Included::with_capacity(prepared.len());
         for (index, mut tx) in prepared.into_iter().enumerate() {
-            if let Err(rejection) = self.state.apply_prepared(&ctx, &mut tx) {
-                self.state.rollback_changes();
-                return Err(LedgerError::RejectedTransaction { index, rejection });
-            }
-            tx_hashes.push(tx.hash());
-            transactions.push(tx.into_transaction());
+            let effects = match self.state.apply_prepared(&ctx, &mut tx) {
+                Ok(effects) => effects,
+                Err(rejection) => {
+                    self.state.rollback_changes();
+                    return Err(LedgerError::RejectedTransaction { index, rejection });
+                }
+            };
+            let hash = tx.hash();
+            included.push(tx.into_transaction(), hash, effects.events);
         }
         self.timings.apply = apply_start.elapsed();
         let expected = header.clone();
         let cert = certificate.clone();
-        let result = self.seal(
-            ctx,
-            transactions,
-            tx_hashes,
-            None,
-            &validators,
-            move |computed, _| {
-                let field = if computed.transactions_root != expected.transactions_root {
-                    Some("transactions root")
-                } else if computed.state_root != expected.state_root {
-                    Some("state root")
-                } else if computed.next_validators_hash != expected.next_validators_hash {
-                    Some("next validators hash")
-                } else if computed != &expected {
-                    Some("other fields")
-                } else {
-                    None
-                };
-                match field {
-                    Some(field) => Err(LedgerError::HeaderMismatch { field }),
-                    None => Ok(cert.clone()),
-                }
-            },
-        );
+        let result = self.seal(ctx, included, None, &validators, move |computed, _| {
+            let field = if computed.transactions_root != expected.transactions_root {
+                Some("transactions root")
+            } else if computed.state_root != expected.state_root {
+                Some("state root")
+            } else if computed.next_validators_hash != expected.next_validators_hash {
+                Some("next validators hash")
+            } else if computed != &expected {
+                Some("other fields")
+            } else {
+                None
+            };
+            match field {
+                Some(field) => Err(LedgerError::HeaderMismatch { field }),
+                None => Ok(cert.clone()),
+            }
+        });
         match result {
             Ok(_) => Ok(()),
             Err(err) => {
@@ -634,8 +599,7 @@ impl<S: LedgerStore> Ledger<S> {
     fn seal(
         &mut self,
         ctx: BlockContext,
-        transactions: Vec<SignedTransaction>,
-        tx_hashes: Vec<[u8; 32]>,
+        included: Included,
         precomputed: Option<(StateChanges, TreeUpdate)>,
         validators: &ValidatorSet,
         decide: impl FnOnce(&Header, &ValidatorSet) -> Result<CommitCertificate, LedgerError>,
@@ -652,6 +616,11 @@ impl<S: LedgerStore> Ledger<S> {
             }
         };
         let seal_start = Instant::now();
+        let Included {
+            transactions,
+            hashes: tx_hashes,
+            events: tx_events,
+        } = included;
         let next_validators = self.state.validator_set().map_err(LedgerError::Corrupt)?;
         let header = Header {
             chain_id: self.config().chain_id.clone(),
@@ -684,6 +653,7 @@ impl<S: LedgerStore> Ledger<S> {
                 tree: &update.batch,
                 block: &committed,
                 tx_hashes: &tx_hashes,
+                tx_events: &tx_events,
                 state_changes: &changes,
             });
             if let Err(payload) = caching.join() {

@@ -39,6 +39,14 @@ impl CryptoProfile {
         }
     }
 
+    /// The key algorithm of chain keys (a sender's signing key must be of it).
+    pub fn key_algorithm(self) -> crosscode_core::keys::KeyAlgorithm {
+        match self.signature_algorithm() {
+            SignatureAlgorithm::Ed25519 => crosscode_core::keys::KeyAlgorithm::Ed25519,
+            SignatureAlgorithm::Sm2 => crosscode_core::keys::KeyAlgorithm::Sm2,
+        }
+    }
+
     /// A fresh incremental hasher of the profile.
     pub fn hasher(self) -> ProfileHasher {
         match self {

@@ -13,7 +13,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use crosscode_core::keys::{KeyAlgorithm, PublicKey};
+use crosscode_core::keys::PublicKey;
 
 use crate::codec::{Decode, DecodeError, Encode};
 use crate::document::{
@@ -35,7 +35,7 @@ mod schemas;
 pub(crate) mod signatures;
 mod status;
 
-pub use events::{Effects, Event};
+pub use events::{Effects, Event, MAX_EVENTS_PER_TRANSACTION};
 pub(crate) use prepared::Draft;
 pub use prepared::PreparedTransaction;
 use prepared::{CheckedSignature, Prechecked};
@@ -142,18 +142,11 @@ impl<'a> Pending<'a> {
     }
 }
 
-fn profile_key_algorithm(config: &ChainConfig) -> KeyAlgorithm {
-    match config.profile.signature_algorithm() {
-        crate::profile::SignatureAlgorithm::Ed25519 => KeyAlgorithm::Ed25519,
-        crate::profile::SignatureAlgorithm::Sm2 => KeyAlgorithm::Sm2,
-    }
-}
-
 /// Whether `vm` may sign registry transactions on a chain with `config`.
 fn is_control_key(config: &ChainConfig, vm: &VerificationMethod) -> bool {
     vm.relationships
         .contains(Relationships::CAPABILITY_INVOCATION)
-        && vm.key.0.algorithm() == profile_key_algorithm(config)
+        && vm.key.0.algorithm() == config.profile.key_algorithm()
 }
 
 fn has_control_key(config: &ChainConfig, document: &DocumentContent) -> bool {

@@ -6,7 +6,7 @@
 //! `"crosscode-registry-tx-v1" || 0x00 || encoding(Transaction)`; the transaction hash is the
 //! profile hash of the whole signed encoding.
 
-use crosscode_core::keys::{SecretKey, SignatureError};
+use crosscode_core::keys::{SignatureError, Signer};
 
 use crate::codec::{Decode, DecodeError, Encode, MAX_NAME_LEN, Reader, Writer};
 use crate::document::{
@@ -375,9 +375,10 @@ impl Transaction {
         w.into_bytes()
     }
 
-    /// Signs with `key` (which must be the key the `key` fragment names).
-    pub fn sign(self, key: &SecretKey) -> Result<SignedTransaction, SignatureError> {
-        let signature = key.sign(&self.signing_bytes())?;
+    /// Signs through `signer` (whose key must be the one the `key` fragment names): an
+    /// in-memory `SecretKey`, a platform keystore or an HSM.
+    pub fn sign<S: Signer + ?Sized>(self, signer: &S) -> Result<SignedTransaction, SignatureError> {
+        let signature = signer.sign(&self.signing_bytes())?;
         Ok(SignedTransaction {
             transaction: self,
             signature,

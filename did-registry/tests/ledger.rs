@@ -12,7 +12,7 @@ use crosscode_did_registry::block::{
 use crosscode_did_registry::codec::{Decode, Encode};
 use crosscode_did_registry::governance::GovernanceAction;
 use crosscode_did_registry::ledger::{
-    Block, Ledger, LedgerError, LedgerStore, MemoryStore, TxOutcome,
+    Block, Ledger, LedgerError, LedgerStore, MemoryStore, TxOutcome, TxReceipt,
 };
 use crosscode_did_registry::merkle::merkle_root;
 use crosscode_did_registry::ordering::{CoreSignatureVerifier, OrderingError, SoloOrdering};
@@ -22,7 +22,7 @@ use crosscode_did_registry::proof::{
     verify_bundle_bytes_for_keys,
 };
 use crosscode_did_registry::records::{DidRecord, StateKey};
-use crosscode_did_registry::state::Rejection;
+use crosscode_did_registry::state::{Event, Rejection};
 use crosscode_did_registry::transaction::{Payload, StatusChange, StatusKey};
 use crosscode_did_registry::validators::ValidatorSet;
 
@@ -497,6 +497,15 @@ fn a_ledger_reopens_from_its_store() {
         reopened.transaction_location(&hash).unwrap(),
         Some((head.height, 0))
     );
+    // The store's transaction index keeps what the transaction did.
+    assert_eq!(
+        reopened.transaction_receipt(&hash).unwrap(),
+        Some(TxReceipt {
+            height: head.height,
+            index: 0,
+            events: vec![Event::EvidenceAnchored { hash: [2; 32] }],
+        })
+    );
     let store = reopened.into_store();
     assert!(matches!(
         Ledger::new(&genesis, store),
@@ -506,4 +515,33 @@ fn a_ledger_reopens_from_its_store() {
         Ledger::open(MemoryStore::new()),
         Err(LedgerError::EmptyStore)
     ));
+}
+
+#[test]
+fn a_receipt_has_one_canonical_encoding_and_reads_an_entry_without_events() {
+    let receipt = TxReceipt {
+        height: 9,
+        index: 4,
+        events: vec![
+            Event::ProposalOpened { id: 3 },
+            Event::ProposalExecuted { id: 3 },
+        ],
+    };
+    let bytes = receipt.to_bytes();
+    assert_eq!(TxReceipt::from_bytes(&bytes).unwrap(), receipt);
+    // An index entry written before events were kept: height and index only.
+    let mut old = 9u64.to_be_bytes().to_vec();
+    old.extend_from_slice(&4u32.to_be_bytes());
+    assert_eq!(
+        TxReceipt::from_bytes(&old).unwrap(),
+        TxReceipt {
+            height: 9,
+            index: 4,
+            events: vec![],
+        }
+    );
+    assert!(TxReceipt::from_bytes(&old[..11]).is_err());
+    let mut trailing = bytes.clone();
+    trailing.push(0);
+    assert!(TxReceipt::from_bytes(&trailing).is_err());
 }

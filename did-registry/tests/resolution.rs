@@ -13,11 +13,22 @@ use crosscode_did_registry::document::{RegistryDid, Relationships, VerificationM
 use crosscode_did_registry::profile::CryptoProfile;
 use crosscode_did_registry::resolution::{
     ERROR_INVALID_DID, ERROR_NOT_FOUND, VersionTimeError, did_document, error_code,
-    parse_version_time, resolution_error, resolution_result, xml_datetime,
+    parse_version_time, resolution_error, resolution_result, resolved_from_result, xml_datetime,
 };
-use crosscode_did_registry::state::ResolveError;
+use crosscode_did_registry::state::{ResolveError, ResolvedDid};
 use crosscode_did_registry::transaction::Payload;
 use serde_json::{Value, json};
+
+fn json(value: &impl serde::Serialize) -> Value {
+    serde_json::to_value(value).unwrap()
+}
+
+/// The resolution result of `resolved` as JSON; it reads back as `resolved`.
+fn result_of(resolved: &ResolvedDid) -> Value {
+    let result = resolution_result(resolved).unwrap();
+    assert_eq!(&resolved_from_result(&result).unwrap(), resolved);
+    json(&result)
+}
 
 fn fragment_url(did: &RegistryDid, fragment: &str) -> Value {
     json!(format!("{}#{fragment}", did.as_str()))
@@ -31,7 +42,7 @@ fn the_document_holds_the_stored_keys_relationships_and_services() {
         let create = actor.create();
         chain.ok(&create);
         let resolved = chain.state.resolve(&actor.did, None).unwrap();
-        let document = did_document(&resolved);
+        let document = json(&did_document(&resolved).unwrap());
         let did = &actor.did;
         assert_eq!(
             document["@context"],
@@ -79,11 +90,15 @@ fn the_document_holds_the_stored_keys_relationships_and_services() {
                 "serviceEndpoint": "https://health.example/issuer",
             }])
         );
-        // It is a DID document core's model reads, with the same keys.
+        // It is core's DID document model, and reads back as the registry's document.
         let parsed: DidDocument = serde_json::from_value(document).unwrap();
-        assert_eq!(parsed.verification_method.len(), 2);
+        assert_eq!(parsed, did_document(&resolved).unwrap());
+        assert_eq!(
+            resolved_from_result(&resolution_result(&resolved).unwrap()).unwrap(),
+            resolved
+        );
 
-        let result = resolution_result(&resolved);
+        let result = json(&resolution_result(&resolved).unwrap());
         assert_eq!(result["@context"], "https://w3id.org/did-resolution/v1");
         assert_eq!(
             result["didResolutionMetadata"],
@@ -130,13 +145,13 @@ fn a_rotated_key_resolves_at_the_old_height_and_time() {
                 .collect()
         };
 
-        let old = resolution_result(&chain.state.resolve(&actor.did, Some(1)).unwrap());
+        let old = result_of(&chain.state.resolve(&actor.did, Some(1)).unwrap());
         assert!(keys_of(&old).contains(&encode_multikey(&old_control)));
         assert!(!keys_of(&old).contains(&encode_multikey(&new_control.public_key())));
         assert_eq!(old["didDocumentMetadata"]["versionId"], "0");
         assert_eq!(old["didDocumentMetadata"]["height"], 1);
 
-        let now = resolution_result(&chain.state.resolve(&actor.did, None).unwrap());
+        let now = result_of(&chain.state.resolve(&actor.did, None).unwrap());
         assert_eq!(
             keys_of(&now),
             vec![encode_multikey(&new_control.public_key())]
@@ -158,7 +173,7 @@ fn a_rotated_key_resolves_at_the_old_height_and_time() {
         let between = xml_datetime(GENESIS_TIME + 7).unwrap();
         let at = parse_version_time(&between).unwrap();
         let by_time = chain.state.resolve_at_time(&actor.did, at).unwrap();
-        assert_eq!(resolution_result(&by_time), old);
+        assert_eq!(result_of(&by_time), old);
 
         // Before the create, the DID is not found.
         let error = chain.state.resolve(&actor.did, Some(0)).unwrap_err();
@@ -184,12 +199,12 @@ fn a_deactivated_did_resolves_as_deactivated_now_and_active_before() {
         chain.ok(&create); // height 1
         let deactivate = actor.tx(Payload::DidDeactivate);
         chain.ok(&deactivate); // height 2
-        let now = resolution_result(&chain.state.resolve(&actor.did, None).unwrap());
+        let now = result_of(&chain.state.resolve(&actor.did, None).unwrap());
         assert_eq!(now["didDocumentMetadata"]["deactivated"], true);
         assert_eq!(now["didDocumentMetadata"]["versionId"], "1");
         assert_eq!(now["didDocumentMetadata"]["height"], 2);
         assert_eq!(now["didDocument"]["id"], actor.did.as_str());
-        let before = resolution_result(&chain.state.resolve(&actor.did, Some(1)).unwrap());
+        let before = result_of(&chain.state.resolve(&actor.did, Some(1)).unwrap());
         assert_eq!(before["didDocumentMetadata"]["deactivated"], false);
     }
 }
@@ -238,4 +253,50 @@ fn error_results_and_version_times() {
         Some("2023-11-14T22:13:20Z")
     );
     assert_eq!(xml_datetime(u64::MAX), None);
+}
+
+#[test]
+fn a_result_that_is_not_a_registry_resolution_does_not_read_back() {
+    let profile = CryptoProfile::Standard;
+    let mut chain = Chain::new(profile);
+    let mut actor = Actor::new(profile);
+    chain.ok(&actor.create());
+    let resolved = chain.state.resolve(&actor.did, None).unwrap();
+    let result = resolution_result(&resolved).unwrap();
+    let other = Actor::new(profile).did;
+    type Change = Box<dyn Fn(&mut Value)>;
+    let changes: Vec<Change> = vec![
+        // A method of another DID.
+        Box::new(move |v| {
+            v["didDocument"]["verificationMethod"][0]["id"] = json!(format!("{other}#control"))
+        }),
+        // A relationship naming no method.
+        Box::new(|v| {
+            let did = v["didDocument"]["id"].as_str().unwrap().to_owned();
+            v["didDocument"]["authentication"] = json!([format!("{did}#nothing")]);
+        }),
+        // A key that is not a Multikey.
+        Box::new(|v| v["didDocument"]["verificationMethod"][0]["publicKeyMultibase"] = json!("z1")),
+        // Incomplete or malformed metadata.
+        Box::new(|v| {
+            v["didDocumentMetadata"]
+                .as_object_mut()
+                .unwrap()
+                .remove("height");
+        }),
+        Box::new(|v| v["didDocumentMetadata"]["versionId"] = json!("first")),
+        Box::new(|v| v["didDocumentMetadata"]["updated"] = json!("yesterday")),
+        // Not a did:crosscode DID.
+        Box::new(|v| {
+            v["didDocument"]["id"] =
+                json!("did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK")
+        }),
+    ];
+    for (index, change) in changes.iter().enumerate() {
+        let mut value = json(&result);
+        change(&mut value);
+        let changed: crosscode_core::did::DidResolutionResult =
+            serde_json::from_value(value).unwrap();
+        assert!(resolved_from_result(&changed).is_err(), "change {index}");
+    }
 }

@@ -31,7 +31,21 @@ pub struct VerificationMethod {
     pub public_key_multibase: String,
 }
 
-/// A DID document (the subset Crosscode emits: verification methods and relationships).
+/// A service of a DID document (DID Core §5.4): an endpoint the DID subject publishes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Service {
+    /// The DID URL identifying the service (`<did>#<fragment>`).
+    pub id: DidUrl,
+    /// The service type.
+    #[serde(rename = "type")]
+    pub service_type: String,
+    /// The endpoint (a URL).
+    pub service_endpoint: String,
+}
+
+/// A DID document (the subset Crosscode emits: verification methods, relationships and
+/// services).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DidDocument {
@@ -50,6 +64,9 @@ pub struct DidDocument {
     pub capability_invocation: Vec<DidUrl>,
     /// Methods for delegating capabilities.
     pub capability_delegation: Vec<DidUrl>,
+    /// The services (`service`, absent when there are none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub service: Vec<Service>,
 }
 
 impl DidDocument {
@@ -67,11 +84,30 @@ pub struct DidResolutionMetadata {
     pub content_type: String,
 }
 
-/// DID document metadata (did:key documents have none: no created / updated /
-/// deactivated).
+/// DID document metadata (DID Resolution §"DID Document Metadata"). did:key documents have
+/// none (every member absent); a registry DID's document has all of them.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct DidDocumentMetadata {}
+pub struct DidDocumentMetadata {
+    /// When the DID was created (XML Schema `dateTime`, UTC).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created: Option<String>,
+    /// When the version resolved took effect.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated: Option<String>,
+    /// Whether the DID is deactivated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deactivated: Option<bool>,
+    /// The version resolved (`"0"` for the created document).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version_id: Option<String>,
+    /// Registry DIDs: the height of the block that made the version resolved.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub height: Option<u64>,
+    /// Registry DIDs: the height of the block that created the DID.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_height: Option<u64>,
+}
 
 /// A DID resolution result (W3C DID Resolution).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

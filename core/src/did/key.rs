@@ -114,6 +114,7 @@ impl DidKey {
             assertion_method: vec![vm_id.clone()],
             capability_invocation: vec![vm_id.clone()],
             capability_delegation: vec![vm_id],
+            service: vec![],
         }
     }
 

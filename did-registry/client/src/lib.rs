@@ -1,21 +1,23 @@
-//! The typed HTTP client of a registry node ([`RegistryClient`]): submits transactions, waits
-//! for them, reads the chain, resolves DIDs, fetches state entries with proof bundles and
-//! follows the block stream. Every failure is a [`ClientError`]; the node's JSON errors keep
-//! their HTTP status and [`ApiErrorCode`].
+//! The typed HTTP client of a registry node ([`RegistryClient`], `crosscode-registry-client`):
+//! submits transactions, waits for them, reads the chain, resolves DIDs, fetches state entries
+//! with proof bundles and follows the block stream; and performs whole registry writes
+//! (register a DID, anchor evidence, set a status, register a schema, propose, vote) through a
+//! `crosscode_core::keys::Signer`, see [`writes`]. Every failure is a [`ClientError`]; the node's JSON errors
+//! keep their HTTP status and [`ApiErrorCode`].
+//!
+//! The wire types are `crosscode_did_registry::api`'s, shared with the node.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 use std::collections::VecDeque;
 use std::time::Duration;
 
+use crosscode_core::did::DidResolutionResult;
+use crosscode_core::keys::{KeyAlgorithm, SignatureError};
 use futures_util::{Stream, StreamExt as _};
 use serde::de::DeserializeOwned;
-use serde_json::Value;
-use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
 use crosscode_did_registry::api::{
-    ApiError, BlockEvent, IssuersResponse, SubmitBatchResponse, SubmitRequest, SubmitResponse,
-    base64url,
+    ApiError, IssuersResponse, SubmitBatchResponse, SubmitRequest, SubmitResponse, base64url,
 };
 pub use crosscode_did_registry::api::{
     ApiErrorCode, BlockResponse, BundleMismatch, ChainInfo, IssuerEntry, RejectionCode,
@@ -23,16 +25,23 @@ pub use crosscode_did_registry::api::{
 };
 use crosscode_did_registry::block::{CommitCertificate, Header};
 use crosscode_did_registry::codec::{Decode, Encode};
-use crosscode_did_registry::document::{
-    DocumentContent, RegistryDid, Relationships, Service, VerificationKey, VerificationMethod,
-};
+use crosscode_did_registry::document::RegistryDid;
 use crosscode_did_registry::proof::TrustedChain;
 use crosscode_did_registry::records::Namespace;
-use crosscode_did_registry::state::ResolvedDid;
+use crosscode_did_registry::resolution::resolved_from_result;
+use crosscode_did_registry::state::{Event, ResolvedDid};
 use crosscode_did_registry::transaction::SignedTransaction;
+
+mod sse;
+pub mod writes;
+
+use sse::{SseParser, SseReader};
+pub use writes::{Proposed, Sender, Voted};
 
 /// Default timeout of one request.
 pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// Default time a write waits for its transaction to be committed.
+pub const DEFAULT_COMMIT_TIMEOUT: Duration = Duration::from_secs(60);
 /// Longest pause between two status polls of [`RegistryClient::wait_committed`].
 const MAX_POLL_INTERVAL: Duration = Duration::from_millis(200);
 /// First pause between two status polls.
@@ -87,7 +96,7 @@ pub enum ClientError {
         message: String,
     },
     /// The transaction was rejected by the state machine.
-    #[error("transaction rejected ({code:?}): {message}")]
+    #[error("transaction rejected ({code}): {message}")]
     Rejected {
         /// Why.
         code: RejectionCode,
@@ -116,6 +125,58 @@ pub enum ClientError {
         /// What is wrong with it.
         reason: String,
     },
+    /// The signing key is not of the algorithm the chain's profile signs with.
+    #[error("the key is an {found} key; this chain signs with {expected} keys")]
+    WrongKeyAlgorithm {
+        /// The key's algorithm.
+        found: KeyAlgorithm,
+        /// The chain's.
+        expected: KeyAlgorithm,
+    },
+    /// The sender DID is not registered on the chain (at the head).
+    #[error("{did} is not registered on this chain")]
+    NotRegistered {
+        /// The DID.
+        did: RegistryDid,
+    },
+    /// The sender DID is deactivated.
+    #[error("{did} is deactivated")]
+    DidDeactivated {
+        /// The DID.
+        did: RegistryDid,
+    },
+    /// The signing key is not a method of the sender's document with the relationship the
+    /// write needs (`capabilityInvocation` to send, `assertionMethod` to sign evidence).
+    #[error("the key is not one of the {relationship} keys of {did}")]
+    KeyNotAuthorised {
+        /// The sender DID.
+        did: RegistryDid,
+        /// The relationship, by its DID document property name.
+        relationship: &'static str,
+    },
+    /// The signer failed to sign.
+    #[error("cannot sign: {0}")]
+    Signing(#[source] SignatureError),
+    /// A committed transaction lacks the event the write reports (e.g. `proposalOpened`): the
+    /// node did not report its events.
+    #[error("the committed transaction has no {expected} event")]
+    MissingEvent {
+        /// The event type expected.
+        expected: &'static str,
+    },
+}
+
+/// A committed transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Committed {
+    /// Its hash.
+    pub hash: [u8; 32],
+    /// The height of its block.
+    pub height: u64,
+    /// Its index in the block.
+    pub index: u32,
+    /// What it did (e.g. the number of the proposal it opened).
+    pub events: Vec<Event>,
 }
 
 impl ClientError {
@@ -142,7 +203,7 @@ impl ClientError {
     }
 }
 
-fn transport(err: reqwest::Error) -> ClientError {
+pub(crate) fn transport(err: reqwest::Error) -> ClientError {
     if err.is_timeout() {
         ClientError::Timeout
     } else {
@@ -150,7 +211,7 @@ fn transport(err: reqwest::Error) -> ClientError {
     }
 }
 
-fn unexpected(status: u16, reason: impl Into<String>) -> ClientError {
+pub(crate) fn unexpected(status: u16, reason: impl Into<String>) -> ClientError {
     ClientError::UnexpectedResponse {
         status,
         reason: reason.into(),
@@ -163,6 +224,7 @@ pub struct RegistryClient {
     http: reqwest::Client,
     base: String,
     timeout: Duration,
+    commit_timeout: Duration,
 }
 
 impl RegistryClient {
@@ -190,6 +252,7 @@ impl RegistryClient {
             http,
             base: base.to_owned(),
             timeout: DEFAULT_REQUEST_TIMEOUT,
+            commit_timeout: DEFAULT_COMMIT_TIMEOUT,
         })
     }
 
@@ -197,6 +260,18 @@ impl RegistryClient {
     pub fn with_timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
+    }
+
+    /// The same client with another commit timeout: how long a write ([`writes`]) waits for
+    /// its transaction to be committed ([`DEFAULT_COMMIT_TIMEOUT`] unless set).
+    pub fn with_commit_timeout(mut self, timeout: Duration) -> Self {
+        self.commit_timeout = timeout;
+        self
+    }
+
+    /// How long a write waits for its transaction to be committed.
+    pub fn commit_timeout(&self) -> Duration {
+        self.commit_timeout
     }
 
     /// The node's base URL.
@@ -294,20 +369,31 @@ impl RegistryClient {
         self.get(&format!("/v1/tx/{}", hex::encode(hash))).await
     }
 
-    /// Waits until the transaction is committed (`(height, index)`), polling its status; a
+    /// Waits until the transaction is committed (where, and its events), polling its status; a
     /// rejection is [`ClientError::Rejected`], and no outcome within `timeout` is
     /// [`ClientError::Timeout`].
     pub async fn wait_committed(
         &self,
         hash: &[u8; 32],
         timeout: Duration,
-    ) -> Result<(u64, u32), ClientError> {
+    ) -> Result<Committed, ClientError> {
         // A timeout too long to represent never runs out.
         let deadline = tokio::time::Instant::now().checked_add(timeout);
         let mut pause = FIRST_POLL_INTERVAL;
         loop {
             match self.tx_status(hash).await? {
-                TxStatus::Committed { height, index } => return Ok((height, index)),
+                TxStatus::Committed {
+                    height,
+                    index,
+                    events,
+                } => {
+                    return Ok(Committed {
+                        hash: *hash,
+                        height,
+                        index,
+                        events,
+                    });
+                }
                 TxStatus::Rejected { code, message } => {
                     return Err(ClientError::Rejected { code, message });
                 }
@@ -399,7 +485,11 @@ impl RegistryClient {
 
     /// The W3C DID Resolution result of `did` as of `height` (`None`: the head). A deactivated
     /// DID resolves (HTTP 410) with `deactivated: true` in its metadata.
-    pub async fn resolve(&self, did: &str, height: Option<u64>) -> Result<Value, ClientError> {
+    pub async fn resolve(
+        &self,
+        did: &str,
+        height: Option<u64>,
+    ) -> Result<DidResolutionResult, ClientError> {
         let mut path = format!("/1.0/identifiers/{}", percent_encode_path(did));
         if let Some(height) = height {
             path.push_str(&format!("?height={height}"));
@@ -412,7 +502,7 @@ impl RegistryClient {
         &self,
         did: &str,
         version_time: &str,
-    ) -> Result<Value, ClientError> {
+    ) -> Result<DidResolutionResult, ClientError> {
         let path = format!(
             "/1.0/identifiers/{}?versionTime={}",
             percent_encode_path(did),
@@ -421,7 +511,7 @@ impl RegistryClient {
         self.resolve_path(&path).await
     }
 
-    async fn resolve_path(&self, path: &str) -> Result<Value, ClientError> {
+    async fn resolve_path(&self, path: &str) -> Result<DidResolutionResult, ClientError> {
         let (status, body) = self.get_raw(path).await?;
         if status == 200 || status == 410 {
             return serde_json::from_slice(&body)
@@ -456,7 +546,7 @@ impl RegistryClient {
         height: Option<u64>,
     ) -> Result<ResolvedDid, ClientError> {
         let result = self.resolve(did, height).await?;
-        resolved_from_result(&result).map_err(|reason| unexpected(200, reason))
+        resolved_from_result(&result).map_err(|err| unexpected(200, err.to_string()))
     }
 
     /// The committed headers and certificates from `from` on (already committed ones first,
@@ -520,354 +610,4 @@ fn percent_encode_path(text: &str) -> String {
         }
     }
     out
-}
-
-/// One server-sent event: its type (`message` when not named) and its data.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct SseEvent {
-    name: String,
-    data: String,
-}
-
-/// An incremental parser of a server-sent event stream (the WHATWG `text/event-stream` rules
-/// the node's stream needs): lines end with LF, CRLF or CR (also across chunk boundaries);
-/// `event:` names the event, `data:` lines are joined with LF, lines starting with `:` are
-/// comments, other fields are ignored; a blank line ends the event. Each byte is looked at
-/// once, and an event (its lines, including the one being read) larger than `max_event_bytes`
-/// is an error.
-#[derive(Debug)]
-struct SseParser {
-    line: Vec<u8>,
-    /// The previous chunk ended with CR: a LF opening the next one ends nothing.
-    after_cr: bool,
-    name: Option<String>,
-    data: Option<String>,
-    /// Bytes of the current event's lines so far.
-    event_bytes: usize,
-    max_event_bytes: usize,
-}
-
-impl SseParser {
-    fn new(max_event_bytes: usize) -> Self {
-        Self {
-            line: Vec::new(),
-            after_cr: false,
-            name: None,
-            data: None,
-            event_bytes: 0,
-            max_event_bytes,
-        }
-    }
-
-    /// Parses `chunk`, appending the events it completes to `events`.
-    fn push(&mut self, chunk: &[u8], events: &mut VecDeque<SseEvent>) -> Result<(), ClientError> {
-        for &byte in chunk {
-            let after_cr = std::mem::replace(&mut self.after_cr, false);
-            match byte {
-                b'\n' if after_cr => {}
-                b'\n' => self.end_line(events)?,
-                b'\r' => {
-                    self.after_cr = true;
-                    self.end_line(events)?;
-                }
-                _ => {
-                    self.event_bytes += 1;
-                    if self.event_bytes > self.max_event_bytes {
-                        return Err(ClientError::TooLarge {
-                            what: "block event",
-                            limit: self.max_event_bytes,
-                        });
-                    }
-                    self.line.push(byte);
-                }
-            }
-        }
-        Ok(())
-    }
-
-    fn end_line(&mut self, events: &mut VecDeque<SseEvent>) -> Result<(), ClientError> {
-        let line = std::mem::take(&mut self.line);
-        if line.is_empty() {
-            let data = self.data.take();
-            let name = self.name.take();
-            self.event_bytes = 0;
-            if let Some(data) = data {
-                events.push_back(SseEvent {
-                    name: name.unwrap_or_else(|| "message".to_owned()),
-                    data,
-                });
-            }
-            return Ok(());
-        }
-        let line = String::from_utf8(line).map_err(|_| unexpected(200, "event is not UTF-8"))?;
-        if line.starts_with(':') {
-            return Ok(());
-        }
-        let (field, value) = match line.split_once(':') {
-            Some((field, value)) => (field, value.strip_prefix(' ').unwrap_or(value)),
-            None => (line.as_str(), ""),
-        };
-        match field {
-            "event" => self.name = Some(value.to_owned()),
-            "data" => match &mut self.data {
-                Some(data) => {
-                    data.push('\n');
-                    data.push_str(value);
-                }
-                None => self.data = Some(value.to_owned()),
-            },
-            _ => {}
-        }
-        Ok(())
-    }
-}
-
-/// Reads the `block` events of a server-sent event stream.
-struct SseReader<S> {
-    bytes: std::pin::Pin<Box<S>>,
-    parser: SseParser,
-    /// Events parsed and not read yet.
-    ready: VecDeque<SseEvent>,
-}
-
-impl<S, B> SseReader<S>
-where
-    S: Stream<Item = Result<B, reqwest::Error>>,
-    B: AsRef<[u8]>,
-{
-    /// The next `block` event, `None` at the end of the stream.
-    async fn next_block(&mut self) -> Option<Result<(Header, CommitCertificate), ClientError>> {
-        loop {
-            while let Some(event) = self.ready.pop_front() {
-                if event.name == "block" {
-                    return Some(
-                        serde_json::from_str::<BlockEvent>(&event.data)
-                            .map(|event| (event.header, event.certificate))
-                            .map_err(|err| unexpected(200, format!("block event: {err}"))),
-                    );
-                }
-            }
-            match self.bytes.next().await {
-                Some(Ok(chunk)) => {
-                    if let Err(err) = self.parser.push(chunk.as_ref(), &mut self.ready) {
-                        return Some(Err(err));
-                    }
-                }
-                Some(Err(err)) => return Some(Err(transport(err))),
-                None => return None,
-            }
-        }
-    }
-}
-
-/// The typed resolution of a W3C DID Resolution result rendered by the node.
-fn resolved_from_result(result: &Value) -> Result<ResolvedDid, String> {
-    let document = result.get("didDocument").ok_or("no didDocument")?;
-    let metadata = result
-        .get("didDocumentMetadata")
-        .ok_or("no didDocumentMetadata")?;
-    let id = document
-        .get("id")
-        .and_then(Value::as_str)
-        .ok_or("no document id")?;
-    let did = RegistryDid::parse(id).map_err(|e| e.to_string())?;
-    let prefix = format!("{id}#");
-    let fragment_of = |reference: &str| -> Result<String, String> {
-        reference
-            .strip_prefix(&prefix)
-            .map(str::to_owned)
-            .ok_or_else(|| "a reference to another DID".to_owned())
-    };
-    let mut methods = Vec::new();
-    for method in document
-        .get("verificationMethod")
-        .and_then(Value::as_array)
-        .ok_or("no verificationMethod")?
-    {
-        let fragment = fragment_of(
-            method
-                .get("id")
-                .and_then(Value::as_str)
-                .ok_or("method id")?,
-        )?;
-        let key = crosscode_core::multicodec::decode_multikey(
-            method
-                .get("publicKeyMultibase")
-                .and_then(Value::as_str)
-                .ok_or("publicKeyMultibase")?,
-        )
-        .map_err(|e| e.to_string())?;
-        methods.push(VerificationMethod {
-            fragment,
-            key: VerificationKey(key),
-            relationships: Relationships::from_bytes(&[0]).map_err(|e| e.to_string())?,
-        });
-    }
-    for (flag, property) in Relationships::NAMED {
-        for reference in document
-            .get(property)
-            .and_then(Value::as_array)
-            .map(Vec::as_slice)
-            .unwrap_or_default()
-        {
-            let fragment = fragment_of(reference.as_str().ok_or("relationship reference")?)?;
-            let method = methods
-                .iter_mut()
-                .find(|m| m.fragment == fragment)
-                .ok_or("a relationship names no method")?;
-            method.relationships = method.relationships.with(flag);
-        }
-    }
-    let mut services = Vec::new();
-    for service in document
-        .get("service")
-        .and_then(Value::as_array)
-        .map(Vec::as_slice)
-        .unwrap_or_default()
-    {
-        services.push(Service {
-            fragment: fragment_of(
-                service
-                    .get("id")
-                    .and_then(Value::as_str)
-                    .ok_or("service id")?,
-            )?,
-            service_type: service
-                .get("type")
-                .and_then(Value::as_str)
-                .ok_or("service type")?
-                .to_owned(),
-            endpoint: service
-                .get("serviceEndpoint")
-                .and_then(Value::as_str)
-                .ok_or("serviceEndpoint")?
-                .to_owned(),
-        });
-    }
-    let number = |name: &str| metadata.get(name).and_then(Value::as_u64);
-    let instant = |name: &str| -> Result<u64, String> {
-        let text = metadata
-            .get(name)
-            .and_then(Value::as_str)
-            .ok_or_else(|| format!("no {name}"))?;
-        let time = OffsetDateTime::parse(text, &Rfc3339).map_err(|e| e.to_string())?;
-        u64::try_from(time.unix_timestamp()).map_err(|e| e.to_string())
-    };
-    Ok(ResolvedDid {
-        did,
-        document: DocumentContent {
-            verification_methods: methods,
-            services,
-        },
-        deactivated: metadata
-            .get("deactivated")
-            .and_then(Value::as_bool)
-            .ok_or("no deactivated")?,
-        version: metadata
-            .get("versionId")
-            .and_then(Value::as_str)
-            .and_then(|v| v.parse().ok())
-            .ok_or("no versionId")?,
-        version_height: number("height").ok_or("no height")?,
-        version_time: instant("updated")?,
-        created_height: number("createdHeight").ok_or("no createdHeight")?,
-        created_time: instant("created")?,
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// The events of `chunks` fed one after the other.
-    fn parse(chunks: &[&[u8]], max: usize) -> Result<Vec<SseEvent>, ClientError> {
-        let mut parser = SseParser::new(max);
-        let mut events = VecDeque::new();
-        for chunk in chunks {
-            parser.push(chunk, &mut events)?;
-        }
-        Ok(events.into())
-    }
-
-    fn event(name: &str, data: &str) -> SseEvent {
-        SseEvent {
-            name: name.to_owned(),
-            data: data.to_owned(),
-        }
-    }
-
-    const STREAM: &str = ": keep-alive comment\nevent: block\nid: 7\ndata: {\"a\":1}\n\n\
-                          data: first line\ndata:second line\ndata\n\n\
-                          event:block\nretry: 10\ndata: {}\n\n";
-
-    fn expected() -> Vec<SseEvent> {
-        vec![
-            event("block", "{\"a\":1}"),
-            event("message", "first line\nsecond line\n"),
-            event("block", "{}"),
-        ]
-    }
-
-    #[test]
-    fn lf_crlf_and_cr_line_endings_give_the_same_events() {
-        for ending in ["\n", "\r\n", "\r"] {
-            let text = STREAM.replace('\n', ending);
-            assert_eq!(
-                parse(&[text.as_bytes()], MAX_EVENT_BYTES).unwrap(),
-                expected(),
-                "{ending:?}"
-            );
-        }
-    }
-
-    #[test]
-    fn events_split_at_any_byte_parse_the_same() {
-        for ending in ["\n", "\r\n", "\r"] {
-            let text = STREAM.replace('\n', ending);
-            let bytes = text.as_bytes();
-            for cut in 0..=bytes.len() {
-                let (a, b) = bytes.split_at(cut);
-                assert_eq!(
-                    parse(&[a, b], MAX_EVENT_BYTES).unwrap(),
-                    expected(),
-                    "{ending:?} cut at {cut}"
-                );
-            }
-            let one_by_one: Vec<&[u8]> = bytes.chunks(1).collect();
-            assert_eq!(parse(&one_by_one, MAX_EVENT_BYTES).unwrap(), expected());
-        }
-    }
-
-    #[test]
-    fn comments_and_events_without_data_dispatch_nothing() {
-        let events = parse(&[b": only a comment\n\nevent: block\n\n:another\n\n"], 100).unwrap();
-        assert!(events.is_empty());
-    }
-
-    #[test]
-    fn an_event_over_the_limit_is_too_large() {
-        let mut long = b"data: ".to_vec();
-        long.extend(std::iter::repeat_n(b'x', 100));
-        // Within the limit (106 bytes of lines): fine; one byte less allowed: too large, even
-        // before the event's blank line arrives.
-        assert_eq!(parse(&[&long, b"\n\n"], 106).unwrap().len(), 1);
-        assert!(matches!(
-            parse(&[&long], 105),
-            Err(ClientError::TooLarge {
-                what: "block event",
-                limit: 105
-            })
-        ));
-        // The limit is per event: many small events are fine.
-        let many = "data: 0123456789\n\n".repeat(100);
-        assert_eq!(parse(&[many.as_bytes()], 20).unwrap().len(), 100);
-    }
-
-    #[test]
-    fn an_event_that_is_not_utf8_is_unexpected() {
-        assert!(matches!(
-            parse(&[b"data: \xff\n\n"], 100),
-            Err(ClientError::UnexpectedResponse { status: 200, .. })
-        ));
-    }
 }

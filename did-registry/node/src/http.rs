@@ -389,14 +389,18 @@ async fn tx_status(
         return Ok(ok_json(&TxStatus::Pending));
     }
     let store = shared.store.clone();
-    let location = off_worker(move || {
+    let receipt = off_worker(move || {
         store
-            .transaction_location(&hash)
+            .transaction_receipt(&hash)
             .map_err(HttpError::internal)
     })
     .await?;
-    if let Some((height, index)) = location {
-        return Ok(ok_json(&TxStatus::Committed { height, index }));
+    if let Some(receipt) = receipt {
+        return Ok(ok_json(&TxStatus::Committed {
+            height: receipt.height,
+            index: receipt.index,
+            events: receipt.events,
+        }));
     }
     match shared.lock_mempool().rejection(&hash) {
         Some(rejected) => Ok(ok_json(&TxStatus::Rejected {
@@ -529,17 +533,21 @@ async fn resolve(
         })
     })
     .await?;
-    match resolved {
-        Ok(resolved) => {
-            let status = if resolved.deactivated {
+    match resolved.map(|resolved| (resolved.deactivated, resolution_result(&resolved))) {
+        Ok((deactivated, Ok(result))) => {
+            let status = if deactivated {
                 StatusCode::GONE
             } else {
                 StatusCode::OK
             };
-            Ok(json_response(
-                status,
-                &resolution_result(&resolved),
-                DID_RESOLUTION_MEDIA_TYPE,
+            Ok(json_response(status, &result, DID_RESOLUTION_MEDIA_TYPE))
+        }
+        Ok((_, Err(_))) => {
+            eprintln!("node: a stored DID document is not valid DID syntax");
+            Err(HttpError::resolution(
+                ApiErrorCode::Internal,
+                ERROR_INTERNAL,
+                "the registry state could not be read",
             ))
         }
         Err(ResolveError::NotFound) => Err(not_found(

@@ -12,7 +12,7 @@
 //! | `tree_nodes` | `NodeKey` (borsh) | `Node` (borsh) |
 //! | `tree_values` | key hash ‖ version (`u64` BE) | `0` (deleted) or `1` ‖ value |
 //! | `state` | state key | current value |
-//! | `indexes` | `tx` ‖ transaction hash | height (`u64` BE) ‖ index (`u32` BE) |
+//! | `indexes` | `tx` ‖ transaction hash | the transaction's receipt (`TxReceipt`: height, index in the block, events) |
 //! | `meta` | `head` | height of the latest committed block (`u64` BE) |
 
 use std::path::Path;
@@ -25,9 +25,9 @@ use rocksdb::{
 };
 
 use crosscode_did_registry::block::{CommitCertificate, Header};
-use crosscode_did_registry::codec::{Decode, Encode, Reader};
+use crosscode_did_registry::codec::{Decode, Encode, Reader, Writer};
 use crosscode_did_registry::ledger::{
-    Block, BlockCommit, CertifiedHeader, CommittedBlock, LedgerStore, StateEntries,
+    Block, BlockCommit, CertifiedHeader, CommittedBlock, LedgerStore, StateEntries, TxReceipt,
 };
 use crosscode_did_registry::tree::{TreeError, TreeStore};
 
@@ -289,12 +289,12 @@ impl LedgerStore for RocksStore {
         let indexes = self.cf(CF_INDEXES)?;
         let mut key = [0u8; 34];
         key[..2].copy_from_slice(INDEX_TX);
-        let mut location = [0u8; 12];
-        location[..8].copy_from_slice(&height_key);
-        for (index, hash) in commit.tx_hashes.iter().enumerate() {
+        for (index, (hash, events)) in commit.tx_hashes.iter().zip(commit.tx_events).enumerate() {
             key[2..].copy_from_slice(hash);
-            location[8..].copy_from_slice(&u32::try_from(index).unwrap_or(u32::MAX).to_be_bytes());
-            batch.put_cf(indexes, key, location);
+            let mut receipt = Writer::new();
+            let index = u32::try_from(index).unwrap_or(u32::MAX);
+            TxReceipt::encode_parts(&mut receipt, height, index, events);
+            batch.put_cf(indexes, key, receipt.into_bytes());
         }
         batch.put_cf(self.cf(CF_META)?, META_HEAD, height_key);
         let mut write_options = WriteOptions::default();
@@ -356,25 +356,16 @@ impl LedgerStore for RocksStore {
             .collect()
     }
 
-    fn transaction_location(&self, tx_hash: &[u8; 32]) -> Result<Option<(u64, u32)>, TreeError> {
+    fn transaction_receipt(&self, tx_hash: &[u8; 32]) -> Result<Option<TxReceipt>, TreeError> {
         let mut key = INDEX_TX.to_vec();
         key.extend_from_slice(tx_hash);
         let Some(bytes) = self.get(CF_INDEXES, &key)? else {
             return Ok(None);
         };
-        let height = bytes
-            .get(..8)
-            .and_then(|b| <[u8; 8]>::try_from(b).ok())
-            .map(u64::from_be_bytes);
-        let index = bytes
-            .get(8..12)
-            .and_then(|b| <[u8; 4]>::try_from(b).ok())
-            .map(u32::from_be_bytes);
-        match (height, index) {
-            (Some(height), Some(index)) => Ok(Some((height, index))),
-            _ => Err(TreeError::Storage {
-                message: "corrupt transaction index".into(),
-            }),
-        }
+        TxReceipt::from_bytes(&bytes)
+            .map(Some)
+            .map_err(|err| TreeError::Storage {
+                message: format!("corrupt transaction index: {err}"),
+            })
     }
 }

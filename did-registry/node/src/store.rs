@@ -8,7 +8,7 @@ use jmt::{KeyHash, OwnedValue, Version};
 
 use crate::rocks::RocksStore;
 use crosscode_did_registry::ledger::{
-    BlockCommit, CertifiedHeader, CommittedBlock, LedgerStore, StateEntries,
+    BlockCommit, CertifiedHeader, CommittedBlock, LedgerStore, StateEntries, TxReceipt,
 };
 use crosscode_did_registry::tree::{TreeError, TreeStore};
 
@@ -73,7 +73,7 @@ impl LedgerStore for SharedStore {
         self.0.state_entries()
     }
 
-    fn transaction_location(&self, tx_hash: &[u8; 32]) -> Result<Option<(u64, u32)>, TreeError> {
-        self.0.transaction_location(tx_hash)
+    fn transaction_receipt(&self, tx_hash: &[u8; 32]) -> Result<Option<TxReceipt>, TreeError> {
+        self.0.transaction_receipt(tx_hash)
     }
 }

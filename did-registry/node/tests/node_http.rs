@@ -4,6 +4,8 @@
 
 #[path = "../../tests/common/mod.rs"]
 mod common;
+#[path = "../../client/tests/fixed_answer/mod.rs"]
+mod fixed_answer;
 
 use std::path::{Path, PathBuf};
 use std::pin::pin;
@@ -26,9 +28,11 @@ use crosscode_did_registry::proof::{
     verify_bundle_for_keys,
 };
 use crosscode_did_registry::records::{Namespace, StateKey};
+use crosscode_did_registry::state::Event;
 use crosscode_did_registry::transaction::{Payload, SignedTransaction, StatusKey, Transaction};
 use crosscode_registry_client::{BundleMismatch, ClientError, RegistryClient};
 use crosscode_registry_node::{Node, NodeConfig, OPENAPI_JSON, ROUTES, RunningNode};
+use fixed_answer::fixed_answer_server;
 use futures_util::StreamExt as _;
 use serde_json::Value;
 
@@ -75,7 +79,8 @@ async fn start(chain: &Chain, dir: &Path) -> (RunningNode, RegistryClient) {
 /// Submits and waits for the commit.
 async fn commit(client: &RegistryClient, tx: &SignedTransaction) -> (u64, u32) {
     let hash = client.submit(tx).await.unwrap();
-    client.wait_committed(&hash, COMMIT_DEADLINE).await.unwrap()
+    let committed = client.wait_committed(&hash, COMMIT_DEADLINE).await.unwrap();
+    (committed.height, committed.index)
 }
 
 /// A scope valid now (the node stamps blocks with the wall clock).
@@ -145,10 +150,17 @@ async fn every_route_answers_its_happy_path() {
     assert_eq!(hash, create.hash(CryptoProfile::Standard));
     // A resubmission of a pending or committed transaction is not an error.
     assert_eq!(client.submit(&create).await.unwrap(), hash);
-    let (height, index) = client.wait_committed(&hash, COMMIT_DEADLINE).await.unwrap();
+    let committed = client.wait_committed(&hash, COMMIT_DEADLINE).await.unwrap();
+    let (height, index) = (committed.height, committed.index);
     assert_eq!(
         client.tx_status(&hash).await.unwrap(),
-        TxStatus::Committed { height, index }
+        TxStatus::Committed {
+            height,
+            index,
+            events: vec![Event::DidCreated {
+                did: issuer.did.clone()
+            }]
+        }
     );
 
     // GET /v1/blocks/{height}: the block holds the transaction, its certificate verifies.
@@ -176,8 +188,8 @@ async fn every_route_answers_its_happy_path() {
 
     // GET /1.0/identifiers/{did}: the W3C resolution result, and the typed document.
     let result = client.resolve(issuer.did.as_str(), None).await.unwrap();
-    assert_eq!(result["didDocument"]["id"], issuer.did.as_str());
-    assert_eq!(result["didDocumentMetadata"]["deactivated"], false);
+    assert_eq!(result.did_document.id.as_str(), issuer.did.as_str());
+    assert_eq!(result.did_document_metadata.deactivated, Some(false));
     let resolved = client
         .resolve_document(issuer.did.as_str(), Some(height))
         .await
@@ -201,7 +213,7 @@ async fn every_route_answers_its_happy_path() {
         .resolve_at_time(issuer.did.as_str(), "2999-01-01T00:00:00Z")
         .await
         .unwrap();
-    assert_eq!(by_time["didDocument"]["id"], issuer.did.as_str());
+    assert_eq!(by_time.did_document.id.as_str(), issuer.did.as_str());
 
     // GET /v1/state/{namespace}/{key}: the sequence, by DID or by hex key.
     assert_eq!(client.next_sequence(&issuer.did).await.unwrap(), 1);
@@ -926,8 +938,8 @@ async fn a_restarted_node_keeps_state_roots_statuses_and_proofs() {
     let hashes = client.submit_batch(&creates).await.unwrap();
     let mut statuses = Vec::new();
     for hash in &hashes {
-        let location = client.wait_committed(hash, COMMIT_DEADLINE).await.unwrap();
-        statuses.push((*hash, location));
+        let committed = client.wait_committed(hash, COMMIT_DEADLINE).await.unwrap();
+        statuses.push((*hash, (committed.height, committed.index)));
     }
     let mut replay = Actor::new(CryptoProfile::Standard);
     replay.did = actors[0].did.clone();
@@ -958,11 +970,8 @@ async fn a_restarted_node_keeps_state_roots_statuses_and_proofs() {
     assert_eq!(same_head.header.state_root, head_before.state_root);
     for (hash, (h, index)) in &statuses {
         assert_eq!(
-            client.tx_status(hash).await.unwrap(),
-            TxStatus::Committed {
-                height: *h,
-                index: *index
-            }
+            client.tx_status(hash).await.unwrap().location(),
+            Some((*h, *index))
         );
     }
     assert_eq!(client.block(height).await.unwrap(), block);
@@ -1146,135 +1155,6 @@ fn submit_request_is_base64url_of_the_canonical_transaction() {
         crosscode_did_registry::api::from_base64url(&request.transaction).unwrap(),
         tx.to_bytes()
     );
-}
-
-/// A loopback HTTP server answering every request with `status` and `body` (after `delay`):
-/// the answers a real node never gives, for the client's failure paths. Its base URL.
-fn fixed_answer_server(status: u16, body: String, delay: Option<Duration>) -> String {
-    fixed_answer_server_with(status, body.len(), body, delay)
-}
-
-/// As [`fixed_answer_server`], announcing `content_length` bytes.
-fn fixed_answer_server_with(
-    status: u16,
-    content_length: usize,
-    body: String,
-    delay: Option<Duration>,
-) -> String {
-    use std::io::{Read as _, Write as _};
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    std::thread::spawn(move || {
-        for socket in listener.incoming() {
-            let Ok(mut socket) = socket else { return };
-            let body = body.clone();
-            std::thread::spawn(move || {
-                let mut request = Vec::new();
-                let mut buffer = [0u8; 1024];
-                while !request.windows(4).any(|w| w == b"\r\n\r\n") {
-                    match socket.read(&mut buffer) {
-                        Ok(0) | Err(_) => return,
-                        Ok(n) => request.extend_from_slice(&buffer[..n]),
-                    }
-                }
-                if let Some(delay) = delay {
-                    std::thread::sleep(delay);
-                }
-                let head = format!(
-                    "HTTP/1.1 {status} Answer\r\ncontent-type: application/json\r\n\
-                     content-length: {content_length}\r\nconnection: close\r\n\r\n"
-                );
-                let _ = socket.write_all(head.as_bytes());
-                let _ = socket.write_all(body.as_bytes());
-            });
-        }
-    });
-    format!("http://{addr}")
-}
-
-#[tokio::test]
-async fn client_failures_are_typed() {
-    // Not an http:// URL with a host.
-    for url in [
-        "not a url",
-        "https://registry.example",
-        "http://host:1/?q=1",
-        "ftp://x",
-    ] {
-        assert!(
-            matches!(
-                RegistryClient::new(url),
-                Err(ClientError::InvalidUrl { .. })
-            ),
-            "{url}"
-        );
-    }
-    // No answer within the request timeout.
-    let silent = fixed_answer_server(200, "{}".into(), Some(Duration::from_secs(600)));
-    let client = RegistryClient::new(&silent)
-        .unwrap()
-        .with_timeout(Duration::from_millis(200));
-    assert!(matches!(
-        client.chain_info().await,
-        Err(ClientError::Timeout)
-    ));
-    // A transaction that stays pending past the wait's timeout.
-    let pending = fixed_answer_server(200, r#"{"status":"pending"}"#.into(), None);
-    let client = RegistryClient::new(&pending).unwrap();
-    assert!(matches!(
-        client.wait_committed(&[1; 32], Duration::ZERO).await,
-        Err(ClientError::Timeout)
-    ));
-    // An unrepresentable timeout waits (and here gets the answer it polls for).
-    let committed = fixed_answer_server(
-        200,
-        r#"{"status":"committed","height":3,"index":1}"#.into(),
-        None,
-    );
-    assert_eq!(
-        RegistryClient::new(&committed)
-            .unwrap()
-            .wait_committed(&[1; 32], Duration::MAX)
-            .await
-            .unwrap(),
-        (3, 1)
-    );
-    // Answers that are not what the API specifies.
-    for (status, body) in [
-        (200, "not json"),
-        (200, r#"{"chainId":"x"}"#),
-        (500, "plain text"),
-    ] {
-        let server = fixed_answer_server(status, body.into(), None);
-        let err = RegistryClient::new(&server)
-            .unwrap()
-            .chain_info()
-            .await
-            .unwrap_err();
-        assert!(
-            matches!(err, ClientError::UnexpectedResponse { status: s, .. } if s == status),
-            "{body}: {err:?}"
-        );
-    }
-    // A body larger than the client reads (announced: refused before it is read).
-    let huge = fixed_answer_server_with(
-        200,
-        crosscode_registry_client::MAX_RESPONSE_BYTES + 1,
-        "{}".into(),
-        None,
-    );
-    assert!(matches!(
-        RegistryClient::new(&huge).unwrap().chain_info().await,
-        Err(ClientError::TooLarge { what: "answer", .. })
-    ));
-    // A node that is not there.
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let closed = format!("http://{}", listener.local_addr().unwrap());
-    drop(listener);
-    assert!(matches!(
-        RegistryClient::new(&closed).unwrap().chain_info().await,
-        Err(ClientError::Transport(_))
-    ));
 }
 
 #[tokio::test]

@@ -16,6 +16,7 @@ use crosscode_did_registry::ordering::{CoreSignatureVerifier, SoloOrdering};
 use crosscode_did_registry::profile::CryptoProfile;
 use crosscode_did_registry::proof::{TrustedChain, verify_bundle_bytes_for_keys};
 use crosscode_did_registry::records::StateKey;
+use crosscode_did_registry::state::Event;
 use crosscode_did_registry::transaction::{Payload, StatusChange, StatusKey};
 use crosscode_did_registry::validators::ValidatorSet;
 use crosscode_registry_node::rocks::{RocksOptions, RocksStore};
@@ -115,6 +116,14 @@ fn a_reopened_rocksdb_ledger_has_the_same_chain_and_continues_it() {
             Some((3, 0))
         );
         assert_eq!(ledger.transaction_location(&[0; 32]).unwrap(), None);
+        assert_eq!(
+            ledger
+                .transaction_receipt(&anchor_hash)
+                .unwrap()
+                .unwrap()
+                .events,
+            vec![Event::EvidenceAnchored { hash: [7; 32] }]
+        );
         // Proofs at an old and the latest height verify against the pinned validator set.
         let trusted = TrustedChain {
             chain_id: common::CHAIN_ID.into(),

@@ -63,7 +63,7 @@ fn ciphersuite_flag_overrides_the_path() {
 
 #[test]
 fn malformed_files_exit_non_zero() {
-    let dir = common::temp_dir("bbs");
+    let dir = crosscode_testing::temp_dir("bbs");
     let cases = [
         ("not-json.json", "not json"),
         ("no-kind.json", "{\"x\": 1}"),

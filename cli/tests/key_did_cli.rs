@@ -4,7 +4,8 @@
 
 mod common;
 
-use common::{assert_clean_failure, crosscode, stderr, stdout, temp_dir};
+use common::{assert_clean_failure, crosscode, stderr, stdout};
+use crosscode_testing::temp_dir;
 
 #[test]
 fn key_new_then_show_check_and_resolve() {

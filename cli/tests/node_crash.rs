@@ -279,7 +279,7 @@ async fn load_and_kill(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_acknowledged_commit_survives_a_sigkill_mid_write() {
-    let dir = common::temp_dir("node-crash");
+    let dir = crosscode_testing::temp_dir("node-crash");
     let node = spawn_node(&dir);
     let genesis =
         Genesis::from_json(&std::fs::read_to_string(dir.join("genesis.json")).unwrap()).unwrap();
@@ -416,7 +416,7 @@ async fn every_acknowledged_commit_survives_a_sigkill_mid_write() {
 
 #[test]
 fn node_refuses_bad_invocations() {
-    let dir = common::temp_dir("node-cli-usage");
+    let dir = crosscode_testing::temp_dir("node-cli-usage");
     let data = dir.to_str().unwrap();
     let (code, stderr) = node_failure(&["--dev", "--data-dir", data, "--genesis", "g.json"], None);
     assert_eq!(code, 2);
@@ -455,7 +455,7 @@ fn node_refuses_bad_invocations() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn node_runs_a_configured_chain_and_refuses_wrong_keys_profiles_and_busy_ports() {
     // A dev chain, started and stopped: its genesis and keys.
-    let dev = common::temp_dir("node-cli-dev");
+    let dev = crosscode_testing::temp_dir("node-cli-dev");
     terminate(spawn_node(&dev));
     let genesis = dev.join("genesis.json");
     let genesis = genesis.to_str().unwrap();
@@ -481,7 +481,7 @@ async fn node_runs_a_configured_chain_and_refuses_wrong_keys_profiles_and_busy_p
     assert_error_line(&stderr, "is a standard chain, not guomi");
 
     // The same chain run from its genesis and validator key, in another directory.
-    let other = common::temp_dir("node-cli-configured");
+    let other = crosscode_testing::temp_dir("node-cli-configured");
     let data = other.to_str().unwrap();
     let configured = |key: &str| {
         vec![
@@ -544,7 +544,7 @@ async fn an_interrupted_dev_setup_is_finished_or_generated_again() {
     // A dev chain whose setup was interrupted after its keys and validators.json were moved
     // into place, before genesis.json: the next start finishes it (the same chain, the same
     // blocks).
-    let dir = common::temp_dir("node-cli-dev-resume");
+    let dir = crosscode_testing::temp_dir("node-cli-dev-resume");
     let node = spawn_node(&dir);
     let client = RegistryClient::new(&node.url).unwrap();
     let genesis = std::fs::read_to_string(dir.join("genesis.json")).unwrap();
@@ -582,7 +582,7 @@ async fn an_interrupted_dev_setup_is_finished_or_generated_again() {
 
     // A setup interrupted while its files were being written (no genesis.json in the staging
     // directory): generated again, from scratch.
-    let dir = common::temp_dir("node-cli-dev-redo");
+    let dir = crosscode_testing::temp_dir("node-cli-dev-redo");
     let staging = dir.join("dev.partial");
     std::fs::create_dir_all(staging.join("keys")).unwrap();
     std::fs::write(staging.join("keys").join("validator.key"), b"cut short").unwrap();

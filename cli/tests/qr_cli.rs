@@ -7,10 +7,11 @@ mod common;
 
 use std::process::Output;
 
-use common::{assert_clean_failure, assert_success, new_key, stderr, stdout, temp_dir, write};
+use common::{assert_clean_failure, assert_success, new_key, stderr, stdout, write};
 use crosscode_core::data_integrity::{ProofOptions, add_proof};
 use crosscode_core::did::DidKey;
 use crosscode_core::keys::KeyFile;
+use crosscode_testing::temp_dir;
 use serde_json::{Value as Json, json};
 
 const PASSPHRASE: &str = "qr test pass phrase";

@@ -9,9 +9,8 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use common::{
-    NodeProcess, assert_clean_failure, crosscode, json_of, new_key, stderr, stdout, temp_dir,
-};
+use common::{NodeProcess, assert_clean_failure, crosscode, json_of, new_key, stderr, stdout};
+use crosscode_testing::temp_dir;
 use serde_json::Value;
 
 /// The dev chain's key-file passphrase (CROSSCODE_PASSPHRASE unset when the node started).

@@ -9,7 +9,8 @@ mod common;
 use std::path::Path;
 use std::process::Output;
 
-use common::{assert_clean_failure, assert_success, stderr, success_stdout, temp_dir, write};
+use common::{assert_clean_failure, assert_success, stderr, success_stdout, write};
+use crosscode_testing::temp_dir;
 use serde_json::Value;
 
 const PASSPHRASE: &str = "trust cache cli test passphrase";

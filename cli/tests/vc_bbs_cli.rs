@@ -8,7 +8,8 @@ mod common;
 use std::path::Path;
 use std::process::Output;
 
-use common::{REVEAL_STATUS, assert_clean_failure, json_of, new_key, temp_dir, write};
+use common::{REVEAL_STATUS, assert_clean_failure, json_of, new_key, write};
+use crosscode_testing::temp_dir;
 use serde_json::{Value, json};
 
 const PASSPHRASE: &str = "vc bbs cli test passphrase";

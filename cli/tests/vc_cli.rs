@@ -8,7 +8,8 @@ mod common;
 
 use std::process::Output;
 
-use common::{assert_clean_failure, assert_success, json_of, new_key, stderr, temp_dir, write};
+use common::{assert_clean_failure, assert_success, json_of, new_key, stderr, write};
+use crosscode_testing::temp_dir;
 use serde_json::Value;
 
 const PASSPHRASE: &str = "vc cli test passphrase";

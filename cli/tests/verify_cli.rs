@@ -15,7 +15,7 @@ fn run(args: &[&str]) -> (Option<i32>, serde_json::Value, String) {
 }
 
 fn tmp(name: &str) -> PathBuf {
-    common::temp_dir("verify").join(name)
+    crosscode_testing::temp_dir("verify").join(name)
 }
 
 fn p(path: &std::path::Path) -> &str {

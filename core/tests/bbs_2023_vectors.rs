@@ -5,18 +5,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
 use crosscode_bbs::{Bls12381Sha256, Proof, PublicKey, SecretKey, Signature};
-use crosscode_testing::vectors::vector_path;
+use crosscode_testing::vectors::{hex_field, read_json};
 use serde_json::Value;
 
 fn read(name: &str) -> Value {
-    let path = vector_path(&format!("vc-di/bbs-2023/{name}"));
-    let text =
-        std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("{}: {err}", path.display()));
-    serde_json::from_str(&text).unwrap()
-}
-
-fn hex_field(value: &Value, name: &str) -> Vec<u8> {
-    hex::decode(value[name].as_str().unwrap()).unwrap()
+    read_json(&format!("vc-di/bbs-2023/{name}"))
 }
 
 /// The non-mandatory N-Quads (the BBS messages), in index order.

@@ -11,15 +11,8 @@ use crosscode_core::did::{
 };
 use crosscode_core::keys::{KeyAlgorithm, KeyError, PublicKey, SecretKey};
 use crosscode_core::multicodec::{self, MulticodecError};
-use crosscode_testing::vectors::vector_path;
+use crosscode_testing::vectors::read_json;
 use serde_json::{Value, json};
-
-fn load(name: &str) -> Value {
-    let path = vector_path(name);
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|err| panic!("vector file {} missing: {err}", path.display()));
-    serde_json::from_str(&text).unwrap()
-}
 
 fn base58(text: &str) -> Vec<u8> {
     bs58::decode(text).into_vec().unwrap()
@@ -66,7 +59,7 @@ fn assert_unsupported(did: &str, codec: u64) {
 
 #[test]
 fn ed25519_x25519_vectors_seed_key_did_both_directions() {
-    let vectors = load("didkey/ed25519-x25519.json");
+    let vectors = read_json("didkey/ed25519-x25519.json");
     let entries = vectors.as_object().unwrap();
     assert_eq!(entries.len(), 5);
     for (did, entry) in entries {
@@ -112,7 +105,7 @@ fn ed25519_x25519_vectors_seed_key_did_both_directions() {
 
 #[test]
 fn bls12381_g2_vectors_both_directions_and_g1g2_refused() {
-    let vectors = load("didkey/bls12381.json");
+    let vectors = read_json("didkey/bls12381.json");
     let entries = vectors.as_object().unwrap();
     assert_eq!(entries.len(), 6);
     let mut g2 = 0;
@@ -154,13 +147,13 @@ fn bls12381_g2_vectors_both_directions_and_g1g2_refused() {
 fn other_key_types_are_refused_with_their_codec() {
     let mut seen = Vec::new();
     for file in ["didkey/secp256k1.json", "didkey/nist-curves.json"] {
-        for did in load(file).as_object().unwrap().keys() {
+        for did in read_json(file).as_object().unwrap().keys() {
             let codec = codec_of_did(did);
             assert_unsupported(did, codec);
             seen.push(codec);
         }
     }
-    let x25519 = load("didkey/x25519.json");
+    let x25519 = read_json("didkey/x25519.json");
     for did in x25519["didDocument"].as_object().unwrap().keys() {
         assert_eq!(codec_of_did(did), multicodec::X25519_PUB);
         assert_unsupported(did, multicodec::X25519_PUB);
@@ -180,7 +173,7 @@ fn other_key_types_are_refused_with_their_codec() {
 
 #[test]
 fn spec_v0_9_appendix_dids_and_document() {
-    let vectors = load("didkey/spec-v0.9-appendix-test-vectors.json");
+    let vectors = read_json("didkey/spec-v0.9-appendix-test-vectors.json");
     let dids = vectors["dids"].as_array().unwrap();
     assert_eq!(dids.len(), 9);
     let mut supported = 0;

@@ -4,24 +4,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
 use crosscode_core::keys::{KeyAlgorithm, KeyError, PublicKey, SecretKey, SignatureError};
-use crosscode_testing::vectors::vector_path;
+use crosscode_testing::vectors::{hex_field, read_json};
 use ed25519_dalek::{Signature, VerifyingKey};
-use serde_json::Value;
-
-fn load(name: &str) -> Value {
-    let path = vector_path(name);
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|err| panic!("vector file {} missing: {err}", path.display()));
-    serde_json::from_str(&text).unwrap()
-}
-
-fn hex_field(value: &Value, field: &str) -> Vec<u8> {
-    hex::decode(value[field].as_str().unwrap()).unwrap()
-}
 
 #[test]
 fn rfc8032_section_7_1() {
-    let file = load("ed25519/rfc8032_section7.1_ed25519.json");
+    let file = read_json("ed25519/rfc8032_section7.1_ed25519.json");
     let vectors = file["vectors"].as_array().unwrap();
     assert_eq!(vectors.len(), 5);
     for vector in vectors {
@@ -52,14 +40,14 @@ fn rfc8032_section_7_1() {
 
 #[test]
 fn wycheproof_all_151_cases() {
-    let file = load("ed25519/wycheproof_ed25519_test.json");
+    let file = read_json("ed25519/wycheproof_ed25519_test.json");
     // The schema file named by the test file is part of the folder; check it is the EdDSA
     // verify schema the cases follow.
     assert_eq!(
         file["schema"].as_str().unwrap(),
         "eddsa_verify_schema_v1.json"
     );
-    let schema = load("ed25519/wycheproof_eddsa_verify_schema_v1.json");
+    let schema = read_json("ed25519/wycheproof_eddsa_verify_schema_v1.json");
     let schema_text = schema.to_string();
     assert!(schema_text.contains("EddsaVerify") || schema_text.contains("EDDSAPublicKey"));
 
@@ -163,7 +151,7 @@ const DALEK_VERIFY: [bool; 12] = [
 
 #[test]
 fn speccheck_cases_documented_position() {
-    let cases = load("ed25519/speccheck_cases.json");
+    let cases = read_json("ed25519/speccheck_cases.json");
     let cases = cases.as_array().unwrap();
     assert_eq!(cases.len(), 12);
     let facts: Vec<CaseFacts> = cases

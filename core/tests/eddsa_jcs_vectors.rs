@@ -8,7 +8,7 @@ use crosscode_core::data_integrity::{
 use crosscode_core::did::{DidKey, DidKeyResolver, DidUrl};
 use crosscode_core::jcs::canonicalize;
 use crosscode_core::keys::{KeyAlgorithm, SecretKey};
-use crosscode_testing::vectors::vector_path;
+use crosscode_testing::vectors::{read_json, vector_path};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use time::macros::datetime;
@@ -16,10 +16,6 @@ use time::macros::datetime;
 fn read_text(relative: &str) -> String {
     let path = vector_path(relative);
     std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("{}: {error}", path.display()))
-}
-
-fn read_json(relative: &str) -> Value {
-    serde_json::from_str(&read_text(relative)).unwrap()
 }
 
 fn jcs_file(name: &str) -> String {

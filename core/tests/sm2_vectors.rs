@@ -8,21 +8,10 @@ use crosscode_core::keys::sm2::{SM2P256V1_A, SM2P256V1_B, SM2P256V1_GX, SM2P256V
 use crosscode_core::keys::{
     DEFAULT_SM2_ID, KeyAlgorithm, KeyError, PublicKey, SecretKey, SignatureError,
 };
-use crosscode_testing::vectors::vector_path;
+use crosscode_testing::vectors::{hex_field, read_json};
 use hmac013::{KeyInit, Mac};
 use serde_json::Value;
 use sm3::{Digest, Sm3};
-
-fn load(name: &str) -> Value {
-    let path = vector_path(name);
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|err| panic!("vector file {} missing: {err}", path.display()));
-    serde_json::from_str(&text).unwrap()
-}
-
-fn hex_field(value: &Value, field: &str) -> Vec<u8> {
-    hex::decode(value[field].as_str().unwrap()).unwrap()
-}
 
 fn sm3(parts: &[&[u8]]) -> Vec<u8> {
     let mut hasher = Sm3::new();
@@ -50,7 +39,7 @@ fn za_from_params(curve: &Value, id: &[u8], x: &[u8], y: &[u8]) -> Vec<u8> {
 
 #[test]
 fn gmt_0003_5_vector_1_sm2p256v1_default_id() {
-    let file = load("sm2/sm2_sign_kat.json");
+    let file = read_json("sm2/sm2_sign_kat.json");
     let vector = &file["vectors"][0];
     assert_eq!(
         vector["name"].as_str().unwrap(),
@@ -142,7 +131,7 @@ fn gmt_0003_5_vector_1_sm2p256v1_default_id() {
 
 #[test]
 fn negative_cases_all_rejected() {
-    let file = load("sm2/sm2_sign_kat.json");
+    let file = read_json("sm2/sm2_sign_kat.json");
     let negatives = file["negative"].as_array().unwrap();
     assert_eq!(negatives.len(), 5);
     for case in negatives {
@@ -176,7 +165,7 @@ fn vector_2_example_curve_cannot_run_on_sm2p256v1() {
     // vector cannot be verified or reproduced with it. We assert that the curve differs, that
     // its public key is not even a point of sm2p256v1, and check the parts that do not need
     // the curve arithmetic: Z_A and e are plain SM3 over the listed parameters.
-    let file = load("sm2/sm2_sign_kat.json");
+    let file = read_json("sm2/sm2_sign_kat.json");
     let vector = &file["vectors"][1];
     assert_eq!(
         vector["name"].as_str().unwrap(),
@@ -217,7 +206,7 @@ fn vector_2_example_curve_cannot_run_on_sm2p256v1() {
 
 #[test]
 fn openssl_verify_prehash_cases() {
-    let file = load("sm2/openssl_sm2_verify_prehash.json");
+    let file = read_json("sm2/openssl_sm2_verify_prehash.json");
     assert_eq!(file["curve"].as_str().unwrap(), "sm2p256v1");
     let uncompressed = hex_field(&file, "publicKeySec1Uncompressed");
     let public = PublicKey::from_bytes(KeyAlgorithm::Sm2, &uncompressed).unwrap();
@@ -257,7 +246,7 @@ fn openssl_verify_prehash_cases() {
 
 #[test]
 fn sm3_known_answers() {
-    let file = load("sm2/sm3_kat.json");
+    let file = read_json("sm2/sm3_kat.json");
     let vectors = file["vectors"].as_array().unwrap();
     assert_eq!(vectors.len(), 5);
     for vector in vectors {
@@ -288,7 +277,7 @@ fn sm3_known_answers() {
 
 #[test]
 fn wycheproof_hmac_sm3_all_174_cases() {
-    let file = load("sm2/wycheproof_hmac_sm3_test.json");
+    let file = read_json("sm2/wycheproof_hmac_sm3_test.json");
     assert_eq!(file["algorithm"].as_str().unwrap(), "HMACSM3");
     let mut count = 0;
     let mut valid = 0;

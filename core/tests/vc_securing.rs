@@ -9,24 +9,13 @@ use credential_fixtures::{
     holder_ed25519, inside_window, issuer_ed25519, issuer_sm2, method_of,
 };
 use crosscode_core::data_integrity::{Cryptosuite, Expectations, VerificationStep};
-use crosscode_core::keys::{KeyAlgorithm, PublicKey, SecretKey, SignatureError, Signer};
+use crosscode_core::keys::{KeyAlgorithm, SecretKey};
 use crosscode_core::vc::{
     Credential, Presentation, PresentationRequest, ProofKey, SecuringError, issue, present,
     verify_credential, verify_presentation,
 };
+use crosscode_testing::keystore::Keystore;
 use serde_json::{Value, json};
-
-/// A key that lives outside Rust's reach, as a platform keystore's does.
-struct Keystore(SecretKey);
-
-impl Signer for Keystore {
-    fn public_key(&self) -> PublicKey {
-        self.0.public_key()
-    }
-    fn sign(&self, message: &[u8]) -> Result<Vec<u8>, SignatureError> {
-        self.0.sign(message)
-    }
-}
 
 fn authority_credential() -> Credential {
     let mut value = authority_health_code();

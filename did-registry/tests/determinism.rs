@@ -2,9 +2,6 @@
 //! the same roots as the node that produced them), for random mixes of transaction kinds.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
-mod common;
-
-use common::{Actor, Chain, GENESIS_TIME, scope};
 use crosscode_core::keys::SecretKey;
 use crosscode_did_registry::document::{Relationships, Service, VerificationMethod};
 use crosscode_did_registry::governance::GovernanceAction;
@@ -12,6 +9,7 @@ use crosscode_did_registry::ledger::{Ledger, LedgerStore, MemoryStore, TxOutcome
 use crosscode_did_registry::ordering::{CoreSignatureVerifier, SoloOrdering};
 use crosscode_did_registry::profile::CryptoProfile;
 use crosscode_did_registry::transaction::{Payload, SignedTransaction, StatusChange, StatusKey};
+use crosscode_testing::registry::{Actor, Chain, GENESIS_TIME, scope};
 use proptest::prelude::*;
 
 #[derive(Debug, Clone)]

@@ -3,9 +3,6 @@
 //! any one of its bytes is changed.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
-mod common;
-
-use common::{Actor, CHAIN_ID, Chain, GENESIS_TIME, key_algorithm, validator_of};
 use crosscode_core::keys::{KeyAlgorithm, SecretKey};
 use crosscode_core::multicodec::encode_multikey;
 use crosscode_did_registry::codec::DecodeError;
@@ -21,6 +18,9 @@ use crosscode_did_registry::proof::{ProofBundle, TrustedChain, verify_bundle_for
 use crosscode_did_registry::records::{Namespace, StateKey};
 use crosscode_did_registry::transaction::SignedTransaction;
 use crosscode_did_registry::validators::{ValidatorSet, ValidatorSetError};
+use crosscode_testing::registry::{
+    Actor, CHAIN_ID, Chain, GENESIS_TIME, key_algorithm, validator_of,
+};
 use serde_json::{Value, json};
 
 fn edit(text: &str, change: impl FnOnce(&mut Value)) -> String {

@@ -2,9 +2,6 @@
 //! bundles (inclusion and exclusion, any height, tamper detection), on both crypto profiles.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
-mod common;
-
-use common::{Actor, CHAIN_ID, Chain, GENESIS_TIME, key_algorithm, scope, validator_of};
 use crosscode_core::keys::SecretKey;
 use crosscode_did_registry::block::{
     CertificateError, CommitCertificate, CommitSignature, commit_message, verify_certificate,
@@ -25,6 +22,9 @@ use crosscode_did_registry::records::{DidRecord, StateKey};
 use crosscode_did_registry::state::{Event, Rejection};
 use crosscode_did_registry::transaction::{Payload, StatusChange, StatusKey};
 use crosscode_did_registry::validators::ValidatorSet;
+use crosscode_testing::registry::{
+    Actor, CHAIN_ID, Chain, GENESIS_TIME, key_algorithm, scope, validator_of,
+};
 
 struct Node {
     chain: Chain,

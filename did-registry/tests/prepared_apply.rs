@@ -5,9 +5,6 @@
 //! at its turn, exactly as plain `State::apply` judges it.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
-mod common;
-
-use common::{Actor, CHAIN_ID, Chain, GENESIS_TIME, key_algorithm, scope};
 use crosscode_core::keys::SecretKey;
 use crosscode_did_registry::document::{Relationships, VerificationMethod};
 use crosscode_did_registry::governance::GovernanceAction;
@@ -16,6 +13,7 @@ use crosscode_did_registry::ordering::SoloOrdering;
 use crosscode_did_registry::profile::CryptoProfile;
 use crosscode_did_registry::state::{BlockContext, Rejection};
 use crosscode_did_registry::transaction::{Payload, SignedTransaction, evidence_message};
+use crosscode_testing::registry::{Actor, CHAIN_ID, Chain, GENESIS_TIME, key_algorithm, scope};
 
 struct Node {
     chain: Chain,

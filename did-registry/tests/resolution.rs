@@ -3,9 +3,6 @@
 //! failures are DID Resolution error results.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
-mod common;
-
-use common::{Actor, Chain, GENESIS_TIME, key_algorithm};
 use crosscode_core::did::DidDocument;
 use crosscode_core::keys::SecretKey;
 use crosscode_core::multicodec::encode_multikey;
@@ -17,6 +14,7 @@ use crosscode_did_registry::resolution::{
 };
 use crosscode_did_registry::state::{ResolveError, ResolvedDid};
 use crosscode_did_registry::transaction::Payload;
+use crosscode_testing::registry::{Actor, Chain, GENESIS_TIME, key_algorithm};
 use serde_json::{Value, json};
 
 fn json(value: &impl serde::Serialize) -> Value {

@@ -2,9 +2,6 @@
 //! crypto profiles where the profile matters.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
-mod common;
-
-use common::{Actor, CHAIN_ID, Chain, GENESIS_TIME, key_algorithm, scope, validator_of};
 use crosscode_core::did::{DidError, DidUrl, KeyResolver, VerificationRelationship};
 use crosscode_core::keys::{KeyAlgorithm, SecretKey};
 use crosscode_did_registry::codec::{Decode, Encode};
@@ -21,6 +18,9 @@ use crosscode_did_registry::transaction::{
     Payload, SignedTransaction, StatusChange, StatusKey, evidence_message,
 };
 use crosscode_did_registry::validators::ValidatorSetError;
+use crosscode_testing::registry::{
+    Actor, CHAIN_ID, Chain, GENESIS_TIME, key_algorithm, scope, validator_of,
+};
 
 fn assert_rejected(chain: &mut Chain, tx: &SignedTransaction, check: impl Fn(&Rejection) -> bool) {
     let before: Vec<(Vec<u8>, Vec<u8>)> = chain
@@ -822,7 +822,7 @@ fn rejects_unknown_and_disallowed_keys() {
     let mut ed = Actor::new(CryptoProfile::Standard);
     ed.did = RegistryDid::derive(
         CryptoProfile::GuoMi,
-        common::NETWORK,
+        crosscode_testing::registry::NETWORK,
         &ed.control.public_key(),
     );
     let tx = ed.create();

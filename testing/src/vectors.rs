@@ -27,3 +27,31 @@ pub fn vectors_dir() -> PathBuf {
 pub fn vector_path(relative: &str) -> PathBuf {
     vectors_dir().join(relative)
 }
+
+/// Reads a JSON vector file (relative to [`vectors_dir`]); a missing or malformed file fails
+/// the test.
+pub fn read_json(relative: &str) -> serde_json::Value {
+    let path = vector_path(relative);
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("missing fixture {}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("bad JSON in {}: {e}", path.display()))
+}
+
+/// Decodes the hex string field `field` of a vector object; a missing field or bad hex fails
+/// the test.
+pub fn hex_field(value: &serde_json::Value, field: &str) -> Vec<u8> {
+    let text = value[field]
+        .as_str()
+        .unwrap_or_else(|| panic!("field {field} missing"));
+    hex::decode(text).unwrap()
+}
+
+/// Decodes the array of hex strings `field` of a vector object.
+pub fn hex_array(value: &serde_json::Value, field: &str) -> Vec<Vec<u8>> {
+    value[field]
+        .as_array()
+        .unwrap_or_else(|| panic!("field {field} missing"))
+        .iter()
+        .map(|v| hex::decode(v.as_str().unwrap()).unwrap())
+        .collect()
+}

@@ -1,10 +1,11 @@
 //! The harness the CLI integration tests share: run the `crosscode` binary, read its output,
-//! check its failures, and make temporary directories, key files and JSON files.
+//! check its failures, and make key files and JSON files (temporary directories:
+//! `crosscode_testing::temp_dir`).
 // Each test file uses only some of these.
 #![allow(dead_code)]
 
 use std::io::{BufRead as _, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::Duration;
 
@@ -168,21 +169,6 @@ pub fn assert_clean_failure(output: &Output, needle: &str) {
     assert_eq!(err.trim_end().lines().count(), 1, "{err}");
     assert!(err.contains(needle), "{err:?} lacks {needle:?}");
     assert!(!err.contains("panicked"));
-}
-
-/// A new, empty directory `crosscode-cli-<label>-test-<pid>-<nanos>` under the system's
-/// temporary directory.
-pub fn temp_dir(label: &str) -> PathBuf {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    let dir = std::env::temp_dir().join(format!(
-        "crosscode-cli-{label}-test-{}-{nanos}",
-        std::process::id()
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 /// `crosscode key new --alg <alg>` into `dir/<file_name>`, sealed with `passphrase`: the key

@@ -3,14 +3,12 @@
 //! without events) and against a closed port.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
-mod fixed_answer;
-
 use std::time::Duration;
 
 use crosscode_core::keys::{KeyAlgorithm, SecretKey};
 use crosscode_did_registry::governance::GovernanceAction;
 use crosscode_registry_client::{ClientError, Committed, RegistryClient};
-use fixed_answer::{fixed_answer_server, fixed_answer_server_with};
+use crosscode_testing::fixed_answer::{fixed_answer_server, fixed_answer_server_with};
 
 #[tokio::test]
 async fn client_failures_are_typed() {
@@ -140,7 +138,7 @@ fn scripted_node(key: &SecretKey, status: &str) -> String {
         value: None,
         bundle: None,
     };
-    fixed_answer::routed_server(vec![
+    crosscode_testing::fixed_answer::routed_server(vec![
         ("GET /v1/chain", 200, serde_json::to_string(&chain).unwrap()),
         (
             "GET /1.0/identifiers/",

@@ -8,7 +8,7 @@
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use crosscode_core::keys::{KeyAlgorithm, PublicKey, SecretKey, SignatureError, Signer};
+use crosscode_core::keys::{KeyAlgorithm, SecretKey};
 use crosscode_did_registry::api::RejectionCode;
 use crosscode_did_registry::dev::DevConsortium;
 use crosscode_did_registry::document::{
@@ -21,6 +21,8 @@ use crosscode_did_registry::state::Event;
 use crosscode_did_registry::transaction::{Payload, StatusChange, StatusKey};
 use crosscode_registry_client::{ClientError, RegistryClient};
 use crosscode_registry_node::{Node, NodeConfig, RunningNode};
+use crosscode_testing::keystore::Keystore;
+use crosscode_testing::temp_dir;
 
 /// A dev chain's node in a fresh directory, its client and its consortium.
 struct DevNode {
@@ -33,11 +35,7 @@ struct DevNode {
 impl DevNode {
     async fn start(profile: CryptoProfile) -> DevNode {
         let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap();
-        let dir = std::env::temp_dir().join(format!(
-            "crosscode-client-writes-{}-{}",
-            std::process::id(),
-            now.as_nanos()
-        ));
+        let dir = temp_dir("client-writes");
         let dev = DevConsortium::generate_default(profile, now.as_secs() - 60).unwrap();
         let validator =
             SecretKey::from_bytes(dev.validator_key.algorithm(), &dev.validator_key.to_bytes())
@@ -63,20 +61,6 @@ impl DevNode {
     async fn stop(self) {
         self.node.shutdown().await.unwrap();
         std::fs::remove_dir_all(&self.dir).unwrap();
-    }
-}
-
-/// A signer that is not a `SecretKey`: what a platform keystore or an HSM looks like to the
-/// client (it signs; its key never leaves it).
-struct Keystore(SecretKey);
-
-impl Signer for Keystore {
-    fn public_key(&self) -> PublicKey {
-        self.0.public_key()
-    }
-
-    fn sign(&self, message: &[u8]) -> Result<Vec<u8>, SignatureError> {
-        self.0.sign(message)
     }
 }
 

@@ -117,7 +117,7 @@ impl Bench {
 
     async fn issuers(&mut self, count: usize) -> Vec<Actor> {
         let profile = CryptoProfile::Standard;
-        let mut issuers: Vec<Actor> = (0..count).map(|_| Actor::new(profile)).collect();
+        let mut issuers: Vec<Actor> = (0..count).map(|_| actor(profile)).collect();
         self.create(&mut issuers).await;
         let proposals: Vec<SignedTransaction> = issuers
             .iter()
@@ -265,7 +265,7 @@ async fn run() {
         threads()
     );
     let profile = CryptoProfile::Standard;
-    let members: Vec<Actor> = (0..3).map(|_| Actor::new(profile)).collect();
+    let members: Vec<Actor> = (0..3).map(|_| actor(profile)).collect();
     let validator = SecretKey::generate(key_algorithm(profile));
     let genesis = genesis(profile, &members, &validator);
     let dir = temp_dir("node-http");
@@ -281,7 +281,7 @@ async fn run() {
     let mut report = Report { rows: Vec::new() };
 
     // DID updates, batched.
-    let mut actors: Vec<Actor> = (0..dids).map(|_| Actor::new(profile)).collect();
+    let mut actors: Vec<Actor> = (0..dids).map(|_| actor(profile)).collect();
     bench.create(&mut actors).await;
     let rounds = (total / dids).max(1) as u64;
     let streams = did_update_streams(&mut actors, rounds, submitters, batch, 0);

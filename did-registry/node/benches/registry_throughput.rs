@@ -43,7 +43,7 @@ struct Chain {
 
 impl Chain {
     fn new(profile: CryptoProfile, name: &str, options: RocksOptions) -> Chain {
-        let members: Vec<Actor> = (0..3).map(|_| Actor::new(profile)).collect();
+        let members: Vec<Actor> = (0..3).map(|_| actor(profile)).collect();
         let validator = SecretKey::generate(key_algorithm(profile));
         let genesis = genesis(profile, &members, &validator);
         let dir = temp_dir(name);
@@ -100,7 +100,7 @@ impl Chain {
 
     /// Creates and admits `count` issuers.
     fn issuers(&mut self, count: usize) -> Vec<Actor> {
-        let mut issuers: Vec<Actor> = (0..count).map(|_| Actor::new(self.profile)).collect();
+        let mut issuers: Vec<Actor> = (0..count).map(|_| actor(self.profile)).collect();
         self.create_dids(&mut issuers, 4096);
         let first_proposal = 0u64;
         let mut proposals = Vec::new();
@@ -176,7 +176,7 @@ fn run_ledger(
         Workload::Mixed => block / 2,
     };
     let anchors_per_block = block - updaters;
-    let mut actors: Vec<Actor> = (0..updaters).map(|_| Actor::new(profile)).collect();
+    let mut actors: Vec<Actor> = (0..updaters).map(|_| actor(profile)).collect();
     chain.create_dids(&mut actors, block);
     let issuer_count = 16usize;
     let mut issuers = if anchors_per_block > 0 {
@@ -404,7 +404,7 @@ fn limits(report: &mut Report, block: usize, blocks: usize, tx_bytes: usize) {
 fn proofs(report: &mut Report, block: usize) {
     let profile = CryptoProfile::Standard;
     let mut chain = Chain::new(profile, "proof", RocksOptions::default());
-    let mut actors: Vec<Actor> = (0..block).map(|_| Actor::new(profile)).collect();
+    let mut actors: Vec<Actor> = (0..block).map(|_| actor(profile)).collect();
     chain.create_dids(&mut actors, block);
     let height = chain.ledger.head().height;
     let keys: Vec<Vec<u8>> = actors.iter().map(|a| StateKey::did(&a.did).0).collect();

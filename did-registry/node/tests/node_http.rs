@@ -2,16 +2,10 @@
 //! RocksDB directory, driven with the typed client (and raw requests for malformed input).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
-#[path = "../../tests/common/mod.rs"]
-mod common;
-#[path = "../../client/tests/fixed_answer/mod.rs"]
-mod fixed_answer;
-
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::pin::pin;
 use std::time::Duration;
 
-use common::{Actor, CHAIN_ID, Chain, GENESIS_TIME, key_algorithm};
 use crosscode_core::keys::SecretKey;
 use crosscode_did_registry::api::{
     ApiError, ApiErrorCode, RejectionCode, ResolutionErrorCode, SubmitRequest, TxStatus, base64url,
@@ -32,25 +26,14 @@ use crosscode_did_registry::state::Event;
 use crosscode_did_registry::transaction::{Payload, SignedTransaction, StatusKey, Transaction};
 use crosscode_registry_client::{BundleMismatch, ClientError, RegistryClient};
 use crosscode_registry_node::{Node, NodeConfig, OPENAPI_JSON, ROUTES, RunningNode};
-use fixed_answer::fixed_answer_server;
+use crosscode_testing::fixed_answer::fixed_answer_server;
+use crosscode_testing::registry::{Actor, CHAIN_ID, Chain, GENESIS_TIME, key_algorithm};
+use crosscode_testing::temp_dir;
 use futures_util::StreamExt as _;
 use serde_json::Value;
 
 /// Generous bound on waiting for a commit (a deadline, not a timing assertion).
 const COMMIT_DEADLINE: Duration = Duration::from_secs(60);
-
-fn temp_dir(label: &str) -> PathBuf {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    let dir = std::env::temp_dir().join(format!(
-        "crosscode-node-http-{label}-{}-{nanos}",
-        std::process::id()
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
 
 fn copy_key(key: &SecretKey) -> SecretKey {
     SecretKey::from_bytes(key.algorithm(), &key.to_bytes()).unwrap()
@@ -134,7 +117,7 @@ fn api_code(err: ClientError) -> (u16, ApiErrorCode) {
 
 #[tokio::test]
 async fn every_route_answers_its_happy_path() {
-    let dir = temp_dir("routes");
+    let dir = temp_dir("node-http-routes");
     let mut chain = Chain::new(CryptoProfile::Standard);
     let (node, client) = start(&chain, &dir).await;
 
@@ -286,7 +269,7 @@ async fn raw_error(request: reqwest::RequestBuilder) -> (u16, ApiErrorCode) {
 
 #[tokio::test]
 async fn malformed_requests_get_typed_json_errors() {
-    let dir = temp_dir("malformed");
+    let dir = temp_dir("node-http-malformed");
     let chain = Chain::new(CryptoProfile::Standard);
     let mut config = config(&dir);
     config.max_body_bytes = 64 * 1024;
@@ -600,7 +583,7 @@ async fn malformed_requests_get_typed_json_errors() {
 
 #[tokio::test]
 async fn a_full_mempool_refuses_with_503() {
-    let dir = temp_dir("mempool");
+    let dir = temp_dir("node-http-mempool");
     let chain = Chain::new(CryptoProfile::Standard);
     let mut config = config(&dir);
     config.mempool_capacity = 2;
@@ -631,7 +614,7 @@ async fn a_full_mempool_refuses_with_503() {
 
 #[tokio::test]
 async fn rejected_transactions_carry_their_rejection_code() {
-    let dir = temp_dir("rejected");
+    let dir = temp_dir("node-http-rejected");
     let chain = Chain::new(CryptoProfile::Standard);
     let (node, client) = start(&chain, &dir).await;
     let mut actor = Actor::new(CryptoProfile::Standard);
@@ -721,7 +704,7 @@ fn check_bundle_offline(bundle: &ProofBundle, trusted: &TrustedChain, key: &[u8]
 }
 
 async fn proofs_over_http_verify_offline(profile: CryptoProfile) {
-    let dir = temp_dir(&format!("proof-{}", profile.as_str()));
+    let dir = temp_dir(&format!("node-http-proof-{}", profile.as_str()));
     let mut chain = Chain::new(profile);
     let (node, client) = start(&chain, &dir).await;
     let trusted = client.validators().await.unwrap();
@@ -845,7 +828,7 @@ async fn guomi_proof_bundles_over_http_verify_offline() {
 
 #[tokio::test]
 async fn the_block_stream_delivers_certified_headers() {
-    let dir = temp_dir("stream");
+    let dir = temp_dir("node-http-stream");
     let chain = Chain::new(CryptoProfile::Standard);
     let (node, client) = start(&chain, &dir).await;
     let trusted = client.validators().await.unwrap();
@@ -901,7 +884,7 @@ async fn the_block_stream_delivers_certified_headers() {
 
 #[tokio::test]
 async fn heartbeat_blocks_appear_without_transactions() {
-    let dir = temp_dir("heartbeat");
+    let dir = temp_dir("node-http-heartbeat");
     let chain = Chain::new(CryptoProfile::Standard);
     let mut config = config(&dir);
     config.heartbeat = Duration::from_millis(50);
@@ -928,7 +911,7 @@ async fn heartbeat_blocks_appear_without_transactions() {
 
 #[tokio::test]
 async fn a_restarted_node_keeps_state_roots_statuses_and_proofs() {
-    let dir = temp_dir("restart");
+    let dir = temp_dir("node-http-restart");
     let chain = Chain::new(CryptoProfile::Standard);
     let (node, client) = start(&chain, &dir).await;
     let mut actors: Vec<Actor> = (0..4)
@@ -1033,7 +1016,7 @@ async fn openapi_describes_exactly_the_routes_served() {
 
     // Every route is served: no request to it falls through to the unknown-route fallback or
     // gets 405.
-    let dir = temp_dir("openapi");
+    let dir = temp_dir("node-http-openapi");
     let chain = Chain::new(CryptoProfile::Standard);
     let (node, _client) = start(&chain, &dir).await;
     let base = format!("http://{}", node.local_addr());
@@ -1081,7 +1064,7 @@ async fn openapi_describes_exactly_the_routes_served() {
 
 #[tokio::test]
 async fn a_node_refuses_a_key_that_is_not_a_validator_and_a_store_of_another_chain() {
-    let dir = temp_dir("refuse");
+    let dir = temp_dir("node-http-refuse");
     let chain = Chain::new(CryptoProfile::Standard);
     let stranger = SecretKey::generate(key_algorithm(CryptoProfile::Standard));
     let err = Node::start(&chain.genesis, stranger, config(&dir))
@@ -1159,7 +1142,7 @@ fn submit_request_is_base64url_of_the_canonical_transaction() {
 
 #[tokio::test]
 async fn transactions_admitted_before_a_shutdown_are_committed() {
-    let dir = temp_dir("drain");
+    let dir = temp_dir("node-http-drain");
     let chain = Chain::new(CryptoProfile::Standard);
     let mut config = config(&dir);
     // Small blocks: the admitted transactions need many blocks, most produced while stopping.
@@ -1190,7 +1173,7 @@ async fn transactions_admitted_before_a_shutdown_are_committed() {
 
 #[tokio::test]
 async fn block_streams_and_the_mempool_are_bounded() {
-    let dir = temp_dir("bounds");
+    let dir = temp_dir("node-http-bounds");
     let chain = Chain::new(CryptoProfile::Standard);
     let mut config = config(&dir);
     config.max_block_streams = 1;
@@ -1247,7 +1230,7 @@ async fn block_streams_and_the_mempool_are_bounded() {
 
 #[tokio::test]
 async fn issuers_follow_governance_and_survive_a_restart() {
-    let dir = temp_dir("issuers");
+    let dir = temp_dir("node-http-issuers");
     let mut chain = Chain::new(CryptoProfile::Standard);
     let (node, client) = start(&chain, &dir).await;
     let first = admitted_issuer(&client, &mut chain).await;

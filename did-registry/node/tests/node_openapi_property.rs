@@ -11,17 +11,15 @@
 //! one worker, a hard deadline, and it only ever talks to the node's loopback address.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
-#[path = "../../tests/common/mod.rs"]
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
-use common::Chain;
 use crosscode_core::keys::SecretKey;
 use crosscode_did_registry::profile::CryptoProfile;
 use crosscode_registry_node::{Node, NodeConfig};
+use crosscode_testing::registry::Chain;
+use crosscode_testing::temp_dir;
 
 /// The variable naming the schemathesis executable (set by `cargo xtask test`).
 const SCHEMATHESIS_ENV: &str = "CROSSCODE_SCHEMATHESIS";
@@ -40,19 +38,6 @@ fn schemathesis() -> PathBuf {
             exe.display()
         ),
     }
-}
-
-fn temp_dir() -> PathBuf {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    let dir = std::env::temp_dir().join(format!(
-        "crosscode-node-openapi-{}-{nanos}",
-        std::process::id()
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 /// Runs `command` in `work` with its output in files there; kills it past `deadline`.
@@ -112,7 +97,7 @@ fn settings_for(chain: &Chain) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn schemathesis_finds_every_answer_of_the_node_as_its_openapi_document_says() {
     let exe = schemathesis();
-    let dir = temp_dir();
+    let dir = temp_dir("node-openapi");
     let chain = Chain::new(CryptoProfile::Standard);
     let mut config = NodeConfig::new(dir.join("node"), "127.0.0.1:0".parse().unwrap());
     // Heartbeat blocks: heights 1 and up exist, so proofs and block reads have data.

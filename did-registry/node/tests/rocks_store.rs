@@ -2,12 +2,8 @@
 //! reopening, and the reopened ledger gives the same roots and proofs and continues the chain.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
-#[path = "../../tests/common/mod.rs"]
-mod common;
-
 use std::path::PathBuf;
 
-use common::{Actor, Chain, GENESIS_TIME, scope};
 use crosscode_core::keys::SecretKey;
 use crosscode_did_registry::codec::Encode;
 use crosscode_did_registry::governance::GovernanceAction;
@@ -20,21 +16,13 @@ use crosscode_did_registry::state::Event;
 use crosscode_did_registry::transaction::{Payload, StatusChange, StatusKey};
 use crosscode_did_registry::validators::ValidatorSet;
 use crosscode_registry_node::rocks::{RocksOptions, RocksStore};
+use crosscode_testing::registry::{Actor, Chain, GENESIS_TIME, scope};
 
 struct TempDir(PathBuf);
 
 impl TempDir {
     fn new(name: &str) -> TempDir {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos();
-        let path = std::env::temp_dir().join(format!(
-            "crosscode-registry-{name}-{}-{nanos}",
-            std::process::id()
-        ));
-        std::fs::create_dir_all(&path).unwrap();
-        TempDir(path)
+        TempDir(crosscode_testing::temp_dir(&format!("registry-{name}")))
     }
 }
 
@@ -126,7 +114,7 @@ fn a_reopened_rocksdb_ledger_has_the_same_chain_and_continues_it() {
         );
         // Proofs at an old and the latest height verify against the pinned validator set.
         let trusted = TrustedChain {
-            chain_id: common::CHAIN_ID.into(),
+            chain_id: crosscode_testing::registry::CHAIN_ID.into(),
             profile,
             validators: ValidatorSet::new(profile, chain.genesis.validators.clone()).unwrap(),
         };

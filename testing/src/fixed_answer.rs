@@ -1,6 +1,5 @@
 //! A loopback HTTP server with a fixed answer, for the client's failure paths (the answers a
 //! real node never gives). Shared by the client's and the node's tests.
-#![allow(dead_code, clippy::unwrap_used, missing_docs)]
 
 use std::time::Duration;
 

@@ -1,11 +1,7 @@
-//! Shared fixtures: a small consortium chain and actors that sign transactions.
-#![allow(
-    dead_code,
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    missing_docs
-)]
+//! Registry fixtures shared by the registry's tests and benches: the parameters of a test
+//! chain, actors (a DID with its control and assertion keys and its next sequence number) that
+//! sign transactions, the genesis of a three-member consortium with one validator, issuer
+//! scopes, and [`Chain`], an in-memory chain applying transactions block by block.
 
 use crosscode_core::keys::{KeyAlgorithm, SecretKey};
 use crosscode_did_registry::document::{
@@ -22,10 +18,32 @@ use crosscode_did_registry::transaction::{
 };
 use crosscode_did_registry::validators::{ChainKey, Validator};
 
-pub const CHAIN_ID: &str = "crosscode-test-1";
-pub const NETWORK: &str = "test";
-pub const GENESIS_TIME: u64 = 1_700_000_000;
+/// What tells one fixture chain from another: its id, its DIDs' network and its genesis time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ChainParams {
+    /// The chain id every transaction names.
+    pub chain_id: &'static str,
+    /// The network of the chain's DIDs.
+    pub network: &'static str,
+    /// The genesis time (Unix seconds).
+    pub genesis_time: u64,
+}
 
+/// The chain of the registry's tests.
+pub const TEST_CHAIN: ChainParams = ChainParams {
+    chain_id: "crosscode-test-1",
+    network: "test",
+    genesis_time: 1_700_000_000,
+};
+
+/// The chain id of [`TEST_CHAIN`].
+pub const CHAIN_ID: &str = TEST_CHAIN.chain_id;
+/// The network of [`TEST_CHAIN`].
+pub const NETWORK: &str = TEST_CHAIN.network;
+/// The genesis time of [`TEST_CHAIN`].
+pub const GENESIS_TIME: u64 = TEST_CHAIN.genesis_time;
+
+/// The key algorithm of a crypto profile's signatures.
 pub fn key_algorithm(profile: CryptoProfile) -> KeyAlgorithm {
     match profile.signature_algorithm() {
         SignatureAlgorithm::Ed25519 => KeyAlgorithm::Ed25519,
@@ -35,20 +53,35 @@ pub fn key_algorithm(profile: CryptoProfile) -> KeyAlgorithm {
 
 /// Someone who sends transactions: a DID, its control key and its next sequence number.
 pub struct Actor {
+    /// The chain the actor's transactions name.
+    pub chain: ChainParams,
+    /// The crypto profile of its keys.
     pub profile: CryptoProfile,
+    /// Its DID.
     pub did: RegistryDid,
+    /// Its control key (method `control`).
     pub control: SecretKey,
+    /// The method its transactions name as signing key.
     pub control_fragment: String,
+    /// Its assertion key (method `assert-1`), which signs evidence.
     pub assertion: SecretKey,
+    /// The sequence number of its next transaction.
     pub sequence: u64,
 }
 
 impl Actor {
+    /// A new actor on [`TEST_CHAIN`].
     pub fn new(profile: CryptoProfile) -> Actor {
+        Actor::on(TEST_CHAIN, profile)
+    }
+
+    /// A new actor on `chain`, with fresh keys of `profile`.
+    pub fn on(chain: ChainParams, profile: CryptoProfile) -> Actor {
         let control = SecretKey::generate(key_algorithm(profile));
         let assertion = SecretKey::generate(key_algorithm(profile));
-        let did = RegistryDid::derive(profile, NETWORK, &control.public_key());
+        let did = RegistryDid::derive(profile, chain.network, &control.public_key());
         Actor {
+            chain,
             profile,
             did,
             control,
@@ -58,6 +91,8 @@ impl Actor {
         }
     }
 
+    /// The actor's DID document: its control key (capability invocation, authentication),
+    /// its assertion key `assert-1` and an issuer service.
     pub fn document(&self) -> DocumentContent {
         DocumentContent {
             verification_methods: vec![
@@ -83,12 +118,19 @@ impl Actor {
     /// An unsigned transaction at the actor's next sequence (not consumed).
     pub fn unsigned(&self, payload: Payload) -> Transaction {
         Transaction {
-            chain_id: CHAIN_ID.into(),
+            chain_id: self.chain.chain_id.into(),
             sender: self.did.clone(),
             key: self.control_fragment.clone(),
             sequence: self.sequence,
             payload,
         }
+    }
+
+    /// The unsigned transaction at the next sequence; the sequence advances.
+    pub fn next(&mut self, payload: Payload) -> Transaction {
+        let tx = self.unsigned(payload);
+        self.sequence += 1;
+        tx
     }
 
     /// A signed transaction at the next sequence; the sequence advances.
@@ -98,15 +140,17 @@ impl Actor {
         tx
     }
 
+    /// Signs the creation of the actor's DID with [`Actor::document`].
     pub fn create(&mut self) -> SignedTransaction {
         let document = self.document();
         self.tx(Payload::DidCreate { document })
     }
 
+    /// Signs the anchoring of the credential hash `hash`.
     pub fn anchor(&mut self, hash: [u8; 32]) -> SignedTransaction {
         let signature = self
             .assertion
-            .sign(&evidence_message(CHAIN_ID, &hash))
+            .sign(&evidence_message(self.chain.chain_id, &hash))
             .unwrap();
         self.tx(Payload::AnchorEvidence {
             credential_hash: hash,
@@ -115,10 +159,11 @@ impl Actor {
         })
     }
 
+    /// Signs the anchoring of a batch of `count` credentials under the Merkle root `root`.
     pub fn anchor_batch(&mut self, root: [u8; 32], count: u64) -> SignedTransaction {
         let signature = self
             .assertion
-            .sign(&batch_message(CHAIN_ID, &root, count))
+            .sign(&batch_message(self.chain.chain_id, &root, count))
             .unwrap();
         self.tx(Payload::AnchorBatch {
             merkle_root: root,
@@ -131,14 +176,21 @@ impl Actor {
 
 /// A chain with three members (2-of-3 governance) and one validator.
 pub struct Chain {
+    /// The chain's crypto profile.
     pub profile: CryptoProfile,
+    /// Its genesis.
     pub genesis: Genesis,
+    /// The state after the blocks applied so far.
     pub state: State,
+    /// The consortium members of the genesis.
     pub members: Vec<Actor>,
+    /// The validator's key.
     pub validator: SecretKey,
+    /// The height of the last block applied.
     pub height: u64,
 }
 
+/// The validator of power 10 holding `key`.
 pub fn validator_of(profile: CryptoProfile, key: &SecretKey) -> Validator {
     Validator {
         key: ChainKey {
@@ -149,12 +201,24 @@ pub fn validator_of(profile: CryptoProfile, key: &SecretKey) -> Validator {
     }
 }
 
+/// The genesis of [`TEST_CHAIN`]: see [`genesis_on`].
 pub fn genesis_for(profile: CryptoProfile, members: &[Actor], validator: &SecretKey) -> Genesis {
+    genesis_on(TEST_CHAIN, profile, members, validator)
+}
+
+/// The genesis of `chain` with `members` (at most three, jurisdictions CN-GD, MO and HK;
+/// 2-of-N governance, voting periods up to 100 blocks) and one validator.
+pub fn genesis_on(
+    chain: ChainParams,
+    profile: CryptoProfile,
+    members: &[Actor],
+    validator: &SecretKey,
+) -> Genesis {
     Genesis {
-        chain_id: CHAIN_ID.into(),
-        network: NETWORK.into(),
+        chain_id: chain.chain_id.into(),
+        network: chain.network.into(),
         profile,
-        genesis_time: GENESIS_TIME,
+        genesis_time: chain.genesis_time,
         governance_threshold: 2,
         max_voting_period: 100,
         members: members
@@ -179,6 +243,7 @@ impl Chain {
         (ledger, SoloOrdering::new(self.profile, key))
     }
 
+    /// A new chain of [`TEST_CHAIN`]: three fresh members and a fresh validator.
     pub fn new(profile: CryptoProfile) -> Chain {
         let members: Vec<Actor> = (0..3).map(|_| Actor::new(profile)).collect();
         let validator = SecretKey::generate(key_algorithm(profile));
@@ -232,6 +297,7 @@ impl Chain {
         self.ok(&vote);
     }
 
+    /// The id the next proposal will get.
     pub fn next_proposal(&self) -> u64 {
         use crosscode_did_registry::records::StateKey;
         self.state
@@ -253,11 +319,22 @@ impl Chain {
     }
 }
 
+/// The admission scope of the tests' issuers: see [`scope_on`].
 pub fn scope() -> IssuerScope {
+    scope_on(
+        TEST_CHAIN,
+        &["HealthCode", "NucleicAcidTestResult"],
+        365 * 24 * 3600,
+    )
+}
+
+/// An admission scope in CN-GD for `credential_types`, valid for `validity` seconds from
+/// `chain`'s genesis.
+pub fn scope_on(chain: ChainParams, credential_types: &[&str], validity: u64) -> IssuerScope {
     IssuerScope {
-        credential_types: vec!["HealthCode".into(), "NucleicAcidTestResult".into()],
+        credential_types: credential_types.iter().map(|t| (*t).into()).collect(),
         jurisdiction: "CN-GD".into(),
-        valid_from: GENESIS_TIME,
-        valid_until: GENESIS_TIME + 365 * 24 * 3600,
+        valid_from: chain.genesis_time,
+        valid_until: chain.genesis_time + validity,
     }
 }

@@ -175,10 +175,10 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     let forged_payload = envelope::encode_data_integrity(&forged)?;
     match envelope::decode(&forged_payload, &trust_cache, now) {
         Ok(_) => bail!("a forged QR payload was accepted"),
-        Err(err) => say(&format!(
-            "   REJECT at envelope step {}: {err}",
-            err.step().as_str()
-        ))?,
+        Err(err) => match err.step() {
+            Some(step) => say(&format!("   REJECT at envelope step {step}: {err}"))?,
+            None => say(&format!("   REJECT: {err}"))?,
+        },
     }
     let expired_at = now + time::Duration::days(400);
     let impostor = SecretKey::generate(KeyAlgorithm::Ed25519);

@@ -46,7 +46,7 @@ enum QrCommand {
     /// now). Keys are resolved offline: did:key, and registry verification methods from
     /// --trust-cache files (docs/trust-cache.md); every signature must be the issuer's (a
     /// presentation's: the holder's). Exit status 0 when the code verifies, 1 when it is
-    /// refused (one line naming the failing step, e.g. issuer-binding), 2 on unusable input
+    /// refused (one line naming the failing step, e.g. IssuerBinding), 2 on unusable input
     /// (an unreadable file or image).
     ///
     /// Example: crosscode qr decode code.png
@@ -162,7 +162,10 @@ fn run_decode(args: DecodeArgs) -> anyhow::Result<ExitCode> {
         Ok(verified) => verified,
         Err(err) => {
             // A refused code is the checkpoint's REJECT (exit 1), not unusable input (exit 2).
-            eprintln!("error: QR code refused at step {}: {err}", err.step());
+            match err.step() {
+                Some(step) => eprintln!("error: QR code refused at step {step}: {err}"),
+                None => eprintln!("error: QR code refused: {err}"),
+            }
             return Ok(ExitCode::from(1));
         }
     };

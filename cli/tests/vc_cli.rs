@@ -255,7 +255,7 @@ fn a_credential_under_an_authoritys_name_signed_by_another_key_is_refused_with_t
         cache.to_str().unwrap(),
     ]);
     assert_eq!(output.status.code(), Some(1));
-    assert_clean_failure(&output, "IssuerBinding");
+    assert_clean_failure(&output, "QR code refused at step IssuerBinding");
 
     // The authority's own proof verifies; a wrong challenge is refused at Challenge.
     let signed = json_of(&crosscode(&[

@@ -87,7 +87,7 @@ fn verify_text_exit_codes() {
     assert_eq!(code, Some(0), "{json}");
     assert_eq!(json["verdict"], "ACCEPT");
     assert_eq!(json["format"], "EU_DCC");
-    // Wrong clock: REJECT, exit 1, deciding TIME_WINDOW.
+    // Wrong clock: REJECT, exit 1, deciding ValidityWindow.
     let (code, json, _) = run(&[
         "verify",
         "--trust",
@@ -98,11 +98,11 @@ fn verify_text_exit_codes() {
         prefix,
     ]);
     assert_eq!(code, Some(1));
-    assert_eq!(json["deciding_step"], "TIME_WINDOW");
+    assert_eq!(json["deciding_step"], "ValidityWindow");
     // Not a credential: exit 2.
     let (code, json, _) = run(&["verify", "--text", "hello"]);
     assert_eq!(code, Some(2));
-    assert_eq!(json["deciding_step"], "UNPREFIX");
+    assert_eq!(json["deciding_step"], "Prefix");
     // Bad trust file: exit 2 with one error line.
     let (code, _, stderr) = run(&["verify", "--trust", "/nonexistent.pem", "--text", prefix]);
     assert_eq!(code, Some(2));
@@ -153,7 +153,7 @@ fn verify_shc_with_iss_bound_jwks_and_crl() {
         &qr("03-f-qr-code-numeric-value-0.txt"),
     ]);
     assert_eq!(code, Some(1));
-    assert_eq!(json["deciding_step"], "REVOCATION");
+    assert_eq!(json["deciding_step"], "Status");
     let (code, _, _) = run(&[
         "verify",
         "--trust",
@@ -207,7 +207,7 @@ fn verify_a_photo_of_a_dcc_qr_code() {
     let clock = f["TESTCTX"]["VALIDATIONCLOCK"].as_str().unwrap();
     let (code, json, stderr) = run(&["verify", "--trust", p(&dsc), "--at", clock, p(&photo)]);
     assert_eq!(code, Some(0), "{json} {stderr}");
-    assert_eq!(json["steps"][0]["step"], "READ_IMAGE");
+    assert_eq!(json["steps"][0]["step"], "ReadImage");
     assert_eq!(json["steps"][0]["status"], "PASSED");
     assert_eq!(json["disclosed_claims"]["iss"], "BE");
     // A photo without a QR code: unusable input, exit 2.
@@ -217,5 +217,5 @@ fn verify_a_photo_of_a_dcc_qr_code() {
         .unwrap();
     let (code, json, _) = run(&["verify", p(&blank)]);
     assert_eq!(code, Some(2));
-    assert_eq!(json["deciding_step"], "READ_IMAGE");
+    assert_eq!(json["deciding_step"], "ReadImage");
 }

@@ -11,7 +11,7 @@
 //! Both forms carry the document in the lossless [`compact`] JSON encoding (a term dictionary,
 //! `did:key` and multibase strings as bytes, times as epoch integers). [`decode`] parses and
 //! verifies either form and returns the JSON document; every failure is a typed
-//! [`EnvelopeError`] that names the failing [`DecodeStep`]. [`qr`] writes the payload as a QR
+//! [`EnvelopeError`] that names the failing [`VerificationStep`]. [`qr`] writes the payload as a QR
 //! code (level Q, alphanumeric mode); with feature `qr-image` it also renders a PNG, and
 //! `qr_image` reads QR codes back from photos and screenshots.
 
@@ -32,6 +32,7 @@ use time::OffsetDateTime;
 use crate::data_integrity::{VerificationFailure, VerificationReport};
 use crate::did::{DidError, DidUrl, KeyResolver, VerificationRelationship};
 use crate::keys::{KeyAlgorithm, SignatureError, Signer};
+use crate::verification_step::VerificationStep;
 
 pub use payload::{MAX_INFLATED_LEN, PREFIX};
 
@@ -85,74 +86,6 @@ impl EnvelopeKind {
             (false, true) => Ok(EnvelopeKind::Presentation),
             _ => Err(EnvelopeError::UnknownDocumentType),
         }
-    }
-}
-
-/// The step of decoding / verification at which an envelope was refused.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DecodeStep {
-    /// Building an envelope (encoding side).
-    Encode,
-    /// The `CC1:` prefix.
-    Prefix,
-    /// base45 decoding.
-    Base45,
-    /// zlib inflation (and the size limit).
-    Inflate,
-    /// CBOR parsing.
-    Cbor,
-    /// The envelope structure (`[kind, body]`, the kind matching the document).
-    Structure,
-    /// The compact JSON encoding of the document.
-    CompactJson,
-    /// The COSE_Sign1 structure and its headers.
-    Cose,
-    /// Resolving the signer's verification method to a public key.
-    KeyResolution,
-    /// The signature check.
-    Signature,
-    /// The signer's verification method is authorised by its DID document for what the
-    /// document needs (`assertionMethod` for a credential, `authentication` for a
-    /// presentation).
-    ProofPurpose,
-    /// A credential's signer is its issuer, with a key the issuer's DID document listed when
-    /// the credential was issued.
-    IssuerBinding,
-    /// A presentation's signer is its holder, with a key the holder's DID document listed; its
-    /// embedded credentials are about the holder.
-    HolderBinding,
-    /// The `validFrom` / `validUntil` window.
-    ValidityWindow,
-    /// Data Integrity verification of the carried document (its report names the inner step).
-    DataIntegrity,
-}
-
-impl DecodeStep {
-    /// The step's name as used in messages (`signature`, `validity-window`, …).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DecodeStep::Encode => "encode",
-            DecodeStep::Prefix => "prefix",
-            DecodeStep::Base45 => "base45",
-            DecodeStep::Inflate => "inflate",
-            DecodeStep::Cbor => "cbor",
-            DecodeStep::Structure => "structure",
-            DecodeStep::CompactJson => "compact-json",
-            DecodeStep::Cose => "cose",
-            DecodeStep::KeyResolution => "key-resolution",
-            DecodeStep::Signature => "signature",
-            DecodeStep::ProofPurpose => "proof-purpose",
-            DecodeStep::IssuerBinding => "issuer-binding",
-            DecodeStep::HolderBinding => "holder-binding",
-            DecodeStep::ValidityWindow => "validity-window",
-            DecodeStep::DataIntegrity => "data-integrity",
-        }
-    }
-}
-
-impl std::fmt::Display for DecodeStep {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 
@@ -335,38 +268,47 @@ fn embedded_label(embedded: Option<usize>) -> String {
 }
 
 impl EnvelopeError {
-    /// The step at which the envelope was refused.
-    pub fn step(&self) -> DecodeStep {
-        match self {
+    /// The verification step at which the envelope was refused; `None` for the errors of
+    /// building one (no document type, no proof to carry, deflate / CBOR / signing failures, a
+    /// key that is not the `did:key` given).
+    ///
+    /// The `CC1` decoder runs `Prefix`, `Decode` (base45), `Decompress` (zlib), `ParseEnvelope`
+    /// (CBOR, `[kind, body]`, COSE_Sign1 and its headers), `Parse` (the compact JSON document),
+    /// then the binding and signature steps; a failed Data Integrity verification of the
+    /// carried document reports its own inner step.
+    pub fn step(&self) -> Option<VerificationStep> {
+        let step = match self {
             EnvelopeError::UnknownDocumentType
             | EnvelopeError::MissingProof
             | EnvelopeError::Deflate(_)
-            | EnvelopeError::CborWrite(_) => DecodeStep::Encode,
+            | EnvelopeError::CborWrite(_)
+            | EnvelopeError::Signing(_)
+            | EnvelopeError::KeyMismatch => return None,
             EnvelopeError::MissingPrefix | EnvelopeError::UnsupportedVersion(_) => {
-                DecodeStep::Prefix
+                VerificationStep::Prefix
             }
-            EnvelopeError::Base45(_) => DecodeStep::Base45,
-            EnvelopeError::Inflate(_) | EnvelopeError::TooLarge { .. } => DecodeStep::Inflate,
-            EnvelopeError::Cbor(_) => DecodeStep::Cbor,
-            EnvelopeError::Structure(_) | EnvelopeError::KindMismatch { .. } => {
-                DecodeStep::Structure
+            EnvelopeError::Base45(_) => VerificationStep::Decode,
+            EnvelopeError::Inflate(_) | EnvelopeError::TooLarge { .. } => {
+                VerificationStep::Decompress
             }
-            EnvelopeError::Compact(_) | EnvelopeError::NotAnObject => DecodeStep::CompactJson,
-            EnvelopeError::UnsupportedAlgorithm(_)
-            | EnvelopeError::Cose(_)
-            | EnvelopeError::InvalidKid(_)
-            | EnvelopeError::AlgorithmMismatch { .. } => DecodeStep::Cose,
-            EnvelopeError::Signing(_) | EnvelopeError::KeyMismatch => DecodeStep::Encode,
-            EnvelopeError::KeyResolution(_) => DecodeStep::KeyResolution,
-            EnvelopeError::Signature(_) => DecodeStep::Signature,
-            EnvelopeError::SignerNotAuthorised { .. } => DecodeStep::ProofPurpose,
+            EnvelopeError::Cbor(_)
+            | EnvelopeError::Structure(_)
+            | EnvelopeError::KindMismatch { .. }
+            | EnvelopeError::UnsupportedAlgorithm(_)
+            | EnvelopeError::Cose(_) => VerificationStep::ParseEnvelope,
+            EnvelopeError::Compact(_) | EnvelopeError::NotAnObject => VerificationStep::Parse,
+            EnvelopeError::InvalidKid(_)
+            | EnvelopeError::KeyResolution(_)
+            | EnvelopeError::AlgorithmMismatch { .. } => VerificationStep::KeyResolution,
+            EnvelopeError::Signature(_) => VerificationStep::Signature,
+            EnvelopeError::SignerNotAuthorised { .. } => VerificationStep::ProofPurpose,
             EnvelopeError::SignerMismatch {
                 kind: EnvelopeKind::Credential,
                 ..
             }
             | EnvelopeError::SignerNotInForce {
                 kind: EnvelopeKind::Credential,
-            } => DecodeStep::IssuerBinding,
+            } => VerificationStep::IssuerBinding,
             EnvelopeError::SignerMismatch {
                 kind: EnvelopeKind::Presentation,
                 ..
@@ -374,12 +316,13 @@ impl EnvelopeError {
             | EnvelopeError::SignerNotInForce {
                 kind: EnvelopeKind::Presentation,
             }
-            | EnvelopeError::SubjectNotHolder { .. } => DecodeStep::HolderBinding,
+            | EnvelopeError::SubjectNotHolder { .. } => VerificationStep::HolderBinding,
             EnvelopeError::InvalidDateTime(_)
             | EnvelopeError::NotYetValid
-            | EnvelopeError::Expired => DecodeStep::ValidityWindow,
-            EnvelopeError::DataIntegrity { .. } => DecodeStep::DataIntegrity,
-        }
+            | EnvelopeError::Expired => VerificationStep::ValidityWindow,
+            EnvelopeError::DataIntegrity { failure, .. } => failure.step,
+        };
+        Some(step)
     }
 }
 

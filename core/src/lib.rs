@@ -9,7 +9,9 @@
 //!   validation);
 //! - [`data_integrity`]: Data Integrity proofs (`eddsa-jcs-2022`, the SM2/SM3 suite, proof sets)
 //!   and the typed verification report;
-//! - [`envelope`]: the compact QR envelope (CBOR, COSE_Sign1, deflate, base45, QR images).
+//! - [`envelope`]: the compact QR envelope (CBOR, COSE_Sign1, deflate, base45, QR images);
+//! - [`verification_step`]: the one list of verification steps every verifier reports
+//!   ([`VerificationStep`]).
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 pub mod data_integrity;
@@ -19,3 +21,6 @@ pub mod jcs;
 pub mod keys;
 pub mod multicodec;
 pub mod vc;
+pub mod verification_step;
+
+pub use verification_step::VerificationStep;

@@ -4,9 +4,10 @@
 
 use ciborium::Value as Cbor;
 use coset::{AsCborValue, CoseSign1Builder, HeaderBuilder, iana};
+use crosscode_core::VerificationStep;
 use crosscode_core::did::{DidError, DidKey, DidKeyResolver, DidUrl};
 use crosscode_core::envelope::{
-    self, DecodeStep, EnvelopeError, EnvelopeKind, SecuringForm, compact, payload, qr, signed,
+    self, EnvelopeError, EnvelopeKind, SecuringForm, compact, payload, qr, signed,
 };
 use crosscode_core::keys::{KeyAlgorithm, SecretKey};
 use serde_json::{Value as Json, json};
@@ -186,7 +187,7 @@ fn signed_presentation_by_its_holder() {
     let later =
         envelope::decode(&text, &DidKeyResolver, datetime!(2026-11-21 08:05 UTC)).unwrap_err();
     assert!(matches!(later, EnvelopeError::Expired));
-    assert_eq!(later.step(), DecodeStep::ValidityWindow);
+    assert_eq!(later.step(), Some(VerificationStep::ValidityWindow));
 }
 
 #[test]
@@ -219,7 +220,7 @@ fn tampered_signed_payload_is_refused_at_the_signature_step() {
     );
     let err = decode(&pack(&Cbor::Array(items.clone()))).unwrap_err();
     assert!(matches!(err, EnvelopeError::Signature(_)), "{err:?}");
-    assert_eq!(err.step(), DecodeStep::Signature);
+    assert_eq!(err.step(), Some(VerificationStep::Signature));
     assert!(err.to_string().contains("signature"));
 
     // A flipped signature bit.
@@ -248,17 +249,17 @@ fn text_layer_errors_name_their_step() {
 
     let err = decode(&text.replacen("CC1:", "HC1:", 1)).unwrap_err();
     assert!(matches!(err, EnvelopeError::MissingPrefix));
-    assert_eq!(err.step(), DecodeStep::Prefix);
+    assert_eq!(err.step(), Some(VerificationStep::Prefix));
     let err = decode(&text.replacen("CC1:", "CC2:", 1)).unwrap_err();
     assert!(matches!(err, EnvelopeError::UnsupportedVersion(ref v) if v == "CC2"));
 
     let err = decode("CC1:a").unwrap_err();
     assert!(matches!(err, EnvelopeError::Base45(_)));
-    assert_eq!(err.step(), DecodeStep::Base45);
+    assert_eq!(err.step(), Some(VerificationStep::Decode));
 
     let err = decode(&format!("CC1:{}", base45::encode(b"not zlib at all"))).unwrap_err();
     assert!(matches!(err, EnvelopeError::Inflate(_)));
-    assert_eq!(err.step(), DecodeStep::Inflate);
+    assert_eq!(err.step(), Some(VerificationStep::Decompress));
 
     // A decompression bomb: 1 MiB of zeros deflates to about 1 KiB.
     let bomb = payload::to_text(&vec![0_u8; 1 << 20]).unwrap();
@@ -269,7 +270,7 @@ fn text_layer_errors_name_their_step() {
 
     let err = decode(&payload::to_text(&[0xff, 0x00]).unwrap()).unwrap_err();
     assert!(matches!(err, EnvelopeError::Cbor(_)));
-    assert_eq!(err.step(), DecodeStep::Cbor);
+    assert_eq!(err.step(), Some(VerificationStep::ParseEnvelope));
     let err = decode(&payload::to_text(&[0x80, 0x80]).unwrap()).unwrap_err();
     assert!(matches!(err, EnvelopeError::Cbor(ref m) if m.contains("trailing")));
 }
@@ -309,7 +310,7 @@ fn structure_errors_name_their_step() {
             matches!(err, EnvelopeError::Structure(message) if message.contains(needle)),
             "{needle}: {err:?}"
         );
-        assert_eq!(err.step(), DecodeStep::Structure);
+        assert_eq!(err.step(), Some(VerificationStep::ParseEnvelope));
     }
 
     // Kind 1 (presentation) around a credential.
@@ -341,7 +342,7 @@ fn structure_errors_name_their_step() {
         err,
         EnvelopeError::Compact(envelope::CompactError::UnknownTerm(9999))
     ));
-    assert_eq!(err.step(), DecodeStep::CompactJson);
+    assert_eq!(err.step(), Some(VerificationStep::Parse));
 }
 
 #[test]
@@ -359,7 +360,7 @@ fn cose_errors_name_their_step() {
     ))
     .unwrap_err();
     assert!(matches!(err, EnvelopeError::UnsupportedAlgorithm(ref alg) if alg == "-7"));
-    assert_eq!(err.step(), DecodeStep::Cose);
+    assert_eq!(err.step(), Some(VerificationStep::ParseEnvelope));
 
     let err = decode(&hand_signed(
         0,
@@ -379,6 +380,8 @@ fn cose_errors_name_their_step() {
     ))
     .unwrap_err();
     assert!(matches!(err, EnvelopeError::InvalidKid(_)));
+    // The kid is the verification method: one that names no DID URL cannot be resolved.
+    assert_eq!(err.step(), Some(VerificationStep::KeyResolution));
 
     let web = b"did:web:health.gd.gov.cn#key-1".to_vec();
     let mut web_credential = credential.clone();
@@ -398,7 +401,7 @@ fn cose_errors_name_their_step() {
         ),
         "{err:?}"
     );
-    assert_eq!(err.step(), DecodeStep::KeyResolution);
+    assert_eq!(err.step(), Some(VerificationStep::KeyResolution));
 
     // The kid names an SM2 key (the issuer's) but the header says EdDSA.
     let sm2 = self::issuer(KeyAlgorithm::Sm2);
@@ -418,6 +421,7 @@ fn cose_errors_name_their_step() {
             key: KeyAlgorithm::Sm2
         }
     ));
+    assert_eq!(err.step(), Some(VerificationStep::KeyResolution));
 
     // Signed (validly) by someone who is not the issuer.
     let other = self::issuer(KeyAlgorithm::Ed25519);
@@ -430,7 +434,7 @@ fn cose_errors_name_their_step() {
     ))
     .unwrap_err();
     assert!(matches!(err, EnvelopeError::SignerMismatch { .. }));
-    assert_eq!(err.step(), DecodeStep::IssuerBinding);
+    assert_eq!(err.step(), Some(VerificationStep::IssuerBinding));
 
     // A malformed COSE structure inside tag 18, and a detached payload.
     let item = Cbor::Array(vec![
@@ -469,7 +473,7 @@ fn validity_window_is_checked() {
     let late =
         envelope::decode(&text, &DidKeyResolver, datetime!(2026-11-22 00:01 UTC)).unwrap_err();
     assert!(matches!(late, EnvelopeError::Expired));
-    assert_eq!(late.step(), DecodeStep::ValidityWindow);
+    assert_eq!(late.step(), Some(VerificationStep::ValidityWindow));
 
     let mut bad = credential.clone();
     bad["validUntil"] = json!("tomorrow");
@@ -488,7 +492,7 @@ fn encode_side_errors() {
     let other = self::issuer(KeyAlgorithm::Ed25519);
     let err = envelope::encode_signed(&credential, &other.key, &issuer.vm).unwrap_err();
     assert!(matches!(err, EnvelopeError::KeyMismatch));
-    assert_eq!(err.step(), DecodeStep::Encode);
+    assert_eq!(err.step(), None);
     let err = envelope::encode_signed(&credential, &other.key, &other.vm).unwrap_err();
     assert!(matches!(err, EnvelopeError::SignerMismatch { .. }));
 

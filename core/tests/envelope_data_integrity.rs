@@ -5,9 +5,7 @@
 
 use crosscode_core::data_integrity::{Cryptosuite, ProofOptions, VerificationStep, add_proof};
 use crosscode_core::did::{DidKey, DidKeyResolver, DidUrl, TrustCache};
-use crosscode_core::envelope::{
-    self, DecodeStep, EnvelopeError, EnvelopeKind, SecuringForm, compact, payload,
-};
+use crosscode_core::envelope::{self, EnvelopeError, EnvelopeKind, SecuringForm, compact, payload};
 use crosscode_core::jcs;
 use crosscode_core::keys::{KeyAlgorithm, SecretKey};
 use serde_json::{Value as Json, json};
@@ -212,7 +210,8 @@ fn tampered_data_integrity_payload_names_the_failing_step() {
         document["credentialSubject"]["statusColour"] = json!("red")
     });
     let err = decode(&red).unwrap_err();
-    assert_eq!(err.step(), DecodeStep::DataIntegrity);
+    // The wrapper reports the inner step: the carried document's signature.
+    assert_eq!(err.step(), Some(VerificationStep::Signature));
     assert!(
         matches!(&err, EnvelopeError::DataIntegrity { embedded: None, failure } if failure.step == VerificationStep::Signature),
         "{err:?}"
@@ -224,6 +223,7 @@ fn tampered_data_integrity_payload_names_the_failing_step() {
     assert!(
         matches!(&expired, EnvelopeError::DataIntegrity { failure, .. } if failure.step == VerificationStep::ValidityWindow)
     );
+    assert_eq!(expired.step(), Some(VerificationStep::ValidityWindow));
 
     let unproven = tamper(&text, |document| {
         document.as_object_mut().unwrap().remove("proof");

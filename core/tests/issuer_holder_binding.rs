@@ -15,7 +15,7 @@ use crosscode_core::data_integrity::{
     VerificationStep, add_proof, verify_document, verify_document_with,
 };
 use crosscode_core::did::{TrustCache, TrustedKey, VerificationRelationship};
-use crosscode_core::envelope::{self, DecodeStep, EnvelopeError};
+use crosscode_core::envelope::{self, EnvelopeError};
 use crosscode_core::keys::{KeyAlgorithm, SecretKey};
 use serde_json::{Value, json};
 use time::macros::datetime;
@@ -409,7 +409,7 @@ fn a_presentation_embedding_a_forged_credential_names_the_embedded_failure() {
 // The COSE form (a) of the CC1 envelope binds its signer the same way.
 
 // (A COSE form (a) credential signed by a key that is not its issuer's is refused at
-// `issuer-binding`: `cose_errors_name_their_step` in tests/envelope.rs.)
+// `IssuerBinding`: `cose_errors_name_their_step` in tests/envelope.rs.)
 
 #[test]
 fn cose_a_retired_key_after_the_rotation_is_refused_at_issuer_binding() {
@@ -419,7 +419,7 @@ fn cose_a_retired_key_after_the_rotation_is_refused_at_issuer_binding() {
         envelope::encode_signed(&late, &issuer_ed25519(), &authority_method("key-1")).unwrap();
     let error = envelope::decode(&payload, &rotated_cache(), inside_window()).unwrap_err();
     assert!(matches!(error, EnvelopeError::SignerNotInForce { .. }));
-    assert_eq!(error.step(), DecodeStep::IssuerBinding);
+    assert_eq!(error.step(), Some(VerificationStep::IssuerBinding));
     // Issued before the rotation, the same key verifies.
     let payload = envelope::encode_signed(
         &authority_health_code(),
@@ -455,7 +455,7 @@ fn cose_an_authentication_key_used_for_a_credential_is_refused_at_proof_purpose(
             relationship: VerificationRelationship::AssertionMethod
         }
     ));
-    assert_eq!(error.step(), DecodeStep::ProofPurpose);
+    assert_eq!(error.step(), Some(VerificationStep::ProofPurpose));
 }
 
 #[test]
@@ -470,7 +470,7 @@ fn cose_a_presentation_wrapping_another_holders_credential_is_refused_at_holder_
     let payload = envelope::encode_signed(&unsigned, &thief, &method_of(&thief)).unwrap();
     let error = envelope::decode(&payload, &authority_trust_cache(), inside_window()).unwrap_err();
     assert_eq!(error, EnvelopeError::SubjectNotHolder { index: 0 });
-    assert_eq!(error.step(), DecodeStep::HolderBinding);
+    assert_eq!(error.step(), Some(VerificationStep::HolderBinding));
     // The rightful holder's presentation of the same credential decodes.
     let holder = holder_ed25519();
     let mut own = unsigned.clone();

@@ -1,8 +1,8 @@
 //! The credential formats the checkpoint verifies, one module each behind the [`Format`] trait.
 //!
 //! A format is recognised by the context prefix of its QR text (`HC1:` for an EU DCC, `shc:/`
-//! for a SMART Health Card). The [`crate::Verifier`] removes the prefix (the UNPREFIX step) and
-//! hands the rest to the format, which runs every step from DECODE on and records each outcome
+//! for a SMART Health Card). The [`crate::Verifier`] removes the prefix (the Prefix step) and
+//! hands the rest to the format, which runs every step from Decode on and records each outcome
 //! in the [`Report`]; a step that ends the verification is returned as a [`StepFailure`] and
 //! recorded by the pipeline. Adding a format is adding a module that implements [`Format`] and
 //! registering it ([`crate::Verifier::with_format`]).
@@ -16,9 +16,10 @@ use serde_json::Value;
 use time::OffsetDateTime;
 
 use crate::prefix::{self, CredentialFormat, PrefixError};
-use crate::report::{Report, Step, StepOutcome, VerificationError};
+use crate::report::{Report, StepOutcome, VerificationError};
 use crate::rules::RuleSet;
 use crate::trust::TrustStore;
+use crosscode_core::VerificationStep;
 
 /// Largest decompressed DCC / SHC payload accepted, in bytes (a QR code holds under 3 KiB; this
 /// leaves room and refuses decompression bombs).
@@ -44,7 +45,7 @@ pub trait Format: fmt::Debug + Send + Sync {
     }
 
     /// Verifies the texts after the prefix (one per scanned QR code) at the clock `now`,
-    /// recording every step from DECODE on in `report`. A step that ends the verification is
+    /// recording every step from Decode on in `report`. A step that ends the verification is
     /// returned, and recorded as failed by the pipeline; later steps stay NOT_REACHED.
     fn verify(
         &self,
@@ -74,7 +75,7 @@ pub struct VerificationContext<'v> {
 }
 
 impl VerificationContext<'_> {
-    /// The BUSINESS_RULES outcome of `payload`: skipped without a rule set, else the CertLogic
+    /// The BusinessRules outcome of `payload`: skipped without a rule set, else the CertLogic
     /// verdict of the rules for `certificate_type`.
     pub fn apply_rules(
         &self,
@@ -97,19 +98,19 @@ impl VerificationContext<'_> {
 #[derive(Debug, Clone, PartialEq)]
 pub struct StepFailure {
     /// The failed step.
-    pub step: Step,
+    pub step: VerificationStep,
     /// Its error.
     pub error: VerificationError,
 }
 
-/// Names the step of a fallible operation: `decode(body).at_step(Step::Decode)?`.
+/// Names the step of a fallible operation: `decode(body).at_step(VerificationStep::Decode)?`.
 pub trait AtStep<T> {
     /// The value, or a [`StepFailure`] of `step` with the error.
-    fn at_step(self, step: Step) -> Result<T, StepFailure>;
+    fn at_step(self, step: VerificationStep) -> Result<T, StepFailure>;
 }
 
 impl<T, E: Into<VerificationError>> AtStep<T> for Result<T, E> {
-    fn at_step(self, step: Step) -> Result<T, StepFailure> {
+    fn at_step(self, step: VerificationStep) -> Result<T, StepFailure> {
         self.map_err(|error| StepFailure {
             step,
             error: error.into(),

@@ -2,7 +2,8 @@
 //! QR codes, proven on the formats a border meets today — EU Digital COVID Certificates (`HC1:`)
 //! and SMART Health Cards (`shc:/`).
 //!
-//! The pipeline runs as explicit [`report::Step`]s, each with a typed outcome, against an offline
+//! The pipeline runs as explicit steps ([`report::PIPELINE_STEPS`], named by core's one list of
+//! verification steps, `crosscode_core::VerificationStep`), each with a typed outcome, against an offline
 //! [`trust::TrustStore`] and an optional CertLogic [`rules::RuleSet`]. Each format is one module
 //! of [`format`] behind the [`Format`] trait; the [`Verifier`] recognises a QR text by its
 //! context prefix and hands it to that format. See `docs/verifier.md`.
@@ -28,5 +29,5 @@ pub mod vci;
 
 pub use format::Format;
 pub use pipeline::Verifier;
-pub use report::{Report, Step, StepOutcome, Verdict};
+pub use report::{PIPELINE_STEPS, Report, StepOutcome, Verdict};
 pub use trust::TrustStore;

@@ -1,17 +1,18 @@
 //! The verification pipeline: QR text (or image) → verdict, as explicit steps with typed
 //! outcomes recorded in a [`Report`].
 //!
-//! READ_IMAGE (for an image) and UNPREFIX are the pipeline's; every later step is the
+//! ReadImage (for an image) and Prefix are the pipeline's; every later step is the
 //! recognised [`Format`]'s (see [`crate::format`]).
 
 use time::OffsetDateTime;
 
 use crate::format::{self, Format, StepFailure, VerificationContext, eu_dcc};
 use crate::prefix::PrefixError;
-use crate::report::{Report, Step, StepOutcome, VerificationError};
+use crate::report::{Report, StepOutcome, VerificationError};
 use crate::rules::RuleSet;
 use crate::schema::JsonSchema;
 use crate::trust::TrustStore;
+use crosscode_core::VerificationStep;
 use crosscode_core::envelope::qr_image;
 
 /// The checkpoint verifier: a trust store, an optional rule set, and the formats it verifies.
@@ -39,7 +40,7 @@ impl Verifier {
         self
     }
 
-    /// Replace (or remove) the DCC schema used by the advisory SCHEMA step.
+    /// Replace (or remove) the DCC schema used by the advisory Schema step.
     pub fn with_dcc_schema(self, schema: Option<JsonSchema>) -> Self {
         self.with_format(Box::new(eu_dcc::EuDcc::with_schema(schema)))
     }
@@ -71,7 +72,7 @@ impl Verifier {
             Ok(t) => t,
             Err(e) => {
                 let mut report = Report::new();
-                report.set(Step::ReadImage, StepOutcome::Failed(e.into()));
+                report.set(VerificationStep::ReadImage, StepOutcome::Failed(e.into()));
                 return report;
             }
         };
@@ -86,7 +87,7 @@ impl Verifier {
         } else {
             self.verify_text(texts.first().map(String::as_str).unwrap_or_default(), now)
         };
-        report.set(Step::ReadImage, StepOutcome::Passed(detail));
+        report.set(VerificationStep::ReadImage, StepOutcome::Passed(detail));
         report
     }
 
@@ -98,7 +99,10 @@ impl Verifier {
     /// Verify QR texts: one text, or every chunk of a chunked SMART Health Card (any order).
     pub fn verify_texts(&self, texts: &[&str], now: OffsetDateTime) -> Report {
         let mut report = Report::new();
-        report.set(Step::ReadImage, StepOutcome::Skipped("text input".into()));
+        report.set(
+            VerificationStep::ReadImage,
+            StepOutcome::Skipped("text input".into()),
+        );
         let mut bodies = Vec::with_capacity(texts.len());
         let mut recognised: Option<&dyn Format> = None;
         for text in texts {
@@ -106,7 +110,7 @@ impl Verifier {
                 Ok((format, body)) => {
                     if recognised.is_some_and(|first| first.id() != format.id()) {
                         report.set(
-                            Step::Unprefix,
+                            VerificationStep::Prefix,
                             StepOutcome::Failed(VerificationError::Payload("mixed formats".into())),
                         );
                         return report;
@@ -115,7 +119,7 @@ impl Verifier {
                     bodies.push(body);
                 }
                 Err(e) => {
-                    report.set(Step::Unprefix, StepOutcome::Failed(e.into()));
+                    report.set(VerificationStep::Prefix, StepOutcome::Failed(e.into()));
                     return report;
                 }
             }
@@ -123,12 +127,15 @@ impl Verifier {
         report.format = recognised.map(|format| format.id());
         let Some(format) = recognised else {
             report.set(
-                Step::Unprefix,
+                VerificationStep::Prefix,
                 StepOutcome::Failed(PrefixError::Empty.into()),
             );
             return report;
         };
-        report.set(Step::Unprefix, StepOutcome::Passed(format.prefix().into()));
+        report.set(
+            VerificationStep::Prefix,
+            StepOutcome::Passed(format.prefix().into()),
+        );
         let context = VerificationContext {
             trust: &self.trust,
             rules: self.rules.as_ref(),
@@ -146,7 +153,7 @@ mod tests {
     use super::*;
     use crate::prefix::CredentialFormat;
 
-    /// A stand-in EU DCC format that refuses every text at DECOMPRESS.
+    /// A stand-in EU DCC format that refuses every text at Decompress.
     #[derive(Debug)]
     struct RefusingDcc;
 
@@ -167,7 +174,7 @@ mod tests {
             _report: &mut Report,
         ) -> Result<(), StepFailure> {
             Err(StepFailure {
-                step: Step::Decompress,
+                step: VerificationStep::Decompress,
                 error: VerificationError::Payload(format!("{} text(s)", bodies.len())),
             })
         }
@@ -183,29 +190,32 @@ mod tests {
         let report = verifier.verify_text("HC1:ABC", now());
         assert_eq!(report.format, Some(CredentialFormat::EuDcc));
         assert_eq!(
-            report.outcome(Step::Unprefix),
+            report.outcome(VerificationStep::Prefix),
             &StepOutcome::Passed("HC1:".into())
         );
         assert_eq!(
             report.failure(),
             Some((
-                Step::Decompress,
+                VerificationStep::Decompress,
                 &VerificationError::Payload("1 text(s)".into())
             ))
         );
-        assert_eq!(report.outcome(Step::Signature), &StepOutcome::NotReached);
+        assert_eq!(
+            report.outcome(VerificationStep::Signature),
+            &StepOutcome::NotReached
+        );
         // The other built-in format is still registered.
         let card = verifier.verify_text("shc:/5676", now());
         assert_eq!(card.format, Some(CredentialFormat::SmartHealthCard));
     }
 
     #[test]
-    fn texts_of_two_formats_are_refused_at_unprefix() {
+    fn texts_of_two_formats_are_refused_at_prefix() {
         let report = Verifier::new(TrustStore::new()).verify_texts(&["shc:/56", "HC1:ABC"], now());
         assert_eq!(
             report.failure(),
             Some((
-                Step::Unprefix,
+                VerificationStep::Prefix,
                 &VerificationError::Payload("mixed formats".into())
             ))
         );
@@ -217,7 +227,7 @@ mod tests {
         assert_eq!(
             report.failure(),
             Some((
-                Step::Unprefix,
+                VerificationStep::Prefix,
                 &VerificationError::Prefix(PrefixError::Empty)
             ))
         );

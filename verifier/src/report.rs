@@ -10,74 +10,39 @@ use crate::prefix::{CredentialFormat, PrefixError};
 use crate::rules::RuleFailure;
 use crate::shc_numeric::NumericError;
 use crate::signature::SignatureError;
+use crosscode_core::VerificationStep;
 use crosscode_core::envelope::inflate::InflateError;
 use crosscode_core::envelope::qr_image::ImageError;
 
-/// The pipeline steps, in order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum Step {
-    /// QR code from a PNG/JPEG image.
-    ReadImage,
-    /// Format detection and context-prefix removal.
-    Unprefix,
-    /// base45 (DCC) or numeric mode (SHC).
-    Decode,
-    /// zlib (DCC) or raw DEFLATE (SHC).
-    Decompress,
-    /// COSE_Sign1 / CWT (DCC) or compact JWS / JSON payload (SHC).
-    ParseEnvelope,
-    /// Trusted key(s) for the kid (and issuer).
-    KeyLookup,
-    /// Cryptographic signature.
-    Signature,
-    /// Validity window at the validation clock.
-    TimeWindow,
-    /// DSC extended key usage vs payload type (DCC).
-    KeyUsage,
-    /// JSON schema (advisory).
-    Schema,
-    /// Revocation lists.
-    Revocation,
-    /// CertLogic business rules.
-    BusinessRules,
-}
-
-impl Step {
-    /// All steps in pipeline order.
-    pub const ALL: [Step; 12] = [
-        Step::ReadImage,
-        Step::Unprefix,
-        Step::Decode,
-        Step::Decompress,
-        Step::ParseEnvelope,
-        Step::KeyLookup,
-        Step::Signature,
-        Step::TimeWindow,
-        Step::KeyUsage,
-        Step::Schema,
-        Step::Revocation,
-        Step::BusinessRules,
-    ];
-
-    /// The step's name as printed in reports.
-    pub fn name(self) -> &'static str {
-        match self {
-            Step::ReadImage => "READ_IMAGE",
-            Step::Unprefix => "UNPREFIX",
-            Step::Decode => "DECODE",
-            Step::Decompress => "DECOMPRESS",
-            Step::ParseEnvelope => "PARSE_ENVELOPE",
-            Step::KeyLookup => "KEY_LOOKUP",
-            Step::Signature => "SIGNATURE",
-            Step::TimeWindow => "TIME_WINDOW",
-            Step::KeyUsage => "KEY_USAGE",
-            Step::Schema => "SCHEMA",
-            Step::Revocation => "REVOCATION",
-            Step::BusinessRules => "BUSINESS_RULES",
-        }
-    }
-}
+/// The steps this pipeline runs, in order: a subset of core's one list of verification steps
+/// ([`VerificationStep`], whose names the report prints).
+///
+/// - `ReadImage`: the QR code from a PNG / JPEG image;
+/// - `Prefix`: format detection and context-prefix removal;
+/// - `Decode`: base45 (DCC) or numeric mode (SHC);
+/// - `Decompress`: zlib (DCC) or raw DEFLATE (SHC);
+/// - `ParseEnvelope`: COSE_Sign1 / CWT (DCC) or compact JWS / JSON payload (SHC);
+/// - `KeyResolution`: the trusted key(s) for the kid (and issuer);
+/// - `Signature`: the cryptographic signature;
+/// - `ValidityWindow`: the validity window at the validation clock;
+/// - `KeyUsage`: the DSC's extended key usage vs the payload type (DCC);
+/// - `Schema`: the JSON schema (advisory);
+/// - `Status`: revocation lists;
+/// - `BusinessRules`: CertLogic business rules.
+pub const PIPELINE_STEPS: [VerificationStep; 12] = [
+    VerificationStep::ReadImage,
+    VerificationStep::Prefix,
+    VerificationStep::Decode,
+    VerificationStep::Decompress,
+    VerificationStep::ParseEnvelope,
+    VerificationStep::KeyResolution,
+    VerificationStep::Signature,
+    VerificationStep::ValidityWindow,
+    VerificationStep::KeyUsage,
+    VerificationStep::Schema,
+    VerificationStep::Status,
+    VerificationStep::BusinessRules,
+];
 
 /// Why a step failed: one typed variant per failure class.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -235,7 +200,7 @@ pub enum Verdict {
 #[derive(Debug, Clone, PartialEq)]
 pub struct StepRecord {
     /// Which step.
-    pub step: Step,
+    pub step: VerificationStep,
     /// Its outcome.
     pub outcome: StepOutcome,
 }
@@ -257,7 +222,7 @@ impl Report {
     pub(crate) fn new() -> Self {
         Self {
             format: None,
-            steps: Step::ALL
+            steps: PIPELINE_STEPS
                 .iter()
                 .map(|&step| StepRecord {
                     step,
@@ -269,14 +234,14 @@ impl Report {
         }
     }
 
-    pub(crate) fn set(&mut self, step: Step, outcome: StepOutcome) {
+    pub(crate) fn set(&mut self, step: VerificationStep, outcome: StepOutcome) {
         if let Some(r) = self.steps.iter_mut().find(|r| r.step == step) {
             r.outcome = outcome;
         }
     }
 
     /// The outcome of a step.
-    pub fn outcome(&self, step: Step) -> &StepOutcome {
+    pub fn outcome(&self, step: VerificationStep) -> &StepOutcome {
         self.steps
             .iter()
             .find(|r| r.step == step)
@@ -285,12 +250,12 @@ impl Report {
     }
 
     /// Whether a step passed.
-    pub fn passed(&self, step: Step) -> bool {
+    pub fn passed(&self, step: VerificationStep) -> bool {
         matches!(self.outcome(step), StepOutcome::Passed(_))
     }
 
     /// The first failed step and its error.
-    pub fn failure(&self) -> Option<(Step, &VerificationError)> {
+    pub fn failure(&self) -> Option<(VerificationStep, &VerificationError)> {
         self.steps.iter().find_map(|r| match &r.outcome {
             StepOutcome::Failed(e) => Some((r.step, e)),
             _ => None,
@@ -299,7 +264,7 @@ impl Report {
 
     /// ACCEPT when no step failed and the signature was verified.
     pub fn verdict(&self) -> Verdict {
-        if self.failure().is_none() && self.passed(Step::Signature) {
+        if self.failure().is_none() && self.passed(VerificationStep::Signature) {
             Verdict::Accept
         } else {
             Verdict::Reject
@@ -308,7 +273,7 @@ impl Report {
 
     /// The step that decided the verdict: the first failed step on REJECT, the last passed
     /// step on ACCEPT.
-    pub fn deciding_step(&self) -> Step {
+    pub fn deciding_step(&self) -> VerificationStep {
         if let Some((step, _)) = self.failure() {
             return step;
         }
@@ -317,7 +282,7 @@ impl Report {
             .rev()
             .find(|r| matches!(r.outcome, StepOutcome::Passed(_)))
             .map(|r| r.step)
-            .unwrap_or(Step::Unprefix)
+            .unwrap_or(VerificationStep::Prefix)
     }
 
     /// True when the input was not a usable credential at all (no QR code in the image, or no
@@ -367,5 +332,54 @@ impl Report {
             "steps": steps,
             "disclosed_claims": self.claims,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{PIPELINE_STEPS, Report};
+    use crosscode_core::VerificationStep;
+
+    #[test]
+    fn the_pipeline_runs_its_steps_in_the_order_of_cores_list() {
+        let positions: Vec<usize> = PIPELINE_STEPS
+            .iter()
+            .map(|step| {
+                VerificationStep::ALL
+                    .iter()
+                    .position(|known| known == step)
+                    .unwrap()
+            })
+            .collect();
+        assert!(positions.windows(2).all(|pair| pair[0] < pair[1]));
+    }
+
+    #[test]
+    fn the_json_report_names_every_step_by_its_core_wire_name() {
+        let json = Report::new().to_json();
+        let names: Vec<&str> = json["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|step| step["step"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "ReadImage",
+                "Prefix",
+                "Decode",
+                "Decompress",
+                "ParseEnvelope",
+                "KeyResolution",
+                "Signature",
+                "ValidityWindow",
+                "KeyUsage",
+                "Schema",
+                "Status",
+                "BusinessRules",
+            ]
+        );
+        assert_eq!(json["deciding_step"], "Prefix");
     }
 }

@@ -7,6 +7,7 @@ mod common;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use common::read_json;
+use crosscode_core::VerificationStep;
 use crosscode_core::envelope::inflate::InflateError;
 use crosscode_verifier::certificate::DocumentSigner;
 use crosscode_verifier::clock::parse_clock;
@@ -17,7 +18,7 @@ use crosscode_verifier::revocation::DccHashType;
 use crosscode_verifier::rules::{RuleFailure, RuleSet};
 use crosscode_verifier::signature::{SignatureError, VerificationKey};
 use crosscode_verifier::trust::TrustStoreError;
-use crosscode_verifier::{Step, StepOutcome, TrustStore, Verdict, Verifier};
+use crosscode_verifier::{StepOutcome, TrustStore, Verdict, Verifier};
 
 struct Case {
     prefix: String,
@@ -42,7 +43,7 @@ fn run(c: &Case) -> crosscode_verifier::Report {
     Verifier::new(trust).verify_text(&c.prefix, c.clock)
 }
 
-fn failure(report: &crosscode_verifier::Report) -> (Step, VerificationError) {
+fn failure(report: &crosscode_verifier::Report) -> (VerificationStep, VerificationError) {
     let (s, e) = report
         .failure()
         .unwrap_or_else(|| panic!("no failure: {}", report.to_json()));
@@ -77,7 +78,7 @@ fn negative_files_are_decided_by_the_right_step() {
     assert!(matches!(
         failure(&r),
         (
-            Step::Unprefix,
+            VerificationStep::Prefix,
             VerificationError::Prefix(PrefixError::UnsupportedContext { .. })
         )
     ));
@@ -85,7 +86,7 @@ fn negative_files_are_decided_by_the_right_step() {
     let r = run(&case("common/2DCode/raw/Z1.json"));
     assert!(matches!(
         failure(&r),
-        (Step::Decompress, VerificationError::Inflate(_))
+        (VerificationStep::Decompress, VerificationError::Inflate(_))
     ));
     let r = run(&case("common/2DCode/raw/CO5.json"));
     let f = failure(&r);
@@ -93,22 +94,28 @@ fn negative_files_are_decided_by_the_right_step() {
         matches!(
             f,
             (
-                Step::Signature,
+                VerificationStep::Signature,
                 VerificationError::Signature { tried: 1, .. }
             )
         ),
         "{f:?}"
     );
-    assert_eq!(r.to_json()["deciding_step"], "SIGNATURE");
+    assert_eq!(r.to_json()["deciding_step"], "Signature");
     let r = run(&case("common/2DCode/raw/CO17.json"));
     assert!(matches!(
         failure(&r),
-        (Step::TimeWindow, VerificationError::Expired { .. })
+        (
+            VerificationStep::ValidityWindow,
+            VerificationError::Expired { .. }
+        )
     ));
     let r = run(&case("common/2DCode/raw/CO9.json"));
     assert!(matches!(
         failure(&r),
-        (Step::KeyUsage, VerificationError::KeyUsage { .. })
+        (
+            VerificationStep::KeyUsage,
+            VerificationError::KeyUsage { .. }
+        )
     ));
 }
 
@@ -118,7 +125,10 @@ fn unknown_kid_and_untrusted_file() {
     let r = Verifier::new(TrustStore::new()).verify_text(&c.prefix, c.clock);
     assert!(matches!(
         failure(&r),
-        (Step::KeyLookup, VerificationError::UnknownKid(_))
+        (
+            VerificationStep::KeyResolution,
+            VerificationError::UnknownKid(_)
+        )
     ));
 }
 
@@ -150,7 +160,7 @@ fn wrong_algorithm_for_the_key_is_rejected() {
     assert!(matches!(
         failure(&r),
         (
-            Step::Signature,
+            VerificationStep::Signature,
             VerificationError::Signature {
                 last: SignatureError::AlgorithmKeyMismatch { .. },
                 ..
@@ -166,13 +176,13 @@ fn typed_decoding_errors() {
     let r = v.verify_text("HC1:NCF=", now);
     assert!(matches!(
         failure(&r),
-        (Step::Decode, VerificationError::Base45(_))
+        (VerificationStep::Decode, VerificationError::Base45(_))
     ));
     let r = v.verify_text("", now);
     assert!(matches!(
         failure(&r),
         (
-            Step::Unprefix,
+            VerificationStep::Prefix,
             VerificationError::Prefix(PrefixError::Empty)
         )
     ));
@@ -181,7 +191,7 @@ fn typed_decoding_errors() {
     assert!(matches!(
         failure(&r),
         (
-            Step::Unprefix,
+            VerificationStep::Prefix,
             VerificationError::Prefix(PrefixError::Missing)
         )
     ));
@@ -193,7 +203,7 @@ fn typed_decoding_errors() {
     assert!(matches!(
         failure(&r),
         (
-            Step::ParseEnvelope,
+            VerificationStep::ParseEnvelope,
             VerificationError::Cose(CoseError::NotCoseSign1(_))
         )
     ));
@@ -205,7 +215,7 @@ fn typed_decoding_errors() {
     assert!(matches!(
         failure(&r),
         (
-            Step::Decompress,
+            VerificationStep::Decompress,
             VerificationError::Inflate(InflateError::Corrupt { .. })
         )
     ));
@@ -243,7 +253,7 @@ fn revocation_list_rejects_a_listed_dcc() {
     let c = case("common/2DCode/raw/CO3.json");
     let clean = run(&c);
     assert!(matches!(
-        clean.outcome(Step::Revocation),
+        clean.outcome(VerificationStep::Status),
         StepOutcome::Skipped(_)
     ));
     let manifest = read_json("dcc/manifest.json");
@@ -264,7 +274,7 @@ fn revocation_list_rejects_a_listed_dcc() {
         assert!(
             matches!(
                 failure(&r),
-                (Step::Revocation, VerificationError::Revoked(_))
+                (VerificationStep::Status, VerificationError::Revoked(_))
             ),
             "{t}"
         );
@@ -276,7 +286,7 @@ fn revocation_list_rejects_a_listed_dcc() {
         .add_dcc_revocations(&serde_json::json!({"dccRevocations": [{"hashType": "UCI", "hashes": ["AAAAAAAAAAAAAAAAAAAAAA=="]}]}))
         .unwrap();
     let r = Verifier::new(trust).verify_text(&c.prefix, c.clock);
-    assert!(r.passed(Step::Revocation));
+    assert!(r.passed(VerificationStep::Status));
     let _ = DccHashType::Uci;
 }
 
@@ -300,18 +310,18 @@ fn business_rules_report_the_failing_rule() {
     let verifier = Verifier::new(trust).with_rules(rules);
     let ok = verifier.verify_text(&c.prefix, c.clock);
     assert_eq!(ok.verdict(), Verdict::Accept, "{}", ok.to_json());
-    assert!(ok.passed(Step::BusinessRules));
+    assert!(ok.passed(VerificationStep::BusinessRules));
     // Ten days later the test is too old; the CWT itself is still valid (exp is later).
     let later = c.clock + time::Duration::days(3) + time::Duration::hours(1);
     let late = verifier.verify_text(&c.prefix, later);
     match late.failure() {
         Some((
-            Step::BusinessRules,
+            VerificationStep::BusinessRules,
             VerificationError::Rule(RuleFailure::Failed { identifier, .. }),
         )) => {
             assert_eq!(identifier, "TR-XX-0001");
         }
-        Some((Step::TimeWindow, _)) => {} // the CWT may already have expired; still REJECT
+        Some((VerificationStep::ValidityWindow, _)) => {} // the CWT may already have expired; still REJECT
         other => panic!("unexpected {other:?}"),
     }
     assert_eq!(late.verdict(), Verdict::Reject);
@@ -394,19 +404,19 @@ fn run_with(trust: &TrustStore, c: &Case) -> crosscode_verifier::Report {
 
 #[test]
 fn qr_images_from_the_corpus_verify() {
-    // The 2DCODE PNG of a positive file goes through READ_IMAGE to ACCEPT.
+    // The 2DCODE PNG of a positive file goes through ReadImage to ACCEPT.
     let f = read_json("dcc/BE/2DCode/raw/1.json");
     let c = case("BE/2DCode/raw/1.json");
     let png = STANDARD.decode(f["2DCODE"].as_str().unwrap()).unwrap();
     let mut trust = TrustStore::new();
     trust.add_dsc_der(&c.dsc_der).unwrap();
     let r = Verifier::new(trust).verify_image(&png, c.clock);
-    assert!(r.passed(Step::ReadImage));
+    assert!(r.passed(VerificationStep::ReadImage));
     assert_eq!(r.verdict(), Verdict::Accept, "{}", r.to_json());
     let r = Verifier::new(TrustStore::new()).verify_image(b"\x89PNG garbage", c.clock);
     assert!(matches!(
         failure(&r),
-        (Step::ReadImage, VerificationError::Image(_))
+        (VerificationStep::ReadImage, VerificationError::Image(_))
     ));
     assert!(r.is_unusable_input());
 }

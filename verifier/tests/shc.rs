@@ -7,11 +7,12 @@ mod common;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use common::{read_json, read_vector};
+use crosscode_core::VerificationStep;
 use crosscode_core::envelope::inflate::{self, InflateError};
 use crosscode_verifier::jws::JwsError;
 use crosscode_verifier::report::VerificationError;
 use crosscode_verifier::shc_numeric::{self, NumericError};
-use crosscode_verifier::{Step, StepOutcome, TrustStore, Verdict, Verifier};
+use crosscode_verifier::{StepOutcome, TrustStore, Verdict, Verifier};
 use p256::ecdsa::signature::Signer as _;
 use std::io::Write as _;
 use time::OffsetDateTime;
@@ -51,7 +52,7 @@ fn qr_texts(example: &serde_json::Value) -> Vec<String> {
         .collect()
 }
 
-fn failure(report: &crosscode_verifier::Report) -> (Step, VerificationError) {
+fn failure(report: &crosscode_verifier::Report) -> (VerificationStep, VerificationError) {
     let (step, err) = report
         .failure()
         .unwrap_or_else(|| panic!("expected a failure: {}", report.to_json()));
@@ -99,7 +100,7 @@ fn examples_decode_to_the_published_jws_and_payload_and_give_the_expected_verdic
         let report = verifier.verify_texts(&refs, CLOCK);
         let want = example["expected"]["overall_jwks_trust"].as_str().unwrap();
         assert!(
-            report.passed(Step::Signature),
+            report.passed(VerificationStep::Signature),
             "example {id}: signature_valid {}",
             report.to_json()
         );
@@ -116,7 +117,7 @@ fn examples_decode_to_the_published_jws_and_payload_and_give_the_expected_verdic
             assert_eq!(report.verdict(), Verdict::Reject, "example {id}");
             assert_eq!(example["expected"]["revoked"], true);
             let (step, err) = failure(&report);
-            assert_eq!(step, Step::Revocation);
+            assert_eq!(step, VerificationStep::Status);
             assert!(matches!(err, VerificationError::Revoked(_)));
         }
         // The report discloses what the card shows, nothing from elsewhere.
@@ -143,7 +144,7 @@ fn revoked_card_is_also_expired_today() {
         VerificationError::Expired { .. }
     ));
     assert!(matches!(
-        report.outcome(Step::Revocation),
+        report.outcome(VerificationStep::Status),
         StepOutcome::Failed(VerificationError::Revoked(_))
     ));
 }
@@ -162,7 +163,7 @@ fn chunks_in_any_order_and_missing_chunk() {
     assert!(matches!(
         failure(&report),
         (
-            Step::Decode,
+            VerificationStep::Decode,
             VerificationError::Numeric(NumericError::ChunkSet(_))
         )
     ));
@@ -234,17 +235,17 @@ fn a_card_minted_with_the_test_key_is_accepted() {
 }
 
 #[test]
-fn unknown_kid_is_rejected_at_key_lookup() {
+fn unknown_kid_is_rejected_at_key_resolution() {
     let key = test_key("7rIU");
     let qr = to_qr(&mint(&key, "ES256", &raw_deflate(&example_payload())));
     let report = Verifier::new(trust()).verify_text(&qr, CLOCK);
     assert!(
-        matches!(failure(&report), (Step::KeyLookup, VerificationError::UnknownKid(k)) if k == key.kid)
+        matches!(failure(&report), (VerificationStep::KeyResolution, VerificationError::UnknownKid(k)) if k == key.kid)
     );
 }
 
 #[test]
-fn unknown_issuer_is_rejected_at_key_lookup() {
+fn unknown_issuer_is_rejected_at_key_resolution() {
     let key = test_key("3Kfdg");
     let payload = String::from_utf8(example_payload())
         .unwrap()
@@ -253,7 +254,10 @@ fn unknown_issuer_is_rejected_at_key_lookup() {
     let report = Verifier::new(trust()).verify_text(&qr, CLOCK);
     assert!(matches!(
         failure(&report),
-        (Step::KeyLookup, VerificationError::UnknownIssuer(_))
+        (
+            VerificationStep::KeyResolution,
+            VerificationError::UnknownIssuer(_)
+        )
     ));
 }
 
@@ -278,7 +282,7 @@ fn tampered_payload_fails_the_signature() {
     assert!(matches!(
         failure(&report),
         (
-            Step::Signature,
+            VerificationStep::Signature,
             VerificationError::Signature { tried: 1, .. }
         )
     ));
@@ -304,7 +308,7 @@ fn zlib_wrapped_payload_must_fail() {
     assert!(matches!(
         failure(&report),
         (
-            Step::Decompress,
+            VerificationStep::Decompress,
             VerificationError::Inflate(
                 InflateError::Corrupt { .. } | InflateError::TrailingData { .. }
             )
@@ -318,7 +322,7 @@ fn bad_digit_pairs_are_rejected_at_decode() {
     assert!(matches!(
         failure(&report),
         (
-            Step::Decode,
+            VerificationStep::Decode,
             VerificationError::Numeric(NumericError::PairOutOfRange { value: 78, .. })
         )
     ));
@@ -326,7 +330,7 @@ fn bad_digit_pairs_are_rejected_at_decode() {
     assert!(matches!(
         failure(&report),
         (
-            Step::Decode,
+            VerificationStep::Decode,
             VerificationError::Numeric(NumericError::OddLength { .. })
         )
     ));
@@ -340,7 +344,7 @@ fn alg_other_than_es256_is_refused() {
     assert!(matches!(
         failure(&report),
         (
-            Step::ParseEnvelope,
+            VerificationStep::ParseEnvelope,
             VerificationError::Jws(JwsError::UnsupportedAlgorithm(_))
         )
     ));
@@ -353,7 +357,10 @@ fn not_yet_valid_card() {
     let report = Verifier::new(trust()).verify_text(&qr, datetime!(2020-01-01 00:00 UTC));
     assert!(matches!(
         failure(&report),
-        (Step::TimeWindow, VerificationError::NotYetValid { .. })
+        (
+            VerificationStep::ValidityWindow,
+            VerificationError::NotYetValid { .. }
+        )
     ));
 }
 

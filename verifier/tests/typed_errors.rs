@@ -7,13 +7,14 @@ mod common;
 use base64::Engine as _;
 use ciborium::value::Value;
 use coset::{CoseSign1Builder, HeaderBuilder, TaggedCborSerializable as _, iana};
+use crosscode_core::VerificationStep;
 use crosscode_verifier::certificate::{CertificateError, DocumentSigner};
 use crosscode_verifier::cose::{self, CoseError, CwtClaims};
 use crosscode_verifier::dcc_testfile::{self, TestFileError};
 use crosscode_verifier::format::eu_dcc;
 use crosscode_verifier::report::VerificationError;
 use crosscode_verifier::signature::{KeyError, VerificationKey};
-use crosscode_verifier::{Step, TrustStore, Verifier};
+use crosscode_verifier::{TrustStore, Verifier};
 use std::io::Write as _;
 
 fn co3_dsc() -> Vec<u8> {
@@ -72,7 +73,7 @@ fn qr_text(cose: &[u8]) -> String {
     format!("HC1:{}", base45::encode(z.finish().unwrap()))
 }
 
-fn failure(report: &crosscode_verifier::Report) -> (Step, VerificationError) {
+fn failure(report: &crosscode_verifier::Report) -> (VerificationStep, VerificationError) {
     let (s, e) = report
         .failure()
         .unwrap_or_else(|| panic!("no failure: {}", report.to_json()));
@@ -116,7 +117,10 @@ fn missing_kid_and_unsupported_algorithm_through_the_pipeline() {
     );
     assert!(matches!(
         failure(&r),
-        (Step::KeyLookup, VerificationError::MissingKid)
+        (
+            VerificationStep::KeyResolution,
+            VerificationError::MissingKid
+        )
     ));
     let kid = DocumentSigner::from_der(&co3_dsc()).unwrap().kid.to_vec();
     let r = verifier.verify_text(
@@ -129,7 +133,10 @@ fn missing_kid_and_unsupported_algorithm_through_the_pipeline() {
     );
     assert!(matches!(
         failure(&r),
-        (Step::Signature, VerificationError::UnsupportedAlgorithm(_))
+        (
+            VerificationStep::Signature,
+            VerificationError::UnsupportedAlgorithm(_)
+        )
     ));
     // A kid of the wrong length (CO25/CO26 class) is simply unknown.
     let r = verifier.verify_text(
@@ -142,7 +149,10 @@ fn missing_kid_and_unsupported_algorithm_through_the_pipeline() {
     );
     assert!(matches!(
         failure(&r),
-        (Step::KeyLookup, VerificationError::UnknownKid(_))
+        (
+            VerificationStep::KeyResolution,
+            VerificationError::UnknownKid(_)
+        )
     ));
     // A zero signature with the right kid: invalid, never a panic.
     let r = verifier.verify_text(
@@ -151,12 +161,15 @@ fn missing_kid_and_unsupported_algorithm_through_the_pipeline() {
     );
     assert!(matches!(
         failure(&r),
-        (Step::Signature, VerificationError::Signature { .. })
+        (
+            VerificationStep::Signature,
+            VerificationError::Signature { .. }
+        )
     ));
 }
 
 #[test]
-fn dcc_time_window_and_payload_type_errors() {
+fn dcc_validity_window_and_payload_type_errors() {
     let claims = |iat: Option<i64>, exp: Option<i64>, dcc: serde_json::Value| CwtClaims {
         issuer: Some("AT".into()),
         expires: exp,
@@ -274,20 +287,26 @@ fn shc_payload_errors() {
     let r = verifier.verify_text(&mint(b"not json"), now);
     assert!(matches!(
         failure(&r),
-        (Step::ParseEnvelope, VerificationError::Payload(_))
+        (
+            VerificationStep::ParseEnvelope,
+            VerificationError::Payload(_)
+        )
     ));
     let r = verifier.verify_text(&mint(br#"{"iss":"https://x","vc":{}}"#), now);
     assert!(matches!(
         failure(&r),
         (
-            Step::ParseEnvelope,
+            VerificationStep::ParseEnvelope,
             VerificationError::MissingTimeClaim("nbf")
         )
     ));
     let r = verifier.verify_text(&mint(br#"{"iss":"https://x","nbf":1,"vc":{}}"#), now);
     assert!(matches!(
         failure(&r),
-        (Step::KeyLookup, VerificationError::UnknownIssuer(_))
+        (
+            VerificationStep::KeyResolution,
+            VerificationError::UnknownIssuer(_)
+        )
     ));
 }
 

@@ -1,7 +1,5 @@
 //! The typed verification report.
 
-use std::fmt;
-
 use serde::{Serialize, Serializer};
 
 use super::Cryptosuite;
@@ -9,47 +7,7 @@ use crate::did::{DidError, VerificationRelationship};
 use crate::jcs::JcsError;
 use crate::keys::{KeyAlgorithm, SignatureError};
 use crate::vc::{ValidityError, VcError};
-
-/// The step of verification that failed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-pub enum VerificationStep {
-    /// The document is not a JSON object, not a valid VC 2.0 credential / presentation, or
-    /// has no canonical form.
-    Parse,
-    /// `@context` is wrong, or a proof's `@context` is not a prefix of the document's.
-    Context,
-    /// A proof is missing or malformed, or of an unsupported type / cryptosuite.
-    ProofSuite,
-    /// A proof's `proofPurpose` is not the one the document needs (`assertionMethod` for a
-    /// credential, `authentication` for a presentation), or the DID document does not list
-    /// the verification method under that relationship.
-    ProofPurpose,
-    /// A credential's proof is not by its issuer: the verification method's DID is not the
-    /// `issuer`, or the issuer's DID document did not list the method when the credential was
-    /// issued (a retired key, a key added later).
-    IssuerBinding,
-    /// A presentation is not bound to its holder: no `holder`, a proof by another DID or by a
-    /// key the holder's document did not list then, an embedded credential whose
-    /// `credentialSubject.id` is not the holder, or a BBS holder binding that does not match.
-    HolderBinding,
-    /// The verification method is not a valid DID URL, cannot be resolved to a key, or its key
-    /// is not of the suite's algorithm.
-    KeyResolution,
-    /// The signature does not verify (for example, the document was tampered with).
-    Signature,
-    /// The proof's `challenge` or `domain` is not the one the verifier expects (a replayed
-    /// presentation).
-    Challenge,
-    /// The credential is outside its validity window (`validFrom` / `validUntil`) or a proof
-    /// has expired.
-    ValidityWindow,
-}
-
-impl fmt::Display for VerificationStep {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(self, f)
-    }
-}
+use crate::verification_step::VerificationStep;
 
 /// Why verification failed; [`VerificationError::step`] names the step.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -2,10 +2,10 @@
 //! claim ) ) ), signed by a Document Signer Certificate (DSC) of the trust list, its kid the
 //! first 8 bytes of the DSC's SHA-256.
 //!
-//! Steps: DECODE (base45), DECOMPRESS (zlib), PARSE_ENVELOPE (COSE_Sign1, CWT), KEY_LOOKUP (DSCs
-//! with the kid), SIGNATURE, then TIME_WINDOW (`iat <= clock <= exp`), KEY_USAGE (the DSC's
-//! extended key usage against the payload types), SCHEMA (advisory, the DCC JSON schema),
-//! REVOCATION (the DCC revocation hashes) and BUSINESS_RULES (CertLogic).
+//! Steps: Decode (base45), Decompress (zlib), ParseEnvelope (COSE_Sign1, CWT), KeyResolution (DSCs
+//! with the kid), Signature, then ValidityWindow (`iat <= clock <= exp`), KeyUsage (the DSC's
+//! extended key usage against the payload types), Schema (advisory, the DCC JSON schema),
+//! Status (the DCC revocation hashes) and BusinessRules (CertLogic).
 
 use serde_json::{Value, json};
 use time::OffsetDateTime;
@@ -14,11 +14,12 @@ use super::{AtStep, Format, MAX_INFLATED_LEN, StepFailure, VerificationContext};
 use crate::certificate::{DccType, DocumentSigner};
 use crate::cose::{self, CwtClaims, SignedEnvelope};
 use crate::prefix::CredentialFormat;
-use crate::report::{Report, Step, StepOutcome, VerificationError};
+use crate::report::{Report, StepOutcome, VerificationError};
 use crate::revocation::DccRevocationHashes;
 use crate::schema::JsonSchema;
 use crate::signature::SignatureError;
 use crate::trust::TrustStore;
+use crosscode_core::VerificationStep;
 use crosscode_core::envelope::inflate;
 
 /// The EU DCC context identifier (hcert spec: version 1 of the health certificate).
@@ -32,7 +33,7 @@ pub fn embedded_schema() -> Option<JsonSchema> {
     JsonSchema::from_slice(SCHEMA_JSON.as_bytes()).ok()
 }
 
-/// The EU DCC format, with the JSON schema of its advisory SCHEMA step.
+/// The EU DCC format, with the JSON schema of its advisory Schema step.
 #[derive(Debug)]
 pub struct EuDcc {
     schema: Option<JsonSchema>,
@@ -44,7 +45,7 @@ impl EuDcc {
         Self::with_schema(embedded_schema())
     }
 
-    /// The format with another DCC schema, or none (the SCHEMA step is then skipped).
+    /// The format with another DCC schema, or none (the Schema step is then skipped).
     pub fn with_schema(schema: Option<JsonSchema>) -> Self {
         Self { schema }
     }
@@ -96,43 +97,45 @@ impl Format for EuDcc {
     ) -> Result<(), StepFailure> {
         let [body] = bodies else {
             return Err(StepFailure {
-                step: Step::Decode,
+                step: VerificationStep::Decode,
                 error: VerificationError::Payload("one DCC QR expected".into()),
             });
         };
-        let compressed = decode_base45(body).at_step(Step::Decode)?;
+        let compressed = decode_base45(body).at_step(VerificationStep::Decode)?;
         report.set(
-            Step::Decode,
+            VerificationStep::Decode,
             StepOutcome::Passed(format!("base45, {} bytes", compressed.len())),
         );
-        let cose_bytes =
-            inflate::inflate_zlib(&compressed, MAX_INFLATED_LEN).at_step(Step::Decompress)?;
+        let cose_bytes = inflate::inflate_zlib(&compressed, MAX_INFLATED_LEN)
+            .at_step(VerificationStep::Decompress)?;
         report.set(
-            Step::Decompress,
+            VerificationStep::Decompress,
             StepOutcome::Passed(format!("zlib, {} bytes", cose_bytes.len())),
         );
-        let (envelope, claims) = parse_envelope(&cose_bytes).at_step(Step::ParseEnvelope)?;
+        let (envelope, claims) =
+            parse_envelope(&cose_bytes).at_step(VerificationStep::ParseEnvelope)?;
         report.issuer = claims.issuer.clone();
         report.claims = Some(disclosed_claims(&claims));
         report.set(
-            Step::ParseEnvelope,
+            VerificationStep::ParseEnvelope,
             StepOutcome::Passed(format!(
                 "COSE_Sign1 tags {:?}, CWT with hcert",
                 envelope.tags
             )),
         );
-        let candidates = key_candidates(&envelope, context.trust).at_step(Step::KeyLookup)?;
+        let candidates =
+            key_candidates(&envelope, context.trust).at_step(VerificationStep::KeyResolution)?;
         report.set(
-            Step::KeyLookup,
+            VerificationStep::KeyResolution,
             StepOutcome::Passed(format!(
                 "{} DSC(s) with kid {}",
                 candidates.len(),
                 kid_hex(&envelope)
             )),
         );
-        let dsc = verify_signature(&envelope, candidates).at_step(Step::Signature)?;
+        let dsc = verify_signature(&envelope, candidates).at_step(VerificationStep::Signature)?;
         report.set(
-            Step::Signature,
+            VerificationStep::Signature,
             StepOutcome::Passed(format!(
                 "{} by {}",
                 envelope
@@ -143,22 +146,22 @@ impl Format for EuDcc {
             )),
         );
         report.set(
-            Step::TimeWindow,
+            VerificationStep::ValidityWindow,
             match time_window(&claims, now) {
                 Ok(()) => StepOutcome::Passed("iat <= clock <= exp".into()),
                 Err(e) => StepOutcome::Failed(e),
             },
         );
         report.set(
-            Step::KeyUsage,
+            VerificationStep::KeyUsage,
             match key_usage(dsc, &claims.dcc) {
                 Ok(types) => StepOutcome::Passed(format!("payload type {types}")),
                 Err(e) => StepOutcome::Failed(e),
             },
         );
-        report.set(Step::Schema, self.schema_outcome(&claims.dcc));
+        report.set(VerificationStep::Schema, self.schema_outcome(&claims.dcc));
         report.set(
-            Step::Revocation,
+            VerificationStep::Status,
             revocation(context.trust, &envelope, &claims),
         );
         let certificate_type = payload_types(&claims.dcc)
@@ -175,7 +178,7 @@ impl Format for EuDcc {
             "iat": claims.issued_at.and_then(|e| OffsetDateTime::from_unix_timestamp(e).ok()).and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok()),
         });
         report.set(
-            Step::BusinessRules,
+            VerificationStep::BusinessRules,
             context.apply_rules(&claims.dcc, certificate_type, now, external),
         );
         Ok(())

@@ -2,10 +2,10 @@
 //! payload raw DEFLATE of the card's JSON), split into numbered chunks when it is long
 //! (`shc:/2/3/…`), signed by an issuer (`iss`) whose keys the trust store holds.
 //!
-//! Steps: DECODE (numeric chunks), PARSE_ENVELOPE (compact JWS), DECOMPRESS (raw DEFLATE),
-//! PARSE_ENVELOPE (the JSON payload), KEY_LOOKUP (trusted issuer, keys with the kid), SIGNATURE,
-//! then TIME_WINDOW (`nbf <= clock`, `clock <= exp` when present), SCHEMA (advisory: a health
-//! card with a FHIR Bundle), REVOCATION (the issuer's CRL by `rid`) and BUSINESS_RULES; KEY_USAGE
+//! Steps: Decode (numeric chunks), ParseEnvelope (compact JWS), Decompress (raw DEFLATE),
+//! ParseEnvelope (the JSON payload), KeyResolution (trusted issuer, keys with the kid), Signature,
+//! then ValidityWindow (`nbf <= clock`, `clock <= exp` when present), Schema (advisory: a health
+//! card with a FHIR Bundle), Status (the issuer's CRL by `rid`) and BusinessRules; KeyUsage
 //! does not apply.
 
 use serde_json::{Value, json};
@@ -14,10 +14,11 @@ use time::OffsetDateTime;
 use super::{AtStep, Format, MAX_INFLATED_LEN, StepFailure, VerificationContext};
 use crate::jws;
 use crate::prefix::CredentialFormat;
-use crate::report::{Report, Step, StepOutcome, VerificationError};
+use crate::report::{Report, StepOutcome, VerificationError};
 use crate::shc_numeric;
 use crate::signature::SignatureError;
 use crate::trust::TrustStore;
+use crosscode_core::VerificationStep;
 use crosscode_core::envelope::inflate;
 
 /// The SMART Health Card URI scheme prefix.
@@ -47,43 +48,44 @@ impl Format for SmartHealthCard {
         now: OffsetDateTime,
         report: &mut Report,
     ) -> Result<(), StepFailure> {
-        let jws_text = shc_numeric::decode_chunks(bodies).at_step(Step::Decode)?;
+        let jws_text = shc_numeric::decode_chunks(bodies).at_step(VerificationStep::Decode)?;
         report.set(
-            Step::Decode,
+            VerificationStep::Decode,
             StepOutcome::Passed(format!(
                 "numeric mode, {} chunk(s), {} JWS chars",
                 bodies.len(),
                 jws_text.len()
             )),
         );
-        let parsed = jws::parse_compact(&jws_text).at_step(Step::ParseEnvelope)?;
+        let parsed = jws::parse_compact(&jws_text).at_step(VerificationStep::ParseEnvelope)?;
         if !parsed.deflated {
             return Err(jws::JwsError::UnsupportedZip("(none)".into()))
-                .at_step(Step::ParseEnvelope);
+                .at_step(VerificationStep::ParseEnvelope);
         }
-        let payload_bytes =
-            inflate::inflate_raw(&parsed.payload, MAX_INFLATED_LEN).at_step(Step::Decompress)?;
+        let payload_bytes = inflate::inflate_raw(&parsed.payload, MAX_INFLATED_LEN)
+            .at_step(VerificationStep::Decompress)?;
         report.set(
-            Step::Decompress,
+            VerificationStep::Decompress,
             StepOutcome::Passed(format!("raw DEFLATE, {} bytes", payload_bytes.len())),
         );
-        let payload = parse_payload(&payload_bytes).at_step(Step::ParseEnvelope)?;
+        let payload = parse_payload(&payload_bytes).at_step(VerificationStep::ParseEnvelope)?;
         report.issuer = Some(payload.iss.clone());
         report.claims = Some(disclosed_claims(&payload.json));
         report.set(
-            Step::ParseEnvelope,
+            VerificationStep::ParseEnvelope,
             StepOutcome::Passed("compact JWS ES256, SHC payload".into()),
         );
         if !context.trust.knows_shc_issuer(&payload.iss) {
             return Err(VerificationError::UnknownIssuer(payload.iss.clone()))
-                .at_step(Step::KeyLookup);
+                .at_step(VerificationStep::KeyResolution);
         }
         let keys = context.trust.shc_keys(&payload.iss, &parsed.kid);
         if keys.is_empty() {
-            return Err(VerificationError::UnknownKid(parsed.kid.clone())).at_step(Step::KeyLookup);
+            return Err(VerificationError::UnknownKid(parsed.kid.clone()))
+                .at_step(VerificationStep::KeyResolution);
         }
         report.set(
-            Step::KeyLookup,
+            VerificationStep::KeyResolution,
             StepOutcome::Passed(format!("{} key(s) with kid {}", keys.len(), parsed.kid)),
         );
         let mut last = SignatureError::Invalid;
@@ -105,30 +107,30 @@ impl Format for SmartHealthCard {
                 tried: keys.len(),
                 last,
             })
-            .at_step(Step::Signature);
+            .at_step(VerificationStep::Signature);
         };
         report.set(
-            Step::Signature,
+            VerificationStep::Signature,
             StepOutcome::Passed(format!("ES256 by {}", payload.iss)),
         );
         report.set(
-            Step::TimeWindow,
+            VerificationStep::ValidityWindow,
             match time_window(payload.nbf, payload.exp, now) {
                 Ok(()) => StepOutcome::Passed("nbf <= clock (<= exp)".into()),
                 Err(e) => StepOutcome::Failed(e),
             },
         );
         report.set(
-            Step::KeyUsage,
+            VerificationStep::KeyUsage,
             StepOutcome::Skipped("not applicable to SMART Health Cards".into()),
         );
-        report.set(Step::Schema, structure(&payload.json));
+        report.set(VerificationStep::Schema, structure(&payload.json));
         report.set(
-            Step::Revocation,
+            VerificationStep::Status,
             revocation(context.trust, &payload, &parsed.kid, verified.crl_version),
         );
         report.set(
-            Step::BusinessRules,
+            VerificationStep::BusinessRules,
             context.apply_rules(&payload.json, None, now, json!({"iss": payload.iss})),
         );
         Ok(())

@@ -73,11 +73,7 @@ impl EnvelopeKind {
 
     /// The kind of a JSON document from its `type` (credential or presentation).
     pub fn of_document(document: &Json) -> Result<EnvelopeKind, EnvelopeError> {
-        let has = |kind: EnvelopeKind| match document.get("type") {
-            Some(Json::String(single)) => single == kind.json_type(),
-            Some(Json::Array(types)) => types.iter().any(|t| t.as_str() == Some(kind.json_type())),
-            _ => false,
-        };
+        let has = |kind: EnvelopeKind| crate::vc::has_type(document, kind.json_type());
         match (
             has(EnvelopeKind::Credential),
             has(EnvelopeKind::Presentation),

@@ -142,6 +142,17 @@ pub enum ValidityError {
     },
 }
 
+/// True when the JSON document's `type` (a string or an array of strings) includes `name`.
+pub(crate) fn has_type(document: &Value, name: &str) -> bool {
+    match document.get("type") {
+        Some(Value::String(type_name)) => type_name == name,
+        Some(Value::Array(names)) => names
+            .iter()
+            .any(|type_name| type_name.as_str() == Some(name)),
+        _ => false,
+    }
+}
+
 /// The validity-window rule of every securing form (Data Integrity proofs and the COSE form of
 /// the CC1 envelope): valid from `valid_from` (inclusive) to `valid_until` (inclusive), each
 /// bound only when present.

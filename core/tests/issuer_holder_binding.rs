@@ -478,3 +478,73 @@ fn cose_a_presentation_wrapping_another_holders_credential_is_refused_at_holder_
     let payload = envelope::encode_signed(&own, &holder, &method_of(&holder)).unwrap();
     envelope::decode(&payload, &authority_trust_cache(), inside_window()).unwrap();
 }
+
+#[test]
+fn a_holder_key_retired_before_the_presentation_is_refused_at_holder_binding() {
+    let holder = holder_ed25519();
+    let holder_did = "did:crosscode:dev:4vJ9JU1bJJE96FWSJKvHsi";
+    let method = crosscode_core::did::DidUrl::parse(&format!("{holder_did}#key-1")).unwrap();
+    let mut cache = authority_trust_cache();
+    cache
+        .insert_entry(
+            &method,
+            TrustedKey {
+                relationships: vec![VerificationRelationship::Authentication],
+                valid_until: Some(datetime!(2026-11-21 07:00 UTC)),
+                ..TrustedKey::issuing(holder.public_key())
+            },
+        )
+        .unwrap();
+    let mut credential = authority_health_code();
+    credential["credentialSubject"]["id"] = Value::from(holder_did);
+    let credential = add_proof(
+        &credential,
+        &issuer_ed25519(),
+        &authority_method("key-1"),
+        &options(),
+    )
+    .unwrap();
+    let unsigned = json!({
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": ["VerifiablePresentation"],
+        "holder": holder_did,
+        "verifiableCredential": [credential],
+    });
+    // Signed at 08:00, an hour after the key was retired.
+    let signed = add_proof(
+        &unsigned,
+        &holder,
+        &method,
+        &ProofOptions {
+            proof_purpose: AUTHENTICATION.into(),
+            ..options()
+        },
+    )
+    .unwrap();
+    let report = verify_document(&signed, &cache, inside_window());
+    assert_eq!(
+        failure(&report),
+        (
+            VerificationStep::HolderBinding,
+            VerificationError::HolderMethodNotInForce
+        )
+    );
+}
+
+#[test]
+fn a_presentation_embedding_something_that_is_not_a_credential_is_refused() {
+    let enveloped = json!({
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": ["EnvelopedVerifiableCredential"],
+        "id": "data:application/vc+jwt,eyJhbGciOiJFUzI1NiJ9",
+    });
+    let presented = presentation(&holder_ed25519(), vec![enveloped], "n-1");
+    let report = verify_document(&presented, &authority_trust_cache(), inside_window());
+    assert_eq!(
+        failure(&report),
+        (
+            VerificationStep::ProofSuite,
+            VerificationError::UnsupportedEmbeddedCredential { index: 0 }
+        )
+    );
+}

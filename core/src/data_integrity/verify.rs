@@ -111,17 +111,6 @@ impl Binding<'_> {
     }
 }
 
-/// True when the document's `type` includes `name`.
-fn has_type(object: &Map<String, Value>, name: &str) -> bool {
-    match object.get("type") {
-        Some(Value::String(type_name)) => type_name == name,
-        Some(Value::Array(names)) => names
-            .iter()
-            .any(|type_name| type_name.as_str() == Some(name)),
-        _ => false,
-    }
-}
-
 /// The proofs of a document: one object, or a non-empty array of objects (a proof set).
 fn proof_list(object: &Map<String, Value>) -> Result<Vec<&Map<String, Value>>, VerificationError> {
     match object.get("proof") {
@@ -144,10 +133,10 @@ enum Parsed {
 
 impl Parsed {
     fn of(document: &Value) -> Result<Parsed, VerificationError> {
-        let object = document
-            .as_object()
-            .ok_or(VerificationError::Document(VcError::NotAnObject))?;
-        if has_type(object, VERIFIABLE_PRESENTATION_TYPE) {
+        if !document.is_object() {
+            return Err(VerificationError::Document(VcError::NotAnObject));
+        }
+        if crate::vc::has_type(document, VERIFIABLE_PRESENTATION_TYPE) {
             Presentation::from_value(document)
                 .map(|presentation| Parsed::Presentation(Box::new(presentation)))
                 .map_err(VerificationError::Document)
@@ -293,9 +282,8 @@ fn verify_embedded(
     let mut reports = Vec::with_capacity(credentials.len());
     let mut outcome = Ok(());
     for (index, credential) in credentials.into_iter().enumerate() {
-        let is_credential = credential
-            .as_object()
-            .is_some_and(|object| has_type(object, VERIFIABLE_CREDENTIAL_TYPE));
+        let is_credential =
+            credential.is_object() && crate::vc::has_type(credential, VERIFIABLE_CREDENTIAL_TYPE);
         if !is_credential {
             if outcome.is_ok() {
                 outcome = Err(VerificationError::UnsupportedEmbeddedCredential { index });

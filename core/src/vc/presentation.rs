@@ -65,13 +65,7 @@ impl Holder {
 }
 
 fn is_embedded_credential(item: &Value) -> bool {
-    match item.get("type") {
-        Some(Value::String(name)) => name == VERIFIABLE_CREDENTIAL_TYPE,
-        Some(Value::Array(names)) => names
-            .iter()
-            .any(|name| name.as_str() == Some(VERIFIABLE_CREDENTIAL_TYPE)),
-        _ => false,
-    }
+    super::has_type(item, VERIFIABLE_CREDENTIAL_TYPE)
 }
 
 impl Presentation {

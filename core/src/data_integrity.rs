@@ -21,10 +21,10 @@ mod verify;
 
 pub use self::key_cache::CachedKeyResolver;
 pub use self::report::{ProofReport, VerificationError, VerificationFailure, VerificationReport};
-pub(crate) use self::verify::subjects_are;
 pub use self::verify::{
     Expectations, verify_document, verify_document_with, verify_proof, verify_proof_unbound,
 };
+pub(crate) use self::verify::{subjects_are, verify_embedded_items};
 pub use crate::verification_step::VerificationStep;
 
 use std::fmt;

@@ -279,9 +279,20 @@ fn verify_embedded(
         .as_ref()
         .map(|credentials| credentials.iter().collect())
         .unwrap_or_default();
+    verify_embedded_items(holder, &credentials, resolver, at)
+}
+
+/// [`verify_embedded`] over the holder and the `verifiableCredential` items of a presentation
+/// read as plain JSON (the CC1 envelope's signed form uses it too).
+pub(crate) fn verify_embedded_items(
+    holder: Option<&str>,
+    credentials: &[&Value],
+    resolver: &dyn KeyResolver,
+    at: OffsetDateTime,
+) -> (Vec<VerificationReport>, Result<(), VerificationError>) {
     let mut reports = Vec::with_capacity(credentials.len());
     let mut outcome = Ok(());
-    for (index, credential) in credentials.into_iter().enumerate() {
+    for (index, credential) in credentials.iter().copied().enumerate() {
         let is_credential =
             credential.is_object() && crate::vc::has_type(credential, VERIFIABLE_CREDENTIAL_TYPE);
         if !is_credential {

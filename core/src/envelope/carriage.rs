@@ -36,7 +36,9 @@ pub fn verify(
 
 /// Verifies the Data Integrity proofs of the credentials a presentation embeds
 /// (`verifiableCredential`: one object or an array) and that each is about the presentation's
-/// `holder` (every `credentialSubject.id`).
+/// `holder` (every `credentialSubject.id`): the rule of
+/// [`crate::data_integrity::verify_document`] for presentations, on the JSON the COSE form
+/// carries.
 pub fn verify_embedded_credentials(
     document: &Json,
     resolver: &dyn KeyResolver,
@@ -48,18 +50,23 @@ pub fn verify_embedded_credentials(
         Some(Json::Array(credentials)) => credentials.iter().collect(),
         Some(credential) => vec![credential],
     };
-    for (index, credential) in credentials.into_iter().enumerate() {
-        let report = verify_document(credential, resolver, at);
-        if let Some(failure) = report.failure {
-            return Err(EnvelopeError::DataIntegrity {
+    let (_, outcome) =
+        crate::data_integrity::verify_embedded_items(holder, &credentials, resolver, at);
+    outcome.map_err(|error| match error {
+        VerificationError::EmbeddedCredential { index, failure } => EnvelopeError::DataIntegrity {
+            embedded: Some(index),
+            failure: *failure,
+        },
+        VerificationError::SubjectNotHolder { index } => EnvelopeError::SubjectNotHolder { index },
+        VerificationError::UnsupportedEmbeddedCredential { index } => {
+            EnvelopeError::DataIntegrity {
                 embedded: Some(index),
-                failure,
-            });
+                failure: VerificationError::UnsupportedEmbeddedCredential { index }.into(),
+            }
         }
-        let about_holder = crate::data_integrity::subjects_are(credential, holder);
-        if !about_holder {
-            return Err(EnvelopeError::SubjectNotHolder { index });
-        }
-    }
-    Ok(())
+        other => EnvelopeError::DataIntegrity {
+            embedded: None,
+            failure: other.into(),
+        },
+    })
 }

@@ -13,6 +13,7 @@ mod did;
 mod evidence;
 mod gov;
 mod input;
+mod issuer;
 mod key;
 mod node;
 mod proof;
@@ -73,6 +74,10 @@ enum Command {
     /// Run a registry chain node: `node --dev --data-dir DIR` starts an embedded dev chain
     /// (writing DIR/genesis.json and DIR/validators.json), `node --genesis G.json` joins a chain.
     Node(node::NodeArgs),
+    /// The health authority's issuer service: `issuer serve` issues, anchors, revokes and
+    /// publishes status lists over HTTP (VC-API, OpenID4VCI); `issuer batch` issues a JSON
+    /// Lines file of records with one batch anchor.
+    Issuer(issuer::IssuerArgs),
 }
 
 fn main() -> ExitCode {
@@ -90,6 +95,7 @@ fn main() -> ExitCode {
         Command::Vc(args) => vc::run(args),
         Command::Verify(args) => verify::run(args),
         Command::Node(args) => node::run(args),
+        Command::Issuer(args) => issuer::run(args),
     };
     match outcome {
         Ok(code) => code,

@@ -14,7 +14,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
 use crosscode_core::keys::{KeyFile, SecretKey};
-use crosscode_did_registry::dev::DevConsortium;
+use crosscode_did_registry::dev::{DevConsortium, DevMember};
+use crosscode_did_registry::document::RegistryDid;
+use crosscode_registry_client::RegistryClient;
 use crosscode_did_registry::genesis::Genesis;
 use crosscode_did_registry::profile::CryptoProfile;
 use crosscode_did_registry::proof::TrustedChain;
@@ -75,8 +77,9 @@ impl ProfileArg {
 
 /// Runs `crosscode node`.
 pub fn run(args: NodeArgs) -> anyhow::Result<ExitCode> {
-    let (genesis, validator_key) = if args.dev {
-        dev_chain(&args.data_dir, args.profile.map(ProfileArg::profile))?
+    let dev_passphrase = args.dev.then(dev_passphrase);
+    let (genesis, validator_key) = if let Some(passphrase) = &dev_passphrase {
+        dev_chain(&args.data_dir, args.profile.map(ProfileArg::profile), passphrase)?
     } else {
         configured_chain(&args)?
     };
@@ -93,6 +96,14 @@ pub fn run(args: NodeArgs) -> anyhow::Result<ExitCode> {
         // Installed before the ready line, so that a signal sent right after it stops the
         // node cleanly.
         let stop = termination_signal();
+        if let Some(passphrase) = &dev_passphrase {
+            let members = dev_members(&args.data_dir, &genesis, passphrase)?;
+            let url = format!("http://{}", node.local_addr());
+            RegistryClient::new(&url)?
+                .admit_dev_authorities(&members, genesis.genesis_time)
+                .await
+                .context("cannot admit the dev authorities")?;
+        }
         print_line(&format!(
             "node listening on http://{} chain {} height {}",
             node.local_addr(),
@@ -102,6 +113,32 @@ pub fn run(args: NodeArgs) -> anyhow::Result<ExitCode> {
         node.wait_until(stop).await.context("the node failed")?;
         Ok(ExitCode::SUCCESS)
     })
+}
+
+/// The dev consortium's members, their keys read from `DIR/keys/member-<jurisdiction>.key`.
+fn dev_members(
+    dir: &Path,
+    genesis: &Genesis,
+    passphrase: &[u8],
+) -> anyhow::Result<Vec<DevMember>> {
+    genesis
+        .members
+        .iter()
+        .map(|member| {
+            let path = dir
+                .join("keys")
+                .join(format!("member-{}.key", member.jurisdiction));
+            let key = KeyFile::read(&path)
+                .with_context(|| format!("{} is not a key file", path.display()))?
+                .open(passphrase)
+                .with_context(|| format!("cannot open key file {}", path.display()))?;
+            Ok(DevMember {
+                jurisdiction: member.jurisdiction.clone(),
+                did: RegistryDid::derive(genesis.profile, &genesis.network, &key.public_key()),
+                key,
+            })
+        })
+        .collect()
 }
 
 fn configured_chain(args: &NodeArgs) -> anyhow::Result<(Genesis, SecretKey)> {
@@ -143,8 +180,11 @@ const DEV_STAGING: &str = "dev.partial";
 /// the directory is complete, and `DIR/dev.partial/genesis.json` means the files are complete
 /// and only the moves were interrupted (they are finished on the next start). A staging
 /// directory without `genesis.json` was interrupted while being written: it is generated again.
-fn dev_chain(dir: &Path, profile: Option<CryptoProfile>) -> anyhow::Result<(Genesis, SecretKey)> {
-    let passphrase = dev_passphrase();
+fn dev_chain(
+    dir: &Path,
+    profile: Option<CryptoProfile>,
+    passphrase: &[u8],
+) -> anyhow::Result<(Genesis, SecretKey)> {
     let genesis_path = dir.join("genesis.json");
     let staging = dir.join(DEV_STAGING);
     if !genesis_path.exists() {
@@ -161,7 +201,7 @@ fn dev_chain(dir: &Path, profile: Option<CryptoProfile>) -> anyhow::Result<(Gene
             let genesis = generate_dev_chain(
                 &staging,
                 profile.unwrap_or(CryptoProfile::Standard),
-                &passphrase,
+                passphrase,
             )?;
             eprintln!(
                 "node: new dev chain {} ({}): writing {}, {} and {}",
@@ -188,7 +228,7 @@ fn dev_chain(dir: &Path, profile: Option<CryptoProfile>) -> anyhow::Result<(Gene
     let validator_path = dir.join("keys").join("validator.key");
     let key = KeyFile::read(&validator_path)
         .with_context(|| format!("{} is not a key file", validator_path.display()))?
-        .open(&passphrase)
+        .open(passphrase)
         .with_context(|| format!("cannot open key file {}", validator_path.display()))?;
     Ok((genesis, key))
 }

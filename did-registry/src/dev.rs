@@ -5,10 +5,11 @@
 //! [`State::genesis`]. The keys are fresh each time: a dev chain is for trying the registry
 //! out, never for real credentials.
 
-use crosscode_core::keys::SecretKey;
+use crosscode_core::keys::{KeyAlgorithm, SecretKey};
 
 use crate::document::{DocumentContent, RegistryDid, Relationships, VerificationMethod};
 use crate::genesis::{DEFAULT_MAX_VOTING_PERIOD, Genesis, GenesisError, GenesisMember};
+use crate::governance::IssuerScope;
 use crate::ordering::chain_key;
 use crate::profile::CryptoProfile;
 use crate::state::State;
@@ -119,14 +120,123 @@ impl DevConsortium {
     }
 }
 
+/// The credential types a dev authority is admitted for.
+pub const DEV_AUTHORITY_TYPES: [&str; 3] = ["HealthCode", "NucleicAcidTestResult", "Vaccination"];
+/// How long a dev authority's admission lasts from the genesis time (ten years, in seconds).
+pub const DEV_AUTHORITY_VALIDITY: u64 = 10 * 365 * 24 * 3600;
+/// Fragment of a dev authority's chain key (capability invocation and assertion: it signs the
+/// authority's transactions and its evidence anchors).
+pub const AUTHORITY_CHAIN_KEY_FRAGMENT: &str = "key-1";
+/// Fragment of a dev authority's Ed25519 credential key.
+pub const AUTHORITY_ED25519_FRAGMENT: &str = "ed25519-1";
+/// Fragment of a dev authority's SM2 credential key.
+pub const AUTHORITY_SM2_FRAGMENT: &str = "sm2-1";
+/// Fragment of a dev authority's BBS (BLS12-381 G2) credential key.
+pub const AUTHORITY_BBS_FRAGMENT: &str = "bbs-1";
+
+/// The dev authority issuer of one jurisdiction: a registry DID holding a chain key and three
+/// credential keys (Ed25519, SM2, BBS).
+///
+/// Its keys are **derived from a public label** (`crosscode-dev-authority/<profile>/
+/// <jurisdiction>/<role>/<counter>`, hashed with SHA-256), so the dev node, which admits it,
+/// and `crosscode issuer serve --dev`, which signs as it, agree without sharing a secret. Anyone
+/// can derive them: a dev authority is for trying the product out, never for real credentials.
+#[derive(Debug)]
+pub struct DevAuthority {
+    /// Its jurisdiction.
+    pub jurisdiction: String,
+    /// Its DID (derived from `chain_key`).
+    pub did: RegistryDid,
+    /// The key that signs its transactions and evidence (the profile's algorithm).
+    pub chain_key: SecretKey,
+    /// Its Ed25519 credential key.
+    pub ed25519: SecretKey,
+    /// Its SM2 credential key.
+    pub sm2: SecretKey,
+    /// Its BBS credential key.
+    pub bbs: SecretKey,
+}
+
+impl DevAuthority {
+    /// The dev authority of `jurisdiction` on a dev chain of `profile`.
+    pub fn derive(profile: CryptoProfile, jurisdiction: &str) -> DevAuthority {
+        let key = |role: &str, algorithm| derive_dev_key(profile, jurisdiction, role, algorithm);
+        let chain_key = key("chain", profile.key_algorithm());
+        DevAuthority {
+            jurisdiction: jurisdiction.to_owned(),
+            did: RegistryDid::derive(profile, DEV_NETWORK, &chain_key.public_key()),
+            chain_key,
+            ed25519: key("ed25519", KeyAlgorithm::Ed25519),
+            sm2: key("sm2", KeyAlgorithm::Sm2),
+            bbs: key("bbs", KeyAlgorithm::Bls12381G2),
+        }
+    }
+
+    /// Its DID document: the chain key for capability invocation and assertion, the three
+    /// credential keys for assertion.
+    pub fn document(&self) -> DocumentContent {
+        let assertion = Relationships::ASSERTION_METHOD;
+        DocumentContent {
+            verification_methods: vec![
+                VerificationMethod::new(
+                    AUTHORITY_CHAIN_KEY_FRAGMENT,
+                    self.chain_key.public_key(),
+                    Relationships::CAPABILITY_INVOCATION.with(assertion),
+                ),
+                VerificationMethod::new(
+                    AUTHORITY_ED25519_FRAGMENT,
+                    self.ed25519.public_key(),
+                    assertion,
+                ),
+                VerificationMethod::new(AUTHORITY_SM2_FRAGMENT, self.sm2.public_key(), assertion),
+                VerificationMethod::new(AUTHORITY_BBS_FRAGMENT, self.bbs.public_key(), assertion),
+            ],
+            services: vec![],
+        }
+    }
+
+    /// Its scope: [`DEV_AUTHORITY_TYPES`] in its jurisdiction for
+    /// [`DEV_AUTHORITY_VALIDITY`] from `genesis_time`.
+    pub fn scope(&self, genesis_time: u64) -> IssuerScope {
+        IssuerScope {
+            credential_types: DEV_AUTHORITY_TYPES.iter().map(|t| (*t).to_owned()).collect(),
+            jurisdiction: self.jurisdiction.clone(),
+            valid_from: genesis_time,
+            valid_until: genesis_time.saturating_add(DEV_AUTHORITY_VALIDITY),
+        }
+    }
+}
+
+/// A key derived from a public label: the first counter whose SHA-256 digest is a valid
+/// secret key of `algorithm` (for BLS12-381 about half of the digests are above the group
+/// order; for Ed25519 and SM2 the first one).
+fn derive_dev_key(
+    profile: CryptoProfile,
+    jurisdiction: &str,
+    role: &str,
+    algorithm: KeyAlgorithm,
+) -> SecretKey {
+    let mut counter: u32 = 0;
+    loop {
+        let label = format!(
+            "crosscode-dev-authority/{}/{jurisdiction}/{role}/{counter}",
+            profile.as_str()
+        );
+        let seed = CryptoProfile::Standard.hash(&[label.as_bytes()]);
+        if let Ok(key) = SecretKey::from_bytes(algorithm, &seed) {
+            return key;
+        }
+        counter = counter.wrapping_add(1);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::governance::{GovernanceAction, IssuerScope};
+    use crate::governance::GovernanceAction;
     use crate::records::{MemberRecord, StateKey};
     use crate::state::{BlockContext, Event};
     use crate::transaction::{Payload, Transaction};
-    use crosscode_core::keys::KeyAlgorithm;
 
     #[test]
     fn dev_consortium_is_a_valid_chain_on_both_profiles() {
@@ -209,5 +319,23 @@ mod tests {
         let one = DevConsortium::generate(CryptoProfile::GuoMi, &["MO"], 1, 0).unwrap();
         assert_eq!(one.members.len(), 1);
         assert_eq!(one.validator_key.algorithm(), KeyAlgorithm::Sm2);
+    }
+
+    #[test]
+    fn dev_authorities_are_the_same_keys_every_time_and_differ_by_jurisdiction() {
+        for profile in CryptoProfile::ALL {
+            let mo = DevAuthority::derive(profile, "MO");
+            let again = DevAuthority::derive(profile, "MO");
+            let hk = DevAuthority::derive(profile, "HK");
+            assert_eq!(mo.did, again.did);
+            assert_eq!(mo.bbs.public_key(), again.bbs.public_key());
+            assert_ne!(mo.did, hk.did);
+            assert_eq!(mo.chain_key.algorithm(), profile.key_algorithm());
+            assert_eq!(mo.bbs.algorithm(), KeyAlgorithm::Bls12381G2);
+            let document = mo.document();
+            assert_eq!(document.verification_methods.len(), 4);
+            assert!(document.check().is_ok());
+            assert_eq!(mo.scope(100).check(), Ok(()));
+        }
     }
 }

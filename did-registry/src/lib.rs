@@ -31,6 +31,7 @@ pub mod block;
 pub mod codec;
 pub mod dev;
 pub mod document;
+pub mod evidence;
 pub mod genesis;
 pub mod governance;
 pub mod json;

@@ -33,6 +33,7 @@ use crosscode_did_registry::state::{Event, ResolvedDid};
 use crosscode_did_registry::transaction::SignedTransaction;
 
 mod sse;
+pub mod dev;
 pub mod writes;
 
 use sse::{SseParser, SseReader};

@@ -285,7 +285,20 @@ impl RegistryClient {
         count: u64,
     ) -> Result<Committed, ClientError> {
         let sender = self.sender(signer, did).await?;
-        let method = assertion_method(&sender, signer)?;
+        self.anchor_batch_as(&sender, signer, merkle_root, count)
+            .await
+    }
+
+    /// [`RegistryClient::anchor_batch`] as a sender already resolved: the signer's key must be
+    /// one of the sender's assertion methods (else [`ClientError::KeyNotAuthorised`]).
+    pub async fn anchor_batch_as<S: Signer + ?Sized>(
+        &self,
+        sender: &Sender,
+        signer: &S,
+        merkle_root: &[u8; 32],
+        count: u64,
+    ) -> Result<Committed, ClientError> {
+        let method = assertion_method(sender, signer)?;
         let signature = signer
             .sign(&batch_message(&sender.chain_id, merkle_root, count))
             .map_err(ClientError::Signing)?;
@@ -295,7 +308,7 @@ impl RegistryClient {
             method,
             signature,
         };
-        self.send_as(&sender, signer, payload).await
+        self.send_as(sender, signer, payload).await
     }
 
     /// Revokes, suspends or reinstates the status entry `key` of the credentials of the issuer

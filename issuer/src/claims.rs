@@ -1,0 +1,92 @@
+//! The claims a credential carries from a subject record (the OpenID4VCI and batch paths; the
+//! VC-API path takes the claims from the request).
+//!
+//! | credential type | `credentialSubject` members besides `id`, `type`, `jurisdiction` |
+//! | --- | --- |
+//! | `HealthCode` | `statusColour`, `statusDate` (issuance day), `name`, `birthDate`, `documentNumber`, `latestTest` (the last test result, if any), `vaccinationDoses` |
+//! | `NucleicAcidTestResult` | `testType`, `result`, `sampledAt` of the last test, `name`, `birthDate`, `documentNumber` |
+//! | `Vaccination` | `vaccine`, `dose`, `date` of the last vaccination, `name`, `birthDate`, `documentNumber` |
+//!
+//! The identity claims are in the credential so that a border officer can compare them with
+//! a travel document; with a BBS proof the holder discloses them only where needed.
+
+use serde_json::{Value, json};
+use time::OffsetDateTime;
+
+use crate::issuance::VC_V2_CONTEXT;
+use crate::records::{HealthStatus, SubjectRecord};
+
+/// Why a record cannot make a credential of a type.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ClaimsError {
+    /// The type needs a test result and the record has none.
+    #[error("the record has no test result")]
+    NoTestResult,
+    /// The type needs a vaccination and the record has none.
+    #[error("the record has no vaccination")]
+    NoVaccination,
+    /// The type is not one the issuer knows.
+    #[error("unknown credential type")]
+    UnknownType,
+}
+
+/// The unsigned credential of `credential_type` about `record`, for `holder` (a `did:key`).
+pub fn unsigned_credential(
+    record: &SubjectRecord,
+    credential_type: &str,
+    holder: &str,
+    now: OffsetDateTime,
+) -> Result<Value, ClaimsError> {
+    let mut subject = json!({
+        "id": holder,
+        "type": credential_type,
+        "name": record.name,
+        "birthDate": record.birth_date,
+        "documentNumber": record.document_number,
+    });
+    let claims = match credential_type {
+        "HealthCode" => {
+            let colour = match record.health_status {
+                HealthStatus::Green => "green",
+                HealthStatus::Yellow => "yellow",
+                HealthStatus::Red => "red",
+            };
+            let mut claims = json!({
+                "statusColour": colour,
+                "statusDate": now.date().to_string(),
+                "vaccinationDoses": record.vaccinations.len(),
+            });
+            if let (Some(test), Some(map)) = (record.test_results.last(), claims.as_object_mut())
+            {
+                map.insert(
+                    "latestTest".into(),
+                    json!({"testType": test.test_type, "result": test.result, "sampledAt": test.sampled_at}),
+                );
+            }
+            claims
+        }
+        "NucleicAcidTestResult" => {
+            let test = record
+                .test_results
+                .last()
+                .ok_or(ClaimsError::NoTestResult)?;
+            json!({"testType": test.test_type, "result": test.result, "sampledAt": test.sampled_at})
+        }
+        "Vaccination" => {
+            let dose = record
+                .vaccinations
+                .last()
+                .ok_or(ClaimsError::NoVaccination)?;
+            json!({"vaccine": dose.vaccine, "dose": dose.dose, "date": dose.date})
+        }
+        _ => return Err(ClaimsError::UnknownType),
+    };
+    if let (Some(subject), Value::Object(claims)) = (subject.as_object_mut(), claims) {
+        subject.extend(claims);
+    }
+    Ok(json!({
+        "@context": [VC_V2_CONTEXT],
+        "type": ["VerifiableCredential", credential_type],
+        "credentialSubject": subject,
+    }))
+}

@@ -1,0 +1,484 @@
+//! The issuer service's operations, as plain async functions over its parts — what the HTTP
+//! routes and the command line call, testable without HTTP.
+//!
+//! [`IssuerService::start`] connects as the authority ([`crate::authority`]), registers the
+//! configured credential schemas on the chain (idempotent) and opens the chain writer. Then:
+//! - [`IssuerService::issue`]: the VC-API issuance (`POST /credentials/issue`);
+//! - [`IssuerService::issue_records`]: N records → N credentials anchored by **one** batch
+//!   anchor (`POST /v1/batches`, `crosscode issuer batch`);
+//! - [`IssuerService::change_status`]: revoke, suspend, reinstate; publishes the next list
+//!   version, anchors its hash and sets the chain's status entry (`POST /credentials/status`);
+//! - [`IssuerService::status_list`]: the current signed list (`GET /status-lists/{id}`).
+//!
+//! Signing runs on tokio's blocking pool ([`tokio::task::spawn_blocking`]), never on the async
+//! workers; the store is called there too.
+
+use std::sync::Arc;
+
+use crosscode_core::keys::{KeyAlgorithm, SecretKey};
+use crosscode_core::vc::{ProofKey, issue};
+use crosscode_did_registry::evidence::credential_hash;
+use crosscode_registry_client::RegistryClient;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use time::OffsetDateTime;
+
+use crate::anchoring::{AnchorError, AnchorReceipt, ChainWriter};
+use crate::authority::{Authority, StartupError};
+use crate::claims::{ClaimsError, unsigned_credential};
+use crate::issuance::{
+    IssuanceContext, IssueError, IssueOptions, IssuerMembers, SecuredCredential, check,
+    new_credential_id, secure,
+};
+use crate::records::{RecordBook, RecordBookError, RecordId, SubjectRecord};
+use crate::schemas::{Schemas, known_type};
+use crate::sealing::RecordKey;
+use crate::status::{StatusAction, StatusChanged, StatusError, StatusRegistry};
+use crate::store::{IssuerStore, StoreError, Table};
+
+/// How the service is configured.
+#[derive(Debug, Clone)]
+pub struct ServiceConfig {
+    /// The public base URL (status lists, schemas, OpenID4VCI `credential_issuer`), without a
+    /// trailing `/`.
+    pub base_url: String,
+    /// The credential types to issue (each a known type, each in the admitted scope).
+    pub credential_types: Vec<String>,
+    /// Default validity of a credential, in seconds.
+    pub validity_seconds: i64,
+}
+
+impl ServiceConfig {
+    /// The default configuration at `base_url`: health codes, valid 7 days.
+    pub fn new(base_url: &str) -> ServiceConfig {
+        ServiceConfig {
+            base_url: base_url.trim_end_matches('/').to_owned(),
+            credential_types: vec!["HealthCode".to_owned()],
+            validity_seconds: 7 * 24 * 3600,
+        }
+    }
+}
+
+/// Why an operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    /// Start-up refused.
+    #[error(transparent)]
+    Startup(#[from] StartupError),
+    /// The credential was refused.
+    #[error(transparent)]
+    Issue(#[from] IssueError),
+    /// A record cannot make the credential asked for.
+    #[error(transparent)]
+    Claims(#[from] ClaimsError),
+    /// A status change was refused.
+    #[error(transparent)]
+    Status(#[from] StatusError),
+    /// The records could not be read or written.
+    #[error(transparent)]
+    Records(#[from] RecordBookError),
+    /// No record has this id.
+    #[error("no such record")]
+    UnknownRecord,
+    /// The configured credential type is not one the issuer knows.
+    #[error("unknown credential type {0}")]
+    UnknownType(String),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Anchoring on the chain failed.
+    #[error(transparent)]
+    Anchor(#[from] AnchorError),
+    /// A batch was empty or too large.
+    #[error("a batch holds 1 to {max} records")]
+    BatchSize {
+        /// The largest batch.
+        max: usize,
+    },
+    /// A worker task failed.
+    #[error("internal: {0}")]
+    Internal(String),
+}
+
+/// The largest batch of records (`POST /v1/batches`, `crosscode issuer batch`).
+pub const MAX_BATCH: usize = 200_000;
+/// The largest batch of records over HTTP (`POST /v1/batches`).
+pub const MAX_HTTP_BATCH: usize = 5_000;
+
+/// One issued credential and its anchor.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IssuedCredential {
+    /// The secured credential.
+    pub verifiable_credential: Value,
+    /// Its anchor receipt (inclusion path in its anchored batch).
+    pub anchor: AnchorReceipt,
+}
+
+/// What the issuer keeps about an issued credential (table `Credentials`; no personal data).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IssuedEntry {
+    /// The credential type.
+    pub credential_type: String,
+    /// The credential hash (hex).
+    pub hash: String,
+    /// Its anchor.
+    pub anchor: AnchorReceipt,
+    /// Issuance time (Unix seconds).
+    pub issued_at: i64,
+}
+
+/// One record of a batch: the subject and the holder's `did:key`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct BatchRecord {
+    /// The holder's `did:key`.
+    pub holder: String,
+    /// The credential type (default `HealthCode`).
+    #[serde(default)]
+    pub credential_type: Option<String>,
+    /// The subject's record.
+    pub record: SubjectRecord,
+}
+
+/// The issuer service (see the module documentation).
+pub struct IssuerService {
+    ctx: IssuanceContext,
+    store: Arc<dyn IssuerStore>,
+    record_key: Arc<RecordKey>,
+    writer: ChainWriter,
+    status: StatusRegistry,
+    /// Status changes and list publications are made one at a time.
+    status_lock: tokio::sync::Mutex<()>,
+}
+
+impl std::fmt::Debug for IssuerService {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IssuerService")
+            .field("authority", &self.ctx.authority.did)
+            .field("base_url", &self.ctx.base_url)
+            .finish_non_exhaustive()
+    }
+}
+
+fn now() -> OffsetDateTime {
+    let now = OffsetDateTime::now_utc();
+    now.replace_nanosecond(0).unwrap_or(now)
+}
+
+async fn off_worker<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, ServiceError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|err| ServiceError::Internal(err.to_string()))
+}
+
+impl IssuerService {
+    /// Starts as the authority of `keys` on the chain of `client` (see the module
+    /// documentation).
+    pub async fn start(
+        config: ServiceConfig,
+        client: RegistryClient,
+        keys: Vec<SecretKey>,
+        store: Arc<dyn IssuerStore>,
+        record_key: Arc<RecordKey>,
+    ) -> Result<IssuerService, ServiceError> {
+        for name in &config.credential_types {
+            known_type(name).ok_or_else(|| ServiceError::UnknownType(name.clone()))?;
+        }
+        let authority = Authority::connect(
+            &client,
+            keys,
+            &config.credential_types,
+            now().unix_timestamp().max(0).unsigned_abs(),
+        )
+        .await?;
+        let writer = ChainWriter::new(client, authority.clone())
+            .await
+            .map_err(|err| ServiceError::Anchor(err.into()))?;
+        let mut schemas = Schemas::default();
+        for name in &config.credential_types {
+            let known =
+                known_type(name).ok_or_else(|| ServiceError::UnknownType(name.clone()))?;
+            let key = writer
+                .ensure_schema(known.name, known.version, known.schema_json)
+                .await?;
+            schemas.insert(known.name, key);
+        }
+        Ok(IssuerService {
+            ctx: IssuanceContext {
+                authority,
+                base_url: config.base_url,
+                schemas,
+                validity_seconds: config.validity_seconds,
+            },
+            store,
+            record_key,
+            writer,
+            status: StatusRegistry::default(),
+            status_lock: tokio::sync::Mutex::new(()),
+        })
+    }
+
+    /// The authority the service issues as.
+    pub fn authority(&self) -> &Authority {
+        &self.ctx.authority
+    }
+
+    /// The issuance context (authority, base URL, schemas).
+    pub fn context(&self) -> &IssuanceContext {
+        &self.ctx
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Arc<dyn IssuerStore> {
+        &self.store
+    }
+
+    /// The chain writer.
+    pub fn writer(&self) -> &ChainWriter {
+        &self.writer
+    }
+
+    /// Signs one credential (on the blocking pool): check, allocate a status index, secure.
+    async fn sign(
+        &self,
+        request: Value,
+        options: IssueOptions,
+        batch: Option<String>,
+    ) -> Result<SecuredCredential, ServiceError> {
+        let ctx = self.ctx.clone();
+        let store = self.store.clone();
+        let status = self.status.clone();
+        off_worker(move || sign_one(&ctx, store.as_ref(), &status, &request, &options, batch))
+            .await?
+    }
+
+    /// The VC-API issuance: `credential` (unsigned) secured, anchored and recorded.
+    pub async fn issue(
+        &self,
+        credential: Value,
+        options: IssueOptions,
+    ) -> Result<IssuedCredential, ServiceError> {
+        let secured = self.sign(credential, options, None).await?;
+        let anchor = self.writer.anchor_one(secured.hash).await?;
+        self.record_issued(&secured, &anchor)?;
+        Ok(IssuedCredential {
+            verifiable_credential: secured.credential,
+            anchor,
+        })
+    }
+
+    /// Issues the credential of `credential_type` about the stored record `record` to
+    /// `holder` (the OpenID4VCI path).
+    pub async fn issue_from_record(
+        &self,
+        record: &RecordId,
+        credential_type: &str,
+        holder: &str,
+    ) -> Result<IssuedCredential, ServiceError> {
+        let subject = RecordBook::new(self.store.as_ref(), &self.record_key)
+            .get(record)?
+            .ok_or(ServiceError::UnknownRecord)?;
+        let unsigned = unsigned_credential(&subject, credential_type, holder, now())?;
+        self.issue(unsigned, IssueOptions::default()).await
+    }
+
+    /// Issues one credential per record and anchors them all with one batch anchor; calls
+    /// `progress(done)` as credentials are signed. The records are stored (sealed).
+    pub async fn issue_records(
+        &self,
+        records: Vec<BatchRecord>,
+        options: IssueOptions,
+        progress: impl Fn(usize) + Send + Sync + 'static,
+    ) -> Result<Vec<IssuedCredential>, ServiceError> {
+        if records.is_empty() || records.len() > MAX_BATCH {
+            return Err(ServiceError::BatchSize { max: MAX_BATCH });
+        }
+        let batch = format!("urn:crosscode:batch:{}", &new_credential_id()[25..]);
+        let ctx = self.ctx.clone();
+        let store = self.store.clone();
+        let status = self.status.clone();
+        let record_key = self.record_key.clone();
+        let secured = off_worker(move || {
+            let at = now();
+            let book = RecordBook::new(store.as_ref(), &record_key);
+            let mut secured = Vec::with_capacity(records.len());
+            for (done, item) in records.into_iter().enumerate() {
+                let credential_type = item.credential_type.as_deref().unwrap_or("HealthCode");
+                let unsigned = unsigned_credential(&item.record, credential_type, &item.holder, at)?;
+                book.put(&item.record)?;
+                secured.push(sign_one(
+                    &ctx,
+                    store.as_ref(),
+                    &status,
+                    &unsigned,
+                    &options,
+                    Some(batch.clone()),
+                )?);
+                progress(done + 1);
+            }
+            Ok::<_, ServiceError>(secured)
+        })
+        .await??;
+        let hashes: Vec<[u8; 32]> = secured.iter().map(|item| item.hash).collect();
+        let receipts = self.writer.anchor_batch(&hashes).await?;
+        let mut issued = Vec::with_capacity(secured.len());
+        for (item, anchor) in secured.into_iter().zip(receipts) {
+            self.record_issued(&item, &anchor)?;
+            issued.push(IssuedCredential {
+                verifiable_credential: item.credential,
+                anchor,
+            });
+        }
+        Ok(issued)
+    }
+
+    fn record_issued(
+        &self,
+        secured: &SecuredCredential,
+        anchor: &AnchorReceipt,
+    ) -> Result<(), ServiceError> {
+        let entry = IssuedEntry {
+            credential_type: secured.credential_type.clone(),
+            hash: hex::encode(secured.hash),
+            anchor: anchor.clone(),
+            issued_at: now().unix_timestamp(),
+        };
+        let value =
+            serde_json::to_vec(&entry).map_err(|err| ServiceError::Internal(err.to_string()))?;
+        self.store
+            .put(Table::Credentials, secured.id.as_bytes(), &value)?;
+        Ok(())
+    }
+
+    /// What the issuer keeps about the credential `id`, if it issued it.
+    pub fn issued(&self, id: &str) -> Result<Option<IssuedEntry>, ServiceError> {
+        match self.store.get(Table::Credentials, id.as_bytes())? {
+            None => Ok(None),
+            Some(bytes) => serde_json::from_slice(&bytes)
+                .map(Some)
+                .map_err(|err| ServiceError::Internal(err.to_string())),
+        }
+    }
+
+    /// Stores a subject record (sealed) and answers its id.
+    pub fn put_record(&self, record: &SubjectRecord) -> Result<RecordId, ServiceError> {
+        Ok(RecordBook::new(self.store.as_ref(), &self.record_key).put(record)?)
+    }
+
+    /// Whether the record `id` exists.
+    pub fn has_record(&self, id: &RecordId) -> Result<bool, ServiceError> {
+        Ok(RecordBook::new(self.store.as_ref(), &self.record_key)
+            .get(id)?
+            .is_some())
+    }
+
+    /// Deletes the record `id`; `false` when there was none.
+    pub fn delete_record(&self, id: &RecordId) -> Result<bool, ServiceError> {
+        Ok(RecordBook::new(self.store.as_ref(), &self.record_key).delete(id)?)
+    }
+
+    /// Revokes, suspends or reinstates the credential `id`: the change is recorded, the
+    /// list's next version is published (signed, stored, its hash anchored) and the chain's
+    /// status entry set. Changes are made one at a time.
+    pub async fn change_status(
+        &self,
+        id: &str,
+        action: StatusAction,
+    ) -> Result<StatusChanged, ServiceError> {
+        let _one_at_a_time = self.status_lock.lock().await;
+        let store = self.store.clone();
+        let status = self.status.clone();
+        let owned = id.to_owned();
+        let changed =
+            off_worker(move || status.change(store.as_ref(), &owned, action)).await??;
+        self.publish(&changed.list_id()).await?;
+        self.writer
+            .set_status(changed.chain_key(), changed.chain_change())
+            .await?;
+        Ok(changed)
+    }
+
+    /// The current signed status list credential `list_id` (e.g. `0-revocation`): the last
+    /// published version, or, for a list never published, its first version published now.
+    pub async fn status_list(&self, list_id: &str) -> Result<Value, ServiceError> {
+        let key = published_key(list_id);
+        if let Some(bytes) = self.store.get(Table::Meta, key.as_bytes())? {
+            return serde_json::from_slice(&bytes)
+                .map_err(|err| ServiceError::Internal(err.to_string()));
+        }
+        let _one_at_a_time = self.status_lock.lock().await;
+        match self.store.get(Table::Meta, key.as_bytes())? {
+            Some(bytes) => serde_json::from_slice(&bytes)
+                .map_err(|err| ServiceError::Internal(err.to_string())),
+            None => self.publish(list_id).await,
+        }
+    }
+
+    /// Signs the current version of `list_id`, anchors its hash and stores it as the one
+    /// served. Called with `status_lock` held.
+    async fn publish(&self, list_id: &str) -> Result<Value, ServiceError> {
+        let ctx = self.ctx.clone();
+        let store = self.store.clone();
+        let status = self.status.clone();
+        let owned = list_id.to_owned();
+        let signed = off_worker(move || {
+            let unsigned = status.list_credential(
+                store.as_ref(),
+                &ctx.authority.did,
+                &ctx.base_url,
+                &owned,
+            )?;
+            let keys: Vec<ProofKey<'_>> = ctx
+                .authority
+                .credential_keys()
+                .filter(|key| key.signer.algorithm() != KeyAlgorithm::Bls12381G2)
+                .map(|key| ProofKey {
+                    signer: key.signer.as_ref(),
+                    verification_method: key.method.clone(),
+                    cryptosuite: None,
+                })
+                .collect();
+            let signed = issue(&unsigned, &keys, None).map_err(IssueError::from)?;
+            Ok::<_, ServiceError>(signed.to_value())
+        })
+        .await??;
+        let hash = credential_hash(self.ctx.authority.profile, &signed)
+            .map_err(|err| ServiceError::Internal(err.to_string()))?;
+        self.writer.anchor_single(&hash).await?;
+        let bytes =
+            serde_json::to_vec(&signed).map_err(|err| ServiceError::Internal(err.to_string()))?;
+        self.store
+            .put(Table::Meta, published_key(list_id).as_bytes(), &bytes)?;
+        Ok(signed)
+    }
+}
+
+/// The `Meta` key of the published (signed) version of a status list.
+fn published_key(list_id: &str) -> String {
+    format!("published-status-list/{list_id}")
+}
+
+/// Check, allocate, secure: one credential on the current thread.
+fn sign_one(
+    ctx: &IssuanceContext,
+    store: &dyn IssuerStore,
+    status: &StatusRegistry,
+    request: &Value,
+    options: &IssueOptions,
+    batch: Option<String>,
+) -> Result<SecuredCredential, ServiceError> {
+    let at = now();
+    let (credential, credential_type) = check(ctx, request, at)?;
+    let id = new_credential_id();
+    let allocation = status.allocate(store, &id)?;
+    let members = IssuerMembers {
+        status: status.entries(&ctx.base_url, &allocation).to_vec(),
+        id,
+        batch,
+    };
+    Ok(secure(ctx, credential, credential_type, members, options, at)?)
+}

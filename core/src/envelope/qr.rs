@@ -65,6 +65,24 @@ pub fn render_png(payload: &str) -> Result<Vec<u8>, QrError> {
     Ok(png.into_inner())
 }
 
+/// A PNG image of the QR code of any text (byte mode, level M; e.g. an
+/// `openid-credential-offer://` URI, which is not alphanumeric), [`PNG_MODULE_PIXELS`] pixels
+/// a module, quiet zone included.
+#[cfg(feature = "qr-image")]
+pub fn render_text_png(text: &str) -> Result<Vec<u8>, QrError> {
+    let code = QrCode::with_error_correction_level(text.as_bytes(), EcLevel::M)
+        .map_err(|_| QrError::TooLong(text.len()))?;
+    let image = code
+        .render::<image::Luma<u8>>()
+        .module_dimensions(PNG_MODULE_PIXELS, PNG_MODULE_PIXELS)
+        .build();
+    let mut png = std::io::Cursor::new(Vec::new());
+    image
+        .write_to(&mut png, image::ImageFormat::Png)
+        .map_err(|err| QrError::PngWrite(err.to_string()))?;
+    Ok(png.into_inner())
+}
+
 /// An SVG document of the QR code of `payload`.
 pub fn render_svg(payload: &str) -> Result<String, QrError> {
     let code = qr_code(payload)?;

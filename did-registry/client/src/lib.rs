@@ -34,6 +34,7 @@ use crosscode_did_registry::transaction::SignedTransaction;
 
 mod sse;
 pub mod dev;
+pub mod trust;
 pub mod writes;
 
 use sse::{SseParser, SseReader};

@@ -12,6 +12,7 @@ use crosscode_core::data_integrity::{
 use crosscode_core::did::{Did, DidKey, DidUrl};
 use crosscode_core::keys::KeyAlgorithm;
 use crosscode_core::vc::Credential;
+use crosscode_registry_client::RegistryClient;
 use serde_json::Value;
 use time::OffsetDateTime;
 
@@ -125,6 +126,11 @@ struct VerifyArgs {
     /// repeat to merge several. did:key methods always resolve.
     #[arg(long = "trust-cache", value_name = "FILE")]
     trust_caches: Vec<PathBuf>,
+    /// Resolve the registry verification methods of the proofs through this registry node,
+    /// as of each proof's `created` (an operator's check; a checkpoint uses a synced trust
+    /// cache).
+    #[arg(long, value_name = "URL")]
+    node: Option<String>,
 }
 
 fn parse_suite(text: &str) -> Result<Cryptosuite, String> {
@@ -253,7 +259,19 @@ fn sign(args: SignArgs) -> anyhow::Result<ExitCode> {
 fn verify(args: VerifyArgs) -> anyhow::Result<ExitCode> {
     let document = read_json(&args.credential)?;
     let at = args.at.unwrap_or_else(OffsetDateTime::now_utc);
-    let resolver = crate::trust_cache::load(&args.trust_caches)?;
+    let mut resolver = crate::trust_cache::load(&args.trust_caches)?;
+    if let Some(node) = &args.node {
+        let client = RegistryClient::new(node).context("invalid --node URL")?;
+        let fetched = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .context("cannot start the async runtime")?
+            .block_on(client.trust_cache_for(&document))
+            .context("cannot resolve the proofs' verification methods")?;
+        resolver
+            .merge(&fetched)
+            .context("cannot merge the node's keys")?;
+    }
     let expect = Expectations {
         challenge: args.challenge.clone(),
         domain: args.domain.clone(),

@@ -4,7 +4,8 @@
 //! citizens' wallets. What it does, and where each part lives:
 //! - [`store`]: the authority's own database (the [`store::IssuerStore`] port, with an embedded
 //!   RocksDB adapter and a PostgreSQL adapter). Subject records — the personal data credentials
-//!   are issued from — are sealed before they reach it ([`sealing`]) and never leave it.
+//!   are issued from ([`records`]) — are sealed before they reach it ([`sealing`]) and never
+//!   leave it.
 //! - [`status`]: W3C Bitstring Status List allocation and publication (revocation and
 //!   suspension), every list version anchored on the chain.
 //! - [`oid4vci`]: OpenID for Verifiable Credential Issuance 1.0, pre-authorized code flow.
@@ -14,6 +15,7 @@
 //! `/openapi.json`, CPU-heavy signing off the async workers.
 
 pub mod oid4vci;
+pub mod records;
 pub mod sealing;
 pub mod status;
 pub mod store;

@@ -10,7 +10,8 @@
 //!   only the algorithm and the public key.
 //! - [`Signer`] is the signing port: in-memory keys implement it, and so can a platform
 //!   keystore or an HSM whose keys never leave it.
-//! - [`KeyFile`] is the encrypted-at-rest JSON key file (argon2id + XChaCha20-Poly1305).
+//! - [`KeyFile`] is the encrypted-at-rest JSON key file (argon2id + XChaCha20-Poly1305);
+//!   [`SealedSecret`] seals other secret bytes (e.g. a data-encryption key) the same way.
 //!
 //! BLS12-381 keys sign with BBS (multi-message), which lives in `crosscode-bbs`;
 //! [`SecretKey::sign`] and [`PublicKey::verify`] refuse them with
@@ -18,6 +19,7 @@
 
 mod bls;
 mod key_file;
+mod sealed_secret;
 mod signer;
 pub mod sm2;
 
@@ -33,6 +35,7 @@ pub use self::bls::Bls12381G2PublicKey;
 pub use self::key_file::{
     CIPHER_NAME, KDF_NAME, KEY_FILE_VERSION, KdfParams, KeyFile, KeyFileError,
 };
+pub use self::sealed_secret::{SEALED_SECRET_VERSION, SealedSecret};
 pub use self::signer::Signer;
 pub use self::sm2::{DEFAULT_SM2_ID, MAX_SM2_ID_LEN};
 

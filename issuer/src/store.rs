@@ -24,8 +24,14 @@
 //! status indexes never reused, across restarts too); [`IssuerStore::write`] applies all its
 //! operations or none; [`IssuerStore::scan`] returns keys in ascending byte order.
 //!
-//! Adapters: embedded (RocksDB, the default) and PostgreSQL (what an authority runs in
-//! production).
+//! Adapters: [`embedded::EmbeddedStore`] (RocksDB in a local directory, the default) and
+//! [`postgres::PostgresStore`] (what an authority runs in production). Both pass the shared
+//! suite in `issuer/tests/store_suite.rs`; the PostgreSQL runs start a throwaway cluster
+//! (`crosscode_testing::postgres`, Debian's `postgresql` package, which `cargo xtask test`
+//! installs).
+
+pub mod embedded;
+pub mod postgres;
 
 /// The tables of the issuer's store (see the module documentation for their keys and values).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

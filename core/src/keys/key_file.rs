@@ -43,16 +43,16 @@ pub const KDF_NAME: &str = "argon2id";
 /// The cipher name stored in key files.
 pub const CIPHER_NAME: &str = "xchacha20poly1305";
 
-const SALT_LEN: usize = 16;
-const NONCE_LEN: usize = 24;
-const ARGON2_VERSION: u32 = 0x13;
+pub(super) const SALT_LEN: usize = 16;
+pub(super) const NONCE_LEN: usize = 24;
+pub(super) const ARGON2_VERSION: u32 = 0x13;
 /// Upper bounds on the KDF parameters accepted when opening a file (a hostile file must not
 /// make `open` allocate or compute without limit).
 const MAX_MEMORY_KIB: u32 = 4 * 1024 * 1024;
 const MAX_ITERATIONS: u32 = 64;
 const MAX_PARALLELISM: u32 = 16;
 /// Largest key file accepted by [`KeyFile::read`].
-const MAX_FILE_LEN: u64 = 64 * 1024;
+pub(super) const MAX_FILE_LEN: u64 = 64 * 1024;
 
 /// Errors of sealing, opening, reading and writing key files.
 #[derive(Debug, thiserror::Error)]
@@ -141,20 +141,20 @@ impl Default for KdfParams {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct KdfSection {
-    name: String,
-    version: u32,
-    memory_kib: u32,
-    iterations: u32,
-    parallelism: u32,
-    salt: String,
+pub(super) struct KdfSection {
+    pub(super) name: String,
+    pub(super) version: u32,
+    pub(super) memory_kib: u32,
+    pub(super) iterations: u32,
+    pub(super) parallelism: u32,
+    pub(super) salt: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct CipherSection {
-    name: String,
-    nonce: String,
+pub(super) struct CipherSection {
+    pub(super) name: String,
+    pub(super) nonce: String,
 }
 
 /// An encrypted key file. The DID and public key are readable without the passphrase;
@@ -177,7 +177,7 @@ impl From<KeyError> for KeyFileError {
     }
 }
 
-fn malformed(reason: impl Into<String>) -> KeyFileError {
+pub(super) fn malformed(reason: impl Into<String>) -> KeyFileError {
     KeyFileError::Malformed {
         reason: reason.into(),
     }
@@ -206,7 +206,7 @@ fn argon2_for(params: KdfParams) -> Result<Argon2<'static>, KeyFileError> {
     Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
 }
 
-fn derive_key(
+pub(super) fn derive_key(
     params: KdfParams,
     passphrase: &[u8],
     salt: &[u8],
@@ -219,6 +219,112 @@ fn derive_key(
             reason: format!("argon2id: {err}"),
         })?;
     Ok(key)
+}
+
+impl KdfSection {
+    /// The argon2id parameters of the section.
+    pub(super) fn params(&self) -> KdfParams {
+        KdfParams {
+            memory_kib: self.memory_kib,
+            iterations: self.iterations,
+            parallelism: self.parallelism,
+        }
+    }
+}
+
+/// The KDF and cipher sections of a new sealing under `params`: a fresh random salt and nonce.
+pub(super) fn new_sections(params: KdfParams) -> Result<(KdfSection, CipherSection), KeyFileError> {
+    let mut salt = [0u8; SALT_LEN];
+    let mut nonce = [0u8; NONCE_LEN];
+    OsRng
+        .try_fill_bytes(&mut salt)
+        .map_err(|_| KeyFileError::Randomness)?;
+    OsRng
+        .try_fill_bytes(&mut nonce)
+        .map_err(|_| KeyFileError::Randomness)?;
+    let kdf = KdfSection {
+        name: KDF_NAME.to_owned(),
+        version: ARGON2_VERSION,
+        memory_kib: params.memory_kib,
+        iterations: params.iterations,
+        parallelism: params.parallelism,
+        salt: URL_SAFE_NO_PAD.encode(salt),
+    };
+    let cipher = CipherSection {
+        name: CIPHER_NAME.to_owned(),
+        nonce: URL_SAFE_NO_PAD.encode(nonce),
+    };
+    Ok((kdf, cipher))
+}
+
+/// The checked salt and nonce of the sections (argon2id v0x13 and XChaCha20-Poly1305 only).
+fn salt_and_nonce(
+    kdf: &KdfSection,
+    cipher: &CipherSection,
+) -> Result<(Vec<u8>, Vec<u8>), KeyFileError> {
+    if kdf.name != KDF_NAME || kdf.version != ARGON2_VERSION {
+        return Err(KeyFileError::UnsupportedEncryption {
+            reason: format!("kdf {:?} version {}", kdf.name, kdf.version),
+        });
+    }
+    if cipher.name != CIPHER_NAME {
+        return Err(KeyFileError::UnsupportedEncryption {
+            reason: format!("cipher {:?}", cipher.name),
+        });
+    }
+    let salt = decode_field(&kdf.salt, "kdf.salt")?;
+    if salt.len() < 8 || salt.len() > 64 {
+        return Err(malformed("kdf.salt must be 8 to 64 bytes"));
+    }
+    let nonce = decode_field(&cipher.nonce, "cipher.nonce")?;
+    if nonce.len() != NONCE_LEN {
+        return Err(malformed("cipher.nonce must be 24 bytes"));
+    }
+    Ok((salt, nonce))
+}
+
+/// Seals `secret` under `passphrase` with the sections' parameters, salt and nonce, bound to
+/// `aad`; the ciphertext (with its tag) in base64url.
+pub(super) fn encrypt(
+    kdf: &KdfSection,
+    cipher: &CipherSection,
+    passphrase: &[u8],
+    secret: &[u8],
+    aad: &[u8],
+) -> Result<String, KeyFileError> {
+    let (salt, nonce) = salt_and_nonce(kdf, cipher)?;
+    let key = derive_key(kdf.params(), passphrase, &salt)?;
+    let ciphertext = XChaCha20Poly1305::new(key.as_ref().into())
+        .encrypt(XNonce::from_slice(&nonce), Payload { msg: secret, aad })
+        .map_err(|_| malformed("encryption failed"))?;
+    Ok(URL_SAFE_NO_PAD.encode(ciphertext))
+}
+
+/// Opens what [`encrypt`] sealed (`ciphertext` in base64url, at most `max_len` bytes).
+pub(super) fn decrypt(
+    kdf: &KdfSection,
+    cipher: &CipherSection,
+    passphrase: &[u8],
+    ciphertext: &str,
+    aad: &[u8],
+    max_len: usize,
+) -> Result<Zeroizing<Vec<u8>>, KeyFileError> {
+    let (salt, nonce) = salt_and_nonce(kdf, cipher)?;
+    let ciphertext = decode_field(ciphertext, "ciphertext")?;
+    if ciphertext.len() > max_len {
+        return Err(malformed("ciphertext too long"));
+    }
+    let key = derive_key(kdf.params(), passphrase, &salt)?;
+    XChaCha20Poly1305::new(key.as_ref().into())
+        .decrypt(
+            XNonce::from_slice(&nonce),
+            Payload {
+                msg: &ciphertext,
+                aad,
+            },
+        )
+        .map(Zeroizing::new)
+        .map_err(|_| KeyFileError::WrongPassphrase)
 }
 
 impl KeyFile {
@@ -234,14 +340,7 @@ impl KeyFile {
         passphrase: &[u8],
         params: KdfParams,
     ) -> Result<KeyFile, KeyFileError> {
-        let mut salt = [0u8; SALT_LEN];
-        let mut nonce = [0u8; NONCE_LEN];
-        OsRng
-            .try_fill_bytes(&mut salt)
-            .map_err(|_| KeyFileError::Randomness)?;
-        OsRng
-            .try_fill_bytes(&mut nonce)
-            .map_err(|_| KeyFileError::Randomness)?;
+        let (kdf, cipher) = new_sections(params)?;
         let public_key = secret_key.public_key();
         let did_key = DidKey::from_public_key(&public_key);
         let mut file = KeyFile {
@@ -249,76 +348,32 @@ impl KeyFile {
             algorithm: secret_key.algorithm().to_string(),
             did: did_key.did().to_string(),
             public_key_multibase: multicodec::encode_multikey(&public_key),
-            kdf: KdfSection {
-                name: KDF_NAME.to_owned(),
-                version: ARGON2_VERSION,
-                memory_kib: params.memory_kib,
-                iterations: params.iterations,
-                parallelism: params.parallelism,
-                salt: URL_SAFE_NO_PAD.encode(salt),
-            },
-            cipher: CipherSection {
-                name: CIPHER_NAME.to_owned(),
-                nonce: URL_SAFE_NO_PAD.encode(nonce),
-            },
+            kdf,
+            cipher,
             ciphertext: String::new(),
         };
-        let key = derive_key(params, passphrase, &salt)?;
-        let cipher = XChaCha20Poly1305::new(key.as_ref().into());
         let secret = secret_key.to_bytes();
-        let aad = file.associated_data();
-        let ciphertext = cipher
-            .encrypt(
-                XNonce::from_slice(&nonce),
-                Payload {
-                    msg: secret.as_slice(),
-                    aad: &aad,
-                },
-            )
-            .map_err(|_| malformed("encryption failed"))?;
-        file.ciphertext = URL_SAFE_NO_PAD.encode(ciphertext);
+        file.ciphertext = encrypt(
+            &file.kdf,
+            &file.cipher,
+            passphrase,
+            secret.as_slice(),
+            &file.associated_data(),
+        )?;
         Ok(file)
     }
 
     /// Decrypts the secret key with `passphrase`.
     pub fn open(&self, passphrase: &[u8]) -> Result<SecretKey, KeyFileError> {
         let algorithm = self.check_header()?;
-        if self.kdf.name != KDF_NAME || self.kdf.version != ARGON2_VERSION {
-            return Err(KeyFileError::UnsupportedEncryption {
-                reason: format!("kdf {:?} version {}", self.kdf.name, self.kdf.version),
-            });
-        }
-        if self.cipher.name != CIPHER_NAME {
-            return Err(KeyFileError::UnsupportedEncryption {
-                reason: format!("cipher {:?}", self.cipher.name),
-            });
-        }
-        let salt = decode_field(&self.kdf.salt, "kdf.salt")?;
-        if salt.len() < 8 || salt.len() > 64 {
-            return Err(malformed("kdf.salt must be 8 to 64 bytes"));
-        }
-        let nonce = decode_field(&self.cipher.nonce, "cipher.nonce")?;
-        if nonce.len() != NONCE_LEN {
-            return Err(malformed("cipher.nonce must be 24 bytes"));
-        }
-        let ciphertext = decode_field(&self.ciphertext, "ciphertext")?;
-        if ciphertext.len() > 1024 {
-            return Err(malformed("ciphertext too long"));
-        }
-        let key = derive_key(self.kdf_params(), passphrase, &salt)?;
-        let cipher = XChaCha20Poly1305::new(key.as_ref().into());
-        let aad = self.associated_data();
-        let secret = Zeroizing::new(
-            cipher
-                .decrypt(
-                    XNonce::from_slice(&nonce),
-                    Payload {
-                        msg: &ciphertext,
-                        aad: &aad,
-                    },
-                )
-                .map_err(|_| KeyFileError::WrongPassphrase)?,
-        );
+        let secret = decrypt(
+            &self.kdf,
+            &self.cipher,
+            passphrase,
+            &self.ciphertext,
+            &self.associated_data(),
+            1024,
+        )?;
         let secret_key = SecretKey::from_bytes(algorithm, &secret)?;
         if multicodec::encode_multikey(&secret_key.public_key()) != self.public_key_multibase {
             return Err(KeyFileError::PublicKeyMismatch);
@@ -349,14 +404,6 @@ impl KeyFile {
             return Err(malformed("did and publicKeyMultibase differ"));
         }
         Ok(algorithm)
-    }
-
-    fn kdf_params(&self) -> KdfParams {
-        KdfParams {
-            memory_kib: self.kdf.memory_kib,
-            iterations: self.kdf.iterations,
-            parallelism: self.kdf.parallelism,
-        }
     }
 
     /// The associated data bound to the ciphertext: every header field, length-prefixed.
@@ -404,7 +451,7 @@ impl KeyFile {
 
     /// The argon2id parameters stored in the file.
     pub fn kdf(&self) -> KdfParams {
-        self.kdf_params()
+        self.kdf.params()
     }
 
     /// Parses a key file from JSON text and checks its header (version, algorithm, DID,
@@ -476,7 +523,7 @@ impl KeyFile {
     }
 }
 
-fn decode_field(text: &str, name: &str) -> Result<Vec<u8>, KeyFileError> {
+pub(super) fn decode_field(text: &str, name: &str) -> Result<Vec<u8>, KeyFileError> {
     URL_SAFE_NO_PAD
         .decode(text)
         .map_err(|_| malformed(format!("{name} is not base64url")))
@@ -493,7 +540,7 @@ mod tests {
     fn reseal_with(file: &mut KeyFile, secret: &[u8]) {
         let salt = decode_field(&file.kdf.salt, "salt").unwrap();
         let nonce = decode_field(&file.cipher.nonce, "nonce").unwrap();
-        let key = derive_key(file.kdf_params(), PASS, &salt).unwrap();
+        let key = derive_key(file.kdf.params(), PASS, &salt).unwrap();
         let cipher = XChaCha20Poly1305::new(key.as_ref().into());
         let aad = file.associated_data();
         let ciphertext = cipher

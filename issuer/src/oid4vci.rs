@@ -52,8 +52,8 @@ pub use metadata::{
     health_code_configuration,
 };
 pub use offer::{
-    CreatedOffer, CredentialOffer, Grants, OfferError, PreAuthorizedCodeGrant, TX_CODE_DESCRIPTION,
-    TxCode, create_offer,
+    CreatedOffer, CredentialOffer, Grants, OfferError, OfferUriError, PreAuthorizedCodeGrant,
+    TX_CODE_DESCRIPTION, TxCode, create_offer,
 };
 pub use proof_jwt::ProofAlgorithm;
 pub use token::{

@@ -38,6 +38,26 @@ impl CredentialOffer {
         )
     }
 
+    /// Parses an offer passed by value (`openid-credential-offer://?credential_offer=…`, what a
+    /// wallet scans).
+    pub fn from_uri(uri: &str) -> Result<CredentialOffer, OfferUriError> {
+        let query = uri
+            .strip_prefix(CREDENTIAL_OFFER_SCHEME)
+            .and_then(|rest| rest.strip_prefix('?'))
+            .ok_or(OfferUriError::NotAnOfferUri)?;
+        let mut offer = None;
+        for (name, value) in form_urlencoded::parse(query.as_bytes()) {
+            match name.as_ref() {
+                "credential_offer_uri" => return Err(OfferUriError::ByReference),
+                "credential_offer" if offer.is_some() => return Err(OfferUriError::Repeated),
+                "credential_offer" => offer = Some(value.into_owned()),
+                _ => {}
+            }
+        }
+        let json = offer.ok_or(OfferUriError::MissingCredentialOffer)?;
+        serde_json::from_str(&json).map_err(|err| OfferUriError::Json(err.to_string()))
+    }
+
     /// The pre-authorized code grant, if any.
     pub fn pre_authorized_code_grant(&self) -> Option<&PreAuthorizedCodeGrant> {
         self.grants.as_ref()?.pre_authorized_code.as_ref()
@@ -128,6 +148,27 @@ pub enum OfferError {
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// Why a credential offer URI could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum OfferUriError {
+    /// Not `openid-credential-offer://?…`.
+    #[error("not an openid-credential-offer:// URI")]
+    NotAnOfferUri,
+    /// The offer is passed by reference (`credential_offer_uri`), which this reader does not
+    /// fetch.
+    #[error("the offer is passed by reference (credential_offer_uri)")]
+    ByReference,
+    /// `credential_offer` appears twice.
+    #[error("credential_offer is repeated")]
+    Repeated,
+    /// No `credential_offer` parameter.
+    #[error("credential_offer is missing")]
+    MissingCredentialOffer,
+    /// `credential_offer` is not a credential offer object.
+    #[error("credential_offer is not a credential offer: {0}")]
+    Json(String),
 }
 
 /// An offer as stored in [`Table::Offers`], under SHA-256 of its pre-authorized code.

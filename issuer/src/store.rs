@@ -28,9 +28,10 @@
 //! [`postgres::PostgresStore`] (what an authority runs in production). Both pass the shared
 //! suite in `issuer/tests/store_suite.rs`; the PostgreSQL runs start a throwaway cluster
 //! (`crosscode_testing::postgres`, Debian's `postgresql` package, which `cargo xtask test`
-//! installs).
+//! installs); [`memory::MemoryStore`] holds everything in memory, for tests and development.
 
 pub mod embedded;
+pub mod memory;
 pub mod postgres;
 
 /// The tables of the issuer's store (see the module documentation for their keys and values).

@@ -25,7 +25,9 @@
 //! operations or none; [`IssuerStore::scan`] returns keys in ascending byte order.
 //!
 //! Adapters: embedded (RocksDB, the default) and PostgreSQL (what an authority runs in
-//! production).
+//! production); [`memory::MemoryStore`] for tests (not durable).
+
+pub mod memory;
 
 /// The tables of the issuer's store (see the module documentation for their keys and values).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

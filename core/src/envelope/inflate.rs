@@ -128,7 +128,10 @@ pub fn inflate_gzip(input: &[u8], limit: usize) -> Result<Vec<u8>, InflateError>
         return Err(corrupt("CRC-32 mismatch"));
     }
     // ISIZE: the output length modulo 2^32 (truncation intended).
-    #[allow(clippy::cast_possible_truncation, reason = "RFC 1952 ISIZE is modulo 2^32")]
+    #[allow(
+        clippy::cast_possible_truncation,
+        reason = "RFC 1952 ISIZE is modulo 2^32"
+    )]
     let size = out.len() as u32;
     if u32::from_le_bytes([trailer[4], trailer[5], trailer[6], trailer[7]]) != size {
         return Err(corrupt("length trailer mismatch"));
@@ -256,7 +259,10 @@ mod tests {
         ));
         assert!(matches!(
             inflate_gzip(&zlib(&data), LIMIT),
-            Err(InflateError::Corrupt { framing: "gzip", .. })
+            Err(InflateError::Corrupt {
+                framing: "gzip",
+                ..
+            })
         ));
         let mut bad_method = good.clone();
         bad_method[2] = 7;

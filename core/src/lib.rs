@@ -10,6 +10,8 @@
 //! - [`data_integrity`]: Data Integrity proofs (`eddsa-jcs-2022`, the SM2/SM3 suite, proof sets)
 //!   and the typed verification report;
 //! - [`envelope`]: the compact QR envelope (CBOR, COSE_Sign1, deflate, base45, QR images);
+//! - [`status_list`]: W3C Bitstring Status List v1.0 (the list format, status entries, list
+//!   credentials), encoded by issuers and decoded by checkpoints;
 //! - [`verification_step`]: the one list of verification steps every verifier reports
 //!   ([`VerificationStep`]).
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
@@ -20,6 +22,7 @@ pub mod envelope;
 pub mod jcs;
 pub mod keys;
 pub mod multicodec;
+pub mod status_list;
 pub mod vc;
 pub mod verification_step;
 

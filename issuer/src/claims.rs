@@ -13,7 +13,7 @@
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
-use crate::issuance::VC_V2_CONTEXT;
+use crosscode_core::vc::VC_V2_CONTEXT;
 use crate::records::{HealthStatus, SubjectRecord};
 
 /// Why a record cannot make a credential of a type.

@@ -112,13 +112,15 @@ impl From<ServiceError> for HttpError {
             },
             ServiceError::Claims(_) => HttpError::bad_request("record-lacks-claims", message),
             ServiceError::Status(status) => match status {
-                StatusError::UnknownCredential => {
+                StatusError::UnknownCredential(_) | StatusError::NoStatus(_) => {
                     HttpError::new(StatusCode::NOT_FOUND, "unknown-credential", message)
                 }
-                StatusError::UnknownList => {
-                    HttpError::new(StatusCode::NOT_FOUND, "not-found", message)
+                StatusError::UnknownList(_) | StatusError::InvalidListId => {
+                    HttpError::new(StatusCode::NOT_FOUND, "not-found", "no such status list")
                 }
-                other if other.is_conflict() => {
+                StatusError::Revoked
+                | StatusError::AlreadySuspended
+                | StatusError::NotSuspended => {
                     HttpError::new(StatusCode::CONFLICT, "status-conflict", message)
                 }
                 other => HttpError::internal(other),
@@ -334,7 +336,13 @@ async fn change_status(
         .service
         .change_status(&request.credential_id, action)
         .await?;
-    Ok(axum::Json(changed.summary()).into_response())
+    Ok(axum::Json(json!({
+        "credentialId": request.credential_id,
+        "statusPurpose": changed.purpose.as_str(),
+        "statusListCredential": crate::status::list_url(&state.service.context().base_url, changed.list, changed.purpose),
+        "version": changed.version,
+    }))
+    .into_response())
 }
 
 async fn status_list(

@@ -33,7 +33,9 @@
 
 use crosscode_core::data_integrity::Cryptosuite;
 use crosscode_core::did::DidKey;
-use crosscode_core::vc::{Credential, DateTimeStamp, ProofKey, SecuringError, issue};
+use crosscode_core::vc::{
+    Credential, DateTimeStamp, ProofKey, SecuringError, VC_V2_CONTEXT, issue,
+};
 use crosscode_did_registry::evidence::credential_hash;
 use rand::RngCore;
 use serde::Deserialize;
@@ -43,8 +45,6 @@ use time::OffsetDateTime;
 use crate::authority::{Authority, CredentialKey};
 use crate::schemas::Schemas;
 
-/// The W3C VC 2.0 base context.
-pub const VC_V2_CONTEXT: &str = "https://www.w3.org/ns/credentials/v2";
 /// The `type` of the evidence entry naming a credential's anchor.
 pub const ANCHOR_EVIDENCE_TYPE: &str = "CrosscodeChainAnchor";
 

@@ -33,7 +33,11 @@ use crate::issuance::{
 use crate::records::{RecordBook, RecordBookError, RecordId, SubjectRecord};
 use crate::schemas::{Schemas, known_type};
 use crate::sealing::RecordKey;
-use crate::status::{StatusAction, StatusChanged, StatusError, StatusRegistry};
+use crate::status::{
+    ListPurpose, StatusAction, StatusChanged, StatusError, StatusRegistry, entries, list_id,
+    parse_list_id,
+};
+use crosscode_did_registry::transaction::{StatusChange, StatusKey};
 use crate::store::{IssuerStore, StoreError, Table};
 
 /// How the service is configured.
@@ -148,7 +152,7 @@ pub struct IssuerService {
     store: Arc<dyn IssuerStore>,
     record_key: Arc<RecordKey>,
     writer: ChainWriter,
-    status: StatusRegistry,
+    status: Arc<StatusRegistry>,
     /// Status changes and list publications are made one at a time.
     status_lock: tokio::sync::Mutex<()>,
 }
@@ -217,7 +221,7 @@ impl IssuerService {
             store,
             record_key,
             writer,
-            status: StatusRegistry::default(),
+            status: Arc::new(StatusRegistry::default()),
             status_lock: tokio::sync::Mutex::new(()),
         })
     }
@@ -336,6 +340,8 @@ impl IssuerService {
         Ok(issued)
     }
 
+    /// Adds what issuance knows to the credential's entry in `Credentials` (whose `status`
+    /// member the status registry wrote at allocation).
     fn record_issued(
         &self,
         secured: &SecuredCredential,
@@ -347,10 +353,19 @@ impl IssuerService {
             anchor: anchor.clone(),
             issued_at: now().unix_timestamp(),
         };
-        let value =
-            serde_json::to_vec(&entry).map_err(|err| ServiceError::Internal(err.to_string()))?;
+        let internal = |err: serde_json::Error| ServiceError::Internal(err.to_string());
+        let mut value = match self.store.get(Table::Credentials, secured.id.as_bytes())? {
+            Some(bytes) => serde_json::from_slice(&bytes).map_err(internal)?,
+            None => Value::Object(serde_json::Map::new()),
+        };
+        if let (Some(map), Value::Object(members)) =
+            (value.as_object_mut(), serde_json::to_value(&entry).map_err(internal)?)
+        {
+            map.extend(members);
+        }
+        let bytes = serde_json::to_vec(&value).map_err(internal)?;
         self.store
-            .put(Table::Credentials, secured.id.as_bytes(), &value)?;
+            .put(Table::Credentials, secured.id.as_bytes(), &bytes)?;
         Ok(())
     }
 
@@ -395,17 +410,25 @@ impl IssuerService {
         let owned = id.to_owned();
         let changed =
             off_worker(move || status.change(store.as_ref(), &owned, action)).await??;
-        self.publish(&changed.list_id()).await?;
-        self.writer
-            .set_status(changed.chain_key(), changed.chain_change())
-            .await?;
+        self.publish(changed.list, changed.purpose).await?;
+        let chain_change = match action {
+            StatusAction::Revoke => StatusChange::Revoke,
+            StatusAction::Suspend => StatusChange::Suspend,
+            StatusAction::Reinstate => StatusChange::Reinstate,
+        };
+        let key = StatusKey::Index {
+            list: changed.list,
+            index: u64::from(changed.index),
+        };
+        self.writer.set_status(key, chain_change).await?;
         Ok(changed)
     }
 
     /// The current signed status list credential `list_id` (e.g. `0-revocation`): the last
     /// published version, or, for a list never published, its first version published now.
-    pub async fn status_list(&self, list_id: &str) -> Result<Value, ServiceError> {
-        let key = published_key(list_id);
+    pub async fn status_list(&self, id: &str) -> Result<Value, ServiceError> {
+        let (list, purpose) = parse_list_id(id)?;
+        let key = published_key(list, purpose);
         if let Some(bytes) = self.store.get(Table::Meta, key.as_bytes())? {
             return serde_json::from_slice(&bytes)
                 .map_err(|err| ServiceError::Internal(err.to_string()));
@@ -414,23 +437,24 @@ impl IssuerService {
         match self.store.get(Table::Meta, key.as_bytes())? {
             Some(bytes) => serde_json::from_slice(&bytes)
                 .map_err(|err| ServiceError::Internal(err.to_string())),
-            None => self.publish(list_id).await,
+            None => self.publish(list, purpose).await,
         }
     }
 
-    /// Signs the current version of `list_id`, anchors its hash and stores it as the one
-    /// served. Called with `status_lock` held.
-    async fn publish(&self, list_id: &str) -> Result<Value, ServiceError> {
+    /// Signs the current version of a list, anchors its hash, records the anchor and stores
+    /// it as the version served. Called with `status_lock` held.
+    async fn publish(&self, list: u32, purpose: ListPurpose) -> Result<Value, ServiceError> {
         let ctx = self.ctx.clone();
         let store = self.store.clone();
         let status = self.status.clone();
-        let owned = list_id.to_owned();
-        let signed = off_worker(move || {
+        let (signed, version) = off_worker(move || {
             let unsigned = status.list_credential(
                 store.as_ref(),
-                &ctx.authority.did,
+                ctx.authority.did.as_str(),
                 &ctx.base_url,
-                &owned,
+                list,
+                purpose,
+                now(),
             )?;
             let keys: Vec<ProofKey<'_>> = ctx
                 .authority
@@ -442,24 +466,32 @@ impl IssuerService {
                     cryptosuite: None,
                 })
                 .collect();
-            let signed = issue(&unsigned, &keys, None).map_err(IssueError::from)?;
-            Ok::<_, ServiceError>(signed.to_value())
+            let signed = issue(&unsigned.credential, &keys, None).map_err(IssueError::from)?;
+            Ok::<_, ServiceError>((signed.to_value(), unsigned.version))
         })
         .await??;
         let hash = credential_hash(self.ctx.authority.profile, &signed)
             .map_err(|err| ServiceError::Internal(err.to_string()))?;
-        self.writer.anchor_single(&hash).await?;
+        let committed = self.writer.anchor_single(&hash).await?;
+        self.status.record_published(
+            self.store.as_ref(),
+            list,
+            purpose,
+            version,
+            hash,
+            committed.height,
+        )?;
         let bytes =
             serde_json::to_vec(&signed).map_err(|err| ServiceError::Internal(err.to_string()))?;
         self.store
-            .put(Table::Meta, published_key(list_id).as_bytes(), &bytes)?;
+            .put(Table::Meta, published_key(list, purpose).as_bytes(), &bytes)?;
         Ok(signed)
     }
 }
 
 /// The `Meta` key of the published (signed) version of a status list.
-fn published_key(list_id: &str) -> String {
-    format!("published-status-list/{list_id}")
+fn published_key(list: u32, purpose: ListPurpose) -> String {
+    format!("published-status-list/{}", list_id(list, purpose))
 }
 
 /// Check, allocate, secure: one credential on the current thread.
@@ -476,7 +508,7 @@ fn sign_one(
     let id = new_credential_id();
     let allocation = status.allocate(store, &id)?;
     let members = IssuerMembers {
-        status: status.entries(&ctx.base_url, &allocation).to_vec(),
+        status: entries(&ctx.base_url, allocation).to_vec(),
         id,
         batch,
     };

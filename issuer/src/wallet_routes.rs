@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime};
 
 use crate::http::{AppState, Error, back_office, error, parse_body};
-use crate::issuance::VC_V2_CONTEXT;
+use crosscode_core::vc::VC_V2_CONTEXT;
 use crate::oid4vci::{
     AuthorizationServerMetadata, CredentialConfiguration, CredentialIssuerMetadata,
     CredentialRequest, CredentialResponse, HEALTH_CODE_CONTEXT, OfferError, TokenRequest,

@@ -377,7 +377,7 @@ async fn a_proof_set_of_any_suites_the_authority_holds_can_be_asked_for() {
 
 fn decoded_bit(list: &Value, index: usize) -> bool {
     let encoded = list["credentialSubject"]["encodedList"].as_str().unwrap();
-    Bitstring::decode(encoded).unwrap().get(index).unwrap()
+    Bitstring::decode(encoded).unwrap().get(index as u64).unwrap()
 }
 
 #[tokio::test]

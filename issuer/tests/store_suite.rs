@@ -453,6 +453,22 @@ fn no_personal_value_reaches_the_backend_in_clear(backend: &impl Backend) {
     }
 }
 
+/// The control of the check above: a value stored in clear is found in the backend's files.
+fn the_clear_text_check_finds_a_value_stored_in_clear(backend: &impl Backend) {
+    let store = backend.open();
+    store
+        .put(Table::Meta, b"control", b"CLEARTEXT-CONTROL-VALUE")
+        .unwrap();
+    drop(store);
+    let found = backend.files().into_iter().any(|file| {
+        contains(
+            &std::fs::read(file).unwrap_or_default(),
+            b"CLEARTEXT-CONTROL-VALUE",
+        )
+    });
+    assert!(found);
+}
+
 fn a_record_moved_to_another_id_does_not_open(backend: &impl Backend) {
     let key = RecordKey::generate().unwrap();
     let store = backend.open();
@@ -500,6 +516,7 @@ macro_rules! store_suite {
                 keys_and_values_may_hold_any_bytes,
                 records_round_trip_and_list_in_id_order,
                 no_personal_value_reaches_the_backend_in_clear,
+                the_clear_text_check_finds_a_value_stored_in_clear,
                 a_record_moved_to_another_id_does_not_open,
             );
         }

@@ -20,7 +20,10 @@
 //!    `/usr/lib/llvm-*/lib`. As root the missing ones are installed with
 //!    `apt-get update` and `apt-get install -y --no-install-recommends ...`
 //!    (`DEBIAN_FRONTEND=noninteractive`); otherwise the task prints the one `sudo apt-get ...`
-//!    line to run and exits 1 without building anything.
+//!    line to run and exits 1 without building anything. For `test` (and `ci`) also
+//!    PostgreSQL's server (`postgresql`; present when a `/usr/lib/postgresql/<version>/bin`
+//!    has `initdb` and `pg_ctl`): the issuer's PostgreSQL store tests start a throwaway
+//!    cluster from it, and fail without it.
 //! 2. For `test`: `cargo-nextest` (`cargo install cargo-nextest --locked`); the shared test
 //!    vectors (`$CROSSCODE_VECTORS`, default `../shared/vectors` beside the workspace root;
 //!    missing, the task stops naming the path); schemathesis, pinned
@@ -104,12 +107,12 @@ impl fmt::Display for XtaskError {
             } => write!(f, "`{command}` was ended by a signal"),
             Self::PackagesMissing { packages, command } => write!(
                 f,
-                "the build needs these Debian packages: {packages}\n\
+                "this task needs these Debian packages: {packages}\n\
                  Install them as root, then run this task again:\n    {command}"
             ),
             Self::StillMissing { packages } => write!(
                 f,
-                "after apt-get install, the build still lacks: {packages} \
+                "after apt-get install, this task still lacks: {packages} \
                  (set LIBCLANG_PATH to the folder of libclang.so if it is elsewhere)"
             ),
             Self::VectorsMissing { path } => write!(
@@ -237,12 +240,12 @@ fn lint_commands(cargo: &OsString) -> [CommandLine; 2] {
 }
 
 fn demo(root: &Path, args: &[OsString]) -> Result<(), XtaskError> {
-    system::ensure_packages()?;
+    system::ensure_packages(system::Needs::Build)?;
     demo_command(tools::cargo(), args).in_dir(root).run()
 }
 
 fn test(root: &Path, args: &[OsString]) -> Result<(), XtaskError> {
-    system::ensure_packages()?;
+    system::ensure_packages(system::Needs::Test)?;
     tools::ensure_nextest()?;
     tools::ensure_vectors(tools::vectors_dir(
         std::env::var_os(tools::VECTORS_ENV),
@@ -258,7 +261,7 @@ fn test(root: &Path, args: &[OsString]) -> Result<(), XtaskError> {
 }
 
 fn lint(root: &Path) -> Result<(), XtaskError> {
-    system::ensure_packages()?;
+    system::ensure_packages(system::Needs::Build)?;
     tools::ensure_lint_components()?;
     for command in lint_commands(&tools::cargo()) {
         command.in_dir(root).run()?;

@@ -1,5 +1,5 @@
-//! The Debian packages the build needs: probing for them, and installing the missing ones
-//! (`apt-get`, as root) or naming the command to run (not root).
+//! The Debian packages the build (and, for the tests, PostgreSQL) needs: probing for them, and
+//! installing the missing ones (`apt-get`, as root) or naming the command to run (not root).
 
 use std::env;
 use std::ffi::OsStr;
@@ -21,6 +21,18 @@ pub struct Probe {
     pub make: bool,
     /// libclang, which bindgen loads at build time for RocksDB's bindings.
     pub libclang: bool,
+    /// PostgreSQL's server programs (`/usr/lib/postgresql/<version>/bin/initdb` and
+    /// `pg_ctl`), from which the issuer's PostgreSQL store tests start a throwaway cluster.
+    pub postgres_server: bool,
+}
+
+/// What a task needs from the system.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Needs {
+    /// Building the workspace (`demo`, `lint`).
+    Build,
+    /// Building and testing it (`test`, `ci`): also PostgreSQL.
+    Test,
 }
 
 impl Probe {
@@ -34,12 +46,14 @@ impl Probe {
             cxx_compiler: on_path("c++"),
             make: on_path("make"),
             libclang: libclang_present(),
+            postgres_server: postgres_server_present(Path::new("/usr/lib/postgresql")),
         }
     }
 }
 
-/// The Debian packages to install for what `probe` lacks (in a fixed order, no repeats).
-pub fn missing_packages(probe: &Probe) -> Vec<&'static str> {
+/// The Debian packages to install for what `probe` lacks of what `needs` asks for (in a fixed
+/// order, no repeats).
+pub fn missing_packages(probe: &Probe, needs: Needs) -> Vec<&'static str> {
     let mut packages = Vec::new();
     if !probe.c_compiler {
         packages.push("gcc");
@@ -56,7 +70,21 @@ pub fn missing_packages(probe: &Probe) -> Vec<&'static str> {
     if !probe.libclang {
         packages.extend(["clang", "libclang-dev"]);
     }
+    if needs == Needs::Test && !probe.postgres_server {
+        packages.push("postgresql");
+    }
     packages
+}
+
+/// Whether a version folder under `root` (Debian's `/usr/lib/postgresql`) has `bin/initdb`
+/// and `bin/pg_ctl`.
+pub fn postgres_server_present(root: &Path) -> bool {
+    std::fs::read_dir(root).is_ok_and(|entries| {
+        entries.filter_map(Result::ok).any(|entry| {
+            let bin = entry.path().join("bin");
+            bin.join("initdb").is_file() && bin.join("pg_ctl").is_file()
+        })
+    })
 }
 
 /// The two commands that install `packages` as root: `apt-get update`, then
@@ -172,10 +200,10 @@ pub fn find_on_path(name: &str, path: &OsStr) -> Option<PathBuf> {
         .find(|candidate| candidate.is_file())
 }
 
-/// Makes sure the build's system packages are there: installs the missing ones when root,
+/// Makes sure the system packages of `needs` are there: installs the missing ones when root,
 /// or fails with the command to run otherwise.
-pub fn ensure_packages() -> Result<(), XtaskError> {
-    let missing = missing_packages(&Probe::of_this_machine());
+pub fn ensure_packages(needs: Needs) -> Result<(), XtaskError> {
+    let missing = missing_packages(&Probe::of_this_machine(), needs);
     if missing.is_empty() {
         return Ok(());
     }
@@ -193,7 +221,7 @@ pub fn ensure_packages() -> Result<(), XtaskError> {
     for command in apt_commands(&missing) {
         command.run()?;
     }
-    let still = missing_packages(&Probe::of_this_machine());
+    let still = missing_packages(&Probe::of_this_machine(), needs);
     if still.is_empty() {
         Ok(())
     } else {
@@ -213,11 +241,12 @@ mod tests {
         cxx_compiler: true,
         make: true,
         libclang: true,
+        postgres_server: true,
     };
 
     #[test]
     fn a_complete_machine_needs_no_package() {
-        assert!(missing_packages(&ALL_THERE).is_empty());
+        assert!(missing_packages(&ALL_THERE, Needs::Test).is_empty());
     }
 
     #[test]
@@ -226,15 +255,49 @@ mod tests {
             libclang: false,
             ..ALL_THERE
         };
-        assert_eq!(missing_packages(&probe), ["clang", "libclang-dev"]);
+        assert_eq!(
+            missing_packages(&probe, Needs::Build),
+            ["clang", "libclang-dev"]
+        );
     }
 
     #[test]
     fn a_bare_machine_needs_every_package_once_in_a_fixed_order() {
         assert_eq!(
-            missing_packages(&Probe::default()),
-            ["gcc", "libc6-dev", "g++", "make", "clang", "libclang-dev"]
+            missing_packages(&Probe::default(), Needs::Test),
+            [
+                "gcc",
+                "libc6-dev",
+                "g++",
+                "make",
+                "clang",
+                "libclang-dev",
+                "postgresql"
+            ]
         );
+    }
+
+    #[test]
+    fn only_the_tests_need_postgresql() {
+        let probe = Probe {
+            postgres_server: false,
+            ..ALL_THERE
+        };
+        assert_eq!(missing_packages(&probe, Needs::Test), ["postgresql"]);
+        assert!(missing_packages(&probe, Needs::Build).is_empty());
+    }
+
+    #[test]
+    fn a_postgresql_version_folder_with_initdb_and_pg_ctl_is_a_server() {
+        let root = std::env::temp_dir().join(format!("xtask-pg-{}", std::process::id()));
+        let bin = root.join("15").join("bin");
+        std::fs::create_dir_all(&bin).unwrap();
+        std::fs::write(bin.join("initdb"), "").unwrap();
+        assert!(!postgres_server_present(&root));
+        std::fs::write(bin.join("pg_ctl"), "").unwrap();
+        assert!(postgres_server_present(&root));
+        assert!(!postgres_server_present(&root.join("none")));
+        std::fs::remove_dir_all(&root).unwrap();
     }
 
     #[test]
@@ -243,7 +306,7 @@ mod tests {
             c_headers: false,
             ..ALL_THERE
         };
-        assert_eq!(missing_packages(&probe), ["libc6-dev"]);
+        assert_eq!(missing_packages(&probe, Needs::Build), ["libc6-dev"]);
     }
 
     #[test]

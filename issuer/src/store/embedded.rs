@@ -10,6 +10,9 @@
 //! read-modify-writes; every write (these, `put` and `write`) holds one mutex of the process,
 //! so no write lands between such a read and its write. RocksDB's `LOCK` file keeps a second
 //! process from opening the same directory, so the mutex is enough. Reads take no lock.
+//!
+//! [`IssuerStore::count`] walks the table (RocksDB keeps no exact key count): fine for the
+//! small tables, linear in the number of records for `Records`.
 
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};

@@ -284,13 +284,15 @@ pub struct IssuerMembers {
     pub batch: Option<String>,
 }
 
-/// Steps 1–5 of the module documentation: checks `request` and answers the credential type.
-/// Nothing is allocated or signed; call it before [`secure`].
+/// Steps 1–5 of the module documentation and the suites of `options`: checks `request` and
+/// answers the credential type. Nothing is allocated or signed; call it before [`secure`].
 pub fn check(
     ctx: &IssuanceContext,
     request: &Value,
+    options: &IssueOptions,
     now: OffsetDateTime,
 ) -> Result<(Map<String, Value>, String), IssueError> {
+    proof_keys(&ctx.authority, options)?;
     let mut credential = request
         .as_object()
         .cloned()

@@ -504,7 +504,7 @@ fn sign_one(
     batch: Option<String>,
 ) -> Result<SecuredCredential, ServiceError> {
     let at = now();
-    let (credential, credential_type) = check(ctx, request, at)?;
+    let (credential, credential_type) = check(ctx, request, options, at)?;
     let id = new_credential_id();
     let allocation = status.allocate(store, &id)?;
     let members = IssuerMembers {

@@ -168,9 +168,9 @@ async fn start(args: &AuthorityArgs, base_url: &str) -> anyhow::Result<Arc<Issue
     std::fs::create_dir_all(&args.data_dir)
         .with_context(|| format!("cannot create {}", args.data_dir.display()))?;
     let store: Arc<dyn IssuerStore> = match &args.postgres {
-        Some(conninfo) => Arc::new(
-            PostgresStore::connect(conninfo).context("cannot connect to PostgreSQL")?,
-        ),
+        Some(conninfo) => {
+            Arc::new(PostgresStore::connect(conninfo).context("cannot connect to PostgreSQL")?)
+        }
         None => Arc::new(
             EmbeddedStore::open(&args.data_dir.join("db")).context("cannot open the store")?,
         ),
@@ -272,9 +272,8 @@ fn read_records(path: &Path) -> anyhow::Result<Vec<BatchRecord>> {
                 err.column()
             )
         })?;
-        SubjectRecord::validate(&record.record).map_err(|err| {
-            anyhow::anyhow!("{} line {}: {err}", path.display(), number + 1)
-        })?;
+        SubjectRecord::validate(&record.record)
+            .map_err(|err| anyhow::anyhow!("{} line {}: {err}", path.display(), number + 1))?;
         records.push(record);
     }
     Ok(records)

@@ -16,10 +16,10 @@ use clap::{Args, ValueEnum};
 use crosscode_core::keys::{KeyFile, SecretKey};
 use crosscode_did_registry::dev::{DevConsortium, DevMember};
 use crosscode_did_registry::document::RegistryDid;
-use crosscode_registry_client::RegistryClient;
 use crosscode_did_registry::genesis::Genesis;
 use crosscode_did_registry::profile::CryptoProfile;
 use crosscode_did_registry::proof::TrustedChain;
+use crosscode_registry_client::RegistryClient;
 use crosscode_registry_node::{DEFAULT_LISTEN, Node, NodeConfig, termination_signal};
 use zeroize::Zeroizing;
 
@@ -79,7 +79,11 @@ impl ProfileArg {
 pub fn run(args: NodeArgs) -> anyhow::Result<ExitCode> {
     let dev_passphrase = args.dev.then(dev_passphrase);
     let (genesis, validator_key) = if let Some(passphrase) = &dev_passphrase {
-        dev_chain(&args.data_dir, args.profile.map(ProfileArg::profile), passphrase)?
+        dev_chain(
+            &args.data_dir,
+            args.profile.map(ProfileArg::profile),
+            passphrase,
+        )?
     } else {
         configured_chain(&args)?
     };
@@ -116,11 +120,7 @@ pub fn run(args: NodeArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// The dev consortium's members, their keys read from `DIR/keys/member-<jurisdiction>.key`.
-fn dev_members(
-    dir: &Path,
-    genesis: &Genesis,
-    passphrase: &[u8],
-) -> anyhow::Result<Vec<DevMember>> {
+fn dev_members(dir: &Path, genesis: &Genesis, passphrase: &[u8]) -> anyhow::Result<Vec<DevMember>> {
     genesis
         .members
         .iter()

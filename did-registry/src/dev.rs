@@ -199,7 +199,10 @@ impl DevAuthority {
     /// [`DEV_AUTHORITY_VALIDITY`] from `genesis_time`.
     pub fn scope(&self, genesis_time: u64) -> IssuerScope {
         IssuerScope {
-            credential_types: DEV_AUTHORITY_TYPES.iter().map(|t| (*t).to_owned()).collect(),
+            credential_types: DEV_AUTHORITY_TYPES
+                .iter()
+                .map(|t| (*t).to_owned())
+                .collect(),
             jurisdiction: self.jurisdiction.clone(),
             valid_from: genesis_time,
             valid_until: genesis_time.saturating_add(DEV_AUTHORITY_VALIDITY),

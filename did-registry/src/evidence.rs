@@ -38,7 +38,10 @@ mod tests {
         let b = json!({"proof": {"a": 1}, "type": ["VerifiableCredential"], "id": "urn:x"});
         let canonical = br#"{"id":"urn:x","proof":{"a":1},"type":["VerifiableCredential"]}"#;
         for profile in CryptoProfile::ALL {
-            assert_eq!(credential_hash(profile, &a).unwrap(), profile.hash(&[canonical]));
+            assert_eq!(
+                credential_hash(profile, &a).unwrap(),
+                profile.hash(&[canonical])
+            );
             assert_eq!(credential_hash(profile, &a), credential_hash(profile, &b));
         }
         assert_ne!(

@@ -151,10 +151,7 @@ impl ChainWriter {
             let outcome = self.anchor_locked(&hashes).await;
             for (position, reply) in replies.into_iter().enumerate() {
                 let answer = match &outcome {
-                    Ok(receipts) => receipts
-                        .get(position)
-                        .cloned()
-                        .ok_or(AnchorError::Stopped),
+                    Ok(receipts) => receipts.get(position).cloned().ok_or(AnchorError::Stopped),
                     Err(err) => Err(err.clone()),
                 };
                 // A requester that went away no longer needs its receipt.

@@ -239,13 +239,14 @@ impl AuthorityKeys {
                 chain = Some((Arc::new(key) as SharedSigner, fragment));
                 continue;
             }
-            let fragment = method_of(&public, Relationships::ASSERTION_METHOD).ok_or_else(|| {
-                StartupError::KeyNotInDocument {
-                    did: did.clone(),
-                    algorithm,
-                    relationship: "assertionMethod",
-                }
-            })?;
+            let fragment =
+                method_of(&public, Relationships::ASSERTION_METHOD).ok_or_else(|| {
+                    StartupError::KeyNotInDocument {
+                        did: did.clone(),
+                        algorithm,
+                        relationship: "assertionMethod",
+                    }
+                })?;
             let method = DidUrl::parse(&format!("{}#{fragment}", did.as_str())).map_err(|_| {
                 StartupError::KeyNotInDocument {
                     did: did.clone(),

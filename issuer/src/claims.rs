@@ -13,8 +13,8 @@
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
-use crosscode_core::vc::VC_V2_CONTEXT;
 use crate::records::{HealthStatus, SubjectRecord};
+use crosscode_core::vc::VC_V2_CONTEXT;
 
 /// Why a record cannot make a credential of a type.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -56,8 +56,7 @@ pub fn unsigned_credential(
                 "statusDate": now.date().to_string(),
                 "vaccinationDoses": record.vaccinations.len(),
             });
-            if let (Some(test), Some(map)) = (record.test_results.last(), claims.as_object_mut())
-            {
+            if let (Some(test), Some(map)) = (record.test_results.last(), claims.as_object_mut()) {
                 map.insert(
                     "latestTest".into(),
                     json!({"testType": test.test_type, "result": test.result, "sampledAt": test.sampled_at}),

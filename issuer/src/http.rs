@@ -213,7 +213,10 @@ async fn method_not_allowed() -> HttpError {
 
 async fn openapi() -> Response {
     (
-        [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
         OPENAPI_JSON,
     )
         .into_response()
@@ -354,7 +357,10 @@ async fn status_list(
     };
     let list = state.service.status_list(&id).await?;
     Ok((
-        [(header::CONTENT_TYPE, HeaderValue::from_static("application/vc+ld+json"))],
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/vc+ld+json"),
+        )],
         axum::Json(list),
     )
         .into_response())
@@ -379,7 +385,10 @@ async fn schema(
         .text_of(&key)
         .ok_or_else(not_found)?;
     Ok((
-        [(header::CONTENT_TYPE, HeaderValue::from_static("application/schema+json"))],
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/schema+json"),
+        )],
         text,
     )
         .into_response())

@@ -296,7 +296,9 @@ pub fn check(
     let mut credential = request
         .as_object()
         .cloned()
-        .ok_or(IssueError::InvalidCredential("credential must be an object"))?;
+        .ok_or(IssueError::InvalidCredential(
+            "credential must be an object",
+        ))?;
     let credential_type = check_request(ctx, &mut credential, now)?;
     Ok((credential, credential_type))
 }

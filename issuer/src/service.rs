@@ -37,8 +37,8 @@ use crate::status::{
     ListPurpose, StatusAction, StatusChanged, StatusError, StatusRegistry, entries, list_id,
     parse_list_id,
 };
-use crosscode_did_registry::transaction::{StatusChange, StatusKey};
 use crate::store::{IssuerStore, StoreError, Table};
+use crosscode_did_registry::transaction::{StatusChange, StatusKey};
 
 /// How the service is configured.
 #[derive(Debug, Clone)]
@@ -204,8 +204,7 @@ impl IssuerService {
             .map_err(|err| ServiceError::Anchor(err.into()))?;
         let mut schemas = Schemas::default();
         for name in &config.credential_types {
-            let known =
-                known_type(name).ok_or_else(|| ServiceError::UnknownType(name.clone()))?;
+            let known = known_type(name).ok_or_else(|| ServiceError::UnknownType(name.clone()))?;
             let key = writer
                 .ensure_schema(known.name, known.version, known.schema_json)
                 .await?;
@@ -312,7 +311,8 @@ impl IssuerService {
             let mut secured = Vec::with_capacity(records.len());
             for (done, item) in records.into_iter().enumerate() {
                 let credential_type = item.credential_type.as_deref().unwrap_or("HealthCode");
-                let unsigned = unsigned_credential(&item.record, credential_type, &item.holder, at)?;
+                let unsigned =
+                    unsigned_credential(&item.record, credential_type, &item.holder, at)?;
                 book.put(&item.record)?;
                 secured.push(sign_one(
                     &ctx,
@@ -358,9 +358,10 @@ impl IssuerService {
             Some(bytes) => serde_json::from_slice(&bytes).map_err(internal)?,
             None => Value::Object(serde_json::Map::new()),
         };
-        if let (Some(map), Value::Object(members)) =
-            (value.as_object_mut(), serde_json::to_value(&entry).map_err(internal)?)
-        {
+        if let (Some(map), Value::Object(members)) = (
+            value.as_object_mut(),
+            serde_json::to_value(&entry).map_err(internal)?,
+        ) {
             map.extend(members);
         }
         let bytes = serde_json::to_vec(&value).map_err(internal)?;
@@ -408,8 +409,7 @@ impl IssuerService {
         let store = self.store.clone();
         let status = self.status.clone();
         let owned = id.to_owned();
-        let changed =
-            off_worker(move || status.change(store.as_ref(), &owned, action)).await??;
+        let changed = off_worker(move || status.change(store.as_ref(), &owned, action)).await??;
         self.publish(changed.list, changed.purpose).await?;
         let chain_change = match action {
             StatusAction::Revoke => StatusChange::Revoke,
@@ -512,5 +512,12 @@ fn sign_one(
         id,
         batch,
     };
-    Ok(secure(ctx, credential, credential_type, members, options, at)?)
+    Ok(secure(
+        ctx,
+        credential,
+        credential_type,
+        members,
+        options,
+        at,
+    )?)
 }

@@ -16,7 +16,6 @@ use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime};
 
 use crate::http::{AppState, Error, back_office, error, parse_body};
-use crosscode_core::vc::VC_V2_CONTEXT;
 use crate::oid4vci::{
     AuthorizationServerMetadata, CredentialConfiguration, CredentialIssuerMetadata,
     CredentialRequest, CredentialResponse, HEALTH_CODE_CONTEXT, OfferError, TokenRequest,
@@ -24,6 +23,7 @@ use crate::oid4vci::{
 };
 use crate::records::RecordId;
 use crate::service::IssuerService;
+use crosscode_core::vc::VC_V2_CONTEXT;
 
 /// How long an offer stays redeemable.
 pub const OFFER_TTL: Duration = Duration::minutes(30);
@@ -129,7 +129,13 @@ pub(crate) async fn create_offer(
         )
     })
     .await
-    .map_err(|_| error(StatusCode::INTERNAL_SERVER_ERROR, "internal", "offer failed"))?
+    .map_err(|_| {
+        error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "offer failed",
+        )
+    })?
     .map_err(|err| match err {
         OfferError::UnknownRecord => unknown_record(),
         OfferError::UnknownConfiguration(_) => error(
@@ -139,7 +145,11 @@ pub(crate) async fn create_offer(
         ),
         other => {
             eprintln!("issuer: offer failed: {other}");
-            error(StatusCode::INTERNAL_SERVER_ERROR, "internal", "offer failed")
+            error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "offer failed",
+            )
         }
     })?;
     let png = crosscode_core::envelope::qr::render_text_png(&created.uri)

@@ -85,8 +85,8 @@ async fn start_service(
 impl Fixture {
     async fn start() -> Fixture {
         let dir = temp_dir("issuer-service");
-        let dev = DevConsortium::generate_default(CryptoProfile::Standard, now_secs() - 60)
-            .unwrap();
+        let dev =
+            DevConsortium::generate_default(CryptoProfile::Standard, now_secs() - 60).unwrap();
         let validator =
             SecretKey::from_bytes(dev.validator_key.algorithm(), &dev.validator_key.to_bytes())
                 .unwrap();
@@ -192,7 +192,10 @@ impl Fixture {
 
 fn holder() -> (SecretKey, String) {
     let key = SecretKey::generate(KeyAlgorithm::Ed25519);
-    let did = DidKey::from_public_key(&key.public_key()).did().as_str().to_owned();
+    let did = DidKey::from_public_key(&key.public_key())
+        .did()
+        .as_str()
+        .to_owned();
     (key, did)
 }
 
@@ -243,7 +246,10 @@ async fn check_anchor(client: &RegistryClient, credential: &Value, receipt: &Anc
         &[key.as_bytes()],
     )
     .unwrap();
-    assert!(verified.entries[0].1.is_some(), "the batch root is on chain");
+    assert!(
+        verified.entries[0].1.is_some(),
+        "the batch root is on chain"
+    );
 }
 
 #[tokio::test]
@@ -309,10 +315,18 @@ async fn every_issuance_refusal_is_typed_and_signs_nothing() {
     let mut other_jurisdiction = unsigned_health_code(&holder);
     other_jurisdiction["credentialSubject"]["jurisdiction"] = json!("HK");
     let cases = [
-        (json!({"credential": vaccination}), 403, "type-outside-scope"),
+        (
+            json!({"credential": vaccination}),
+            403,
+            "type-outside-scope",
+        ),
         (json!({"credential": other_issuer}), 400, "issuer-mismatch"),
         (json!({"credential": with_id}), 400, "issuer-sets-member"),
-        (json!({"credential": https_holder}), 400, "holder-not-did-key"),
+        (
+            json!({"credential": https_holder}),
+            400,
+            "holder-not-did-key",
+        ),
         (
             json!({"credential": other_jurisdiction}),
             400,
@@ -328,7 +342,11 @@ async fn every_issuance_refusal_is_typed_and_signs_nothing() {
     ];
     for (body, status, code) in cases {
         let (got, answer) = fixture.post("/credentials/issue", &body).await;
-        assert_eq!((got, answer["error"].as_str()), (status, Some(code)), "{body}");
+        assert_eq!(
+            (got, answer["error"].as_str()),
+            (status, Some(code)),
+            "{body}"
+        );
     }
     let store = fixture.service().store();
     assert_eq!(store.count(Table::Credentials).unwrap(), 0);
@@ -377,7 +395,10 @@ async fn a_proof_set_of_any_suites_the_authority_holds_can_be_asked_for() {
 
 fn decoded_bit(list: &Value, index: usize) -> bool {
     let encoded = list["credentialSubject"]["encodedList"].as_str().unwrap();
-    Bitstring::decode(encoded).unwrap().get(index as u64).unwrap()
+    Bitstring::decode(encoded)
+        .unwrap()
+        .get(index as u64)
+        .unwrap()
 }
 
 #[tokio::test]
@@ -400,7 +421,11 @@ async fn a_revocation_shows_in_the_next_list_version_and_on_chain() {
         .unwrap()
         .clone();
     let list_url = revocation["statusListCredential"].as_str().unwrap();
-    let index: usize = revocation["statusListIndex"].as_str().unwrap().parse().unwrap();
+    let index: usize = revocation["statusListIndex"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     let path = list_url.trim_start_matches(&fixture.url);
     let (status, before) = fixture.get(path).await;
     assert_eq!(status, 200, "{before}");
@@ -453,14 +478,20 @@ async fn a_revocation_shows_in_the_next_list_version_and_on_chain() {
             &json!({"credentialId": id, "credentialStatus": [{"type": "BitstringStatusListCredential", "status": "reinstated"}]}),
         )
         .await;
-    assert_eq!((status, answer["error"].as_str()), (409, Some("status-conflict")));
+    assert_eq!(
+        (status, answer["error"].as_str()),
+        (409, Some("status-conflict"))
+    );
     let (status, answer) = fixture
         .post(
             "/credentials/status",
             &json!({"credentialId": "urn:crosscode:credential:00", "credentialStatus": [{"type": "BitstringStatusListCredential", "status": "revoked"}]}),
         )
         .await;
-    assert_eq!((status, answer["error"].as_str()), (404, Some("unknown-credential")));
+    assert_eq!(
+        (status, answer["error"].as_str()),
+        (404, Some("unknown-credential"))
+    );
     fixture.stop().await;
 }
 
@@ -479,7 +510,10 @@ async fn a_batch_is_anchored_by_one_transaction_and_every_inclusion_path_checks(
     let first: AnchorReceipt = serde_json::from_value(credentials[0]["anchor"].clone()).unwrap();
     for item in credentials {
         let receipt: AnchorReceipt = serde_json::from_value(item["anchor"].clone()).unwrap();
-        assert_eq!(receipt.transaction, first.transaction, "one anchor transaction");
+        assert_eq!(
+            receipt.transaction, first.transaction,
+            "one anchor transaction"
+        );
         assert_eq!(receipt.size, 40);
         check_anchor(&fixture.client, &item["verifiableCredential"], &receipt).await;
         assert!(
@@ -515,7 +549,10 @@ async fn a_wallet_receives_a_health_code_through_openid4vci_with_a_transaction_c
     assert_eq!(status, 201, "{created}");
     let record_id = created["id"].as_str().unwrap().to_owned();
     let (status, offer) = fixture
-        .post("/v1/offers", &json!({"recordId": record_id, "txCode": true}))
+        .post(
+            "/v1/offers",
+            &json!({"recordId": record_id, "txCode": true}),
+        )
         .await;
     assert_eq!(status, 201, "{offer}");
     let uri = offer["uri"].as_str().unwrap().to_owned();
@@ -615,7 +652,11 @@ async fn start_up_refuses_an_authority_that_is_not_admitted_or_not_scoped() {
     ));
     // A registered DID that the consortium never admitted.
     let outsider = SecretKey::generate(KeyAlgorithm::Ed25519);
-    fixture.client.register_did(&outsider, "key-1").await.unwrap();
+    fixture
+        .client
+        .register_did(&outsider, "key-1")
+        .await
+        .unwrap();
     let err = start_service(
         &fixture.client,
         &dir.join("b"),
@@ -631,7 +672,11 @@ async fn start_up_refuses_an_authority_that_is_not_admitted_or_not_scoped() {
     ));
     // An admitted authority whose scope does not cover a configured type.
     let tests_only = SecretKey::generate(KeyAlgorithm::Ed25519);
-    let (did, _) = fixture.client.register_did(&tests_only, "key-1").await.unwrap();
+    let (did, _) = fixture
+        .client
+        .register_did(&tests_only, "key-1")
+        .await
+        .unwrap();
     let members = &fixture.dev.members;
     let action = GovernanceAction::AdmitIssuer {
         issuer: did,

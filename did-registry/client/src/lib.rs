@@ -32,8 +32,8 @@ use crosscode_did_registry::resolution::resolved_from_result;
 use crosscode_did_registry::state::{Event, ResolvedDid};
 use crosscode_did_registry::transaction::SignedTransaction;
 
-mod sse;
 pub mod dev;
+mod sse;
 pub mod trust;
 pub mod writes;
 

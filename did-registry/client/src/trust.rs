@@ -53,8 +53,8 @@ impl RegistryClient {
                 Some(created) => self.resolve_at_time(&did, created).await?,
                 None => self.resolve(&did, None).await?,
             };
-            let resolved = resolved_from_result(&resolved)
-                .map_err(|err| unexpected(200, err.to_string()))?;
+            let resolved =
+                resolved_from_result(&resolved).map_err(|err| unexpected(200, err.to_string()))?;
             if resolved.deactivated {
                 continue;
             }

@@ -327,8 +327,8 @@ impl StatusRegistry {
                     self.capacity
                 }
             };
-            let allocated = read_u32(store.get(Table::Meta, &allocated_key(list))?, "meta")?
-                .unwrap_or(0);
+            let allocated =
+                read_u32(store.get(Table::Meta, &allocated_key(list))?, "meta")?.unwrap_or(0);
             if u64::from(allocated) * FILL_DENOMINATOR < u64::from(capacity) * FILL_NUMERATOR {
                 if let Some(index) = reserve(store, list, capacity, credential_id)? {
                     store.put(
@@ -385,8 +385,8 @@ impl StatusRegistry {
         credential_id: &str,
     ) -> Result<CredentialState, StatusError> {
         let allocation = self.allocation_of(store, credential_id)?;
-        let state = read_state(store, allocation.list)?
-            .ok_or(StatusError::UnknownList(allocation.list))?;
+        let state =
+            read_state(store, allocation.list)?.ok_or(StatusError::UnknownList(allocation.list))?;
         Ok(CredentialState {
             allocation,
             revoked: state.bit(ListPurpose::Revocation, allocation.index)?,
@@ -561,12 +561,11 @@ impl StatusRegistry {
             };
             after = Some(last.clone());
             for (key, value) in &rows {
-                let list = read_u32(Some(key.clone()), "status-lists")?.ok_or(
-                    StatusError::Corrupt {
+                let list =
+                    read_u32(Some(key.clone()), "status-lists")?.ok_or(StatusError::Corrupt {
                         table: "status-lists",
                         reason: "empty key",
-                    },
-                )?;
+                    })?;
                 let state = ListState::decode(value)?;
                 for purpose in ListPurpose::ALL {
                     let lane = &state.lanes[purpose.slot()];
@@ -776,7 +775,10 @@ impl ListState {
 
 /// The published length of a list of `capacity` indexes: whole bytes, at least 131,072.
 fn entries_for(capacity: u32) -> usize {
-    (capacity as usize).div_ceil(8).saturating_mul(8).max(MIN_ENTRIES)
+    (capacity as usize)
+        .div_ceil(8)
+        .saturating_mul(8)
+        .max(MIN_ENTRIES)
 }
 
 fn corrupt_state(reason: &'static str) -> StatusError {

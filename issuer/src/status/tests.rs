@@ -163,9 +163,7 @@ fn suspend_then_reinstate_sets_and_clears_the_bit_and_bumps_the_version() {
     assert_eq!(version, 0);
     assert_eq!(before.list.count_set(), 0);
 
-    let changed = registry
-        .change(&store, &id, StatusAction::Suspend)
-        .unwrap();
+    let changed = registry.change(&store, &id, StatusAction::Suspend).unwrap();
     assert_eq!(
         changed,
         StatusChanged {
@@ -211,9 +209,7 @@ fn revocation_is_final() {
     let registry = StatusRegistry::new();
     let id = credential_id(2);
     let StatusAllocation { list, index } = registry.allocate(&store, &id).unwrap();
-    registry
-        .change(&store, &id, StatusAction::Suspend)
-        .unwrap();
+    registry.change(&store, &id, StatusAction::Suspend).unwrap();
     let changed = registry.change(&store, &id, StatusAction::Revoke).unwrap();
     assert_eq!(changed.purpose, ListPurpose::Revocation);
     assert_eq!(changed.version, 1);
@@ -242,7 +238,11 @@ fn changing_an_unknown_credential_is_refused() {
         Err(StatusError::UnknownCredential(id)) if id == "urn:uuid:nobody"
     ));
     store
-        .put(Table::Credentials, b"urn:uuid:no-status", br#"{"hash":"00"}"#)
+        .put(
+            Table::Credentials,
+            b"urn:uuid:no-status",
+            br#"{"hash":"00"}"#,
+        )
         .unwrap();
     assert!(matches!(
         registry.change(&store, "urn:uuid:no-status", StatusAction::Revoke),
@@ -343,9 +343,7 @@ fn publications_are_recorded_in_order_and_pending_versions_are_listed() {
         })
     ));
 
-    registry
-        .change(&store, &id, StatusAction::Suspend)
-        .unwrap();
+    registry.change(&store, &id, StatusAction::Suspend).unwrap();
     registry
         .change(&store, &id, StatusAction::Reinstate)
         .unwrap();
@@ -413,9 +411,16 @@ fn a_corrupt_list_state_is_a_typed_error() {
     let registry = StatusRegistry::new();
     let id = credential_id(6);
     registry.allocate(&store, &id).unwrap();
-    let state = store.get(Table::StatusLists, &0u32.to_be_bytes()).unwrap().unwrap();
+    let state = store
+        .get(Table::StatusLists, &0u32.to_be_bytes())
+        .unwrap()
+        .unwrap();
     store
-        .put(Table::StatusLists, &0u32.to_be_bytes(), &state[..state.len() - 1])
+        .put(
+            Table::StatusLists,
+            &0u32.to_be_bytes(),
+            &state[..state.len() - 1],
+        )
         .unwrap();
     assert!(matches!(
         registry.change(&store, &id, StatusAction::Revoke),

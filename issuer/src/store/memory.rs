@@ -90,10 +90,7 @@ impl IssuerStore for MemoryStore {
     }
 
     fn count(&self, table: Table) -> Result<u64, StoreError> {
-        Ok(self
-            .lock()
-            .get(&table)
-            .map_or(0, |rows| rows.len() as u64))
+        Ok(self.lock().get(&table).map_or(0, |rows| rows.len() as u64))
     }
 
     fn write(&self, ops: &[WriteOp]) -> Result<(), StoreError> {

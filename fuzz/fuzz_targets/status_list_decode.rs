@@ -3,9 +3,7 @@
 #![no_main]
 
 use crosscode_core::envelope::inflate;
-use crosscode_core::status_list::{
-    Bitstring, BitstringStatusListEntry, MAX_DECODED_BYTES,
-};
+use crosscode_core::status_list::{Bitstring, BitstringStatusListEntry, MAX_DECODED_BYTES};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

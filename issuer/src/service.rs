@@ -210,7 +210,7 @@ impl IssuerService {
                 .await?;
             schemas.insert(known.name, key);
         }
-        Ok(IssuerService {
+        let service = IssuerService {
             ctx: IssuanceContext {
                 authority,
                 base_url: config.base_url,
@@ -222,7 +222,27 @@ impl IssuerService {
             writer,
             status: Arc::new(StatusRegistry::default()),
             status_lock: tokio::sync::Mutex::new(()),
-        })
+        };
+        service.publish_pending().await?;
+        Ok(service)
+    }
+
+    /// Publishes the list versions changed but not published (a change whose publication a
+    /// crash or an unreachable chain interrupted); run at start.
+    pub async fn publish_pending(&self) -> Result<usize, ServiceError> {
+        let _one_at_a_time = self.status_lock.lock().await;
+        let store = self.store.clone();
+        let status = self.status.clone();
+        let pending = off_worker(move || status.pending(store.as_ref())).await??;
+        let mut published = 0;
+        for version in pending {
+            // A new list's version 0 is published at its first request, not here.
+            if version.version > 0 {
+                self.publish(version.list, version.purpose).await?;
+                published += 1;
+            }
+        }
+        Ok(published)
     }
 
     /// The authority the service issues as.

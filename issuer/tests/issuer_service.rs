@@ -724,3 +724,126 @@ async fn start_up_refuses_an_authority_that_is_not_admitted_or_not_scoped() {
     let _ = std::fs::remove_dir_all(&dir);
     fixture.stop().await;
 }
+
+#[tokio::test]
+async fn a_restart_keeps_records_allocations_and_published_lists() {
+    let mut fixture = Fixture::start().await;
+    let (_, holder) = holder();
+    let (_, first) = fixture
+        .post(
+            "/credentials/issue",
+            &json!({"credential": unsigned_health_code(&holder)}),
+        )
+        .await;
+    let (status, created) = fixture
+        .post("/v1/records", &json!({"record": record("Lee Ka Yan")}))
+        .await;
+    assert_eq!(status, 201);
+    let list_url = first["verifiableCredential"]["credentialStatus"][0]["statusListCredential"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let path = list_url.trim_start_matches(&fixture.url).to_owned();
+    let (_, before) = fixture.get(&path).await;
+    fixture.restart().await;
+    let store = fixture.service().store();
+    assert_eq!(store.count(Table::StatusIndexes).unwrap(), 1);
+    assert_eq!(store.count(Table::Records).unwrap(), 1);
+    // The same signed list version is served after the restart (nothing re-signed).
+    let path = format!(
+        "/status-lists/{}",
+        path.rsplit('/').next().unwrap()
+    );
+    let (_, after) = fixture.get(&path).await;
+    assert_eq!(before, after);
+    // New credentials never get an index handed out before the restart.
+    let (_, second) = fixture
+        .post(
+            "/credentials/issue",
+            &json!({"credential": unsigned_health_code(&holder)}),
+        )
+        .await;
+    assert_ne!(
+        first["verifiableCredential"]["credentialStatus"][0]["id"],
+        second["verifiableCredential"]["credentialStatus"][0]["id"]
+    );
+    assert_eq!(fixture.service().store().count(Table::StatusIndexes).unwrap(), 2);
+    // The record stored before the restart still makes offers.
+    let (status, _) = fixture
+        .post("/v1/offers", &json!({"recordId": created["id"]}))
+        .await;
+    assert_eq!(status, 201);
+    fixture.stop().await;
+}
+
+#[tokio::test]
+async fn the_other_routes_answer_their_typed_failures() {
+    let fixture = Fixture::start().await;
+    // Records: an invalid record, then delete (once).
+    let mut bad = record("Someone");
+    bad["birthDate"] = json!("1990-13-45");
+    let (status, answer) = fixture.post("/v1/records", &json!({"record": bad})).await;
+    assert_eq!((status, answer["error"].as_str()), (400, Some("invalid-record")));
+    let (_, created) = fixture
+        .post("/v1/records", &json!({"record": record("Someone")}))
+        .await;
+    let id = created["id"].as_str().unwrap();
+    let delete = |id: String| {
+        let request = fixture
+            .http
+            .delete(format!("{}/v1/records/{id}", fixture.url))
+            .bearer_auth(&fixture.token);
+        async move { request.send().await.unwrap().status().as_u16() }
+    };
+    assert_eq!(delete(id.to_owned()).await, 204);
+    assert_eq!(delete(id.to_owned()).await, 404);
+    assert_eq!(delete("not-a-record-id".to_owned()).await, 404);
+    // Offers for a record that does not exist, or an unknown configuration.
+    let (status, answer) = fixture
+        .post("/v1/offers", &json!({"recordId": id}))
+        .await;
+    assert_eq!((status, answer["error"].as_str()), (404, Some("unknown-record")));
+    let (_, other) = fixture
+        .post("/v1/records", &json!({"record": record("Other")}))
+        .await;
+    let (status, answer) = fixture
+        .post(
+            "/v1/offers",
+            &json!({"recordId": other["id"], "credentialConfigurationId": "Passport"}),
+        )
+        .await;
+    assert_eq!(
+        (status, answer["error"].as_str()),
+        (400, Some("unknown-configuration"))
+    );
+    // Batches: empty, and a holder that is not a did:key.
+    let (status, answer) = fixture.post("/v1/batches", &json!({"records": []})).await;
+    assert_eq!((status, answer["error"].as_str()), (400, Some("batch-size")));
+    let (status, answer) = fixture
+        .post(
+            "/v1/batches",
+            &json!({"records": [{"holder": "did:web:example.com", "record": record("X")}]}),
+        )
+        .await;
+    assert_eq!(
+        (status, answer["error"].as_str()),
+        (400, Some("holder-not-did-key"))
+    );
+    // Status lists and schemas that do not exist; a body that is not JSON.
+    assert_eq!(fixture.get("/status-lists/7-revocation").await.0, 404);
+    assert_eq!(fixture.get("/status-lists/nonsense").await.0, 404);
+    assert_eq!(fixture.get(&format!("/schemas/{}", "ab".repeat(32))).await.0, 404);
+    assert_eq!(fixture.get("/schemas/xyz").await.0, 404);
+    let answer = fixture
+        .http
+        .post(format!("{}/credentials/issue", fixture.url))
+        .bearer_auth(&fixture.token)
+        .header("content-type", "text/plain")
+        .body("hello")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status().as_u16(), 415);
+    assert_eq!(fixture.get("/no/such/route").await.0, 404);
+    fixture.stop().await;
+}

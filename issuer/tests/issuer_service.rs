@@ -750,10 +750,7 @@ async fn a_restart_keeps_records_allocations_and_published_lists() {
     assert_eq!(store.count(Table::StatusIndexes).unwrap(), 1);
     assert_eq!(store.count(Table::Records).unwrap(), 1);
     // The same signed list version is served after the restart (nothing re-signed).
-    let path = format!(
-        "/status-lists/{}",
-        path.rsplit('/').next().unwrap()
-    );
+    let path = format!("/status-lists/{}", path.rsplit('/').next().unwrap());
     let (_, after) = fixture.get(&path).await;
     assert_eq!(before, after);
     // New credentials never get an index handed out before the restart.
@@ -767,7 +764,14 @@ async fn a_restart_keeps_records_allocations_and_published_lists() {
         first["verifiableCredential"]["credentialStatus"][0]["id"],
         second["verifiableCredential"]["credentialStatus"][0]["id"]
     );
-    assert_eq!(fixture.service().store().count(Table::StatusIndexes).unwrap(), 2);
+    assert_eq!(
+        fixture
+            .service()
+            .store()
+            .count(Table::StatusIndexes)
+            .unwrap(),
+        2
+    );
     // The record stored before the restart still makes offers.
     let (status, _) = fixture
         .post("/v1/offers", &json!({"recordId": created["id"]}))
@@ -783,7 +787,10 @@ async fn the_other_routes_answer_their_typed_failures() {
     let mut bad = record("Someone");
     bad["birthDate"] = json!("1990-13-45");
     let (status, answer) = fixture.post("/v1/records", &json!({"record": bad})).await;
-    assert_eq!((status, answer["error"].as_str()), (400, Some("invalid-record")));
+    assert_eq!(
+        (status, answer["error"].as_str()),
+        (400, Some("invalid-record"))
+    );
     let (_, created) = fixture
         .post("/v1/records", &json!({"record": record("Someone")}))
         .await;
@@ -799,10 +806,11 @@ async fn the_other_routes_answer_their_typed_failures() {
     assert_eq!(delete(id.to_owned()).await, 404);
     assert_eq!(delete("not-a-record-id".to_owned()).await, 404);
     // Offers for a record that does not exist, or an unknown configuration.
-    let (status, answer) = fixture
-        .post("/v1/offers", &json!({"recordId": id}))
-        .await;
-    assert_eq!((status, answer["error"].as_str()), (404, Some("unknown-record")));
+    let (status, answer) = fixture.post("/v1/offers", &json!({"recordId": id})).await;
+    assert_eq!(
+        (status, answer["error"].as_str()),
+        (404, Some("unknown-record"))
+    );
     let (_, other) = fixture
         .post("/v1/records", &json!({"record": record("Other")}))
         .await;
@@ -818,7 +826,10 @@ async fn the_other_routes_answer_their_typed_failures() {
     );
     // Batches: empty, and a holder that is not a did:key.
     let (status, answer) = fixture.post("/v1/batches", &json!({"records": []})).await;
-    assert_eq!((status, answer["error"].as_str()), (400, Some("batch-size")));
+    assert_eq!(
+        (status, answer["error"].as_str()),
+        (400, Some("batch-size"))
+    );
     let (status, answer) = fixture
         .post(
             "/v1/batches",
@@ -832,7 +843,13 @@ async fn the_other_routes_answer_their_typed_failures() {
     // Status lists and schemas that do not exist; a body that is not JSON.
     assert_eq!(fixture.get("/status-lists/7-revocation").await.0, 404);
     assert_eq!(fixture.get("/status-lists/nonsense").await.0, 404);
-    assert_eq!(fixture.get(&format!("/schemas/{}", "ab".repeat(32))).await.0, 404);
+    assert_eq!(
+        fixture
+            .get(&format!("/schemas/{}", "ab".repeat(32)))
+            .await
+            .0,
+        404
+    );
     assert_eq!(fixture.get("/schemas/xyz").await.0, 404);
     let answer = fixture
         .http

@@ -53,7 +53,11 @@ pub struct HttpError {
 }
 
 impl HttpError {
-    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> HttpError {
+    pub(crate) fn new(
+        status: StatusCode,
+        code: &'static str,
+        message: impl Into<String>,
+    ) -> HttpError {
         HttpError {
             status,
             code,
@@ -501,12 +505,4 @@ impl From<crate::store::StoreError> for HttpError {
     fn from(err: crate::store::StoreError) -> HttpError {
         HttpError::internal(err)
     }
-}
-
-/// Re-exported for the wallet routes' errors.
-pub(crate) use HttpError as Error;
-
-/// An error status with a code and message (for the wallet routes).
-pub(crate) fn error(status: StatusCode, code: &'static str, message: &str) -> HttpError {
-    HttpError::new(status, code, message)
 }

@@ -15,7 +15,7 @@ use crosscode_core::data_integrity::Cryptosuite;
 use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime};
 
-use crate::http::{AppState, Error, back_office, error, parse_body};
+use crate::http::{AppState, HttpError, back_office, parse_body};
 use crate::oid4vci::{
     AuthorizationServerMetadata, CredentialConfiguration, CredentialIssuerMetadata,
     CredentialRequest, CredentialResponse, HEALTH_CODE_CONTEXT, OfferError, TokenRequest,
@@ -107,10 +107,11 @@ pub(crate) async fn create_offer(
     State(state): Shared,
     headers: HeaderMap,
     body: Bytes,
-) -> Result<Response, Error> {
+) -> Result<Response, HttpError> {
     back_office(&state, &headers)?;
     let request: OfferRequest = parse_body(&headers, &body)?;
-    let unknown_record = || error(StatusCode::NOT_FOUND, "unknown-record", "no such record");
+    let unknown_record =
+        || HttpError::new(StatusCode::NOT_FOUND, "unknown-record", "no such record");
     let record = RecordId::parse(&request.record_id).map_err(|_| unknown_record())?;
     let configuration = request
         .credential_configuration_id
@@ -130,7 +131,7 @@ pub(crate) async fn create_offer(
     })
     .await
     .map_err(|_| {
-        error(
+        HttpError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "internal",
             "offer failed",
@@ -138,14 +139,14 @@ pub(crate) async fn create_offer(
     })?
     .map_err(|err| match err {
         OfferError::UnknownRecord => unknown_record(),
-        OfferError::UnknownConfiguration(_) => error(
+        OfferError::UnknownConfiguration(_) => HttpError::new(
             StatusCode::BAD_REQUEST,
             "unknown-configuration",
             "no such credential configuration (see /.well-known/openid-credential-issuer)",
         ),
         other => {
             eprintln!("issuer: offer failed: {other}");
-            error(
+            HttpError::new(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal",
                 "offer failed",
@@ -153,7 +154,7 @@ pub(crate) async fn create_offer(
         }
     })?;
     let png = crosscode_core::envelope::qr::render_text_png(&created.uri)
-        .map_err(|_| error(StatusCode::INTERNAL_SERVER_ERROR, "internal", "QR failed"))?;
+        .map_err(|_| HttpError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "QR failed"))?;
     let body = OfferCreated {
         uri: created.uri,
         qr_png: STANDARD.encode(png),

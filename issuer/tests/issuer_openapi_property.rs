@@ -69,14 +69,20 @@ fn run_bounded(mut command: Command, work: &Path) -> (Option<ExitStatus>, String
         }
         std::thread::sleep(Duration::from_millis(100));
     };
-    (status, std::fs::read_to_string(&out_path).unwrap_or_default())
+    (
+        status,
+        std::fs::read_to_string(&out_path).unwrap_or_default(),
+    )
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn schemathesis_finds_every_answer_of_the_issuer_as_its_openapi_document_says() {
     let exe = schemathesis();
     let dir = temp_dir("issuer-openapi");
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs();
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
     let dev = DevConsortium::generate_default(CryptoProfile::Standard, now - 60).unwrap();
     let validator =
         SecretKey::from_bytes(dev.validator_key.algorithm(), &dev.validator_key.to_bytes())
@@ -127,7 +133,14 @@ async fn schemathesis_finds_every_answer_of_the_issuer_as_its_openapi_document_s
         .arg("--config-file")
         .arg(&settings)
         .arg("--no-color")
-        .args(["run", &format!("{url}/openapi.json"), "--checks", "all", "-H", &bearer]);
+        .args([
+            "run",
+            &format!("{url}/openapi.json"),
+            "--checks",
+            "all",
+            "-H",
+            &bearer,
+        ]);
     let started = Instant::now();
     let (status, output) = tokio::task::spawn_blocking(move || run_bounded(command, &work))
         .await

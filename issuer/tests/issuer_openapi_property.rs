@@ -11,8 +11,8 @@
 //! to loopback.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, ExitStatus, Stdio};
+use std::path::Path;
+use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -28,52 +28,10 @@ use crosscode_issuer::store::embedded::EmbeddedStore;
 use crosscode_issuer::token::BackOfficeToken;
 use crosscode_registry_client::RegistryClient;
 use crosscode_registry_node::{Node, NodeConfig};
+use crosscode_testing::schemathesis::{run_bounded, schemathesis};
 use crosscode_testing::temp_dir;
 
-const SCHEMATHESIS_ENV: &str = "CROSSCODE_SCHEMATHESIS";
 const DEADLINE: Duration = Duration::from_secs(400);
-
-fn schemathesis() -> PathBuf {
-    let exe = std::env::var_os(SCHEMATHESIS_ENV)
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("schemathesis"));
-    match Command::new(&exe).arg("--version").output() {
-        Ok(out) if out.status.success() => exe,
-        _ => panic!(
-            "schemathesis (`{}`) does not run: run the tests with `cargo xtask test`, which \
-             installs the pinned version and sets {SCHEMATHESIS_ENV}",
-            exe.display()
-        ),
-    }
-}
-
-fn run_bounded(mut command: Command, work: &Path) -> (Option<ExitStatus>, String) {
-    let out_path = work.join("output.txt");
-    let out = std::fs::File::create(&out_path).unwrap();
-    let mut child = command
-        .current_dir(work)
-        .stdin(Stdio::null())
-        .stdout(out.try_clone().unwrap())
-        .stderr(out)
-        .spawn()
-        .unwrap();
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break Some(status);
-        }
-        if started.elapsed() > DEADLINE {
-            child.kill().unwrap();
-            child.wait().unwrap();
-            break None;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    };
-    (
-        status,
-        std::fs::read_to_string(&out_path).unwrap_or_default(),
-    )
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn schemathesis_finds_every_answer_of_the_issuer_as_its_openapi_document_says() {
@@ -142,9 +100,10 @@ async fn schemathesis_finds_every_answer_of_the_issuer_as_its_openapi_document_s
             &bearer,
         ]);
     let started = Instant::now();
-    let (status, output) = tokio::task::spawn_blocking(move || run_bounded(command, &work))
-        .await
-        .unwrap();
+    let (status, output) =
+        tokio::task::spawn_blocking(move || run_bounded(command, &work, DEADLINE))
+            .await
+            .unwrap();
     let took = started.elapsed();
     issuer.stop().await.unwrap();
     node.shutdown().await.unwrap();

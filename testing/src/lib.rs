@@ -20,6 +20,7 @@ pub mod keystore;
 pub mod postgres;
 #[cfg(feature = "registry")]
 pub mod registry;
+pub mod schemathesis;
 pub mod temp_dir;
 pub mod vectors;
 

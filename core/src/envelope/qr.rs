@@ -53,16 +53,7 @@ pub fn qr_code(payload: &str) -> Result<QrCode, QrError> {
 /// included).
 #[cfg(feature = "qr-image")]
 pub fn render_png(payload: &str) -> Result<Vec<u8>, QrError> {
-    let code = qr_code(payload)?;
-    let image = code
-        .render::<image::Luma<u8>>()
-        .module_dimensions(PNG_MODULE_PIXELS, PNG_MODULE_PIXELS)
-        .build();
-    let mut png = std::io::Cursor::new(Vec::new());
-    image
-        .write_to(&mut png, image::ImageFormat::Png)
-        .map_err(|err| QrError::PngWrite(err.to_string()))?;
-    Ok(png.into_inner())
+    png_of(&qr_code(payload)?)
 }
 
 /// A PNG image of the QR code of any text (byte mode, level M; e.g. an
@@ -72,6 +63,12 @@ pub fn render_png(payload: &str) -> Result<Vec<u8>, QrError> {
 pub fn render_text_png(text: &str) -> Result<Vec<u8>, QrError> {
     let code = QrCode::with_error_correction_level(text.as_bytes(), EcLevel::M)
         .map_err(|_| QrError::TooLong(text.len()))?;
+    png_of(&code)
+}
+
+/// The PNG image of a QR symbol ([`PNG_MODULE_PIXELS`] pixels a module, quiet zone included).
+#[cfg(feature = "qr-image")]
+fn png_of(code: &QrCode) -> Result<Vec<u8>, QrError> {
     let image = code
         .render::<image::Luma<u8>>()
         .module_dimensions(PNG_MODULE_PIXELS, PNG_MODULE_PIXELS)

@@ -11,68 +11,19 @@
 //! one worker, a hard deadline, and it only ever talks to the node's loopback address.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, ExitStatus, Stdio};
+use std::path::Path;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use crosscode_core::keys::SecretKey;
 use crosscode_did_registry::profile::CryptoProfile;
 use crosscode_registry_node::{Node, NodeConfig};
 use crosscode_testing::registry::Chain;
+use crosscode_testing::schemathesis::{run_bounded, schemathesis};
 use crosscode_testing::temp_dir;
 
-/// The variable naming the schemathesis executable (set by `cargo xtask test`).
-const SCHEMATHESIS_ENV: &str = "CROSSCODE_SCHEMATHESIS";
 /// The run is killed past this (it takes well under a minute on this 2-core machine).
 const DEADLINE: Duration = Duration::from_secs(300);
-
-fn schemathesis() -> PathBuf {
-    let exe = std::env::var_os(SCHEMATHESIS_ENV)
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("schemathesis"));
-    match Command::new(&exe).arg("--version").output() {
-        Ok(out) if out.status.success() => exe,
-        _ => panic!(
-            "schemathesis (`{}`) does not run: run the tests with `cargo xtask test`, which \
-             installs the pinned version and sets {SCHEMATHESIS_ENV}",
-            exe.display()
-        ),
-    }
-}
-
-/// Runs `command` in `work` with its output in files there; kills it past `deadline`.
-/// Returns its exit status (`None`: killed) and its output.
-fn run_bounded(
-    mut command: Command,
-    work: &Path,
-    deadline: Duration,
-) -> (Option<ExitStatus>, String) {
-    let out_path = work.join("output.txt");
-    let out = std::fs::File::create(&out_path).unwrap();
-    let mut child = command
-        .current_dir(work)
-        .stdin(Stdio::null())
-        .stdout(out.try_clone().unwrap())
-        .stderr(out)
-        .spawn()
-        .unwrap();
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break Some(status);
-        }
-        if started.elapsed() > deadline {
-            child.kill().unwrap();
-            child.wait().unwrap();
-            break None;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    };
-    (
-        status,
-        std::fs::read_to_string(&out_path).unwrap_or_default(),
-    )
-}
 
 /// `tests/schemathesis.toml`, plus the chain's member DIDs mixed into the generated DIDs and
 /// state keys (half the time), so resolutions and state reads also find something.

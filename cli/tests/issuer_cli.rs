@@ -574,7 +574,7 @@ fn aligned_fragments(
 /// Every encoding of `sentinel` the project uses to carry data: raw (and so JSON strings,
 /// URLs and form bodies), hex (both cases), base64 and base64url (any alignment), base58btc
 /// (multibase, the QR envelope's did:key) and base45 (the QR envelope, any alignment).
-fn encodings(sentinel: &str) -> Vec<(String, Vec<u8>)> {
+fn encodings(sentinel: &str) -> Encodings {
     let bytes = sentinel.as_bytes();
     let mut all = vec![
         ("raw".to_owned(), bytes.to_vec()),
@@ -582,10 +582,10 @@ fn encodings(sentinel: &str) -> Vec<(String, Vec<u8>)> {
         ("HEX".to_owned(), hex::encode_upper(bytes).into_bytes()),
         ("base58btc".to_owned(), encode_base58(bytes).into_bytes()),
     ];
-    let schemes: [(&str, usize, usize, &dyn Fn(&[u8]) -> String); 3] = [
-        ("base64", 3, 4, &|b| STANDARD_NO_PAD.encode(b)),
-        ("base64url", 3, 4, &|b| URL_SAFE_NO_PAD.encode(b)),
-        ("base45", 2, 3, &|b| base45::encode(b)),
+    let schemes: [(&str, usize, usize, Encoder); 3] = [
+        ("base64", 3, 4, |b| STANDARD_NO_PAD.encode(b)),
+        ("base64url", 3, 4, |b| URL_SAFE_NO_PAD.encode(b)),
+        ("base45", 2, 3, |b| base45::encode(b)),
     ];
     for (name, group, chars, encode) in schemes {
         for (shift, fragment) in aligned_fragments(bytes, group, chars, encode)
@@ -610,8 +610,12 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
         .any(|(at, _)| haystack[at + 1..].starts_with(rest))
 }
 
-/// Sentinels with their encodings ([`encodings`]).
-type Encoded = [(String, Vec<(String, Vec<u8>)>)];
+/// A value's encodings: the encoding's name and the encoded bytes ([`encodings`]).
+type Encodings = Vec<(String, Vec<u8>)>;
+/// Sentinels with their encodings.
+type Encoded = [(String, Encodings)];
+/// An encoding of bytes as text.
+type Encoder = fn(&[u8]) -> String;
 
 /// The first sentinel found in `haystack` in any encoding: the sentinel and the encoding.
 fn found_sentinel(haystack: &[u8], sentinels: &Encoded) -> Option<(String, String)> {
@@ -833,7 +837,7 @@ fn no_personal_data_reaches_any_log_or_the_chain_s_data_directory() {
 
     terminate(&mut issuer);
     terminate(&mut node);
-    let encoded: Vec<(String, Vec<(String, Vec<u8>)>)> = sentinels
+    let encoded: Vec<(String, Encodings)> = sentinels
         .all()
         .into_iter()
         .map(|sentinel| {

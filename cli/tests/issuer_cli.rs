@@ -175,8 +175,8 @@ fn path_text(path: &Path) -> &str {
     path.to_str().unwrap()
 }
 
-/// `crosscode issuer batch --dev MO` of `records` (one JSON value per line) into `dir/out.jsonl`:
-/// its output and the path of the credentials file.
+/// `crosscode issuer batch --dev MO` of `records` (one JSON value per line) into `dir/out.jsonl`,
+/// its data in `dir/batch-issuer`: its output and the path of the credentials file.
 fn run_batch(node_url: &str, dir: &Path, records: &[Value]) -> (Output, PathBuf) {
     let records_path = dir.join("records.jsonl");
     let lines: Vec<String> = records.iter().map(Value::to_string).collect();
@@ -191,7 +191,7 @@ fn run_batch(node_url: &str, dir: &Path, records: &[Value]) -> (Output, PathBuf)
             "--node",
             node_url,
             "--data-dir",
-            path_text(&dir.join("issuer")),
+            path_text(&dir.join("batch-issuer")),
             "--records",
             path_text(&records_path),
             "--out",
@@ -780,13 +780,17 @@ fn no_personal_data_reaches_any_log_or_the_chain_s_data_directory() {
     refusals.push(answer);
     let mut bad_credential = unsigned_health_code(&holder().1);
     bad_credential["credentialSubject"]["name"] = json!(sentinels.next("Sentinel"));
-    bad_credential["credentialSubject"]["statusColour"] = json!(sentinels.next("SentinelColour"));
+    bad_credential["credentialSubject"]["jurisdiction"] = json!(sentinels.next("SentinelPlace"));
     let (status, answer) = http.post(
         &url("/credentials/issue"),
         Some(&token),
         &json!({"credential": bad_credential}),
     );
-    assert_eq!(status / 100, 4, "{answer}");
+    assert_eq!(
+        (status, answer["error"].as_str()),
+        (400, Some("jurisdiction-mismatch")),
+        "{answer}"
+    );
     refusals.push(answer);
     let (status, answer) = http.post(
         &url("/v1/records"),
@@ -849,6 +853,9 @@ fn no_personal_data_reaches_any_log_or_the_chain_s_data_directory() {
     // The sentinels are where they belong: in the credentials handed out.
     let marker = format!("Sentinel-{:016x}", sentinels.seed);
     assert!(contains(&std::fs::read(&out).unwrap(), marker.as_bytes()));
+    // The captures hold the processes' whole output (their ready lines at least).
+    assert!(contains(&node.output(), b"node listening on http://"));
+    assert!(contains(&issuer.output(), b"issuer listening on http://"));
     assert_no_sentinel("the node's output", &node.output(), &encoded);
     assert_no_sentinel("the issuer's output", &issuer.output(), &encoded);
     for (what, output) in &cli_outputs {
@@ -862,6 +869,14 @@ fn no_personal_data_reaches_any_log_or_the_chain_s_data_directory() {
     );
     for (path, bytes) in &chain_files {
         assert_no_sentinel(&path.display().to_string(), bytes, &encoded);
+    }
+    // The issuers' own directories (the embedded RocksDB store is built without compression,
+    // like the chain's) keep records sealed: no sentinel in the clear either.
+    let issuer_files = files_under(&issuer_dir)
+        .into_iter()
+        .chain(files_under(&dir.join("batch-issuer")));
+    for (path, bytes) in issuer_files {
+        assert_no_sentinel(&path.display().to_string(), &bytes, &encoded);
     }
     let _ = std::fs::remove_dir_all(&dir);
 }

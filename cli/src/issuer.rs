@@ -19,6 +19,7 @@ use crosscode_did_registry::dev::{DEV_JURISDICTIONS, DevAuthority};
 use crosscode_issuer::http::AppState;
 use crosscode_issuer::issuance::IssueOptions;
 use crosscode_issuer::records::SubjectRecord;
+use crosscode_issuer::schemas::{KNOWN_TYPES, known_type};
 use crosscode_issuer::sealing::RecordKey;
 use crosscode_issuer::server::RunningIssuer;
 use crosscode_issuer::service::{BatchRecord, IssuerService, ServiceConfig};
@@ -137,15 +138,34 @@ fn passphrase(dev: bool) -> anyhow::Result<Zeroizing<Vec<u8>>> {
     }
 }
 
+/// Refuses a `--dev` jurisdiction that is not a dev one and a `--type` the issuer does not
+/// know, before anything is read, created or asked of the node (one error line).
+fn check_arguments(args: &AuthorityArgs) -> anyhow::Result<()> {
+    if let Some(jurisdiction) = &args.dev
+        && !DEV_JURISDICTIONS.contains(&jurisdiction.as_str())
+    {
+        bail!(
+            "--dev {jurisdiction} is not a dev jurisdiction: --dev takes one of {}",
+            DEV_JURISDICTIONS.join(", ")
+        );
+    }
+    if let Some(unknown) = args.types.iter().find(|name| known_type(name).is_none()) {
+        let known: Vec<&str> = KNOWN_TYPES.iter().map(|known| known.name).collect();
+        bail!(
+            "unknown credential type {unknown}: --type takes {}",
+            known.join(", ")
+        );
+    }
+    Ok(())
+}
+
 /// Starts the service as the authority of `args` at `base_url`.
 async fn start(args: &AuthorityArgs, base_url: &str) -> anyhow::Result<Arc<IssuerService>> {
+    check_arguments(args)?;
     let passphrase = passphrase(args.dev.is_some())?;
     let client = RegistryClient::new(&args.node).context("invalid --node URL")?;
     let keys: Vec<SecretKey> = match &args.dev {
         Some(jurisdiction) => {
-            if !DEV_JURISDICTIONS.contains(&jurisdiction.as_str()) {
-                bail!("--dev takes one of {}", DEV_JURISDICTIONS.join(", "));
-            }
             let profile = client
                 .chain_info()
                 .await

@@ -4,9 +4,12 @@
 // Each test file uses only some of these.
 #![allow(dead_code)]
 
-use std::io::{BufRead as _, BufReader};
+use std::io::{BufRead as _, BufReader, Read};
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
+use std::sync::mpsc::Receiver;
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
 use std::time::Duration;
 
 use serde_json::Value;
@@ -80,25 +83,8 @@ impl NodeProcess {
             .spawn()
             .unwrap();
         let stdout = child.stdout.take().unwrap();
-        let (sender, receiver) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                let _ = sender.send(line);
-            }
-        });
-        let ready_line = match receiver.recv_timeout(NODE_READY_DEADLINE) {
-            Ok(line) => line,
-            Err(err) => {
-                let _ = child.kill();
-                panic!("no ready line from crosscode node {args:?}: {err}");
-            }
-        };
-        let url = ready_line
-            .split_whitespace()
-            .find(|word| word.starts_with("http://"))
-            .unwrap_or_else(|| panic!("no URL in {ready_line:?}"))
-            .to_owned();
+        let lines = read_lines(stdout, None);
+        let (ready_line, url) = ready_line(&mut child, &lines, &format!("crosscode node {args:?}"));
         NodeProcess {
             child,
             url,
@@ -113,6 +99,132 @@ impl NodeProcess {
 }
 
 impl Drop for NodeProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Reads `stream` line by line on a thread of its own, sending each line (lossy UTF-8, without
+/// its end of line) and appending its raw bytes to `capture` when given.
+fn read_lines(
+    stream: impl Read + Send + 'static,
+    capture: Option<Arc<Mutex<Vec<u8>>>>,
+) -> (Receiver<String>, JoinHandle<()>) {
+    let (sender, receiver) = std::sync::mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        let mut stream = BufReader::new(stream);
+        let mut line = Vec::new();
+        loop {
+            line.clear();
+            match stream.read_until(b'\n', &mut line) {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {}
+            }
+            if let Some(capture) = &capture {
+                capture.lock().unwrap().extend_from_slice(&line);
+            }
+            let text = String::from_utf8_lossy(&line).trim_end().to_owned();
+            let _ = sender.send(text);
+        }
+    });
+    (receiver, reader)
+}
+
+/// The first line of `lines` (within [`NODE_READY_DEADLINE`]) and the `http://ADDR` in it; kills
+/// `child` and panics when none comes.
+fn ready_line(
+    child: &mut Child,
+    (lines, _): &(Receiver<String>, JoinHandle<()>),
+    what: &str,
+) -> (String, String) {
+    let line = match lines.recv_timeout(NODE_READY_DEADLINE) {
+        Ok(line) => line,
+        Err(err) => {
+            let _ = child.kill();
+            panic!("no ready line from {what}: {err}");
+        }
+    };
+    let url = line
+        .split_whitespace()
+        .find(|word| word.starts_with("http://"))
+        .unwrap_or_else(|| panic!("no URL in {line:?}"))
+        .to_owned();
+    (line, url)
+}
+
+/// A long-running `crosscode` child process (a node, an issuer) whose whole stdout and stderr
+/// are captured (stderr is also echoed to the test's stderr); killed when dropped.
+pub struct CapturedProcess {
+    /// The process.
+    pub child: Child,
+    /// `http://ADDR` from its ready line.
+    pub url: String,
+    /// Its ready line (the first line on stdout).
+    pub ready_line: String,
+    stdout: Arc<Mutex<Vec<u8>>>,
+    stderr: Arc<Mutex<Vec<u8>>>,
+    readers: Vec<JoinHandle<()>>,
+}
+
+impl CapturedProcess {
+    /// Starts `command` (stdin closed, stdout and stderr captured) and waits for its ready line,
+    /// the first line on stdout, which must hold an `http://ADDR` (within
+    /// [`NODE_READY_DEADLINE`]).
+    pub fn spawn(mut command: Command) -> CapturedProcess {
+        let what = format!("{command:?}");
+        let mut child = command
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stdout = Arc::new(Mutex::new(Vec::new()));
+        let stderr = Arc::new(Mutex::new(Vec::new()));
+        let out_lines = read_lines(child.stdout.take().unwrap(), Some(stdout.clone()));
+        let (err_lines, err_reader) =
+            read_lines(child.stderr.take().unwrap(), Some(stderr.clone()));
+        let echo = std::thread::spawn(move || {
+            for line in err_lines {
+                eprintln!("[child stderr] {line}");
+            }
+        });
+        let (ready_line, url) = ready_line(&mut child, &out_lines, &what);
+        let (_, out_reader) = out_lines;
+        CapturedProcess {
+            child,
+            url,
+            ready_line,
+            stdout,
+            stderr,
+            readers: vec![out_reader, err_reader, echo],
+        }
+    }
+
+    /// Stops the process with SIGTERM, waits (within [`NODE_READY_DEADLINE`]) for it to exit
+    /// and for its output to be read to the end; its exit status.
+    pub fn terminate(&mut self) -> ExitStatus {
+        let sent = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(sent.success());
+        let exit = wait_exit(&mut self.child);
+        for reader in self.readers.drain(..) {
+            reader.join().unwrap();
+        }
+        exit
+    }
+
+    /// Everything it wrote so far: stdout, then stderr.
+    pub fn output(&self) -> Vec<u8> {
+        let mut all = self.stdout.lock().unwrap().clone();
+        all.extend_from_slice(&self.stderr.lock().unwrap());
+        all
+    }
+}
+
+impl Drop for CapturedProcess {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();

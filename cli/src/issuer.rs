@@ -192,7 +192,8 @@ async fn start(args: &AuthorityArgs, base_url: &str) -> anyhow::Result<Arc<Issue
             Arc::new(PostgresStore::connect(conninfo).context("cannot connect to PostgreSQL")?)
         }
         None => Arc::new(
-            EmbeddedStore::open(&args.data_dir.join("db")).context("cannot open the store")?,
+            EmbeddedStore::open(&args.data_dir.join("db"))
+                .with_context(|| format!("the store in {}", args.data_dir.display()))?,
         ),
     };
     let record_key = RecordKey::open_or_create(&args.data_dir, &passphrase)

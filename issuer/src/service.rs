@@ -494,8 +494,11 @@ fn published_key(list: u32, purpose: ListPurpose) -> String {
     format!("published-status-list/{}", list_id(list, purpose))
 }
 
-/// Check, allocate, secure: one credential on the current thread.
-fn sign_one(
+/// Check, allocate, secure: one credential on the current thread, not anchored and not
+/// recorded beyond its status allocation — the library path of [`IssuerService::issue`] and
+/// of each record of [`IssuerService::issue_records`] (the benches measure issuance with it).
+/// `batch` names the batch in the credential's evidence entry.
+pub fn sign_one(
     ctx: &IssuanceContext,
     store: &dyn IssuerStore,
     status: &StatusRegistry,

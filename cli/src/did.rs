@@ -7,11 +7,13 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Args, Subcommand};
 use crosscode_core::did::{Did, resolve};
-use crosscode_did_registry::document::RegistryDid;
+use crosscode_did_registry::document::{
+    DocumentContent, RegistryDid, Relationships, VerificationMethod,
+};
 use crosscode_did_registry::resolution::resolution_error;
 use crosscode_registry_client::ClientError;
 
-use crate::key::print_line;
+use crate::key::{open_key_file, print_line};
 use crate::registry::{block_on, connect, open_chain_key, write_error};
 
 /// Fragment of the key `did register` puts in the new document.
@@ -81,6 +83,10 @@ struct RegisterArgs {
     /// The registry node's base URL.
     #[arg(long, value_name = "URL")]
     node: String,
+    /// More keys of the DID, listed for assertion only (an authority's credential keys:
+    /// Ed25519, SM2, BBS), as `#key-2`, `#key-3`, … in this order.
+    #[arg(long = "assertion-key", value_name = "KEYFILE")]
+    assertion_keys: Vec<PathBuf>,
 }
 
 fn resolve_offline(did: &str) -> anyhow::Result<ExitCode> {
@@ -123,8 +129,17 @@ fn register(args: RegisterArgs) -> anyhow::Result<ExitCode> {
         let (client, chain) = connect(&args.node).await?;
         let key = open_chain_key(&args.key, chain.profile)?;
         let did = RegistryDid::derive(chain.profile, &chain.network, &key.public_key());
+        let mut document = DocumentContent::single_key(REGISTERED_KEY_FRAGMENT, key.public_key());
+        for (position, path) in args.assertion_keys.iter().enumerate() {
+            let extra = open_key_file(path)?;
+            document.verification_methods.push(VerificationMethod::new(
+                &format!("key-{}", position + 2),
+                extra.public_key(),
+                Relationships::ASSERTION_METHOD,
+            ));
+        }
         let (did, committed) = client
-            .register_did(&key, REGISTERED_KEY_FRAGMENT)
+            .register_document(&key, REGISTERED_KEY_FRAGMENT, document)
             .await
             .map_err(write_error)
             .with_context(|| format!("cannot register {did}"))?;

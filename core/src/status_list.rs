@@ -318,7 +318,7 @@ impl Bitstring {
 }
 
 fn check_length(entries: usize) -> Result<(), StatusListError> {
-    if entries < MIN_ENTRIES || entries % 8 != 0 {
+    if entries < MIN_ENTRIES || !entries.is_multiple_of(8) {
         return Err(StatusListError::Length {
             entries,
             minimum: MIN_ENTRIES,

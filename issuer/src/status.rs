@@ -49,9 +49,7 @@
 
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
-use crosscode_core::status_list::{
-    Bitstring, BitstringStatusListEntry, MIN_ENTRIES, StatusListError, StatusPurpose,
-};
+use crosscode_core::status_list::{BitstringStatusListEntry, StatusListError, StatusPurpose};
 use crosscode_core::vc::{Credential, VC_V2_CONTEXT, VcError};
 use rand::Rng as _;
 use rand::rngs::OsRng;
@@ -59,6 +57,9 @@ use serde_json::{Value, json};
 use time::OffsetDateTime;
 
 use crate::store::{IssuerStore, StoreError, Table, WriteOp};
+
+mod state;
+use state::ListState;
 
 /// The default number of indexes of a list (the specification's minimum list length).
 pub const DEFAULT_CAPACITY: u32 = 131_072;
@@ -71,7 +72,6 @@ pub const PUBLISHED_KEPT: usize = 8;
 /// Random draws per list before it is taken as full (each draw finds a free index with
 /// probability at least 1/4, so 64 failures mean the count was wrong).
 const DRAWS: usize = 64;
-const STATE_FORMAT: u8 = 1;
 const META_CURRENT_LIST: &[u8] = b"status/current-list";
 const META_ALLOCATED: &[u8] = b"status/allocated/";
 
@@ -681,131 +681,6 @@ fn read_state<S: IssuerStore + ?Sized>(
         .get(Table::StatusLists, &list.to_be_bytes())?
         .map(|bytes| ListState::decode(&bytes))
         .transpose()
-}
-
-/// One list's stored state (see the module docs for the encoding).
-struct ListState {
-    capacity: u32,
-    lanes: [Lane; 2],
-}
-
-/// One purpose of a list: its version, publications and bits.
-struct Lane {
-    version: u64,
-    published: Vec<PublishedVersion>,
-    bits: Bitstring,
-}
-
-impl ListState {
-    fn new(capacity: u32) -> Result<ListState, StatusError> {
-        let entries = entries_for(capacity);
-        let lane = || -> Result<Lane, StatusError> {
-            Ok(Lane {
-                version: 0,
-                published: Vec::new(),
-                bits: Bitstring::new(entries)?,
-            })
-        };
-        Ok(ListState {
-            capacity,
-            lanes: [lane()?, lane()?],
-        })
-    }
-
-    fn bit(&self, purpose: ListPurpose, index: u32) -> Result<bool, StatusError> {
-        Ok(self.lanes[purpose.slot()].bits.get(u64::from(index))?)
-    }
-
-    fn encode(&self) -> Vec<u8> {
-        let entries = self.lanes[0].bits.len();
-        let mut out = Vec::with_capacity(9 + 2 * (entries / 8 + 9 + 48 * PUBLISHED_KEPT));
-        out.push(STATE_FORMAT);
-        out.extend_from_slice(&self.capacity.to_be_bytes());
-        out.extend_from_slice(&u32::try_from(entries).unwrap_or(u32::MAX).to_be_bytes());
-        for lane in &self.lanes {
-            out.extend_from_slice(&lane.version.to_be_bytes());
-            out.push(u8::try_from(lane.published.len()).unwrap_or(u8::MAX));
-            for published in &lane.published {
-                out.extend_from_slice(&published.version.to_be_bytes());
-                out.extend_from_slice(&published.hash);
-                out.extend_from_slice(&published.height.to_be_bytes());
-            }
-            out.extend_from_slice(lane.bits.as_bytes());
-        }
-        out
-    }
-
-    fn decode(bytes: &[u8]) -> Result<ListState, StatusError> {
-        let mut reader = Reader { bytes };
-        if reader.take::<1>()? != [STATE_FORMAT] {
-            return Err(corrupt_state("unknown format"));
-        }
-        let capacity = u32::from_be_bytes(reader.take()?);
-        let entries = u32::from_be_bytes(reader.take()?) as usize;
-        if capacity == 0 || entries != entries_for(capacity) {
-            return Err(corrupt_state("capacity and length disagree"));
-        }
-        let mut lane = || -> Result<Lane, StatusError> {
-            let version = u64::from_be_bytes(reader.take()?);
-            let [count] = reader.take()?;
-            let published = (0..count)
-                .map(|_| {
-                    Ok(PublishedVersion {
-                        version: u64::from_be_bytes(reader.take()?),
-                        hash: reader.take()?,
-                        height: u64::from_be_bytes(reader.take()?),
-                    })
-                })
-                .collect::<Result<Vec<_>, StatusError>>()?;
-            let bits = Bitstring::from_bytes(reader.slice(entries / 8)?.to_vec())
-                .map_err(|_| corrupt_state("list too short"))?;
-            Ok(Lane {
-                version,
-                published,
-                bits,
-            })
-        };
-        let lanes = [lane()?, lane()?];
-        if !reader.bytes.is_empty() {
-            return Err(corrupt_state("trailing bytes"));
-        }
-        Ok(ListState { capacity, lanes })
-    }
-}
-
-/// The published length of a list of `capacity` indexes: whole bytes, at least 131,072.
-fn entries_for(capacity: u32) -> usize {
-    (capacity as usize)
-        .div_ceil(8)
-        .saturating_mul(8)
-        .max(MIN_ENTRIES)
-}
-
-fn corrupt_state(reason: &'static str) -> StatusError {
-    StatusError::Corrupt {
-        table: "status-lists",
-        reason,
-    }
-}
-
-struct Reader<'a> {
-    bytes: &'a [u8],
-}
-
-impl<'a> Reader<'a> {
-    fn slice(&mut self, length: usize) -> Result<&'a [u8], StatusError> {
-        if self.bytes.len() < length {
-            return Err(corrupt_state("truncated"));
-        }
-        let (head, rest) = self.bytes.split_at(length);
-        self.bytes = rest;
-        Ok(head)
-    }
-
-    fn take<const N: usize>(&mut self) -> Result<[u8; N], StatusError> {
-        let slice = self.slice(N)?;
-        <[u8; N]>::try_from(slice).map_err(|_| corrupt_state("truncated"))
-    }
 }
 
 #[cfg(test)]

@@ -1,6 +1,8 @@
 //! The pre-authorized code flow over the in-memory store, end to end, and every typed failure
 //! a wallet or the back office can hit.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+
 use std::collections::BTreeMap;
 
 use base64::Engine as _;
@@ -171,6 +173,9 @@ fn token(store: &MemoryStore) -> String {
 fn nonce(store: &MemoryStore) -> String {
     new_nonce(store, now()).unwrap().c_nonce
 }
+
+/// A check of a typed error.
+type Expect<E> = fn(&E) -> bool;
 
 /// Runs the credential endpoint with one proof signed by `holder` over `header` and `claims`.
 fn authorize(
@@ -664,7 +669,10 @@ fn missing_duplicate_or_foreign_proofs_are_invalid_proof() {
         let request = CredentialRequest::from_json(body.to_string().as_bytes()).unwrap();
         authorize_credential_request(&store, Some(&authorization), &request, &metadata(), now())
     };
-    let checks: Vec<(Result<_, _>, fn(&CredentialError) -> bool)> = vec![
+    let checks: Vec<(
+        Result<AuthorizedIssuance, CredentialError>,
+        Expect<CredentialError>,
+    )> = vec![
         (run(None, false), |e| {
             matches!(e, CredentialError::MissingProofs)
         }),
@@ -752,7 +760,7 @@ fn a_proof_whose_key_is_not_a_did_key_verification_method_is_refused() {
     let store = store_with_record();
     let authorization = token(&store);
     let holder = Holder::ed25519();
-    let cases: Vec<(Value, fn(&ProofJwtError) -> bool)> = vec![
+    let cases: Vec<(Value, Expect<ProofJwtError>)> = vec![
         (json!({"kid": null}), |e| *e == ProofJwtError::MissingKid),
         (json!({"kid": "did:web:example.com#key-1"}), |e| {
             matches!(e, ProofJwtError::KidNotDidKey(_))
@@ -925,7 +933,7 @@ fn garbage_proof_jwts_are_typed_errors() {
     let holder = Holder::ed25519();
     let good = holder.sign(&holder.header(), &claims(&nonce(&store)));
     let (head, rest) = good.split_once('.').unwrap();
-    let cases: Vec<(String, fn(&ProofJwtError) -> bool)> = vec![
+    let cases: Vec<(String, Expect<ProofJwtError>)> = vec![
         ("a.b".to_owned(), |e| *e == ProofJwtError::PartCount(2)),
         ("!!.e30.AA".to_owned(), |e| {
             *e == ProofJwtError::Base64("header")

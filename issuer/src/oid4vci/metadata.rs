@@ -1,5 +1,6 @@
-//! Credential Issuer Metadata (OpenID4VCI 1.0 §12.2) and the OAuth 2.0 Authorization Server
-//! Metadata the issuer serves itself (RFC 8414, OpenID4VCI 1.0 §12.3).
+//! Credential Issuer Metadata (OpenID4VCI 1.0, "Credential Issuer Metadata") and the OAuth 2.0
+//! Authorization Server Metadata the issuer serves itself (RFC 8414; OpenID4VCI 1.0, "OAuth 2.0
+//! Authorization Server Metadata").
 //!
 //! The types carry the parameters this issuer produces or reads with their exact wire names;
 //! parameters it neither produces nor reads (encryption, batch issuance, …) are kept in `other`
@@ -296,7 +297,7 @@ pub struct AuthorizationServerMetadata {
 impl AuthorizationServerMetadata {
     /// The metadata of the issuer at `issuer_url`, its token endpoint at [`TOKEN_PATH`]. An
     /// authorization server with only the pre-authorized code grant may omit
-    /// `response_types_supported` (OpenID4VCI 1.0 §12.2.4).
+    /// `response_types_supported` (OpenID4VCI 1.0, "Credential Issuer Metadata Parameters").
     pub fn new(issuer_url: &str) -> AuthorizationServerMetadata {
         AuthorizationServerMetadata {
             issuer: issuer_url.to_owned(),

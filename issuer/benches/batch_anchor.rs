@@ -20,7 +20,6 @@ use std::hint::black_box;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use crosscode_core::keys::Signer;
 use crosscode_did_registry::evidence::credential_hash;
 use crosscode_did_registry::records::Namespace;
 use crosscode_issuer::issuance::IssueOptions;

@@ -161,8 +161,7 @@ fn main() {
             // warm-up: connections opened, first anchors
             load(&http, &url, &token_text, &body, clients * 4, clients).await;
             let height_before = chain.client.chain_info().await.unwrap().height;
-            let (elapsed, latencies) =
-                load(&http, &url, &token_text, &body, count, clients).await;
+            let (elapsed, latencies) = load(&http, &url, &token_text, &body, count, clients).await;
             let height_after = chain.client.chain_info().await.unwrap().height;
             let library_after = library_rate(&options, library_count);
             let rate = count as f64 / elapsed.as_secs_f64();

@@ -20,7 +20,6 @@ use std::time::Duration;
 use criterion::{Criterion, criterion_group, criterion_main};
 use crosscode_core::data_integrity::selective::Statements;
 use crosscode_core::jcs::canonicalize;
-use crosscode_core::keys::Signer;
 use crosscode_core::vc::Credential;
 use crosscode_did_registry::evidence::credential_hash;
 use crosscode_issuer::issuance::{IssueOptions, IssuerMembers, check, new_credential_id, secure};
@@ -107,7 +106,10 @@ fn issuance(c: &mut Criterion) {
             black_box(ed25519.sign(black_box(&digest)).unwrap());
         }
         "bbs-jcs-2026" => {
-            black_box(bbs.sign_bbs(black_box(&header), black_box(&messages)).unwrap());
+            black_box(
+                bbs.sign_bbs(black_box(&header), black_box(&messages))
+                    .unwrap(),
+            );
         }
         _ => {
             black_box(sm2.sign(black_box(&digest)).unwrap());
@@ -171,7 +173,11 @@ fn issuance(c: &mut Criterion) {
         b.iter(|| canonicalize(black_box(secured)).unwrap())
     });
     group.bench_function("Credential::from_value + to_value", |b| {
-        b.iter(|| Credential::from_value(black_box(secured)).unwrap().to_value())
+        b.iter(|| {
+            Credential::from_value(black_box(secured))
+                .unwrap()
+                .to_value()
+        })
     });
     group.bench_function("credential hash", |b| {
         b.iter(|| credential_hash(ctx.authority.profile, black_box(secured)).unwrap())

@@ -52,11 +52,7 @@ fn back_office_routes_declare_the_bearer_token() {
         ("post", "/v1/offers"),
     ] {
         let operation = &document["paths"][path][method];
-        assert_eq!(
-            operation["security"][0]["backOffice"],
-            serde_json::json!([]),
-            "{path}"
-        );
+        assert_eq!(operation["security"][0]["backOffice"], serde_json::json!([]), "{path}");
         assert!(operation["responses"]["401"].is_object(), "{path}");
     }
 }

@@ -37,7 +37,7 @@ use crate::status::{
     ListPurpose, StatusAction, StatusChanged, StatusError, StatusRegistry, entries, list_id,
     parse_list_id,
 };
-use crate::store::{IssuerStore, StoreError, Table};
+use crate::store::{IssuerStore, StoreError, Table, WriteOp};
 use crosscode_did_registry::transaction::{StatusChange, StatusKey};
 
 /// How the service is configured.
@@ -106,6 +106,8 @@ pub enum ServiceError {
 
 /// The largest batch of records (`POST /v1/batches`, `crosscode issuer batch`).
 pub const MAX_BATCH: usize = 200_000;
+/// How many records of a batch are stored, allocated and recorded per synced write.
+const BATCH_WRITE: usize = 4_096;
 /// The largest batch of records over HTTP (`POST /v1/batches`).
 pub const MAX_HTTP_BATCH: usize = 5_000;
 
@@ -309,20 +311,38 @@ impl IssuerService {
             let at = now();
             let book = RecordBook::new(store.as_ref(), &record_key);
             let mut secured = Vec::with_capacity(records.len());
-            for (done, item) in records.into_iter().enumerate() {
-                let credential_type = item.credential_type.as_deref().unwrap_or("HealthCode");
-                let unsigned =
-                    unsigned_credential(&item.record, credential_type, &item.holder, at)?;
-                book.put(&item.record)?;
-                secured.push(sign_one(
-                    &ctx,
-                    store.as_ref(),
-                    &status,
-                    &unsigned,
-                    &options,
-                    Some(batch.clone()),
-                )?);
-                progress(done + 1);
+            // Chunk by chunk: every record of a chunk is checked before anything of it is
+            // stored or allocated; its records, then its status allocations, are each one
+            // synced write.
+            for chunk in records.chunks(BATCH_WRITE) {
+                let mut checked = Vec::with_capacity(chunk.len());
+                for item in chunk {
+                    let credential_type = item.credential_type.as_deref().unwrap_or("HealthCode");
+                    let unsigned =
+                        unsigned_credential(&item.record, credential_type, &item.holder, at)?;
+                    checked.push(check(&ctx, &unsigned, &options, at)?);
+                }
+                book.put_many(chunk.iter().map(|item| &item.record))?;
+                let ids: Vec<String> = chunk.iter().map(|_| new_credential_id()).collect();
+                let allocations = status.allocate_many(store.as_ref(), &ids)?;
+                for ((credential, credential_type), (id, allocation)) in
+                    checked.into_iter().zip(ids.into_iter().zip(allocations))
+                {
+                    let members = IssuerMembers {
+                        status: entries(&ctx.base_url, allocation).to_vec(),
+                        id,
+                        batch: Some(batch.clone()),
+                    };
+                    secured.push(secure(
+                        &ctx,
+                        credential,
+                        credential_type,
+                        members,
+                        &options,
+                        at,
+                    )?);
+                    progress(secured.len());
+                }
             }
             Ok::<_, ServiceError>(secured)
         })
@@ -330,12 +350,20 @@ impl IssuerService {
         let hashes: Vec<[u8; 32]> = secured.iter().map(|item| item.hash).collect();
         let receipts = self.writer.anchor_batch(&hashes).await?;
         let mut issued = Vec::with_capacity(secured.len());
+        let mut entries = Vec::with_capacity(BATCH_WRITE.min(secured.len()));
         for (item, anchor) in secured.into_iter().zip(receipts) {
-            self.record_issued(&item, &anchor)?;
+            entries.push(self.issued_entry(&item, &anchor)?);
+            if entries.len() == BATCH_WRITE {
+                self.store.write(&entries)?;
+                entries.clear();
+            }
             issued.push(IssuedCredential {
                 verifiable_credential: item.credential,
                 anchor,
             });
+        }
+        if !entries.is_empty() {
+            self.store.write(&entries)?;
         }
         Ok(issued)
     }
@@ -347,6 +375,16 @@ impl IssuerService {
         secured: &SecuredCredential,
         anchor: &AnchorReceipt,
     ) -> Result<(), ServiceError> {
+        let entry = self.issued_entry(secured, anchor)?;
+        Ok(self.store.write(std::slice::from_ref(&entry))?)
+    }
+
+    /// The write of [`IssuerService::record_issued`].
+    fn issued_entry(
+        &self,
+        secured: &SecuredCredential,
+        anchor: &AnchorReceipt,
+    ) -> Result<WriteOp, ServiceError> {
         let entry = IssuedEntry {
             credential_type: secured.credential_type.clone(),
             hash: hex::encode(secured.hash),
@@ -364,10 +402,11 @@ impl IssuerService {
         ) {
             map.extend(members);
         }
-        let bytes = serde_json::to_vec(&value).map_err(internal)?;
-        self.store
-            .put(Table::Credentials, secured.id.as_bytes(), &bytes)?;
-        Ok(())
+        Ok(WriteOp::Put {
+            table: Table::Credentials,
+            key: secured.id.as_bytes().to_vec(),
+            value: serde_json::to_vec(&value).map_err(internal)?,
+        })
     }
 
     /// What the issuer keeps about the credential `id`, if it issued it.

@@ -7,8 +7,8 @@
 //! (`crosscode_issuer::anchoring`), so the figure includes chain commits. Reported:
 //! credentials/s and p50 / p99 latency, beside the library issuance rate
 //! ([`sign_one`] on a `MemoryStore`, one core) of the same suites measured in the same run
-//! (before and after). The node, the issuer, RocksDB (twice) and the load generator share the
-//! machine's cores.
+//! (before and after). The node (on a tokio runtime of its own), the issuer, RocksDB (twice) and
+//! the load generator share the machine's cores.
 //!
 //! `cargo bench --workspace --bench http_issuance` (env: `ISSUER_HTTP_CLIENTS`, default 32;
 //! `ISSUER_HTTP_REQUESTS` per workload, default 10,000 for `eddsa-jcs-2022` and a third of it
@@ -112,13 +112,19 @@ fn main() {
     }
     let clients = env_usize("ISSUER_HTTP_CLIENTS", 32).max(1);
     let requests = env_usize("ISSUER_HTTP_REQUESTS", 10_000).max(1);
+    // The chain node runs on a runtime of its own (as in its own process); the issuer and the
+    // load generator share the other one.
+    let chain_runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let dir = temp_dir("issuer-http-bench");
+    let chain = chain_runtime.block_on(start_chain(&dir));
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .unwrap();
-    runtime.block_on(async move {
-        let dir = temp_dir("issuer-http-bench");
-        let chain = start_chain(&dir).await;
+    runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let service = Arc::new(start_service(&chain, &dir, &url).await);
@@ -184,7 +190,7 @@ fn main() {
         }
         issuer.stop().await.unwrap();
         drop(service);
-        chain.node.shutdown().await.unwrap();
-        let _ = std::fs::remove_dir_all(&dir);
     });
+    chain_runtime.block_on(chain.node.shutdown()).unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
 }

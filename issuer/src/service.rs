@@ -269,7 +269,14 @@ impl IssuerService {
     ) -> Result<IssuedCredential, ServiceError> {
         let secured = self.sign(credential, options, None).await?;
         let anchor = self.writer.anchor_one(secured.hash).await?;
-        self.record_issued(&secured, &anchor)?;
+        // The store's synced write, like signing, off the async workers.
+        let store = self.store.clone();
+        let (secured, anchor) = off_worker(move || {
+            let entry = issued_entry(store.as_ref(), &secured, &anchor)?;
+            store.write(std::slice::from_ref(&entry))?;
+            Ok::<_, ServiceError>((secured, anchor))
+        })
+        .await??;
         Ok(IssuedCredential {
             verifiable_credential: secured.credential,
             anchor,
@@ -352,7 +359,7 @@ impl IssuerService {
         let mut issued = Vec::with_capacity(secured.len());
         let mut entries = Vec::with_capacity(BATCH_WRITE.min(secured.len()));
         for (item, anchor) in secured.into_iter().zip(receipts) {
-            entries.push(self.issued_entry(&item, &anchor)?);
+            entries.push(issued_entry(self.store.as_ref(), &item, &anchor)?);
             if entries.len() == BATCH_WRITE {
                 self.store.write(&entries)?;
                 entries.clear();
@@ -366,47 +373,6 @@ impl IssuerService {
             self.store.write(&entries)?;
         }
         Ok(issued)
-    }
-
-    /// Adds what issuance knows to the credential's entry in `Credentials` (whose `status`
-    /// member the status registry wrote at allocation).
-    fn record_issued(
-        &self,
-        secured: &SecuredCredential,
-        anchor: &AnchorReceipt,
-    ) -> Result<(), ServiceError> {
-        let entry = self.issued_entry(secured, anchor)?;
-        Ok(self.store.write(std::slice::from_ref(&entry))?)
-    }
-
-    /// The write of [`IssuerService::record_issued`].
-    fn issued_entry(
-        &self,
-        secured: &SecuredCredential,
-        anchor: &AnchorReceipt,
-    ) -> Result<WriteOp, ServiceError> {
-        let entry = IssuedEntry {
-            credential_type: secured.credential_type.clone(),
-            hash: hex::encode(secured.hash),
-            anchor: anchor.clone(),
-            issued_at: now().unix_timestamp(),
-        };
-        let internal = |err: serde_json::Error| ServiceError::Internal(err.to_string());
-        let mut value = match self.store.get(Table::Credentials, secured.id.as_bytes())? {
-            Some(bytes) => serde_json::from_slice(&bytes).map_err(internal)?,
-            None => Value::Object(serde_json::Map::new()),
-        };
-        if let (Some(map), Value::Object(members)) = (
-            value.as_object_mut(),
-            serde_json::to_value(&entry).map_err(internal)?,
-        ) {
-            map.extend(members);
-        }
-        Ok(WriteOp::Put {
-            table: Table::Credentials,
-            key: secured.id.as_bytes().to_vec(),
-            value: serde_json::to_vec(&value).map_err(internal)?,
-        })
     }
 
     /// What the issuer keeps about the credential `id`, if it issued it.
@@ -526,6 +492,37 @@ impl IssuerService {
             .put(Table::Meta, published_key(list, purpose).as_bytes(), &bytes)?;
         Ok(signed)
     }
+}
+
+/// The write that adds what issuance knows to the credential's entry in `Credentials` (whose
+/// `status` member the status registry wrote at allocation).
+fn issued_entry(
+    store: &dyn IssuerStore,
+    secured: &SecuredCredential,
+    anchor: &AnchorReceipt,
+) -> Result<WriteOp, ServiceError> {
+    let entry = IssuedEntry {
+        credential_type: secured.credential_type.clone(),
+        hash: hex::encode(secured.hash),
+        anchor: anchor.clone(),
+        issued_at: now().unix_timestamp(),
+    };
+    let internal = |err: serde_json::Error| ServiceError::Internal(err.to_string());
+    let mut value = match store.get(Table::Credentials, secured.id.as_bytes())? {
+        Some(bytes) => serde_json::from_slice(&bytes).map_err(internal)?,
+        None => Value::Object(serde_json::Map::new()),
+    };
+    if let (Some(map), Value::Object(members)) = (
+        value.as_object_mut(),
+        serde_json::to_value(&entry).map_err(internal)?,
+    ) {
+        map.extend(members);
+    }
+    Ok(WriteOp::Put {
+        table: Table::Credentials,
+        key: secured.id.as_bytes().to_vec(),
+        value: serde_json::to_vec(&value).map_err(internal)?,
+    })
 }
 
 /// The `Meta` key of the published (signed) version of a status list.

@@ -368,7 +368,12 @@ pub fn add_proof(
         "proofValue".into(),
         Value::String(encode_proof_value(&signature)),
     );
-    let mut secured = object.clone();
+    // Without a proof chain the unsecured document is the document without its `proof`,
+    // which is set below: reuse it rather than cloning the document again.
+    let mut secured = match unsecured {
+        Value::Object(unsecured) if options.previous_proof.is_empty() => unsecured,
+        _ => object.clone(),
+    };
     let new_proof = Value::Object(proof);
     let proof_value = if existing.is_empty() {
         new_proof

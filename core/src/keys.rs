@@ -591,6 +591,16 @@ impl SecretKey {
         }
     }
 
+    /// The BBS secret key and its public key (kept with it), for a BLS12-381 key.
+    pub(crate) fn as_bbs_pair(
+        &self,
+    ) -> Option<(&crosscode_bbs::SecretKey, &crosscode_bbs::PublicKey)> {
+        match &self.inner {
+            SecretKeyInner::Bls12381G2(key) => Some((key.as_bbs(), key.bbs_public_key())),
+            _ => None,
+        }
+    }
+
     fn as_sm2(&self) -> Result<&Sm2SecretKey, SignatureError> {
         match &self.inner {
             SecretKeyInner::Sm2(key) => Ok(key),

@@ -50,8 +50,8 @@ pub use self::credential::{Credential, CredentialSchema, CredentialStatus, Issue
 pub use self::date_time::DateTimeStamp;
 pub use self::presentation::{Holder, Presentation};
 pub use self::securing::{
-    PresentationRequest, ProofKey, SecuringError, issue, present, verify_credential,
-    verify_presentation,
+    PresentationRequest, ProofKey, SecuringError, issue, issue_document, present,
+    verify_credential, verify_presentation,
 };
 
 use serde_json::{Map, Value};

@@ -34,7 +34,7 @@
 use crosscode_core::data_integrity::Cryptosuite;
 use crosscode_core::did::DidKey;
 use crosscode_core::vc::{
-    Credential, DateTimeStamp, ProofKey, SecuringError, VC_V2_CONTEXT, issue,
+    Credential, DateTimeStamp, ProofKey, SecuringError, VC_V2_CONTEXT, issue_document,
 };
 use crosscode_did_registry::evidence::credential_hash;
 use rand::RngCore;
@@ -346,7 +346,7 @@ pub fn secure(
             cryptosuite: Some(*suite),
         })
         .collect();
-    let secured = issue(&unsigned, &proof_keys, Some(now))?.to_value();
+    let secured = issue_document(&unsigned, &proof_keys, Some(now))?;
     let hash = credential_hash(authority.profile, &secured)
         .map_err(|err| IssueError::Hash(err.to_string()))?;
     Ok(SecuredCredential {

@@ -41,7 +41,7 @@ use time::{Date, OffsetDateTime};
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 use crate::sealing::{RecordKey, SealingError};
-use crate::store::{IssuerStore, StoreError, Table};
+use crate::store::{IssuerStore, StoreError, Table, WriteOp};
 
 /// Largest number of characters of a text field.
 pub const MAX_TEXT_CHARS: usize = 256;
@@ -411,6 +411,46 @@ impl<'a> RecordBook<'a> {
             }
         }
         Err(RecordBookError::IdCollision)
+    }
+
+    /// Validates and stores `records` under new ids in **one** atomic write (a batch: one
+    /// synced write instead of one per record); answers their ids, in order. Each id is 128
+    /// random bits, checked absent before the write.
+    pub fn put_many<'r>(
+        &self,
+        records: impl IntoIterator<Item = &'r SubjectRecord>,
+    ) -> Result<Vec<RecordId>, RecordBookError> {
+        let mut ids = Vec::new();
+        let mut taken = std::collections::HashSet::new();
+        let mut ops = Vec::new();
+        for record in records {
+            record.validate()?;
+            let json = record.to_json();
+            let mut fresh = None;
+            for _ in 0..3 {
+                let id = RecordId::generate()?;
+                if !taken.contains(&id)
+                    && self
+                        .store
+                        .get(Table::Records, id.as_str().as_bytes())?
+                        .is_none()
+                {
+                    fresh = Some(id);
+                    break;
+                }
+            }
+            let id = fresh.ok_or(RecordBookError::IdCollision)?;
+            taken.insert(id.clone());
+            let sealed = self.key.seal(id.as_str().as_bytes(), &json)?;
+            ops.push(WriteOp::Put {
+                table: Table::Records,
+                key: id.as_str().as_bytes().to_vec(),
+                value: sealed,
+            });
+            ids.push(id);
+        }
+        self.store.write(&ops)?;
+        Ok(ids)
     }
 
     /// The record of `id`, if any.

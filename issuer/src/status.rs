@@ -15,8 +15,11 @@
 //! prove which version was current at a height. [`StatusRegistry::pending`] lists the versions
 //! not yet recorded (after a crash between a change and its publication).
 //!
-//! **An index is never reused**, across restarts too: it is reserved with the store's atomic
-//! `insert_new` before it is handed out, and the reservation is never deleted. A list takes
+//! **An index is never reused**, across restarts too: under the registry's lock, a drawn index
+//! is checked free in the store, and its reservation is written — together with the list's
+//! count and the credential's record, one atomic synced [`IssuerStore::write`] for one
+//! credential or a whole batch ([`StatusRegistry::allocate_many`]) — before it is handed out;
+//! a reservation is never deleted. A list takes
 //! allocations until [`FILL_NUMERATOR`]/[`FILL_DENOMINATOR`] of its capacity is reserved (so a
 //! random draw finds a free index in a few tries); then allocation moves on to the next list.
 //!
@@ -41,12 +44,13 @@
 //! `capacity` is how many indexes the list hands out (`[0, capacity)`), `entries` the length of
 //! the published list (`capacity` rounded up to whole bytes, at least 131,072); `bits` are the
 //! list's bytes exactly as published (index 0 the left-most bit). The allocated count in
-//! `Meta` is written after the index is reserved, so after a crash it may be one short: it
-//! only decides when to move to the next list, never whether an index is free.
+//! `Meta` is written with the reservations; were it ever short, it only decides when to move
+//! to the next list, never whether an index is free.
 //!
 //! Read-modify-writes of one list are serialized by the registry's lock: one registry (one
 //! service process) per store.
 
+use std::collections::HashSet;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use crosscode_core::status_list::{BitstringStatusListEntry, StatusListError, StatusPurpose};
@@ -262,14 +266,17 @@ pub struct ListCredential {
 #[derive(Debug)]
 pub struct StatusRegistry {
     capacity: u32,
-    lock: Mutex<()>,
+    /// Serializes read-modify-writes; holds the capacity of the last list allocated from
+    /// (`(list, capacity)`: a list's capacity never changes once stored), so that allocation
+    /// does not read and decode the list's whole state every time.
+    lock: Mutex<Option<(u32, u32)>>,
 }
 
 impl Default for StatusRegistry {
     fn default() -> StatusRegistry {
         StatusRegistry {
             capacity: DEFAULT_CAPACITY,
-            lock: Mutex::new(()),
+            lock: Mutex::new(None),
         }
     }
 }
@@ -288,7 +295,7 @@ impl StatusRegistry {
         }
         Ok(StatusRegistry {
             capacity,
-            lock: Mutex::new(()),
+            lock: Mutex::new(None),
         })
     }
 
@@ -297,63 +304,124 @@ impl StatusRegistry {
         self.capacity
     }
 
-    fn lock(&self) -> MutexGuard<'_, ()> {
+    fn lock(&self) -> MutexGuard<'_, Option<(u32, u32)>> {
         // The guarded state is in the store; a panic elsewhere leaves nothing half-written here.
         self.lock.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// [`StatusRegistry::allocate`] for many new credentials at once (a batch): the same
+    /// random draws and list moves, but every reservation, count and `Credentials` record is
+    /// written in **one** atomic [`IssuerStore::write`] — one synced write instead of three per
+    /// credential — before any allocation is handed out. Either every id of `credential_ids`
+    /// gets an allocation (in order) or none does (and nothing is written).
+    pub fn allocate_many<S: IssuerStore + ?Sized>(
+        &self,
+        store: &S,
+        credential_ids: &[String],
+    ) -> Result<Vec<StatusAllocation>, StatusError> {
+        let mut known_capacity = self.lock();
+        let mut ids = HashSet::with_capacity(credential_ids.len());
+        for id in credential_ids {
+            if !ids.insert(id.as_str()) || store.get(Table::Credentials, id.as_bytes())?.is_some() {
+                return Err(StatusError::CredentialExists(id.clone()));
+            }
+        }
+        let put = |table, key: Vec<u8>, value: Vec<u8>| WriteOp::Put { table, key, value };
+        let mut ops = Vec::with_capacity(2 * credential_ids.len() + 4);
+        let first_list = read_u32(store.get(Table::Meta, META_CURRENT_LIST)?, "meta")?.unwrap_or(0);
+        let mut list = first_list;
+        // (capacity, allocated) of `list` once read
+        let mut current: Option<(u32, u32)> = None;
+        let mut drawn = HashSet::with_capacity(credential_ids.len());
+        let mut allocations = Vec::with_capacity(credential_ids.len());
+        for id in credential_ids {
+            let allocation = loop {
+                let (capacity, allocated) = match current {
+                    Some(state) => state,
+                    None => {
+                        let capacity = match *known_capacity {
+                            Some((known, capacity)) if known == list => capacity,
+                            _ => match read_state(store, list)? {
+                                Some(state) => state.capacity,
+                                None => {
+                                    let state = ListState::new(self.capacity)?;
+                                    ops.push(put(
+                                        Table::StatusLists,
+                                        list.to_be_bytes().to_vec(),
+                                        state.encode(),
+                                    ));
+                                    self.capacity
+                                }
+                            },
+                        };
+                        let allocated =
+                            read_u32(store.get(Table::Meta, &allocated_key(list))?, "meta")?
+                                .unwrap_or(0);
+                        (capacity, allocated)
+                    }
+                };
+                let mut count = allocated;
+                if u64::from(allocated) * FILL_DENOMINATOR < u64::from(capacity) * FILL_NUMERATOR {
+                    if let Some(index) = draw_free(store, list, capacity, &mut drawn)? {
+                        current = Some((capacity, allocated.saturating_add(1)));
+                        ops.push(put(
+                            Table::StatusIndexes,
+                            index_key(list, index),
+                            id.as_bytes().to_vec(),
+                        ));
+                        break StatusAllocation { list, index };
+                    }
+                    // every draw hit a reserved index: the count was short; the list is full
+                    count = capacity;
+                }
+                ops.push(put(
+                    Table::Meta,
+                    allocated_key(list),
+                    count.to_be_bytes().to_vec(),
+                ));
+                list = list.checked_add(1).ok_or(StatusError::Exhausted)?;
+                current = None;
+            };
+            allocations.push(allocation);
+            ops.push(put(
+                Table::Credentials,
+                id.as_bytes().to_vec(),
+                json!({ "status": allocation }).to_string().into_bytes(),
+            ));
+        }
+        if let Some((_, allocated)) = current {
+            ops.push(put(
+                Table::Meta,
+                allocated_key(list),
+                allocated.to_be_bytes().to_vec(),
+            ));
+        }
+        if list != first_list {
+            ops.push(put(
+                Table::Meta,
+                META_CURRENT_LIST.to_vec(),
+                list.to_be_bytes().to_vec(),
+            ));
+        }
+        store.write(&ops)?;
+        if let Some((capacity, _)) = current {
+            *known_capacity = Some((list, capacity));
+        }
+        Ok(allocations)
+    }
+
     /// Allocates a status for a new credential: a random free index of the current list,
     /// reserved for good, and the credential's record in `Credentials` (holding only the
-    /// allocation; the issuance adds its members to it).
+    /// allocation; the issuance adds its members to it) — one synced write
+    /// ([`StatusRegistry::allocate_many`] of one id).
     pub fn allocate<S: IssuerStore + ?Sized>(
         &self,
         store: &S,
         credential_id: &str,
     ) -> Result<StatusAllocation, StatusError> {
-        let _guard = self.lock();
-        if store
-            .get(Table::Credentials, credential_id.as_bytes())?
-            .is_some()
-        {
-            return Err(StatusError::CredentialExists(credential_id.to_owned()));
-        }
-        let mut list = read_u32(store.get(Table::Meta, META_CURRENT_LIST)?, "meta")?.unwrap_or(0);
-        let allocation = loop {
-            let capacity = match read_state(store, list)? {
-                Some(state) => state.capacity,
-                None => {
-                    let state = ListState::new(self.capacity)?;
-                    store.put(Table::StatusLists, &list.to_be_bytes(), &state.encode())?;
-                    self.capacity
-                }
-            };
-            let allocated =
-                read_u32(store.get(Table::Meta, &allocated_key(list))?, "meta")?.unwrap_or(0);
-            if u64::from(allocated) * FILL_DENOMINATOR < u64::from(capacity) * FILL_NUMERATOR {
-                if let Some(index) = reserve(store, list, capacity, credential_id)? {
-                    store.put(
-                        Table::Meta,
-                        &allocated_key(list),
-                        &(allocated.saturating_add(1)).to_be_bytes(),
-                    )?;
-                    break StatusAllocation { list, index };
-                }
-                // every draw hit a reserved index: the count was short; the list is full
-                store.put(Table::Meta, &allocated_key(list), &capacity.to_be_bytes())?;
-            }
-            list = list.checked_add(1).ok_or(StatusError::Exhausted)?;
-            store.put(Table::Meta, META_CURRENT_LIST, &list.to_be_bytes())?;
-        };
-        let record = json!({ "status": allocation });
-        if !store.insert_new(
-            Table::Credentials,
-            credential_id.as_bytes(),
-            record.to_string().as_bytes(),
-        )? {
-            // issued concurrently under the same id elsewhere: the index stays reserved, unused
-            return Err(StatusError::CredentialExists(credential_id.to_owned()));
-        }
-        Ok(allocation)
+        self.allocate_many(store, &[credential_id.to_owned()])?
+            .pop()
+            .ok_or(StatusError::CredentialExists(credential_id.to_owned()))
     }
 
     /// The allocation of a credential (from its `Credentials` record).
@@ -628,22 +696,25 @@ pub fn entries(base_url: &str, allocation: StatusAllocation) -> [Value; 2] {
     })
 }
 
-/// Draws random indexes of `[0, capacity)` until one is reserved for `credential_id`.
-fn reserve<S: IssuerStore + ?Sized>(
+/// Draws random indexes of `[0, capacity)` until one is neither reserved in the store nor
+/// drawn already (`drawn`, which it joins); `None` after [`DRAWS`] misses.
+fn draw_free<S: IssuerStore + ?Sized>(
     store: &S,
     list: u32,
     capacity: u32,
-    credential_id: &str,
+    drawn: &mut HashSet<(u32, u32)>,
 ) -> Result<Option<u32>, StatusError> {
     for _ in 0..DRAWS {
         let index = OsRng.gen_range(0..capacity);
-        if store.insert_new(
-            Table::StatusIndexes,
-            &index_key(list, index),
-            credential_id.as_bytes(),
-        )? {
-            return Ok(Some(index));
+        if drawn.contains(&(list, index))
+            || store
+                .get(Table::StatusIndexes, &index_key(list, index))?
+                .is_some()
+        {
+            continue;
         }
+        drawn.insert((list, index));
+        return Ok(Some(index));
     }
     Ok(None)
 }

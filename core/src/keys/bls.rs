@@ -44,16 +44,22 @@ impl From<crosscode_bbs::PublicKey> for Bls12381G2PublicKey {
     }
 }
 
-/// A BLS12-381 secret key (a BBS secret key; zeroized on drop by `crosscode-bbs`).
-pub(crate) struct Bls12381SecretKey(crosscode_bbs::SecretKey);
+/// A BLS12-381 secret key (a BBS secret key; zeroized on drop by `crosscode-bbs`) and its
+/// public key, computed once when the key is made: it is a G2 scalar multiplication (about a
+/// third of a BBS signature's cost), and every BBS signature needs it (the domain hashes it).
+pub(crate) struct Bls12381SecretKey {
+    secret: crosscode_bbs::SecretKey,
+    public: Bls12381G2PublicKey,
+}
 
 impl Bls12381SecretKey {
-    pub(crate) fn from_bbs(key: crosscode_bbs::SecretKey) -> Self {
-        Self(key)
+    pub(crate) fn from_bbs(secret: crosscode_bbs::SecretKey) -> Self {
+        let public = Bls12381G2PublicKey(secret.public_key());
+        Self { secret, public }
     }
 
     pub(crate) fn generate() -> Self {
-        Self(crosscode_bbs::SecretKey::random())
+        Self::from_bbs(crosscode_bbs::SecretKey::random())
     }
 
     pub(crate) fn from_bytes(bytes: &[u8]) -> Result<Self, KeyError> {
@@ -65,24 +71,29 @@ impl Bls12381SecretKey {
             });
         }
         crosscode_bbs::SecretKey::from_bytes(bytes)
-            .map(Self)
+            .map(Self::from_bbs)
             .map_err(|_| KeyError::InvalidSecretKey {
                 algorithm: KeyAlgorithm::Bls12381G2,
             })
     }
 
     pub(crate) fn to_bytes(&self) -> Zeroizing<Vec<u8>> {
-        let mut bytes = self.0.to_bytes();
+        let mut bytes = self.secret.to_bytes();
         let out = Zeroizing::new(bytes.to_vec());
         bytes.zeroize();
         out
     }
 
     pub(crate) fn public_key(&self) -> Bls12381G2PublicKey {
-        Bls12381G2PublicKey(self.0.public_key())
+        self.public.clone()
     }
 
     pub(crate) fn as_bbs(&self) -> &crosscode_bbs::SecretKey {
-        &self.0
+        &self.secret
+    }
+
+    /// The BBS public key (computed when the key was made).
+    pub(crate) fn bbs_public_key(&self) -> &crosscode_bbs::PublicKey {
+        &self.public.0
     }
 }

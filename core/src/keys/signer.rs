@@ -55,11 +55,12 @@ impl Signer for SecretKey {
     }
 
     fn sign_bbs(&self, header: &[u8], messages: &[Vec<u8>]) -> Result<Vec<u8>, SignatureError> {
-        let secret = self.as_bbs().ok_or(SignatureError::UnsupportedAlgorithm {
-            algorithm: SecretKey::algorithm(self),
-        })?;
-        let public = secret.public_key();
-        crosscode_bbs::sign::<crosscode_bbs::Bls12381Sha256, _>(secret, &public, header, messages)
+        let (secret, public) = self
+            .as_bbs_pair()
+            .ok_or(SignatureError::UnsupportedAlgorithm {
+                algorithm: SecretKey::algorithm(self),
+            })?;
+        crosscode_bbs::sign::<crosscode_bbs::Bls12381Sha256, _>(secret, public, header, messages)
             .map(|signature| signature.to_bytes().to_vec())
             .map_err(|_| SignatureError::BbsSigning)
     }

@@ -100,6 +100,18 @@ pub fn issue(
     keys: &[ProofKey<'_>],
     created: Option<OffsetDateTime>,
 ) -> Result<Credential, SecuringError> {
+    Ok(Credential::from_value(&issue_document(
+        credential, keys, created,
+    )?)?)
+}
+
+/// [`issue`], answering the secured credential as JSON without parsing it back into a
+/// [`Credential`] — what an issuer hashes, stores and sends.
+pub fn issue_document(
+    credential: &Credential,
+    keys: &[ProofKey<'_>],
+    created: Option<OffsetDateTime>,
+) -> Result<serde_json::Value, SecuringError> {
     if keys.is_empty() {
         return Err(SecuringError::NoKey);
     }
@@ -122,7 +134,7 @@ pub fn issue(
         };
         document = add_proof(&document, key.signer, &key.verification_method, &options)?;
     }
-    Ok(Credential::from_value(&document)?)
+    Ok(document)
 }
 
 /// Signs `presentation` as its holder with `key` (for `authentication`), answering `request`.

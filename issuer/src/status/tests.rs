@@ -85,6 +85,55 @@ fn allocations_move_to_the_next_list_at_three_quarters_and_survive_a_restart() {
 }
 
 #[test]
+fn a_batch_allocation_is_one_write_that_moves_lists_like_one_by_one_and_reuses_no_index() {
+    let store = MemoryStore::new();
+    let registry = StatusRegistry::with_capacity(16).unwrap();
+    let mut seen = HashSet::new();
+    // two one by one, then 20 in one batch: lists 0 (12 indexes) and 1, then on with list 1
+    for n in 0..2 {
+        assert!(seen.insert(registry.allocate(&store, &credential_id(n)).unwrap()));
+    }
+    let ids: Vec<String> = (2..22).map(credential_id).collect();
+    let batch = registry.allocate_many(&store, &ids).unwrap();
+    assert_eq!(batch.len(), 20);
+    for (n, allocation) in (2..22).zip(&batch) {
+        assert_eq!(allocation.list, (n / 12) as u32, "allocation {n}");
+        assert!(allocation.index < 16);
+        assert!(seen.insert(*allocation), "index reused: {allocation:?}");
+        assert_eq!(
+            registry.allocation_of(&store, &credential_id(n)).unwrap(),
+            *allocation
+        );
+    }
+    // a restarted registry carries on after the batch
+    let restarted = StatusRegistry::with_capacity(16).unwrap();
+    for n in 22..30 {
+        let allocation = restarted.allocate(&store, &credential_id(n)).unwrap();
+        assert_eq!(allocation.list, (n / 12) as u32);
+        assert!(seen.insert(allocation));
+    }
+    assert_eq!(store.count(Table::StatusIndexes).unwrap(), 30);
+}
+
+#[test]
+fn a_batch_with_an_id_already_allocated_allocates_nothing() {
+    let store = MemoryStore::new();
+    let registry = StatusRegistry::new();
+    registry.allocate(&store, "urn:uuid:a").unwrap();
+    for ids in [
+        vec!["urn:uuid:b".to_owned(), "urn:uuid:a".to_owned()],
+        vec!["urn:uuid:c".to_owned(), "urn:uuid:c".to_owned()],
+    ] {
+        assert!(matches!(
+            registry.allocate_many(&store, &ids),
+            Err(StatusError::CredentialExists(_))
+        ));
+    }
+    assert_eq!(store.count(Table::StatusIndexes).unwrap(), 1);
+    assert_eq!(store.count(Table::Credentials).unwrap(), 1);
+}
+
+#[test]
 fn a_credential_id_gets_one_allocation() {
     let store = MemoryStore::new();
     let registry = StatusRegistry::new();

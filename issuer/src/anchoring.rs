@@ -139,12 +139,19 @@ impl ChainWriter {
 
     /// Anchors one credential hash with whatever else waits (group commit).
     pub async fn anchor_one(&self, hash: [u8; 32]) -> Result<AnchorReceipt, AnchorError> {
-        let (reply, answer) = oneshot::channel();
+        let (reply, mut answer) = oneshot::channel();
         self.queue
             .lock()
             .map_err(|_| AnchorError::Stopped)?
             .push((hash, reply));
-        let guard = self.write.lock().await;
+        // Another requester's anchor may take this hash while this one waits for the writer:
+        // then its receipt is the answer, and waiting on for the writer (to anchor later
+        // requesters' hashes) would chain every request behind one anchor each.
+        let guard = tokio::select! {
+            biased;
+            receipt = &mut answer => return receipt.map_err(|_| AnchorError::Stopped)?,
+            guard = self.write.lock() => guard,
+        };
         let waiting = std::mem::take(&mut *self.queue.lock().map_err(|_| AnchorError::Stopped)?);
         if !waiting.is_empty() {
             let (hashes, replies): (Vec<[u8; 32]>, Vec<Reply>) = waiting.into_iter().unzip();

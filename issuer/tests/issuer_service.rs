@@ -864,3 +864,43 @@ async fn the_other_routes_answer_their_typed_failures() {
     assert_eq!(fixture.get("/no/such/route").await.0, 404);
     fixture.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clients_issuing_one_after_another_share_their_anchors() {
+    let fixture = Fixture::start().await;
+    let service = fixture.service.clone().unwrap();
+    // Eight clients, each issuing four credentials one after another: a steady load, where a
+    // requester must not wait for the writer once another anchor has taken its hash.
+    let clients: Vec<_> = (0..8)
+        .map(|_| {
+            let service = service.clone();
+            tokio::spawn(async move {
+                let mut issued = Vec::new();
+                for _ in 0..4 {
+                    let credential = unsigned_health_code(&holder().1);
+                    issued.push(service.issue(credential, Default::default()).await.unwrap());
+                }
+                issued
+            })
+        })
+        .collect();
+    let mut transactions = std::collections::BTreeSet::new();
+    for client in clients {
+        for issued in client.await.unwrap() {
+            check_anchor(
+                &fixture.client,
+                &issued.verifiable_credential,
+                &issued.anchor,
+            )
+            .await;
+            transactions.insert(issued.anchor.transaction.clone());
+        }
+    }
+    assert!(
+        transactions.len() <= 16,
+        "{} anchors for 32 credentials",
+        transactions.len()
+    );
+    drop(service);
+    fixture.stop().await;
+}

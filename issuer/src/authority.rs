@@ -47,9 +47,6 @@ pub enum StartupError {
         /// The relationship it needs.
         relationship: &'static str,
     },
-    /// No credential key (Ed25519, SM2 or BBS) was given.
-    #[error("no credential key (Ed25519, SM2 or BBS) given")]
-    NoCredentialKey,
     /// The DID is not an admitted authority issuer.
     #[error("{did} is not an admitted authority issuer")]
     NotAdmitted {
@@ -239,21 +236,14 @@ impl AuthorityKeys {
                 chain = Some((Arc::new(key) as SharedSigner, fragment));
                 continue;
             }
+            let not_in_document = || StartupError::KeyNotInDocument {
+                did: did.clone(),
+                algorithm,
+                relationship: "assertionMethod",
+            };
             let fragment =
-                method_of(&public, Relationships::ASSERTION_METHOD).ok_or_else(|| {
-                    StartupError::KeyNotInDocument {
-                        did: did.clone(),
-                        algorithm,
-                        relationship: "assertionMethod",
-                    }
-                })?;
-            let method = DidUrl::parse(&format!("{}#{fragment}", did.as_str())).map_err(|_| {
-                StartupError::KeyNotInDocument {
-                    did: did.clone(),
-                    algorithm,
-                    relationship: "assertionMethod",
-                }
-            })?;
+                method_of(&public, Relationships::ASSERTION_METHOD).ok_or_else(not_in_document)?;
+            let method = method_url(did, &fragment).ok_or_else(not_in_document)?;
             let credential_key = Some(CredentialKey {
                 method,
                 signer: Arc::new(key),
@@ -276,16 +266,17 @@ impl AuthorityKeys {
             KeyAlgorithm::Sm2 => &mut sm2,
             KeyAlgorithm::Bls12381G2 => &mut bbs,
         };
-        if slot.is_none()
-            && let Ok(method) = DidUrl::parse(&format!("{}#{chain_fragment}", did.as_str()))
-        {
+        if slot.is_none() {
+            let method =
+                method_url(did, &chain_fragment).ok_or_else(|| StartupError::KeyNotInDocument {
+                    did: did.clone(),
+                    algorithm: chain_algorithm,
+                    relationship: "assertionMethod",
+                })?;
             *slot = Some(CredentialKey {
                 method,
                 signer: chain.clone(),
             });
-        }
-        if ed25519.is_none() && sm2.is_none() && bbs.is_none() {
-            return Err(StartupError::NoCredentialKey);
         }
         Ok(AuthorityKeys {
             chain,
@@ -294,4 +285,10 @@ impl AuthorityKeys {
             bbs,
         })
     }
+}
+
+/// The verification method `did#fragment` (`None`: not a DID URL, which a fragment of a
+/// registered document never is).
+fn method_url(did: &RegistryDid, fragment: &str) -> Option<DidUrl> {
+    DidUrl::parse(&format!("{}#{fragment}", did.as_str())).ok()
 }

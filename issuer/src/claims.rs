@@ -89,3 +89,60 @@ pub fn unsigned_credential(
         "credentialSubject": subject,
     }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(with_test: bool, with_vaccination: bool) -> SubjectRecord {
+        let mut json = serde_json::json!({
+            "name": "A Person", "birthDate": "1990-02-03", "documentNumber": "D1",
+            "healthStatus": "yellow", "testResults": [], "vaccinations": []
+        });
+        if with_test {
+            json["testResults"] = serde_json::json!([{"testType": "nucleic-acid", "result": "negative", "sampledAt": "2026-12-04T08:00:00Z"}]);
+        }
+        if with_vaccination {
+            json["vaccinations"] =
+                serde_json::json!([{"vaccine": "V", "dose": 2, "date": "2026-01-02"}]);
+        }
+        SubjectRecord::from_json(json.to_string().as_bytes()).unwrap()
+    }
+
+    #[test]
+    fn a_record_makes_the_claims_of_each_type() {
+        let now = OffsetDateTime::UNIX_EPOCH;
+        let full = record(true, true);
+        let code = unsigned_credential(&full, "HealthCode", "did:key:z6Mk", now).unwrap();
+        assert_eq!(code["credentialSubject"]["statusColour"], "yellow");
+        assert_eq!(
+            code["credentialSubject"]["latestTest"]["result"],
+            "negative"
+        );
+        assert_eq!(code["credentialSubject"]["vaccinationDoses"], 1);
+        let test =
+            unsigned_credential(&full, "NucleicAcidTestResult", "did:key:z6Mk", now).unwrap();
+        assert_eq!(test["credentialSubject"]["testType"], "nucleic-acid");
+        let dose = unsigned_credential(&full, "Vaccination", "did:key:z6Mk", now).unwrap();
+        assert_eq!(dose["credentialSubject"]["dose"], 2);
+    }
+
+    #[test]
+    fn a_record_without_what_a_type_needs_is_a_typed_error() {
+        let now = OffsetDateTime::UNIX_EPOCH;
+        let empty = record(false, false);
+        assert_eq!(
+            unsigned_credential(&empty, "NucleicAcidTestResult", "did:key:z6Mk", now),
+            Err(ClaimsError::NoTestResult)
+        );
+        assert_eq!(
+            unsigned_credential(&empty, "Vaccination", "did:key:z6Mk", now),
+            Err(ClaimsError::NoVaccination)
+        );
+        assert_eq!(
+            unsigned_credential(&empty, "Passport", "did:key:z6Mk", now),
+            Err(ClaimsError::UnknownType)
+        );
+        assert!(unsigned_credential(&empty, "HealthCode", "did:key:z6Mk", now).is_ok());
+    }
+}

@@ -710,6 +710,58 @@ async fn start_up_refuses_an_authority_that_is_not_admitted_or_not_scoped() {
         matches!(&err, ServiceError::Startup(StartupError::ScopeDoesNotCover { missing, .. }) if missing == &vec!["HealthCode".to_owned()]),
         "{err:?}"
     );
+    // A key that is not a method of the authority's document.
+    let mut keys = authority_keys(CryptoProfile::Standard, "MO");
+    keys.push(SecretKey::generate(KeyAlgorithm::Sm2));
+    let err = start_service(
+        &fixture.client,
+        &dir.join("e"),
+        keys,
+        &["HealthCode"],
+        "http://x",
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ServiceError::Startup(StartupError::KeyNotInDocument {
+                algorithm: KeyAlgorithm::Sm2,
+                ..
+            })
+        ),
+        "{err:?}"
+    );
+    // An authority the consortium suspended.
+    let hk = DevAuthority::derive(CryptoProfile::Standard, "HK").did;
+    let proposed = fixture
+        .client
+        .propose(
+            &members[0].key,
+            Some(&members[0].did),
+            GovernanceAction::SuspendIssuer { issuer: hk },
+            100,
+        )
+        .await
+        .unwrap();
+    fixture
+        .client
+        .vote(&members[1].key, Some(&members[1].did), proposed.id, true)
+        .await
+        .unwrap();
+    let err = start_service(
+        &fixture.client,
+        &dir.join("f"),
+        authority_keys(CryptoProfile::Standard, "HK"),
+        &["HealthCode"],
+        "http://x",
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(err, ServiceError::Startup(StartupError::Suspended { .. })),
+        "{err:?}"
+    );
     // A credential type the issuer does not know is refused before the chain is asked.
     let err = start_service(
         &fixture.client,

@@ -420,7 +420,7 @@ async fn put_record(
         .record
         .validate()
         .map_err(|err| HttpError::bad_request("invalid-record", err.to_string()))?;
-    let id = state.service.put_record(&request.record)?;
+    let id = state.service.put_record(request.record).await?;
     Ok((
         StatusCode::CREATED,
         axum::Json(RecordCreated {
@@ -441,7 +441,7 @@ async fn delete_record(
         return Err(not_found());
     };
     let id = RecordId::parse(&id).map_err(|_| not_found())?;
-    if state.service.delete_record(&id)? {
+    if state.service.delete_record(id).await? {
         Ok(StatusCode::NO_CONTENT.into_response())
     } else {
         Err(not_found())

@@ -311,8 +311,10 @@ impl IssuerService {
         credential_type: &str,
         holder: &str,
     ) -> Result<IssuedCredential, ServiceError> {
-        let subject = RecordBook::new(self.store.as_ref(), &self.record_key)
-            .get(record)?
+        let id = record.clone();
+        let subject = self
+            .with_records(move |book| book.get(&id))
+            .await?
             .ok_or(ServiceError::UnknownRecord)?;
         let unsigned = unsigned_credential(&subject, credential_type, holder, now())?;
         self.issue(unsigned, IssueOptions::default()).await
@@ -376,28 +378,34 @@ impl IssuerService {
         .await??;
         let hashes: Vec<[u8; 32]> = secured.iter().map(|item| item.hash).collect();
         let receipts = self.writer.anchor_batch(&hashes).await?;
-        let mut issued = Vec::with_capacity(secured.len());
-        let mut entries = Vec::with_capacity(BATCH_WRITE.min(secured.len()));
-        for (item, anchor) in secured.into_iter().zip(receipts) {
-            entries.push(issued_entry(self.store.as_ref(), &item, &anchor)?);
-            if entries.len() == BATCH_WRITE {
-                self.store.write(&entries)?;
-                entries.clear();
+        let store = self.store.clone();
+        off_worker(move || {
+            let mut issued = Vec::with_capacity(secured.len());
+            let mut entries = Vec::with_capacity(BATCH_WRITE.min(secured.len()));
+            for (item, anchor) in secured.into_iter().zip(receipts) {
+                entries.push(issued_entry(store.as_ref(), &item, &anchor)?);
+                if entries.len() == BATCH_WRITE {
+                    store.write(&entries)?;
+                    entries.clear();
+                }
+                issued.push(IssuedCredential {
+                    verifiable_credential: item.credential,
+                    anchor,
+                });
             }
-            issued.push(IssuedCredential {
-                verifiable_credential: item.credential,
-                anchor,
-            });
-        }
-        if !entries.is_empty() {
-            self.store.write(&entries)?;
-        }
-        Ok(issued)
+            if !entries.is_empty() {
+                store.write(&entries)?;
+            }
+            Ok(issued)
+        })
+        .await?
     }
 
     /// What the issuer keeps about the credential `id`, if it issued it.
-    pub fn issued(&self, id: &str) -> Result<Option<IssuedEntry>, ServiceError> {
-        match self.store.get(Table::Credentials, id.as_bytes())? {
+    pub async fn issued(&self, id: &str) -> Result<Option<IssuedEntry>, ServiceError> {
+        let store = self.store.clone();
+        let key = id.as_bytes().to_vec();
+        match off_worker(move || store.get(Table::Credentials, &key)).await?? {
             None => Ok(None),
             Some(bytes) => serde_json::from_slice(&bytes)
                 .map(Some)
@@ -406,20 +414,29 @@ impl IssuerService {
     }
 
     /// Stores a subject record (sealed) and answers its id.
-    pub fn put_record(&self, record: &SubjectRecord) -> Result<RecordId, ServiceError> {
-        Ok(RecordBook::new(self.store.as_ref(), &self.record_key).put(record)?)
+    pub async fn put_record(&self, record: SubjectRecord) -> Result<RecordId, ServiceError> {
+        self.with_records(move |book| book.put(&record)).await
     }
 
     /// Whether the record `id` exists.
-    pub fn has_record(&self, id: &RecordId) -> Result<bool, ServiceError> {
-        Ok(RecordBook::new(self.store.as_ref(), &self.record_key)
-            .get(id)?
-            .is_some())
+    pub async fn has_record(&self, id: RecordId) -> Result<bool, ServiceError> {
+        self.with_records(move |book| Ok(book.get(&id)?.is_some()))
+            .await
     }
 
     /// Deletes the record `id`; `false` when there was none.
-    pub fn delete_record(&self, id: &RecordId) -> Result<bool, ServiceError> {
-        Ok(RecordBook::new(self.store.as_ref(), &self.record_key).delete(id)?)
+    pub async fn delete_record(&self, id: RecordId) -> Result<bool, ServiceError> {
+        self.with_records(move |book| book.delete(&id)).await
+    }
+
+    /// Runs `work` on the record book, on the blocking pool (the store is synchronous).
+    async fn with_records<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&RecordBook<'_>) -> Result<T, RecordBookError> + Send + 'static,
+    ) -> Result<T, ServiceError> {
+        let store = self.store.clone();
+        let record_key = self.record_key.clone();
+        Ok(off_worker(move || work(&RecordBook::new(store.as_ref(), &record_key))).await??)
     }
 
     /// Revokes, suspends or reinstates the credential `id`: the change is recorded, the
@@ -453,17 +470,30 @@ impl IssuerService {
     /// published version, or, for a list never published, its first version published now.
     pub async fn status_list(&self, id: &str) -> Result<Value, ServiceError> {
         let (list, purpose) = parse_list_id(id)?;
-        let key = published_key(list, purpose);
-        if let Some(bytes) = self.store.get(Table::Meta, key.as_bytes())? {
-            return serde_json::from_slice(&bytes)
-                .map_err(|err| ServiceError::Internal(err.to_string()));
+        if let Some(published) = self.published(list, purpose).await? {
+            return Ok(published);
         }
         let _one_at_a_time = self.status_lock.lock().await;
-        match self.store.get(Table::Meta, key.as_bytes())? {
-            Some(bytes) => serde_json::from_slice(&bytes)
-                .map_err(|err| ServiceError::Internal(err.to_string())),
+        match self.published(list, purpose).await? {
+            Some(published) => Ok(published),
             None => self.publish(list, purpose).await,
         }
+    }
+
+    /// The signed version of a list stored as the one served, if any.
+    async fn published(
+        &self,
+        list: u32,
+        purpose: ListPurpose,
+    ) -> Result<Option<Value>, ServiceError> {
+        let store = self.store.clone();
+        let stored =
+            off_worker(move || store.get(Table::Meta, published_key(list, purpose).as_bytes()))
+                .await??;
+        stored
+            .map(|bytes| serde_json::from_slice(&bytes))
+            .transpose()
+            .map_err(|err| ServiceError::Internal(err.to_string()))
     }
 
     /// Signs the current version of a list, anchors its hash, records the anchor and stores
@@ -498,18 +528,23 @@ impl IssuerService {
         let hash = credential_hash(self.ctx.authority.profile, &signed)
             .map_err(|err| ServiceError::Internal(err.to_string()))?;
         let committed = self.writer.anchor_single(&hash).await?;
-        self.status.record_published(
-            self.store.as_ref(),
-            list,
-            purpose,
-            version,
-            hash,
-            committed.height,
-        )?;
         let bytes =
             serde_json::to_vec(&signed).map_err(|err| ServiceError::Internal(err.to_string()))?;
-        self.store
-            .put(Table::Meta, published_key(list, purpose).as_bytes(), &bytes)?;
+        let store = self.store.clone();
+        let status = self.status.clone();
+        off_worker(move || {
+            status.record_published(
+                store.as_ref(),
+                list,
+                purpose,
+                version,
+                hash,
+                committed.height,
+            )?;
+            store.put(Table::Meta, published_key(list, purpose).as_bytes(), &bytes)?;
+            Ok::<_, ServiceError>(())
+        })
+        .await??;
         Ok(signed)
     }
 }

@@ -956,3 +956,76 @@ async fn clients_issuing_one_after_another_share_their_anchors() {
     drop(service);
     fixture.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_service_runs_on_postgresql_without_blocking_its_async_workers() {
+    // The PostgreSQL client blocks on a runtime of its own: called from an async task it would
+    // panic, so this fails if any service path touches the store on an async worker.
+    let fixture = Fixture::start().await;
+    let cluster = crosscode_testing::postgres::PostgresCluster::start();
+    let url = cluster.url();
+    let store: Arc<dyn IssuerStore> = Arc::new(
+        tokio::task::spawn_blocking(move || {
+            crosscode_issuer::store::postgres::PostgresStore::connect(&url).unwrap()
+        })
+        .await
+        .unwrap(),
+    );
+    let dir = temp_dir("issuer-postgres");
+    let record_key = RecordKey::open_or_create(&dir, b"issuer test passphrase").unwrap();
+    let mut config = ServiceConfig::new("http://127.0.0.1:9");
+    config.credential_types = vec!["HealthCode".into()];
+    let service = IssuerService::start(
+        config,
+        fixture.client.clone(),
+        authority_keys(CryptoProfile::Standard, "MO"),
+        store,
+        Arc::new(record_key),
+    )
+    .await
+    .unwrap();
+    let issued = service
+        .issue(unsigned_health_code(&holder().1), Default::default())
+        .await
+        .unwrap();
+    let id = issued.verifiable_credential["id"].as_str().unwrap();
+    assert!(service.issued(id).await.unwrap().is_some());
+    service
+        .change_status(id, crosscode_issuer::status::StatusAction::Suspend)
+        .await
+        .unwrap();
+    let list = service.status_list("0-suspension").await.unwrap();
+    assert_eq!(list["credentialSubject"]["statusPurpose"], "suspension");
+    let subject: crosscode_issuer::records::SubjectRecord =
+        serde_json::from_value(record("Postgres Person")).unwrap();
+    let record_id = service.put_record(subject).await.unwrap();
+    assert!(service.has_record(record_id.clone()).await.unwrap());
+    let from_record = service
+        .issue_from_record(&record_id, "HealthCode", &holder().1)
+        .await
+        .unwrap();
+    assert_eq!(
+        from_record.verifiable_credential["credentialSubject"]["name"],
+        "Postgres Person"
+    );
+    assert!(service.delete_record(record_id).await.unwrap());
+    let batch: Vec<crosscode_issuer::service::BatchRecord> = (0..3)
+        .map(|n| {
+            serde_json::from_value(
+                json!({"holder": holder().1, "record": record(&format!("Batch {n}"))}),
+            )
+            .unwrap()
+        })
+        .collect();
+    assert_eq!(
+        service
+            .issue_records(batch, Default::default(), |_| {})
+            .await
+            .unwrap()
+            .len(),
+        3
+    );
+    drop(service);
+    let _ = std::fs::remove_dir_all(&dir);
+    fixture.stop().await;
+}

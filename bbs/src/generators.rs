@@ -9,6 +9,7 @@ use group::Curve;
 
 use crate::ciphersuite::{Ciphersuite, EXPAND_LENGTH};
 use crate::error::BbsError;
+use crate::fixed_base::{FixedBaseTable, TableCache};
 
 /// Generators `Q_1, H_1, ..., H_L` of one ciphersuite (at least `count` of them), with their
 /// compressed encodings (used when hashing the domain).
@@ -69,6 +70,8 @@ impl Generators {
 pub struct GeneratorCache {
     inner: RwLock<Option<Arc<Sequence>>>,
     p1: OnceLock<G1Projective>,
+    /// Fixed-base tables of `P1, Q_1, H_1, ...` (see [`crate::fixed_base`]).
+    tables: TableCache,
 }
 
 impl GeneratorCache {
@@ -77,6 +80,7 @@ impl GeneratorCache {
         Self {
             inner: RwLock::new(None),
             p1: OnceLock::new(),
+            tables: TableCache::new(),
         }
     }
 }
@@ -89,6 +93,14 @@ pub(crate) fn p1<C: Ciphersuite>() -> Result<G1Projective, BbsError> {
     }
     let point = G1Projective::from(crate::point::g1_from_bytes(&C::P1, "P1")?);
     Ok(*cache.p1.get_or_init(|| point))
+}
+
+/// The fixed-base tables of `P1, Q_1, H_1, ..., H_(count-1)` (`points` must be exactly those
+/// points), or `None` when there are more generators than get tables.
+pub(crate) fn fixed_base_tables<C: Ciphersuite>(
+    points: &[G1Projective],
+) -> Option<Vec<Arc<FixedBaseTable>>> {
+    C::generator_cache().tables.tables(points)
 }
 
 impl Default for GeneratorCache {

@@ -18,6 +18,7 @@ pub mod ciphersuite;
 pub mod domain;
 pub mod error;
 pub mod expand_message;
+mod fixed_base;
 pub mod generators;
 pub mod hash_to_scalar;
 pub mod keys;

@@ -2,7 +2,7 @@
 //! wrapper that wipes secret scalars when dropped.
 
 use blstrs::Scalar;
-use ff::{Field, PrimeField};
+use ff::Field;
 
 use crate::error::BbsError;
 
@@ -12,21 +12,30 @@ pub const SCALAR_LENGTH: usize = 32;
 /// `OS2IP(bytes) mod r` for a big-endian byte string of at most 48 bytes (`expand_len`).
 pub(crate) fn scalar_from_wide_be(bytes: &[u8]) -> Scalar {
     // x = sum of 16-byte chunks * 2^(128 k); each chunk < 2^128 < r, so it converts exactly.
-    let shift = Scalar::from_u128(u128::MAX) + Scalar::ONE; // 2^128
+    // (Through the 32-byte little-endian form: `PrimeField::from_u128` doubles 64 times.)
+    let shift = small_scalar(0, 1); // 2^128
     let mut acc = Scalar::ZERO;
     let head = bytes.len() % 16;
     let (first, rest) = bytes.split_at(head);
     if !first.is_empty() {
         let mut chunk = [0u8; 16];
         chunk[16 - head..].copy_from_slice(first);
-        acc = Scalar::from_u128(u128::from_be_bytes(chunk));
+        acc = small_scalar(u128::from_be_bytes(chunk), 0);
     }
     for chunk in rest.chunks_exact(16) {
         let mut word = [0u8; 16];
         word.copy_from_slice(chunk);
-        acc = acc * shift + Scalar::from_u128(u128::from_be_bytes(word));
+        acc = acc * shift + small_scalar(u128::from_be_bytes(word), 0);
     }
     acc
+}
+
+/// `low + high * 2^128` for `high < 2^64`: below r, so the little-endian decoding always succeeds.
+fn small_scalar(low: u128, high: u64) -> Scalar {
+    let mut repr = [0u8; SCALAR_LENGTH];
+    repr[..16].copy_from_slice(&low.to_le_bytes());
+    repr[16..24].copy_from_slice(&high.to_le_bytes());
+    Option::from(Scalar::from_bytes_le(&repr)).unwrap_or(Scalar::ZERO)
 }
 
 /// Decodes a 32-byte big-endian scalar, rejecting values `>= r` (not reduced).
@@ -86,6 +95,7 @@ impl std::fmt::Debug for SecretScalar {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ff::PrimeField;
 
     #[test]
     fn wide_reduction_matches_small_values() {

@@ -8,7 +8,8 @@ use group::Curve;
 use crate::ciphersuite::Ciphersuite;
 use crate::domain::calculate_domain;
 use crate::error::BbsError;
-use crate::generators::{create_generators, p1};
+use crate::fixed_base::fixed_base_msm;
+use crate::generators::{create_generators, fixed_base_tables, p1};
 use crate::hash_to_scalar::{H2S_SUFFIX, hash_parts_to_scalar, messages_to_scalars};
 use crate::keys::{PublicKey, SecretKey};
 use crate::msm::{ct_mul, msm};
@@ -63,7 +64,8 @@ impl Signature {
     }
 }
 
-/// `B = P1 + Q_1 * domain + H_1 * msg_1 + ... + H_L * msg_L` (variable-time MSM).
+/// `B = P1 + Q_1 * domain + H_1 * msg_1 + ... + H_L * msg_L` (variable time: the precomputed
+/// fixed-base tables, or the MSM for long generator lists).
 pub(crate) fn compute_b<C: Ciphersuite>(
     generators: &[G1Projective],
     domain: &Scalar,
@@ -76,7 +78,10 @@ pub(crate) fn compute_b<C: Ciphersuite>(
     scalars.push(Scalar::ONE);
     scalars.push(*domain);
     scalars.extend_from_slice(messages);
-    Ok(msm(&points, &scalars))
+    Ok(match fixed_base_tables::<C>(&points) {
+        Some(tables) => fixed_base_msm(&tables, &scalars),
+        None => msm(&points, &scalars),
+    })
 }
 
 /// Sign: a signature of `messages` (each mapped with `map_message_to_scalar_as_hash`) under

@@ -31,7 +31,12 @@
 //!    `schemathesis` / `st` of that version is found (again with `--break-system-packages`
 //!    when that fails, as it does for Debian's own `python3`). Its path is handed to the tests in
 //!    `$CROSSCODE_SCHEMATHESIS` (the registry node's OpenAPI property test runs it; a value
-//!    already set is kept and nothing is installed).
+//!    already set is kept and nothing is installed). The Kotlin compiler, pinned
+//!    ([`tools::KOTLIN_VERSION`], npm package `kotlin-compiler`), installed with npm into
+//!    `$HOME/.cache/crosscode-tools/` when missing and handed to the tests in
+//!    `$CROSSCODE_KOTLIN_HOME` (the mobile bindings' Kotlin smoke test compiles with it; again a
+//!    value already set is kept). The system packages for `test` also include a JDK
+//!    (`openjdk-17-jdk-headless`), JNA (`libjna-java`) and `npm`.
 //! 3. For `lint`: the `rustfmt` and `clippy` components (`rustup component add`).
 //!
 //! Every command run is printed first (`xtask: $ ...`) on standard error. The real command
@@ -90,6 +95,18 @@ pub enum XtaskError {
         /// The pinned version.
         version: &'static str,
     },
+    /// The Kotlin compiler is not where npm was told to install it.
+    KotlinMissing {
+        /// The compiler's expected home.
+        path: PathBuf,
+    },
+    /// A folder or file of the set-up could not be written.
+    Io {
+        /// The path.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
 }
 
 impl fmt::Display for XtaskError {
@@ -126,6 +143,15 @@ impl fmt::Display for XtaskError {
                  version runs (is python3's scripts folder on PATH?); set {} to its path",
                 tools::SCHEMATHESIS_ENV
             ),
+            Self::KotlinMissing { path } => write!(
+                f,
+                "npm installed kotlin-compiler {} but {} has no bin/kotlinc; set {} to a \
+                 Kotlin compiler's home",
+                tools::KOTLIN_VERSION,
+                path.display(),
+                tools::KOTLIN_HOME_ENV
+            ),
+            Self::Io { path, source } => write!(f, "{}: {source}", path.display()),
         }
     }
 }
@@ -133,7 +159,7 @@ impl fmt::Display for XtaskError {
 impl std::error::Error for XtaskError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            Self::Spawn { source, .. } => Some(source),
+            Self::Spawn { source, .. } | Self::Io { source, .. } => Some(source),
             _ => None,
         }
     }
@@ -210,14 +236,17 @@ fn demo_command(cargo: OsString, args: &[OsString]) -> CommandLine {
     .args(args.iter().cloned())
 }
 
-/// `cargo nextest run --workspace ARGS`, told where schemathesis is.
-fn test_command(cargo: OsString, args: &[OsString], schemathesis: Option<PathBuf>) -> CommandLine {
-    let command =
-        CommandLine::new(cargo, ["nextest", "run", "--workspace"]).args(args.iter().cloned());
-    match schemathesis {
-        Some(exe) => command.env(tools::SCHEMATHESIS_ENV, exe),
-        None => command,
-    }
+/// `cargo nextest run --workspace ARGS`, told where the test tools are (`tools`: variable
+/// name and path, e.g. schemathesis and the Kotlin compiler).
+fn test_command(
+    cargo: OsString,
+    args: &[OsString],
+    tools: Vec<(&'static str, PathBuf)>,
+) -> CommandLine {
+    tools.into_iter().fold(
+        CommandLine::new(cargo, ["nextest", "run", "--workspace"]).args(args.iter().cloned()),
+        |command, (name, path)| command.env(name, path),
+    )
 }
 
 /// The two lint commands.
@@ -251,11 +280,14 @@ fn test(root: &Path, args: &[OsString]) -> Result<(), XtaskError> {
         std::env::var_os(tools::VECTORS_ENV),
         root,
     ))?;
-    let schemathesis = match std::env::var_os(tools::SCHEMATHESIS_ENV) {
-        Some(_) => None,
-        None => Some(tools::ensure_schemathesis()?),
-    };
-    test_command(tools::cargo(), args, schemathesis)
+    let mut test_tools = Vec::new();
+    if std::env::var_os(tools::SCHEMATHESIS_ENV).is_none() {
+        test_tools.push((tools::SCHEMATHESIS_ENV, tools::ensure_schemathesis()?));
+    }
+    if std::env::var_os(tools::KOTLIN_HOME_ENV).is_none() {
+        test_tools.push((tools::KOTLIN_HOME_ENV, tools::ensure_kotlin()?));
+    }
+    test_command(tools::cargo(), args, test_tools)
         .in_dir(root)
         .run()
 }
@@ -339,17 +371,21 @@ mod tests {
     }
 
     #[test]
-    fn the_test_command_is_nextest_over_the_workspace_told_where_schemathesis_is() {
+    fn the_test_command_is_nextest_over_the_workspace_told_where_the_tools_are() {
         let line = test_command(
             "cargo".into(),
             &["-E".into(), "package(xtask)".into()],
-            Some("/opt/st/bin/schemathesis".into()),
+            vec![
+                (tools::SCHEMATHESIS_ENV, "/opt/st/bin/schemathesis".into()),
+                (tools::KOTLIN_HOME_ENV, "/opt/kotlin".into()),
+            ],
         );
         assert_eq!(
             line.to_string(),
-            "CROSSCODE_SCHEMATHESIS=/opt/st/bin/schemathesis cargo nextest run --workspace -E 'package(xtask)'"
+            "CROSSCODE_SCHEMATHESIS=/opt/st/bin/schemathesis CROSSCODE_KOTLIN_HOME=/opt/kotlin \
+             cargo nextest run --workspace -E 'package(xtask)'"
         );
-        let kept = test_command("cargo".into(), &[], None);
+        let kept = test_command("cargo".into(), &[], Vec::new());
         assert_eq!(kept.to_string(), "cargo nextest run --workspace");
     }
 

@@ -24,14 +24,25 @@ pub struct Probe {
     /// PostgreSQL's server programs (`/usr/lib/postgresql/<version>/bin/initdb` and
     /// `pg_ctl`), from which the issuer's PostgreSQL store tests start a throwaway cluster.
     pub postgres_server: bool,
+    /// A JDK (`java` and `javac` on `PATH`): the Kotlin smoke test of the mobile bindings runs on
+    /// the JVM.
+    pub jdk: bool,
+    /// JNA (`/usr/share/java/jna.jar`, Debian `libjna-java`): UniFFI's Kotlin bindings load the
+    /// native library through it.
+    pub jna: bool,
+    /// `npm` on `PATH`: it installs the Kotlin compiler (npm package `kotlin-compiler`).
+    pub npm: bool,
 }
+
+/// Where Debian's `libjna-java` puts JNA.
+pub const JNA_JAR: &str = "/usr/share/java/jna.jar";
 
 /// What a task needs from the system.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Needs {
     /// Building the workspace (`demo`, `lint`).
     Build,
-    /// Building and testing it (`test`, `ci`): also PostgreSQL.
+    /// Building and testing it (`test`, `ci`): also PostgreSQL, a JDK, JNA and npm.
     Test,
 }
 
@@ -47,6 +58,9 @@ impl Probe {
             make: on_path("make"),
             libclang: libclang_present(),
             postgres_server: postgres_server_present(Path::new("/usr/lib/postgresql")),
+            jdk: on_path("java") && on_path("javac"),
+            jna: Path::new(JNA_JAR).is_file(),
+            npm: on_path("npm"),
         }
     }
 }
@@ -70,8 +84,19 @@ pub fn missing_packages(probe: &Probe, needs: Needs) -> Vec<&'static str> {
     if !probe.libclang {
         packages.extend(["clang", "libclang-dev"]);
     }
-    if needs == Needs::Test && !probe.postgres_server {
-        packages.push("postgresql");
+    if needs == Needs::Test {
+        if !probe.postgres_server {
+            packages.push("postgresql");
+        }
+        if !probe.jdk {
+            packages.push("openjdk-17-jdk-headless");
+        }
+        if !probe.jna {
+            packages.push("libjna-java");
+        }
+        if !probe.npm {
+            packages.push("npm");
+        }
     }
     packages
 }
@@ -242,6 +267,9 @@ mod tests {
         make: true,
         libclang: true,
         postgres_server: true,
+        jdk: true,
+        jna: true,
+        npm: true,
     };
 
     #[test]
@@ -272,8 +300,26 @@ mod tests {
                 "make",
                 "clang",
                 "libclang-dev",
-                "postgresql"
+                "postgresql",
+                "openjdk-17-jdk-headless",
+                "libjna-java",
+                "npm"
             ]
+        );
+    }
+
+    #[test]
+    fn only_the_tests_need_the_jvm_jna_and_npm() {
+        let probe = Probe {
+            jdk: false,
+            jna: false,
+            npm: false,
+            ..ALL_THERE
+        };
+        assert!(missing_packages(&probe, Needs::Build).is_empty());
+        assert_eq!(
+            missing_packages(&probe, Needs::Test),
+            ["openjdk-17-jdk-headless", "libjna-java", "npm"]
         );
     }
 

@@ -18,6 +18,14 @@ pub const SCHEMATHESIS_VERSION: &str = "4.32.5";
 /// (`did-registry/tests/node_openapi_property.rs` reads it; default: `schemathesis` on `PATH`).
 pub const SCHEMATHESIS_ENV: &str = "CROSSCODE_SCHEMATHESIS";
 
+/// The Kotlin compiler release the mobile bindings' smoke test is compiled with (npm package
+/// `kotlin-compiler`, which also carries `kotlinx-coroutines-core-jvm.jar`).
+pub const KOTLIN_VERSION: &str = "2.4.20";
+
+/// The variable through which the tests are told where the Kotlin compiler's home is (the
+/// folder holding `bin/kotlinc` and `lib/`; `mobile-ffi/tests/kotlin_smoke.rs` reads it).
+pub const KOTLIN_HOME_ENV: &str = "CROSSCODE_KOTLIN_HOME";
+
 /// The variable that overrides where the shared test vectors are.
 pub const VECTORS_ENV: &str = "CROSSCODE_VECTORS";
 
@@ -137,6 +145,45 @@ pub fn ensure_schemathesis() -> Result<PathBuf, XtaskError> {
     })
 }
 
+/// Where the pinned Kotlin compiler is installed: `$HOME/.cache/crosscode-tools/kotlin-VERSION`
+/// (outside the clone, like the build cache).
+pub fn kotlin_prefix(home: &Path) -> PathBuf {
+    home.join(".cache")
+        .join("crosscode-tools")
+        .join(format!("kotlin-{KOTLIN_VERSION}"))
+}
+
+/// The compiler's home inside an npm prefix.
+pub fn kotlin_home(prefix: &Path) -> PathBuf {
+    prefix.join("node_modules").join("kotlin-compiler")
+}
+
+/// The npm command that installs the pinned Kotlin compiler into `prefix`.
+pub fn kotlin_install(prefix: &Path) -> CommandLine {
+    CommandLine::new("npm", ["install", "--no-audit", "--no-fund", "--prefix"])
+        .args([prefix.as_os_str().to_owned()])
+        .args([format!("kotlin-compiler@{KOTLIN_VERSION}")])
+}
+
+/// The pinned Kotlin compiler's home, installed with npm when it is not there yet.
+pub fn ensure_kotlin() -> Result<PathBuf, XtaskError> {
+    let home = env::var_os("HOME").map_or_else(env::temp_dir, PathBuf::from);
+    let prefix = kotlin_prefix(&home);
+    let kotlin = kotlin_home(&prefix);
+    if !kotlin.join("bin").join("kotlinc").is_file() {
+        std::fs::create_dir_all(&prefix).map_err(|source| XtaskError::Io {
+            path: prefix.clone(),
+            source,
+        })?;
+        kotlin_install(&prefix).run()?;
+    }
+    if kotlin.join("bin").join("kotlinc").is_file() {
+        Ok(kotlin)
+    } else {
+        Err(XtaskError::KotlinMissing { path: kotlin })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -165,6 +212,28 @@ mod tests {
         assert!(matches!(&err, XtaskError::VectorsMissing { path } if path == &dir));
         assert!(err.to_string().contains(&dir.display().to_string()));
         ensure_vectors(std::env::temp_dir()).unwrap();
+    }
+
+    #[test]
+    fn kotlin_is_installed_pinned_with_npm_into_the_tools_cache() {
+        let prefix = kotlin_prefix(Path::new("/home/ci"));
+        assert_eq!(
+            prefix,
+            Path::new(&format!(
+                "/home/ci/.cache/crosscode-tools/kotlin-{KOTLIN_VERSION}"
+            ))
+        );
+        assert_eq!(
+            kotlin_home(&prefix),
+            prefix.join("node_modules/kotlin-compiler")
+        );
+        assert_eq!(
+            kotlin_install(&prefix).to_string(),
+            format!(
+                "npm install --no-audit --no-fund --prefix {} kotlin-compiler@{KOTLIN_VERSION}",
+                prefix.display()
+            )
+        );
     }
 
     #[test]

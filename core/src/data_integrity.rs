@@ -96,7 +96,7 @@ impl Cryptosuite {
         match algorithm {
             KeyAlgorithm::Ed25519 => Some(Cryptosuite::EddsaJcs2022),
             KeyAlgorithm::Sm2 => Some(Cryptosuite::Sm2Jcs2026),
-            KeyAlgorithm::Bls12381G2 => None,
+            KeyAlgorithm::P256 | KeyAlgorithm::Bls12381G2 => None,
         }
     }
 

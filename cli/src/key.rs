@@ -46,8 +46,9 @@ enum KeyCommand {
 
 #[derive(Debug, Args)]
 struct NewArgs {
-    /// Key algorithm: ed25519 (EdDSA, RFC 8032), sm2 (SM2 with SM3, curve sm2p256v1) or
-    /// bls12381g2 (BLS12-381 G2 key for BBS selective-disclosure signatures).
+    /// Key algorithm: ed25519 (EdDSA, RFC 8032), sm2 (SM2 with SM3, curve sm2p256v1), p256
+    /// (ECDSA P-256 with SHA-256, a holder key) or bls12381g2 (BLS12-381 G2 key for BBS
+    /// selective-disclosure signatures).
     #[arg(long, value_name = "ALG", value_parser = parse_algorithm)]
     alg: KeyAlgorithm,
     /// Where to write the encrypted key file (must not exist yet).

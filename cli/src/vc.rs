@@ -78,8 +78,9 @@ struct SignArgs {
     /// An encrypted key file (from `crosscode key new`); repeat for a proof set.
     #[arg(long = "key", value_name = "KEYFILE", required = true)]
     keys: Vec<PathBuf>,
-    /// The cryptosuite: eddsa-jcs-2022, sm2-jcs-2026 or bbs-jcs-2026 (selective disclosure,
-    /// bls12381g2 keys). Default: from each key's algorithm (bbs-jcs-2026 for bls12381g2).
+    /// The cryptosuite: eddsa-jcs-2022, sm2-jcs-2026, ecdsa-jcs-2019 (p256 keys) or
+    /// bbs-jcs-2026 (selective disclosure, bls12381g2 keys). Default: from each key's
+    /// algorithm (bbs-jcs-2026 for bls12381g2).
     /// Give it once (for every key) or once per --key, in the same order.
     #[arg(long = "suite", value_name = "SUITE", value_parser = parse_suite)]
     suites: Vec<Cryptosuite>,

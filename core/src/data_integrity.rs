@@ -6,6 +6,13 @@
 //! - [`Cryptosuite::Sm2Jcs2026`]: `sm2-jcs-2026`, the same construction with SM3 instead of
 //!   SHA-256 and an SM2 signature (SM3, default distinguishing ID `1234567812345678`, 64 bytes
 //!   `r ‖ s`); see `docs/cryptosuite-sm2.md`.
+//! - [`Cryptosuite::EcdsaJcs2019`]: `ecdsa-jcs-2019` of W3C Data Integrity ECDSA Cryptosuites
+//!   v1.0 with P-256 keys — the `eddsa-jcs-2022` construction (JCS, SHA-256 of each,
+//!   `proofHash ‖ docHash`) signed with ECDSA P-256 over SHA-256 of that 64-byte `hashData`,
+//!   `proofValue` = multibase base58btc of the 64-byte `r ‖ s`. Signing normalises `s` to the
+//!   lower half; verification accepts either half, as the specification does. P-384 keys
+//!   (`did:key:z82…`, multicodec `p384-pub`) are refused at key resolution with
+//!   `MulticodecError::UnsupportedKeyType { codec: 0x1201 }`.
 //!
 //! A document may carry a proof set (several proofs in an array, e.g. one SM2 and one Ed25519
 //! proof so that each jurisdiction checks the algorithm its law mandates): [`add_proof`] appends
@@ -53,6 +60,8 @@ pub enum Cryptosuite {
     EddsaJcs2022,
     /// `sm2-jcs-2026`: JCS + SM3 + SM2 (default distinguishing ID).
     Sm2Jcs2026,
+    /// `ecdsa-jcs-2019`: JCS + SHA-256 + ECDSA P-256 (W3C vc-di-ecdsa; P-256 keys only).
+    EcdsaJcs2019,
     /// `bbs-jcs-2026`: selective disclosure, BBS (BLS12-381-SHA-256) over JCS claims
     /// ([`bbs`], `docs/cryptosuite-bbs.md`).
     BbsJcs2026,
@@ -60,9 +69,10 @@ pub enum Cryptosuite {
 
 impl Cryptosuite {
     /// Every suite.
-    pub const ALL: [Cryptosuite; 3] = [
+    pub const ALL: [Cryptosuite; 4] = [
         Cryptosuite::EddsaJcs2022,
         Cryptosuite::Sm2Jcs2026,
+        Cryptosuite::EcdsaJcs2019,
         Cryptosuite::BbsJcs2026,
     ];
 
@@ -71,6 +81,7 @@ impl Cryptosuite {
         match self {
             Cryptosuite::EddsaJcs2022 => "eddsa-jcs-2022",
             Cryptosuite::Sm2Jcs2026 => "sm2-jcs-2026",
+            Cryptosuite::EcdsaJcs2019 => "ecdsa-jcs-2019",
             Cryptosuite::BbsJcs2026 => "bbs-jcs-2026",
         }
     }
@@ -87,6 +98,7 @@ impl Cryptosuite {
         match self {
             Cryptosuite::EddsaJcs2022 => KeyAlgorithm::Ed25519,
             Cryptosuite::Sm2Jcs2026 => KeyAlgorithm::Sm2,
+            Cryptosuite::EcdsaJcs2019 => KeyAlgorithm::P256,
             Cryptosuite::BbsJcs2026 => KeyAlgorithm::Bls12381G2,
         }
     }
@@ -96,14 +108,16 @@ impl Cryptosuite {
         match algorithm {
             KeyAlgorithm::Ed25519 => Some(Cryptosuite::EddsaJcs2022),
             KeyAlgorithm::Sm2 => Some(Cryptosuite::Sm2Jcs2026),
+            KeyAlgorithm::P256 => Some(Cryptosuite::EcdsaJcs2019),
             KeyAlgorithm::Bls12381G2 => None,
         }
     }
 
-    /// The suite's hash of `data`: SHA-256 (`eddsa-jcs-2022`) or SM3 (`sm2-jcs-2026`).
+    /// The suite's hash of `data`: SHA-256 (`eddsa-jcs-2022`, `ecdsa-jcs-2019` with P-256,
+    /// `bbs-jcs-2026`) or SM3 (`sm2-jcs-2026`).
     pub fn hash(self, data: &[u8]) -> [u8; 32] {
         match self {
-            Cryptosuite::EddsaJcs2022 | Cryptosuite::BbsJcs2026 => {
+            Cryptosuite::EddsaJcs2022 | Cryptosuite::EcdsaJcs2019 | Cryptosuite::BbsJcs2026 => {
                 sha2::Sha256::digest(data).into()
             }
             Cryptosuite::Sm2Jcs2026 => {
@@ -189,7 +203,7 @@ pub enum DataIntegrityError {
     NotAnObject,
     /// The `cryptosuite` name is not supported.
     #[error(
-        "unsupported cryptosuite {name:?} (supported: eddsa-jcs-2022, sm2-jcs-2026, bbs-jcs-2026)"
+        "unsupported cryptosuite {name:?} (supported: eddsa-jcs-2022, sm2-jcs-2026, ecdsa-jcs-2019, bbs-jcs-2026)"
     )]
     UnsupportedCryptosuite {
         /// The name given.

@@ -1,11 +1,13 @@
-//! Key types, signing and verification: Ed25519, SM2 with SM3, and BLS12-381 G2 public keys.
+//! Key types, signing and verification: Ed25519, SM2 with SM3, ECDSA P-256 with SHA-256, and
+//! BLS12-381 G2 public keys.
 //!
-//! - [`KeyAlgorithm`] names the three algorithms (`ed25519`, `sm2`, `bls12381g2`).
+//! - [`KeyAlgorithm`] names the four algorithms (`ed25519`, `sm2`, `p256`, `bls12381g2`).
 //! - [`PublicKey`] is a validated public key: Ed25519 (32-byte compressed Edwards point),
-//!   SM2 on sm2p256v1 (33-byte SEC1 compressed point), BLS12-381 G2 (96-byte compressed
-//!   point, as the BBS draft encodes `PK`). [`PublicKey::verify`] does strict RFC 8032
-//!   verification for Ed25519 (`verify_strict`) and SM2/SM3 verification with the default
-//!   distinguishing ID `1234567812345678` (signatures are 64 bytes `r || s`).
+//!   SM2 on sm2p256v1 (33-byte SEC1 compressed point), P-256 (33-byte SEC1 compressed point),
+//!   BLS12-381 G2 (96-byte compressed point, as the BBS draft encodes `PK`).
+//!   [`PublicKey::verify`] does strict RFC 8032 verification for Ed25519 (`verify_strict`),
+//!   SM2/SM3 verification with the default distinguishing ID `1234567812345678`, and ECDSA
+//!   P-256 / SHA-256 verification ([`p256`]); SM2 and P-256 signatures are 64 bytes `r || s`.
 //! - [`SecretKey`] holds a secret key; it is zeroized on drop and its `Debug` output shows
 //!   only the algorithm and the public key.
 //! - [`Signer`] is the signing port: in-memory keys implement it, and so can a platform
@@ -19,6 +21,7 @@
 
 mod bls;
 mod key_file;
+pub mod p256;
 mod sealed_secret;
 mod signer;
 pub mod sm2;
@@ -35,6 +38,7 @@ pub use self::bls::Bls12381G2PublicKey;
 pub use self::key_file::{
     CIPHER_NAME, KDF_NAME, KEY_FILE_VERSION, KdfParams, KeyFile, KeyFileError,
 };
+pub use self::p256::{P256_PUBLIC_KEY_LEN, P256_UNCOMPRESSED_PUBLIC_KEY_LEN};
 pub use self::sealed_secret::{SEALED_SECRET_VERSION, SealedSecret};
 pub use self::signer::Signer;
 pub use self::sm2::{DEFAULT_SM2_ID, MAX_SM2_ID_LEN};
@@ -48,9 +52,10 @@ pub const SM2_PUBLIC_KEY_LEN: usize = 33;
 pub const SM2_UNCOMPRESSED_PUBLIC_KEY_LEN: usize = 65;
 /// Length of a BLS12-381 G2 public key (compressed G2 point).
 pub const BLS12381_G2_PUBLIC_KEY_LEN: usize = 96;
-/// Length of an Ed25519 or SM2 signature (`R || S` or `r || s`).
+/// Length of an Ed25519, SM2 or P-256 signature (`R || S` or `r || s`).
 pub const SIGNATURE_LEN: usize = 64;
-/// Length of a secret key in its byte form (Ed25519 seed, SM2 scalar, BLS12-381 scalar).
+/// Length of a secret key in its byte form (Ed25519 seed, SM2 or P-256 scalar, BLS12-381
+/// scalar).
 pub const SECRET_KEY_LEN: usize = 32;
 
 /// The key algorithms Crosscode supports.
@@ -62,6 +67,10 @@ pub enum KeyAlgorithm {
     /// SM2 (GB/T 32918, curve sm2p256v1) with SM3 and a GM/T 0003 distinguishing ID.
     #[serde(rename = "sm2")]
     Sm2,
+    /// ECDSA on NIST P-256 (secp256r1) with SHA-256 (FIPS 186-5): the keys a phone's secure
+    /// hardware holds.
+    #[serde(rename = "p256")]
+    P256,
     /// BLS12-381 with public keys in G2 (the BBS signature keys).
     #[serde(rename = "bls12381g2")]
     Bls12381G2,
@@ -69,17 +78,19 @@ pub enum KeyAlgorithm {
 
 impl KeyAlgorithm {
     /// All supported algorithms.
-    pub const ALL: [KeyAlgorithm; 3] = [
+    pub const ALL: [KeyAlgorithm; 4] = [
         KeyAlgorithm::Ed25519,
         KeyAlgorithm::Sm2,
+        KeyAlgorithm::P256,
         KeyAlgorithm::Bls12381G2,
     ];
 
-    /// The lowercase name: `ed25519`, `sm2` or `bls12381g2`.
+    /// The lowercase name: `ed25519`, `sm2`, `p256` or `bls12381g2`.
     pub fn as_str(self) -> &'static str {
         match self {
             KeyAlgorithm::Ed25519 => "ed25519",
             KeyAlgorithm::Sm2 => "sm2",
+            KeyAlgorithm::P256 => "p256",
             KeyAlgorithm::Bls12381G2 => "bls12381g2",
         }
     }
@@ -89,6 +100,7 @@ impl KeyAlgorithm {
         match self {
             KeyAlgorithm::Ed25519 => ED25519_PUBLIC_KEY_LEN,
             KeyAlgorithm::Sm2 => SM2_PUBLIC_KEY_LEN,
+            KeyAlgorithm::P256 => P256_PUBLIC_KEY_LEN,
             KeyAlgorithm::Bls12381G2 => BLS12381_G2_PUBLIC_KEY_LEN,
         }
     }
@@ -107,6 +119,7 @@ impl FromStr for KeyAlgorithm {
         match s {
             "ed25519" => Ok(KeyAlgorithm::Ed25519),
             "sm2" => Ok(KeyAlgorithm::Sm2),
+            "p256" => Ok(KeyAlgorithm::P256),
             "bls12381g2" => Ok(KeyAlgorithm::Bls12381G2),
             other => Err(KeyError::UnknownAlgorithm {
                 name: other.chars().take(64).collect(),
@@ -118,8 +131,8 @@ impl FromStr for KeyAlgorithm {
 /// Errors about keys (parsing, validation).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum KeyError {
-    /// The algorithm name is not one of `ed25519`, `sm2`, `bls12381g2`.
-    #[error("unknown key algorithm {name:?} (expected ed25519, sm2 or bls12381g2)")]
+    /// The algorithm name is not one of `ed25519`, `sm2`, `p256`, `bls12381g2`.
+    #[error("unknown key algorithm {name:?} (expected ed25519, sm2, p256 or bls12381g2)")]
     UnknownAlgorithm {
         /// The name given (at most 64 characters of it).
         name: String,
@@ -161,7 +174,8 @@ pub enum SignatureError {
         /// The length given.
         actual: usize,
     },
-    /// The signature is malformed (a scalar out of range, e.g. SM2 `r = 0` or `s >= n`).
+    /// The signature is malformed (a scalar out of range, e.g. SM2 or P-256 `r = 0` or
+    /// `s >= n`; a P-256 DER signature that is not strict DER).
     #[error("malformed signature")]
     Malformed,
     /// The signature does not verify.
@@ -257,6 +271,8 @@ pub enum PublicKey {
     Ed25519(ed25519_dalek::VerifyingKey),
     /// An SM2 public key on sm2p256v1.
     Sm2(Sm2PublicKey),
+    /// A P-256 (secp256r1) ECDSA public key.
+    P256(::p256::ecdsa::VerifyingKey),
     /// A BLS12-381 G2 public key (a BBS public key).
     Bls12381G2(Bls12381G2PublicKey),
 }
@@ -278,23 +294,25 @@ impl PublicKey {
         match self {
             PublicKey::Ed25519(_) => KeyAlgorithm::Ed25519,
             PublicKey::Sm2(_) => KeyAlgorithm::Sm2,
+            PublicKey::P256(_) => KeyAlgorithm::P256,
             PublicKey::Bls12381G2(_) => KeyAlgorithm::Bls12381G2,
         }
     }
 
-    /// The canonical encoding: 32 bytes (Ed25519), 33 bytes SEC1 compressed (SM2), 96 bytes
-    /// compressed G2 (BLS12-381).
+    /// The canonical encoding: 32 bytes (Ed25519), 33 bytes SEC1 compressed (SM2, P-256), 96
+    /// bytes compressed G2 (BLS12-381).
     pub fn to_bytes(&self) -> Vec<u8> {
         match self {
             PublicKey::Ed25519(key) => key.to_bytes().to_vec(),
             PublicKey::Sm2(key) => key.to_compressed(),
+            PublicKey::P256(key) => self::p256::compressed(key),
             PublicKey::Bls12381G2(key) => key.to_bytes().to_vec(),
         }
     }
 
-    /// Parses and validates a public key. SM2 accepts SEC1 compressed (33 bytes, canonical)
-    /// or uncompressed (65 bytes) points on sm2p256v1; Ed25519 needs a decompressible
-    /// 32-byte point; BLS12-381 needs a 96-byte compressed G2 point.
+    /// Parses and validates a public key. SM2 and P-256 accept SEC1 compressed (33 bytes,
+    /// canonical) or uncompressed (65 bytes) points on their curve (not the identity); Ed25519
+    /// needs a decompressible 32-byte point; BLS12-381 needs a 96-byte compressed G2 point.
     pub fn from_bytes(algorithm: KeyAlgorithm, bytes: &[u8]) -> Result<PublicKey, KeyError> {
         match algorithm {
             KeyAlgorithm::Ed25519 => {
@@ -322,6 +340,7 @@ impl PublicKey {
                     .map_err(|_| KeyError::InvalidPublicKey { algorithm })?;
                 Sm2PublicKey::new(point).map(PublicKey::Sm2)
             }
+            KeyAlgorithm::P256 => self::p256::public_key_from_bytes(bytes).map(PublicKey::P256),
             KeyAlgorithm::Bls12381G2 => {
                 Bls12381G2PublicKey::from_bytes(bytes).map(PublicKey::Bls12381G2)
             }
@@ -329,8 +348,9 @@ impl PublicKey {
     }
 
     /// Verifies `signature` over `message`: strict RFC 8032 Ed25519 (`verify_strict`: rejects
-    /// non-canonical `S`, small-order `A` or `R`), or SM2 with SM3 and the default
-    /// distinguishing ID `1234567812345678` (64-byte `r || s`). BLS12-381 G2 keys give
+    /// non-canonical `S`, small-order `A` or `R`), SM2 with SM3 and the default
+    /// distinguishing ID `1234567812345678` (64-byte `r || s`), or ECDSA P-256 with SHA-256
+    /// (64-byte `r || s`, low or high `s`). BLS12-381 G2 keys give
     /// [`SignatureError::UnsupportedAlgorithm`].
     pub fn verify(&self, message: &[u8], signature: &[u8]) -> Result<(), SignatureError> {
         match self {
@@ -346,6 +366,7 @@ impl PublicKey {
                     .verify(message, &signature)
                     .map_err(|_| SignatureError::Invalid)
             }
+            PublicKey::P256(key) => self::p256::verify(key, message, signature),
             PublicKey::Bls12381G2(_) => Err(SignatureError::UnsupportedAlgorithm {
                 algorithm: KeyAlgorithm::Bls12381G2,
             }),
@@ -433,6 +454,7 @@ impl Drop for Sm2SecretKey {
 enum SecretKeyInner {
     Ed25519(ed25519_dalek::SigningKey),
     Sm2(Sm2SecretKey),
+    P256(self::p256::P256SecretKey),
     Bls12381G2(bls::Bls12381SecretKey),
 }
 
@@ -476,6 +498,7 @@ impl SecretKey {
                     break SecretKeyInner::Sm2(secret);
                 }
             },
+            KeyAlgorithm::P256 => SecretKeyInner::P256(self::p256::P256SecretKey::generate()),
             KeyAlgorithm::Bls12381G2 => {
                 SecretKeyInner::Bls12381G2(bls::Bls12381SecretKey::generate())
             }
@@ -484,7 +507,8 @@ impl SecretKey {
     }
 
     /// Rebuilds a secret key from its 32 secret bytes: the Ed25519 seed (RFC 8032 private
-    /// key), the SM2 scalar `d` (big-endian, in `[1, n-2]`), or the BLS12-381 scalar
+    /// key), the SM2 scalar `d` (big-endian, in `[1, n-2]`), the P-256 scalar `d`
+    /// (big-endian, in `[1, n-1]`), or the BLS12-381 scalar
     /// (big-endian, as the BBS draft serializes `SK`).
     pub fn from_bytes(algorithm: KeyAlgorithm, bytes: &[u8]) -> Result<SecretKey, KeyError> {
         if bytes.len() != SECRET_KEY_LEN {
@@ -505,6 +529,9 @@ impl SecretKey {
                     .map_err(|_| KeyError::InvalidSecretKey { algorithm })?;
                 SecretKeyInner::Sm2(sm2_secret(d)?)
             }
+            KeyAlgorithm::P256 => {
+                SecretKeyInner::P256(self::p256::P256SecretKey::from_bytes(bytes)?)
+            }
             KeyAlgorithm::Bls12381G2 => {
                 SecretKeyInner::Bls12381G2(bls::Bls12381SecretKey::from_bytes(bytes)?)
             }
@@ -523,6 +550,7 @@ impl SecretKey {
                 repr.zeroize();
                 out
             }
+            SecretKeyInner::P256(key) => key.to_bytes(),
             SecretKeyInner::Bls12381G2(key) => key.to_bytes(),
         }
     }
@@ -532,6 +560,7 @@ impl SecretKey {
         match &self.inner {
             SecretKeyInner::Ed25519(_) => KeyAlgorithm::Ed25519,
             SecretKeyInner::Sm2(_) => KeyAlgorithm::Sm2,
+            SecretKeyInner::P256(_) => KeyAlgorithm::P256,
             SecretKeyInner::Bls12381G2(_) => KeyAlgorithm::Bls12381G2,
         }
     }
@@ -541,17 +570,20 @@ impl SecretKey {
         match &self.inner {
             SecretKeyInner::Ed25519(key) => PublicKey::Ed25519(key.verifying_key()),
             SecretKeyInner::Sm2(key) => key.public.clone(),
+            SecretKeyInner::P256(key) => key.public_key().clone(),
             SecretKeyInner::Bls12381G2(key) => PublicKey::Bls12381G2(key.public_key()),
         }
     }
 
-    /// Signs `message`: Ed25519 (64 bytes, deterministic) or SM2 with SM3 and the default
-    /// distinguishing ID (64 bytes `r || s`, random nonce). BLS12-381 keys give
+    /// Signs `message`: Ed25519 (64 bytes, deterministic), SM2 with SM3 and the default
+    /// distinguishing ID (64 bytes `r || s`, random nonce), or ECDSA P-256 with SHA-256 (64
+    /// bytes `r || s`, RFC 6979 nonce, low `s`). BLS12-381 keys give
     /// [`SignatureError::UnsupportedAlgorithm`] (they sign with BBS in `crosscode-bbs`).
     pub fn sign(&self, message: &[u8]) -> Result<Vec<u8>, SignatureError> {
         match &self.inner {
             SecretKeyInner::Ed25519(key) => Ok(key.sign(message).to_bytes().to_vec()),
             SecretKeyInner::Sm2(_) => self.sign_sm2_with_id(DEFAULT_SM2_ID, message),
+            SecretKeyInner::P256(key) => key.sign(message),
             SecretKeyInner::Bls12381G2(_) => Err(SignatureError::UnsupportedAlgorithm {
                 algorithm: KeyAlgorithm::Bls12381G2,
             }),
@@ -630,7 +662,7 @@ mod tests {
 
     #[test]
     fn sign_verify_round_trip() {
-        for algorithm in [KeyAlgorithm::Ed25519, KeyAlgorithm::Sm2] {
+        for algorithm in [KeyAlgorithm::Ed25519, KeyAlgorithm::Sm2, KeyAlgorithm::P256] {
             let sk = SecretKey::generate(algorithm);
             let pk = sk.public_key();
             assert_eq!(pk.algorithm(), algorithm);

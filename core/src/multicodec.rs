@@ -3,16 +3,17 @@
 //! ([`encode_varint`], [`decode_varint`]) of Crosscode.
 //!
 //! A `Multikey` public key is the multibase base58btc string (prefix `z`) of the
-//! unsigned-varint multicodec code followed by the raw key bytes. Crosscode supports three
+//! unsigned-varint multicodec code followed by the raw key bytes. Crosscode supports four
 //! key types:
 //!
 //! | key type | multicodec | varint bytes | key bytes |
 //! |---|---|---|---|
 //! | Ed25519 | `ed25519-pub` `0xed` | `ed 01` | 32 (compressed Edwards point) |
 //! | SM2 (sm2p256v1) | `sm2-pub` `0x1206` | `86 24` | 33 (SEC1 compressed point) |
+//! | P-256 (secp256r1) | `p256-pub` `0x1200` | `80 24` | 33 (SEC1 compressed point) |
 //! | BLS12-381 G2 | `bls12_381-g2-pub` `0xeb` | `eb 01` | 96 (compressed G2 point) |
 //!
-//! Every other code (X25519, secp256k1, P-256, BLS12-381 G1 / G1G2, ...) is refused with
+//! Every other code (X25519, secp256k1, P-384, P-521, BLS12-381 G1 / G1G2, ...) is refused with
 //! [`MulticodecError::UnsupportedKeyType`], never a panic.
 
 use crate::keys::{KeyAlgorithm, KeyError, PublicKey};
@@ -32,7 +33,7 @@ pub const BLS12_381_G1G2_PUB: u64 = 0xee;
 pub const X25519_PUB: u64 = 0xec;
 /// Multicodec code of a secp256k1 public key (`secp256k1-pub`, not supported).
 pub const SECP256K1_PUB: u64 = 0xe7;
-/// Multicodec code of a P-256 public key (`p256-pub`, not supported).
+/// Multicodec code of a P-256 public key (`p256-pub`).
 pub const P256_PUB: u64 = 0x1200;
 /// Multicodec code of a P-384 public key (`p384-pub`, not supported).
 pub const P384_PUB: u64 = 0x1201;
@@ -95,6 +96,7 @@ pub fn codec_of(algorithm: KeyAlgorithm) -> u64 {
     match algorithm {
         KeyAlgorithm::Ed25519 => ED25519_PUB,
         KeyAlgorithm::Sm2 => SM2_PUB,
+        KeyAlgorithm::P256 => P256_PUB,
         KeyAlgorithm::Bls12381G2 => BLS12_381_G2_PUB,
     }
 }
@@ -105,6 +107,7 @@ pub fn algorithm_of(codec: u64) -> Result<KeyAlgorithm, MulticodecError> {
     match codec {
         ED25519_PUB => Ok(KeyAlgorithm::Ed25519),
         SM2_PUB => Ok(KeyAlgorithm::Sm2),
+        P256_PUB => Ok(KeyAlgorithm::P256),
         BLS12_381_G2_PUB => Ok(KeyAlgorithm::Bls12381G2),
         other => Err(MulticodecError::UnsupportedKeyType { codec: other }),
     }
@@ -286,7 +289,7 @@ pub fn prefix_with_codec(codec: u64, key_bytes: &[u8]) -> Vec<u8> {
 }
 
 /// The `Multikey` `publicKeyMultibase` string of a public key (`z6Mk...` for Ed25519,
-/// `zUC7...` for BLS12-381 G2, `zEP...`-like for SM2).
+/// `zUC7...` for BLS12-381 G2, `zEP...`-like for SM2, `zDn...` for P-256).
 pub fn encode_multikey(public_key: &PublicKey) -> String {
     encode_base58btc(&prefix_with_codec(
         codec_of(public_key.algorithm()),
@@ -302,15 +305,18 @@ pub fn split_codec(bytes: &[u8]) -> Result<(u64, &[u8]), MulticodecError> {
 /// Decodes a `Multikey` `publicKeyMultibase` string to a validated public key.
 ///
 /// The key bytes must be in the canonical form [`PublicKey::to_bytes`] produces (so that
-/// encoding the result gives back the same string); an SM2 key must be SEC1 compressed.
+/// encoding the result gives back the same string); an SM2 or P-256 key must be SEC1
+/// compressed.
 pub fn decode_multikey(text: &str) -> Result<PublicKey, MulticodecError> {
     let bytes = decode_base58btc(text)?;
     let (codec, key_bytes) = split_codec(&bytes)?;
     let algorithm = algorithm_of(codec)?;
-    if algorithm == KeyAlgorithm::Sm2 && key_bytes.len() != crate::keys::SM2_PUBLIC_KEY_LEN {
+    if matches!(algorithm, KeyAlgorithm::Sm2 | KeyAlgorithm::P256)
+        && key_bytes.len() != algorithm.public_key_len()
+    {
         return Err(MulticodecError::InvalidKey(KeyError::InvalidLength {
             algorithm,
-            expected: crate::keys::SM2_PUBLIC_KEY_LEN,
+            expected: algorithm.public_key_len(),
             actual: key_bytes.len(),
         }));
     }
@@ -396,6 +402,7 @@ mod tests {
         assert_eq!(encode_varint(ED25519_PUB), vec![0xed, 0x01]);
         assert_eq!(encode_varint(SM2_PUB), vec![0x86, 0x24]);
         assert_eq!(encode_varint(BLS12_381_G2_PUB), vec![0xeb, 0x01]);
+        assert_eq!(encode_varint(P256_PUB), vec![0x80, 0x24]);
         for code in [ED25519_PUB, SM2_PUB, BLS12_381_G2_PUB, P256_PUB, u64::MAX] {
             let encoded = encode_varint(code);
             assert_eq!(decode_varint(&encoded).unwrap(), (code, &[][..]));
@@ -438,7 +445,14 @@ mod tests {
 
     #[test]
     fn unsupported_codes_are_refused() {
-        for codec in [X25519_PUB, SECP256K1_PUB, P256_PUB, BLS12_381_G1G2_PUB, 0] {
+        for codec in [
+            X25519_PUB,
+            SECP256K1_PUB,
+            P384_PUB,
+            P521_PUB,
+            BLS12_381_G1G2_PUB,
+            0,
+        ] {
             let text = encode_base58btc(&prefix_with_codec(codec, &[1u8; 33]));
             assert_eq!(
                 decode_multikey(&text),

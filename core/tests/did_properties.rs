@@ -122,6 +122,7 @@ proptest! {
         codec in prop_oneof![
             Just(multicodec::ED25519_PUB),
             Just(multicodec::SM2_PUB),
+            Just(multicodec::P256_PUB),
             Just(multicodec::BLS12_381_G2_PUB),
             any::<u64>(),
         ],
@@ -130,6 +131,29 @@ proptest! {
         let text = multicodec::encode_base58btc(&multicodec::prefix_with_codec(codec, &key));
         exercise(&text);
         exercise(&format!("did:key:{text}"));
+    }
+
+    #[test]
+    fn p256_x_coordinates_decode_to_a_key_or_a_typed_error(
+        tag in prop_oneof![Just(0x02u8), Just(0x03u8), any::<u8>()],
+        x in any::<[u8; 32]>(),
+    ) {
+        let mut bytes = vec![tag];
+        bytes.extend_from_slice(&x);
+        let text = multicodec::encode_base58btc(&multicodec::prefix_with_codec(multicodec::P256_PUB, &bytes));
+        match multicodec::decode_multikey(&text) {
+            Ok(key) => {
+                prop_assert_eq!(key.algorithm(), KeyAlgorithm::P256);
+                prop_assert_eq!(key.to_bytes(), bytes);
+                prop_assert_eq!(multicodec::encode_multikey(&key), text);
+            }
+            Err(error) => prop_assert_eq!(
+                error,
+                multicodec::MulticodecError::InvalidKey(crosscode_core::keys::KeyError::InvalidPublicKey {
+                    algorithm: KeyAlgorithm::P256
+                })
+            ),
+        }
     }
 
     #[test]

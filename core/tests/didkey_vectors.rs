@@ -1,6 +1,6 @@
-//! did:key test vectors (`didkey/` of the shared vectors): every Ed25519 and BLS12-381 G2 DID
-//! decodes to its published key and re-encodes to the same DID; every other key type
-//! (X25519, secp256k1, P-256/384/521, BLS12-381 G1G2) is refused with a typed
+//! did:key test vectors (`didkey/` of the shared vectors): every Ed25519, P-256 and BLS12-381
+//! G2 DID decodes to its published key and re-encodes to the same DID; every other key type
+//! (X25519, secp256k1, P-384/521, BLS12-381 G1G2) is refused with a typed
 //! `UnsupportedKeyType { codec }`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
@@ -143,12 +143,70 @@ fn bls12381_g2_vectors_both_directions_and_g1g2_refused() {
     assert_eq!((g2, g1g2), (5, 1));
 }
 
+/// Base64url (no padding), as JWK coordinates are.
+fn base64url(text: &str) -> Vec<u8> {
+    use base64::Engine as _;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(text)
+        .unwrap()
+}
+
+#[test]
+fn p256_vectors_public_key_secret_key_and_did_both_directions() {
+    let vectors = read_json("didkey/nist-curves.json");
+    let mut p256 = 0;
+    for (did, entry) in vectors.as_object().unwrap() {
+        if codec_of_did(did) != multicodec::P256_PUB {
+            continue;
+        }
+        assert!(did.starts_with("did:key:zDn"), "{did}");
+        let method = &entry["verificationMethod"];
+        // The key is a JWK (x, y, d in base64url) or base58 (compressed point, scalar).
+        let (public_bytes, secret_bytes) = match method.get("privateKeyJwk") {
+            Some(jwk) => {
+                assert_eq!(jwk["crv"], "P-256");
+                // The JWK point uncompressed: 04 || x || y.
+                let mut uncompressed = vec![0x04];
+                uncompressed.extend(base64url(jwk["x"].as_str().unwrap()));
+                uncompressed.extend(base64url(jwk["y"].as_str().unwrap()));
+                (uncompressed, base64url(jwk["d"].as_str().unwrap()))
+            }
+            None => (
+                base58(method["publicKeyBase58"].as_str().unwrap()),
+                base58(method["privateKeyBase58"].as_str().unwrap()),
+            ),
+        };
+        let from_vector = PublicKey::from_bytes(KeyAlgorithm::P256, &public_bytes).unwrap();
+        let did_key = assert_round_trip(did, &from_vector.to_bytes(), KeyAlgorithm::P256);
+        assert_eq!(did_key.public_key(), &from_vector);
+        // secret scalar d -> public key -> DID
+        let secret = SecretKey::from_bytes(KeyAlgorithm::P256, &secret_bytes).unwrap();
+        assert_eq!(secret.public_key(), from_vector, "{did}");
+        assert_eq!(
+            DidKey::from_public_key(&secret.public_key()).did().as_str(),
+            did
+        );
+        // The legacy document's verification method id is the one we produce.
+        assert_eq!(
+            did_key.verification_method_id().as_str(),
+            entry["didDocument"]["verificationMethod"][0]["id"]
+                .as_str()
+                .unwrap()
+        );
+        p256 += 1;
+    }
+    assert_eq!(p256, 3);
+}
+
 #[test]
 fn other_key_types_are_refused_with_their_codec() {
     let mut seen = Vec::new();
     for file in ["didkey/secp256k1.json", "didkey/nist-curves.json"] {
         for did in read_json(file).as_object().unwrap().keys() {
             let codec = codec_of_did(did);
+            if codec == multicodec::P256_PUB {
+                continue;
+            }
             assert_unsupported(did, codec);
             seen.push(codec);
         }
@@ -161,14 +219,13 @@ fn other_key_types_are_refused_with_their_codec() {
     }
     for codec in [
         multicodec::SECP256K1_PUB,
-        multicodec::P256_PUB,
         multicodec::P384_PUB,
         multicodec::P521_PUB,
         multicodec::X25519_PUB,
     ] {
         assert!(seen.contains(&codec), "no vector with codec 0x{codec:x}");
     }
-    assert_eq!(seen.len(), 6 + 7 + 4);
+    assert_eq!(seen.len(), 6 + 4 + 4);
 }
 
 #[test]
@@ -198,10 +255,14 @@ fn spec_v0_9_appendix_dids_and_document() {
                 assert_round_trip(did, &key, KeyAlgorithm::Bls12381G2);
                 supported += 1;
             }
+            multicodec::P256_PUB => {
+                assert_round_trip(did, &key, KeyAlgorithm::P256);
+                supported += 1;
+            }
             other => assert_unsupported(did, other),
         }
     }
-    assert_eq!(supported, 3);
+    assert_eq!(supported, 4);
 
     // The spec's DID document: our Multikey verification method and relationships are the
     // same; our context is DID v1 + Multikey v1 (the spec example uses DID v1.1), and we do
@@ -281,6 +342,7 @@ fn every_algorithm_round_trips_through_did_key_and_resolver() {
         let prefix = match algorithm {
             KeyAlgorithm::Ed25519 => "did:key:z6Mk",
             KeyAlgorithm::Sm2 => "did:key:zEP",
+            KeyAlgorithm::P256 => "did:key:zDn",
             KeyAlgorithm::Bls12381G2 => "did:key:zUC7",
         };
         assert!(
@@ -414,6 +476,44 @@ fn malformed_did_keys_give_typed_errors() {
             KeyError::InvalidLength { .. }
         )))
     ));
+    // P-256 keys must be compressed in did:key, 33 bytes
+    let p256 = SecretKey::generate(KeyAlgorithm::P256).public_key();
+    let PublicKey::P256(verifying_key) = &p256 else {
+        panic!("P-256 expected")
+    };
+    let uncompressed = verifying_key.to_encoded_point(false).as_bytes().to_vec();
+    for (bytes, actual) in [(uncompressed, 65), (p256.to_bytes()[..32].to_vec(), 32)] {
+        let text = multicodec::encode_base58btc(&multicodec::prefix_with_codec(
+            multicodec::P256_PUB,
+            &bytes,
+        ));
+        assert_eq!(
+            DidKey::parse_str(&format!("did:key:{text}")),
+            Err(DidError::Multicodec(MulticodecError::InvalidKey(
+                KeyError::InvalidLength {
+                    algorithm: KeyAlgorithm::P256,
+                    expected: 33,
+                    actual
+                }
+            )))
+        );
+    }
+    // a P-256 "key" whose x has no point on the curve (x = 1: 1 - 3 + b is not a square mod p)
+    let mut off_curve = [0u8; 33];
+    off_curve[0] = 0x02;
+    off_curve[32] = 1;
+    let text = multicodec::encode_base58btc(&multicodec::prefix_with_codec(
+        multicodec::P256_PUB,
+        &off_curve,
+    ));
+    assert_eq!(
+        DidKey::parse_str(&format!("did:key:{text}")),
+        Err(DidError::Multicodec(MulticodecError::InvalidKey(
+            KeyError::InvalidPublicKey {
+                algorithm: KeyAlgorithm::P256
+            }
+        )))
+    );
     // a BLS12-381 G2 "key" that is not a G2 point
     let mut bad_g2 = [0u8; 96];
     bad_g2[0] = 0xa0;

@@ -142,6 +142,27 @@ fn signed_sm2_health_code_fits_and_verifies() {
 }
 
 #[test]
+fn signed_p256_health_code_carries_es256_and_verifies() {
+    let signer = issuer(KeyAlgorithm::P256);
+    let credential = health_code(&signer.did, &holder());
+    let text = envelope::encode_signed(&credential, &signer.key, &signer.vm).unwrap();
+    assert!(text.len() <= 600, "{} characters", text.len());
+    let verified = decode(&text).unwrap();
+    assert_eq!(verified.document, credential);
+    assert_eq!(
+        verified.form,
+        SecuringForm::CoseSign1 {
+            verification_method: signer.vm.clone(),
+            algorithm: KeyAlgorithm::P256
+        }
+    );
+    assert_eq!(
+        signed::cose_algorithm(KeyAlgorithm::P256).unwrap(),
+        coset::RegisteredLabelWithPrivate::Assigned(iana::Algorithm::ES256)
+    );
+}
+
+#[test]
 fn signed_form_drops_the_top_level_proof() {
     let issuer = issuer(KeyAlgorithm::Ed25519);
     let credential = health_code(&issuer.did, &holder());
@@ -356,11 +377,27 @@ fn cose_errors_name_their_step() {
         &credential,
         &issuer.key,
         kid.clone(),
+        iana::Algorithm::ES384,
+    ))
+    .unwrap_err();
+    assert!(matches!(err, EnvelopeError::UnsupportedAlgorithm(ref alg) if alg == "-35"));
+    assert_eq!(err.step(), Some(VerificationStep::ParseEnvelope));
+    // ES256 is P-256's: an Ed25519 kid under it is a mismatch.
+    let err = decode(&hand_signed(
+        0,
+        &credential,
+        &issuer.key,
+        kid.clone(),
         iana::Algorithm::ES256,
     ))
     .unwrap_err();
-    assert!(matches!(err, EnvelopeError::UnsupportedAlgorithm(ref alg) if alg == "-7"));
-    assert_eq!(err.step(), Some(VerificationStep::ParseEnvelope));
+    assert!(matches!(
+        err,
+        EnvelopeError::AlgorithmMismatch {
+            header: KeyAlgorithm::P256,
+            key: KeyAlgorithm::Ed25519
+        }
+    ));
 
     let err = decode(&hand_signed(
         0,

@@ -169,8 +169,8 @@ impl Decode for RegistryDid {
     }
 }
 
-/// A public key in a DID document: a one-byte algorithm tag (1 Ed25519, 2 SM2, 3 BLS12-381 G2)
-/// and the canonical key bytes (32, 33 compressed, 96 compressed).
+/// A public key in a DID document: a one-byte algorithm tag (1 Ed25519, 2 SM2, 3 BLS12-381 G2,
+/// 4 P-256) and the canonical key bytes (32, 33 compressed, 96 compressed, 33 compressed).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VerificationKey(pub PublicKey);
 
@@ -180,6 +180,7 @@ pub fn key_algorithm_tag(algorithm: KeyAlgorithm) -> u8 {
         KeyAlgorithm::Ed25519 => 1,
         KeyAlgorithm::Sm2 => 2,
         KeyAlgorithm::Bls12381G2 => 3,
+        KeyAlgorithm::P256 => 4,
     }
 }
 
@@ -196,6 +197,7 @@ impl Decode for VerificationKey {
             1 => KeyAlgorithm::Ed25519,
             2 => KeyAlgorithm::Sm2,
             3 => KeyAlgorithm::Bls12381G2,
+            4 => KeyAlgorithm::P256,
             tag => {
                 return Err(DecodeError::UnknownTag {
                     what: "key algorithm",
@@ -558,6 +560,16 @@ mod tests {
         );
         doc.verification_methods[0].fragment = "a b".into();
         assert_eq!(doc.check(), Err("invalid verification method fragment"));
+    }
+
+    #[test]
+    fn a_key_of_every_algorithm_round_trips_behind_its_tag() {
+        for algorithm in KeyAlgorithm::ALL {
+            let key = VerificationKey(SecretKey::generate(algorithm).public_key());
+            let bytes = key.to_bytes();
+            assert_eq!(bytes[0], key_algorithm_tag(algorithm), "{algorithm}");
+            assert_eq!(VerificationKey::from_bytes(&bytes).unwrap(), key);
+        }
     }
 
     #[test]

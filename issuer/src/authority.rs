@@ -47,6 +47,13 @@ pub enum StartupError {
         /// The relationship it needs.
         relationship: &'static str,
     },
+    /// A key of an algorithm the issuer does not sign credentials with (P-256 keys are
+    /// holders' keys: the issuer signs with Ed25519, SM2 and BBS keys).
+    #[error("the issuer does not sign credentials with {algorithm} keys")]
+    UnsupportedCredentialKey {
+        /// The key's algorithm.
+        algorithm: KeyAlgorithm,
+    },
     /// The DID is not an admitted authority issuer.
     #[error("{did} is not an admitted authority issuer")]
     NotAdmitted {
@@ -236,6 +243,9 @@ impl AuthorityKeys {
                 chain = Some((Arc::new(key) as SharedSigner, fragment));
                 continue;
             }
+            if algorithm == KeyAlgorithm::P256 {
+                return Err(StartupError::UnsupportedCredentialKey { algorithm });
+            }
             let not_in_document = || StartupError::KeyNotInDocument {
                 did: did.clone(),
                 algorithm,
@@ -252,6 +262,9 @@ impl AuthorityKeys {
                 KeyAlgorithm::Ed25519 => ed25519 = credential_key,
                 KeyAlgorithm::Sm2 => sm2 = credential_key,
                 KeyAlgorithm::Bls12381G2 => bbs = credential_key,
+                KeyAlgorithm::P256 => {
+                    return Err(StartupError::UnsupportedCredentialKey { algorithm });
+                }
             }
         }
         let (chain, chain_fragment) = chain.ok_or_else(|| StartupError::KeyNotInDocument {
@@ -265,6 +278,11 @@ impl AuthorityKeys {
             KeyAlgorithm::Ed25519 => &mut ed25519,
             KeyAlgorithm::Sm2 => &mut sm2,
             KeyAlgorithm::Bls12381G2 => &mut bbs,
+            KeyAlgorithm::P256 => {
+                return Err(StartupError::UnsupportedCredentialKey {
+                    algorithm: chain_algorithm,
+                });
+            }
         };
         if slot.is_none() {
             let method =

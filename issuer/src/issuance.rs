@@ -263,6 +263,8 @@ fn key_for(authority: &Authority, suite: Cryptosuite) -> Option<&CredentialKey> 
         Cryptosuite::EddsaJcs2022 => authority.ed25519.as_ref(),
         Cryptosuite::Sm2Jcs2026 => authority.sm2.as_ref(),
         Cryptosuite::BbsJcs2026 => authority.bbs.as_ref(),
+        // P-256 keys are holders' keys: an authority has none.
+        Cryptosuite::EcdsaJcs2019 => None,
     }
 }
 

@@ -732,6 +732,27 @@ async fn start_up_refuses_an_authority_that_is_not_admitted_or_not_scoped() {
         ),
         "{err:?}"
     );
+    // A P-256 key: a holder's key, which the issuer does not sign credentials with.
+    let mut keys = authority_keys(CryptoProfile::Standard, "MO");
+    keys.push(SecretKey::generate(KeyAlgorithm::P256));
+    let err = start_service(
+        &fixture.client,
+        &dir.join("p"),
+        keys,
+        &["HealthCode"],
+        "http://x",
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ServiceError::Startup(StartupError::UnsupportedCredentialKey {
+                algorithm: KeyAlgorithm::P256
+            })
+        ),
+        "{err:?}"
+    );
     // An authority the consortium suspended.
     let hk = DevAuthority::derive(CryptoProfile::Standard, "HK").did;
     let proposed = fixture

@@ -40,7 +40,8 @@ pub enum VerificationError {
     /// The `cryptosuite` is not supported (step `ProofSuite`).
     #[error("unsupported cryptosuite {0:?}")]
     UnsupportedCryptosuite(String),
-    /// `proofValue` is not multibase base58btc of a 64-byte signature (step `ProofSuite`).
+    /// `proofValue` is not multibase base58btc of a signature of the suite's length (64
+    /// bytes; `ecdsa-jcs-2019` also 96, a P-384 signature) (step `ProofSuite`).
     #[error("invalid proofValue: {0}")]
     InvalidProofValue(&'static str),
     /// `created` / `expires` is not a `dateTimeStamp` (step `ProofSuite`).

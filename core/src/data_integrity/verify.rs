@@ -400,26 +400,37 @@ fn optional_date_time(
 
 /// The longest base58btc text a 64-byte signature encodes to.
 const MAX_PROOF_VALUE_DIGITS: usize = 88;
+/// Length of a P-384 signature (`r ‖ s`, 48 bytes each).
+const P384_SIGNATURE_LEN: usize = 96;
+/// The longest base58btc text a 96-byte signature encodes to.
+const MAX_P384_PROOF_VALUE_DIGITS: usize = 132;
 
-fn decode_proof_value(text: &str) -> Result<Vec<u8>, VerificationError> {
+/// Decodes a `proofValue` to the signature bytes: 64 bytes, or for `ecdsa-jcs-2019` also 96
+/// (a P-384 signature, so that a P-384 proof is refused at key resolution, where its key type
+/// is named, rather than here).
+fn decode_proof_value(suite: Cryptosuite, text: &str) -> Result<Vec<u8>, VerificationError> {
+    let (max_digits, message) = match suite {
+        Cryptosuite::EcdsaJcs2019 => (
+            MAX_P384_PROOF_VALUE_DIGITS,
+            "the signature is not 64 (P-256) or 96 (P-384) bytes",
+        ),
+        _ => (MAX_PROOF_VALUE_DIGITS, "the signature is not 64 bytes"),
+    };
     let encoded = text
         .strip_prefix('z')
         .ok_or(VerificationError::InvalidProofValue(
             "not multibase base58btc (no 'z' prefix)",
         ))?;
-    // A 64-byte value is at most 88 base58 digits; refusing longer text first keeps the
-    // (quadratic) decoding of attacker-sized input out of reach.
-    if encoded.len() > MAX_PROOF_VALUE_DIGITS {
-        return Err(VerificationError::InvalidProofValue(
-            "the signature is not 64 bytes",
-        ));
+    // A 64-byte value is at most 88 base58 digits (96 bytes: 132); refusing longer text first
+    // keeps the (quadratic) decoding of attacker-sized input out of reach.
+    if encoded.len() > max_digits {
+        return Err(VerificationError::InvalidProofValue(message));
     }
     let bytes = crate::multicodec::decode_base58(encoded)
         .map_err(|_| VerificationError::InvalidProofValue("not base58btc"))?;
-    if bytes.len() != SIGNATURE_LEN {
-        return Err(VerificationError::InvalidProofValue(
-            "the signature is not 64 bytes",
-        ));
+    let ecdsa_p384 = suite == Cryptosuite::EcdsaJcs2019 && bytes.len() == P384_SIGNATURE_LEN;
+    if bytes.len() != SIGNATURE_LEN && !ecdsa_p384 {
+        return Err(VerificationError::InvalidProofValue(message));
     }
     Ok(bytes)
 }
@@ -555,7 +566,7 @@ fn verify_proof_signature(
         super::bbs::verify_proof(document, proof, bbs_key)?;
         return Ok(suite);
     }
-    let signature = decode_proof_value(required_str(proof, "proofValue")?)?;
+    let signature = decode_proof_value(suite, required_str(proof, "proofValue")?)?;
     required_str(proof, "proofPurpose")?;
     required_str(proof, "verificationMethod")?;
     optional_date_time(proof, "created")?;

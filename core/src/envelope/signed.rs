@@ -1,7 +1,7 @@
 //! Form (a), the issued form: a COSE_Sign1 (tag 18) over the compact claim set of the document.
 //!
 //! ```text
-//! COSE_Sign1 = [ protected: bstr .cbor { 1 (alg): -8 EdDSA / -70001 SM2-SM3,
+//! COSE_Sign1 = [ protected: bstr .cbor { 1 (alg): -8 EdDSA / -70001 SM2-SM3 / -7 ES256,
 //!                                        4 (kid): kid bytes },
 //!                unprotected: {},
 //!                payload: bstr .cbor compact-json(document without its top-level "proof"),
@@ -11,7 +11,8 @@
 //! ```
 //!
 //! The signature is over the COSE `Sig_structure` (`"Signature1"`, protected, empty external
-//! AAD, payload): Ed25519 (RFC 8032, strict) or SM2 with SM3 and the default distinguishing ID.
+//! AAD, payload): Ed25519 (RFC 8032, strict), SM2 with SM3 and the default distinguishing ID, or
+//! ECDSA P-256 with SHA-256 (`ES256`, RFC 9053: 64 bytes `r ‖ s`).
 
 use ciborium::Value as Cbor;
 use coset::iana::{self, EnumI64};
@@ -40,6 +41,7 @@ pub fn cose_algorithm(
     match algorithm {
         KeyAlgorithm::Ed25519 => Ok(RegisteredLabelWithPrivate::Assigned(iana::Algorithm::EdDSA)),
         KeyAlgorithm::Sm2 => Ok(RegisteredLabelWithPrivate::PrivateUse(COSE_ALG_SM2_SM3)),
+        KeyAlgorithm::P256 => Ok(RegisteredLabelWithPrivate::Assigned(iana::Algorithm::ES256)),
         KeyAlgorithm::Bls12381G2 => Err(EnvelopeError::UnsupportedAlgorithm(
             algorithm.as_str().to_owned(),
         )),
@@ -53,6 +55,7 @@ pub fn key_algorithm(
     match label {
         RegisteredLabelWithPrivate::Assigned(iana::Algorithm::EdDSA) => Ok(KeyAlgorithm::Ed25519),
         RegisteredLabelWithPrivate::PrivateUse(COSE_ALG_SM2_SM3) => Ok(KeyAlgorithm::Sm2),
+        RegisteredLabelWithPrivate::Assigned(iana::Algorithm::ES256) => Ok(KeyAlgorithm::P256),
         RegisteredLabelWithPrivate::Assigned(other) => Err(EnvelopeError::UnsupportedAlgorithm(
             other.to_i64().to_string(),
         )),

@@ -10,6 +10,11 @@
 //! - Ed25519: RFC 8032 over `message` (64 bytes `R ‖ S`);
 //! - SM2: GB/T 32918 with SM3 and the default distinguishing ID `1234567812345678` over
 //!   `message` (64 bytes `r ‖ s`);
+//! - P-256: ECDSA with SHA-256 over `message` (64 bytes `r ‖ s`; verifiers accept either half
+//!   of `s`, in-memory keys give the low one). A keystore that answers ASN.1 DER (Secure
+//!   Enclave, Android Keystore) converts with [`super::p256::signature_from_der`]; its public
+//!   key is built with [`PublicKey::from_bytes`], which also reads the 65-byte uncompressed
+//!   point keystores export;
 //! - BLS12-381 G2: a BBS signature (IETF CFRG draft, ciphersuite BLS12-381-SHA-256) over a
 //!   header and a list of messages ([`Signer::sign_bbs`], 80 bytes `A ‖ e`).
 
@@ -26,7 +31,7 @@ pub trait Signer {
         self.public_key().algorithm()
     }
 
-    /// Signs one message (Ed25519 or SM2, see the module doc). BLS12-381 keys answer
+    /// Signs one message (Ed25519, SM2 or P-256, see the module doc). BLS12-381 keys answer
     /// [`SignatureError::UnsupportedAlgorithm`]: they sign with [`Signer::sign_bbs`].
     fn sign(&self, message: &[u8]) -> Result<Vec<u8>, SignatureError>;
 

@@ -26,6 +26,12 @@ pub fn holder_ed25519() -> SecretKey {
     SecretKey::from_bytes(KeyAlgorithm::Ed25519, &seed).unwrap()
 }
 
+/// The example holder's P-256 key: d = SHA-256("crosscode example holder p256") (below n).
+pub fn holder_p256() -> SecretKey {
+    let d = Sha256::digest(b"crosscode example holder p256");
+    SecretKey::from_bytes(KeyAlgorithm::P256, &d).unwrap()
+}
+
 /// The did:key of a key.
 pub fn did_of(key: &SecretKey) -> String {
     DidKey::from_public_key(&key.public_key())

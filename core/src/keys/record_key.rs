@@ -1,29 +1,25 @@
-//! Encryption at rest of subject records: the [`RecordKey`].
+//! Encryption at rest of records (an issuer's subject records, a wallet's credentials): the
+//! [`RecordKey`].
 //!
-//! The record key is 32 random bytes created at the service's first start and kept in
-//! `DIR/records.key`, sealed under the operator's passphrase with core's passphrase sealing
-//! ([`crosscode_core::keys::SealedSecret`]: argon2id, XChaCha20-Poly1305; purpose
-//! [`RECORD_KEY_PURPOSE`]), mode 0600, written atomically. It never leaves memory otherwise
-//! and is zeroized when dropped.
+//! A record key is 32 random bytes created once and kept in a file, sealed under the owner's
+//! passphrase with [`SealedSecret`] (argon2id, XChaCha20-Poly1305) for a named purpose (checked
+//! when opening it), mode 0600, written atomically. It never leaves memory otherwise and is
+//! zeroized when dropped.
 //!
 //! A sealed record is `0x01 ‖ nonce (24 random bytes) ‖ XChaCha20-Poly1305 ciphertext and
 //! tag`, with associated data `"crosscode-record-v1" ‖ the record's store key`: a blob copied
 //! under another key does not open, nor does a modified one. Errors say what failed, never a
 //! value.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
+use super::{KdfParams, KeyFileError, SealedSecret};
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
-use crosscode_core::keys::{KdfParams, KeyFileError, SealedSecret};
 use rand::RngCore as _;
 use rand::rngs::OsRng;
 use zeroize::Zeroizing;
 
-/// The file holding the sealed record key, in the service's data directory.
-pub const RECORD_KEY_FILE: &str = "records.key";
-/// The purpose the record key is sealed for (checked when opening it).
-pub const RECORD_KEY_PURPOSE: &str = "crosscode-issuer-records";
 /// The version byte of a sealed record.
 const SEALED_RECORD_VERSION: u8 = 1;
 const NONCE_LEN: usize = 24;
@@ -73,31 +69,21 @@ impl RecordKey {
         Ok(RecordKey { key })
     }
 
-    /// The path of the key file in data directory `dir`.
-    pub fn file_in(dir: &Path) -> PathBuf {
-        dir.join(RECORD_KEY_FILE)
-    }
-
-    /// Opens the key of `dir/records.key` with `passphrase`, or, when the file does not
-    /// exist (first start), creates a key and stores it there sealed with the default
-    /// argon2id parameters.
-    pub fn open_or_create(dir: &Path, passphrase: &[u8]) -> Result<RecordKey, SealingError> {
-        RecordKey::open_or_create_with(dir, passphrase, KdfParams::DEFAULT)
-    }
-
-    /// [`RecordKey::open_or_create`] with explicit argon2id parameters for a new file (tests
-    /// use [`KdfParams::INSECURE_FOR_TESTS`]; an existing file keeps its own).
-    pub fn open_or_create_with(
-        dir: &Path,
+    /// Opens the key sealed for `purpose` in the file `path` with `passphrase`, or, when the
+    /// file does not exist (first start), creates a key and stores it there sealed with the
+    /// argon2id parameters `params` ([`KdfParams::DEFAULT`] for real files; an existing file
+    /// keeps its own). Of two processes creating the file at once, both end with the key of the
+    /// one that wrote it first.
+    pub fn open_or_create(
+        path: &Path,
+        purpose: &str,
         passphrase: &[u8],
         params: KdfParams,
     ) -> Result<RecordKey, SealingError> {
-        let path = RecordKey::file_in(dir);
         if !path.exists() {
             let key = RecordKey::generate()?;
-            let sealed =
-                SealedSecret::seal(key.key.as_slice(), RECORD_KEY_PURPOSE, passphrase, params)?;
-            match sealed.write_new(&path) {
+            let sealed = SealedSecret::seal(key.key.as_slice(), purpose, passphrase, params)?;
+            match sealed.write_new(path) {
                 Ok(()) => return Ok(key),
                 // Another process created it first: use that one.
                 Err(KeyFileError::Io { error, .. })
@@ -105,7 +91,16 @@ impl RecordKey {
                 Err(err) => return Err(err.into()),
             }
         }
-        let secret = SealedSecret::read(&path)?.open(RECORD_KEY_PURPOSE, passphrase)?;
+        RecordKey::open_file(path, purpose, passphrase)
+    }
+
+    /// Opens the key sealed for `purpose` in the existing file `path` with `passphrase`.
+    pub fn open_file(
+        path: &Path,
+        purpose: &str,
+        passphrase: &[u8],
+    ) -> Result<RecordKey, SealingError> {
+        let secret = SealedSecret::read(path)?.open(purpose, passphrase)?;
         let bytes: [u8; KEY_LEN] = secret
             .as_slice()
             .try_into()
@@ -184,8 +179,12 @@ mod tests {
 
     const PASS: &[u8] = b"operator passphrase";
 
-    fn key_dir() -> PathBuf {
-        crosscode_testing::temp_dir("record-key")
+    const PURPOSE: &str = "crosscode-test-records";
+
+    fn key_file() -> (std::path::PathBuf, std::path::PathBuf) {
+        let dir = crosscode_testing::temp_dir("record-key");
+        let file = dir.join("records.key");
+        (dir, file)
     }
 
     #[test]
@@ -246,17 +245,17 @@ mod tests {
 
     #[test]
     fn the_key_created_at_first_start_is_the_one_opened_at_the_next() {
-        let dir = key_dir();
+        let (dir, file) = key_file();
         let first =
-            RecordKey::open_or_create_with(&dir, PASS, KdfParams::INSECURE_FOR_TESTS).unwrap();
+            RecordKey::open_or_create(&file, PURPOSE, PASS, KdfParams::INSECURE_FOR_TESTS).unwrap();
         let sealed = first.seal(b"k", b"value").unwrap();
         let again =
-            RecordKey::open_or_create_with(&dir, PASS, KdfParams::INSECURE_FOR_TESTS).unwrap();
+            RecordKey::open_or_create(&file, PURPOSE, PASS, KdfParams::INSECURE_FOR_TESTS).unwrap();
         assert_eq!(again.open(b"k", &sealed).unwrap().as_slice(), b"value");
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt as _;
-            let meta = std::fs::metadata(RecordKey::file_in(&dir)).unwrap();
+            let meta = std::fs::metadata(&file).unwrap();
             assert_eq!(meta.permissions().mode() & 0o777, 0o600);
         }
         std::fs::remove_dir_all(&dir).unwrap();
@@ -264,13 +263,23 @@ mod tests {
 
     #[test]
     fn a_wrong_passphrase_does_not_open_the_key_file() {
-        let dir = key_dir();
-        RecordKey::open_or_create_with(&dir, PASS, KdfParams::INSECURE_FOR_TESTS).unwrap();
-        let err = RecordKey::open_or_create_with(&dir, b"wrong", KdfParams::INSECURE_FOR_TESTS)
-            .unwrap_err();
+        let (dir, file) = key_file();
+        RecordKey::open_or_create(&file, PURPOSE, PASS, KdfParams::INSECURE_FOR_TESTS).unwrap();
+        let err = RecordKey::open_file(&file, PURPOSE, b"wrong").unwrap_err();
         assert!(matches!(
             err,
             SealingError::KeyFile(KeyFileError::WrongPassphrase)
+        ));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_key_sealed_for_another_purpose_does_not_open() {
+        let (dir, file) = key_file();
+        RecordKey::open_or_create(&file, PURPOSE, PASS, KdfParams::INSECURE_FOR_TESTS).unwrap();
+        assert!(matches!(
+            RecordKey::open_file(&file, "another-purpose", PASS),
+            Err(SealingError::KeyFile(KeyFileError::Malformed { .. }))
         ));
         std::fs::remove_dir_all(&dir).unwrap();
     }

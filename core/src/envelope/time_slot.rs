@@ -124,6 +124,37 @@ mod tests {
     }
 
     #[test]
+    fn a_signed_dynamic_presentation_decodes_in_its_slot_and_is_refused_when_stale() {
+        use crate::did::{DidKey, DidKeyResolver};
+        use crate::keys::{KeyAlgorithm, SecretKey};
+        let holder = SecretKey::generate(KeyAlgorithm::Ed25519);
+        let did = DidKey::from_public_key(&holder.public_key());
+        let now = at(1_800_000_015);
+        let presentation = json!({
+            "@context": ["https://www.w3.org/ns/credentials/v2"],
+            "type": ["VerifiablePresentation"],
+            "holder": did.did().as_str(),
+            "domain": "checkpoint-7",
+            "timeSlot": slot_at(now),
+        });
+        let payload =
+            super::super::encode_signed(&presentation, &holder, &did.verification_method_id())
+                .unwrap();
+        let fresh = super::super::decode(&payload, &DidKeyResolver, now).unwrap();
+        assert_eq!(require_dynamic(&fresh.document, now), Ok(slot_at(now)));
+        let stale =
+            super::super::decode(&payload, &DidKeyResolver, at(1_800_000_015 + 90)).unwrap_err();
+        assert_eq!(
+            stale,
+            EnvelopeError::StaleTimeSlot {
+                slot: slot_at(now),
+                current: slot_at(now) + 3
+            }
+        );
+        assert_eq!(stale.step(), Some(crate::VerificationStep::ValidityWindow));
+    }
+
+    #[test]
     fn the_audience_must_be_the_domain() {
         check_audience(&json!({"domain": "checkpoint-1"}), "checkpoint-1").unwrap();
         assert_eq!(

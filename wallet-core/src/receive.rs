@@ -180,15 +180,16 @@ pub async fn receive(
     if metadata.credential_issuer != offer.credential_issuer {
         return Err(ReceiveError::IssuerMismatch);
     }
-    let configuration = metadata
+    let receivable = metadata
         .configuration(&configuration_id)
-        .filter(|configuration| configuration.format == LDP_VC_FORMAT)
-        .filter(|configuration| {
-            configuration.proof_types_supported.is_none()
-                || configuration.accepts_proof(JWT_PROOF_TYPE, proof_algorithm.name())
-        })
-        .ok_or_else(|| ReceiveError::UnsupportedConfiguration(configuration_id.clone()))?;
-    let _ = configuration;
+        .is_some_and(|configuration| {
+            configuration.format == LDP_VC_FORMAT
+                && (configuration.proof_types_supported.is_none()
+                    || configuration.accepts_proof(JWT_PROOF_TYPE, proof_algorithm.name()))
+        });
+    if !receivable {
+        return Err(ReceiveError::UnsupportedConfiguration(configuration_id));
+    }
     let authorization_server = grant
         .authorization_server
         .clone()

@@ -14,7 +14,8 @@
 //!    proof-of-possession JWT with it (`aud` the issuer, `iat` now, `nonce`), and request the
 //!    credential with the access token.
 //! 6. Verify: the credential is about the new holder `did:key`; every proof of its proof set
-//!    verifies with the issuer bound (core `verify_document` with the app's trust: a resolver
+//!    verifies with the issuer bound, at `now` or at a `validFrom` at most
+//!    [`RECEIVE_CLOCK_SKEW`] ahead (core `verify_document` with the app's trust: a resolver
 //!    of the admitted authorities' keys, e.g. a trust cache synced from the chain); then, for
 //!    each `credentialStatus` entry, the status list is fetched, verified with the same trust,
 //!    and the credential's bit must be clear — a list that cannot be fetched (offline) is
@@ -44,6 +45,11 @@ use time::OffsetDateTime;
 use crate::keystore::{KeyHandle, Keystore, KeystoreError, KeystoreSigner};
 use crate::store::StatusCheck;
 use crate::transport::{HttpRequest, HttpResponse, Transport, TransportError};
+
+/// How far ahead of the wallet's clock a credential's `validFrom` may be when it arrives (the
+/// issuer's clock running ahead of the phone's); the credential is then verified at its
+/// `validFrom`.
+pub const RECEIVE_CLOCK_SKEW: time::Duration = time::Duration::minutes(5);
 
 /// Why a credential was not received.
 #[derive(Debug, thiserror::Error)]
@@ -332,7 +338,8 @@ async fn request_and_verify(
     })
 }
 
-/// Checks that `credential` is about `holder_did` and verifies with `trust` at `now`; answers
+/// Checks that `credential` is about `holder_did` and verifies with `trust` at `now` (or at its
+/// `validFrom` when that is at most [`RECEIVE_CLOCK_SKEW`] ahead); answers
 /// the issuer's keys its proofs name, as a trust-cache JSON object.
 pub fn verify_on_arrival(
     credential: &Value,
@@ -347,7 +354,7 @@ pub fn verify_on_arrival(
     if subject != Some(holder_did) {
         return Err(ReceiveError::NotForHolder);
     }
-    let report = verify_document(credential, trust, now);
+    let report = verify_document(credential, trust, verification_time(credential, now));
     if let Some(failure) = report.failure {
         return Err(ReceiveError::Unverified(failure));
     }
@@ -382,6 +389,22 @@ pub fn verify_on_arrival(
         }
     }
     Ok(keys.to_json())
+}
+
+/// When to verify a document just fetched: `now`, or its `validFrom` when that is ahead of
+/// `now` by at most [`RECEIVE_CLOCK_SKEW`] (the issuer's clock running ahead of the phone's).
+fn verification_time(document: &Value, now: OffsetDateTime) -> OffsetDateTime {
+    let valid_from = document
+        .get("validFrom")
+        .and_then(Value::as_str)
+        .and_then(DateTimeStamp::parse)
+        .map(|stamp| stamp.instant());
+    match valid_from {
+        Some(valid_from) if valid_from > now && valid_from - now <= RECEIVE_CLOCK_SKEW => {
+            valid_from
+        }
+        _ => now,
+    }
 }
 
 fn proofs_of(document: &Value) -> Vec<&Value> {
@@ -423,7 +446,7 @@ pub async fn check_status(
         };
         let list: Value =
             serde_json::from_slice(&answer.body).map_err(|err| invalid(&url, err.to_string()))?;
-        let report = verify_document(&list, trust, now);
+        let report = verify_document(&list, trust, verification_time(&list, now));
         if let Some(failure) = report.failure {
             return Err(invalid(
                 &url,
@@ -490,4 +513,24 @@ fn parse_json<T: DeserializeOwned>(
         endpoint,
         reason: format!("HTTP status {}: {err}", answer.status),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_credential_issued_slightly_ahead_of_the_phone_clock_is_verified_at_its_valid_from() {
+        let now = OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap();
+        let ahead = json!({"validFrom": "2027-01-15T08:00:01Z"});
+        assert_eq!(
+            verification_time(&ahead, now),
+            OffsetDateTime::from_unix_timestamp(1_800_000_001).unwrap()
+        );
+        // Far ahead (or absent, or past): verified at now, so a future credential is refused.
+        let far = json!({"validFrom": "2027-01-15T09:00:00Z"});
+        assert_eq!(verification_time(&far, now), now);
+        assert_eq!(verification_time(&json!({}), now), now);
+    }
 }

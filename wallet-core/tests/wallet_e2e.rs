@@ -16,7 +16,7 @@ use crosscode_testing::temp_dir;
 use crosscode_wallet_core::WalletError;
 use crosscode_wallet_core::keystore::{KeyHandle, Keystore, KeystoreError, SoftwareKeystore};
 use crosscode_wallet_core::present::PresentError;
-use crosscode_wallet_core::receive::ReceiveError;
+use crosscode_wallet_core::receive::{ReceiveError, check_status};
 use crosscode_wallet_core::store::StatusCheck;
 use crosscode_wallet_core::transport::{HttpRequest, HttpTransport, Transport, TransportFuture};
 use serde_json::Value;
@@ -359,7 +359,37 @@ async fn credentials_that_do_not_verify_and_failing_keystores_are_typed_refusals
     let err = wallet.get(&summary.id).unwrap_err();
     assert_eq!(err.code(), "corrupted_store");
     wallet.delete(&summary.id).unwrap();
-    assert_eq!(wallet.list().unwrap(), vec![kept]);
+    assert_eq!(wallet.list().unwrap(), vec![kept.clone()]);
+
+    // Status: a list that cannot be fetched is recorded as unreachable; once the authority
+    // revokes the credential, the check refuses it.
+    let credential = wallet.get(&kept.id).unwrap().credential;
+    let transport = HttpTransport::new().unwrap();
+    let mut offline = credential.clone();
+    for entry in offline["credentialStatus"].as_array_mut().unwrap() {
+        entry["statusListCredential"] = Value::from("http://127.0.0.1:9/status-lists/0");
+    }
+    assert_eq!(
+        check_status(&offline, &transport, &trust, now())
+            .await
+            .unwrap(),
+        StatusCheck::Unreachable
+    );
+    let (status, changed) = fixture
+        .post(
+            "/credentials/status",
+            &serde_json::json!({"credentialId": credential["id"], "credentialStatus":
+                [{"type": "BitstringStatusListCredential", "status": "revoked"}]}),
+        )
+        .await;
+    assert_eq!(status, 200, "{changed}");
+    let err = check_status(&credential, &transport, &trust, now())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, ReceiveError::Revoked { purpose } if purpose == "revocation"),
+        "{err}"
+    );
     fixture.stop().await;
     let _ = std::fs::remove_dir_all(dir);
 }

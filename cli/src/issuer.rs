@@ -20,7 +20,7 @@ use crosscode_issuer::http::AppState;
 use crosscode_issuer::issuance::IssueOptions;
 use crosscode_issuer::records::SubjectRecord;
 use crosscode_issuer::schemas::{KNOWN_TYPES, known_type};
-use crosscode_issuer::sealing::RecordKey;
+use crosscode_issuer::sealing::open_or_create_record_key;
 use crosscode_issuer::server::RunningIssuer;
 use crosscode_issuer::service::{BatchRecord, IssuerService, ServiceConfig};
 use crosscode_issuer::store::IssuerStore;
@@ -196,7 +196,7 @@ async fn start(args: &AuthorityArgs, base_url: &str) -> anyhow::Result<Arc<Issue
                 .with_context(|| format!("the store in {}", args.data_dir.display()))?,
         ),
     };
-    let record_key = RecordKey::open_or_create(&args.data_dir, &passphrase)
+    let record_key = open_or_create_record_key(&args.data_dir, &passphrase)
         .context("cannot open the record key")?;
     let mut config = ServiceConfig::new(base_url);
     config.credential_types = args.types.clone();

@@ -24,6 +24,7 @@ pub mod qr;
 #[cfg(feature = "qr-image")]
 pub mod qr_image;
 pub mod signed;
+pub mod time_slot;
 
 use ciborium::Value as Cbor;
 use serde_json::Value as Json;
@@ -245,6 +246,30 @@ pub enum EnvelopeError {
     /// The document has expired (`validUntil` is earlier than the verification time).
     #[error("expired (validUntil has passed)")]
     Expired,
+    /// A dynamic presentation's `timeSlot` is older than the verifier's current slot by more
+    /// than [`time_slot::TIME_SLOT_TOLERANCE`] (a screenshot of an expired QR code).
+    #[error("stale time slot {slot} (current slot {current})")]
+    StaleTimeSlot {
+        /// The slot the holder signed.
+        slot: i64,
+        /// The verifier's slot at verification time.
+        current: i64,
+    },
+    /// A dynamic presentation's `timeSlot` is ahead of the verifier's current slot by more
+    /// than [`time_slot::TIME_SLOT_TOLERANCE`].
+    #[error("time slot {slot} is in the future (current slot {current})")]
+    FutureTimeSlot {
+        /// The slot the holder signed.
+        slot: i64,
+        /// The verifier's slot at verification time.
+        current: i64,
+    },
+    /// `timeSlot` is not a non-negative integer.
+    #[error("timeSlot is not a non-negative integer")]
+    InvalidTimeSlot,
+    /// The presentation is not for this verifier (its `domain` is another audience, or absent).
+    #[error("the presentation is for another audience")]
+    WrongAudience,
     /// Data Integrity verification of the carried document, or of a credential embedded in a
     /// presentation, failed; the failure names the inner step.
     #[error("{} data integrity verification failed at step {}: {}", embedded_label(*.embedded), .failure.step, .failure.error)]
@@ -315,7 +340,11 @@ impl EnvelopeError {
             | EnvelopeError::SubjectNotHolder { .. } => VerificationStep::HolderBinding,
             EnvelopeError::InvalidDateTime(_)
             | EnvelopeError::NotYetValid
-            | EnvelopeError::Expired => VerificationStep::ValidityWindow,
+            | EnvelopeError::Expired
+            | EnvelopeError::InvalidTimeSlot
+            | EnvelopeError::StaleTimeSlot { .. }
+            | EnvelopeError::FutureTimeSlot { .. } => VerificationStep::ValidityWindow,
+            EnvelopeError::WrongAudience => VerificationStep::HolderBinding,
             EnvelopeError::DataIntegrity { failure, .. } => failure.step,
         };
         Some(step)
@@ -489,7 +518,10 @@ pub(crate) fn check_kind(kind: EnvelopeKind, document: &Json) -> Result<(), Enve
 ///
 /// Form (a): COSE signature by the `kid` key, signer = issuer / holder, validity window, and
 /// for a presentation the Data Integrity proofs of the credentials it embeds. Form (b):
-/// `verify_document` on the reconstructed document.
+/// `verify_document` on the reconstructed document. Either form: a presentation with a
+/// `timeSlot` (a dynamic QR code) must be within [`time_slot::TIME_SLOT_TOLERANCE`] slots of
+/// `at` ([`time_slot::check`]). A checkpoint that requires dynamic presentations, or a given
+/// audience, also calls [`time_slot::require_dynamic`] / [`time_slot::check_audience`].
 pub fn decode(
     payload_text: &str,
     resolver: &dyn KeyResolver,
@@ -501,6 +533,7 @@ pub fn decode(
             let document = signed::verify(&body, kind, resolver)?;
             signed::check_validity_window(&document, at)?;
             if kind == EnvelopeKind::Presentation {
+                time_slot::check(&document, at)?;
                 carriage::verify_embedded_credentials(&document, resolver, at)?;
             }
             Ok(VerifiedEnvelope {
@@ -514,6 +547,9 @@ pub fn decode(
         }
         EnvelopeBody::DataIntegrity(document) => {
             let report = carriage::verify(&document, resolver, at)?;
+            if kind == EnvelopeKind::Presentation {
+                time_slot::check(&document, at)?;
+            }
             Ok(VerifiedEnvelope {
                 kind,
                 form: SecuringForm::DataIntegrity {

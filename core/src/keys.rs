@@ -13,7 +13,9 @@
 //! - [`Signer`] is the signing port: in-memory keys implement it, and so can a platform
 //!   keystore or an HSM whose keys never leave it.
 //! - [`KeyFile`] is the encrypted-at-rest JSON key file (argon2id + XChaCha20-Poly1305);
-//!   [`SealedSecret`] seals other secret bytes (e.g. a data-encryption key) the same way.
+//!   [`SealedSecret`] seals other secret bytes (e.g. a data-encryption key) the same way;
+//! - [`RecordKey`] is such a data-encryption key in a file, sealing records (an issuer's subject
+//!   records, a wallet's credentials) with their store key as associated data.
 //!
 //! BLS12-381 keys sign with BBS (multi-message), which lives in `crosscode-bbs`;
 //! [`SecretKey::sign`] and [`PublicKey::verify`] refuse them with
@@ -22,6 +24,7 @@
 mod bls;
 mod key_file;
 pub mod p256;
+mod record_key;
 mod sealed_secret;
 mod signer;
 pub mod sm2;
@@ -39,6 +42,7 @@ pub use self::key_file::{
     CIPHER_NAME, KDF_NAME, KEY_FILE_VERSION, KdfParams, KeyFile, KeyFileError,
 };
 pub use self::p256::{P256_PUBLIC_KEY_LEN, P256_UNCOMPRESSED_PUBLIC_KEY_LEN};
+pub use self::record_key::{RecordKey, SealingError};
 pub use self::sealed_secret::{SEALED_SECRET_VERSION, SealedSecret};
 pub use self::signer::Signer;
 pub use self::sm2::{DEFAULT_SM2_ID, MAX_SM2_ID_LEN};
@@ -206,6 +210,12 @@ pub enum SignatureError {
     /// BBS signing failed (the messages or header could not be hashed to scalars).
     #[error("BBS signing failed")]
     BbsSigning,
+    /// A [`Signer`] outside this process (a platform keystore, an HSM) failed to sign.
+    #[error("the signer failed: {reason}")]
+    SignerFailed {
+        /// What the signer reported.
+        reason: String,
+    },
 }
 
 /// An SM2 public key on sm2p256v1, with the default-ID verifier precomputed.

@@ -10,6 +10,8 @@
 //! - [`data_integrity`]: Data Integrity proofs (`eddsa-jcs-2022`, the SM2/SM3 suite, proof sets)
 //!   and the typed verification report;
 //! - [`envelope`]: the compact QR envelope (CBOR, COSE_Sign1, deflate, base45, QR images);
+//! - [`oid4vci`]: the OpenID4VCI 1.0 wire model (credential offers, metadata, token / nonce /
+//!   credential requests and responses, the holder's proof-of-possession JWT);
 //! - [`status_list`]: W3C Bitstring Status List v1.0 (the list format, status entries, list
 //!   credentials), encoded by issuers and decoded by checkpoints;
 //! - [`verification_step`]: the one list of verification steps every verifier reports
@@ -22,6 +24,7 @@ pub mod envelope;
 pub mod jcs;
 pub mod keys;
 pub mod multicodec;
+pub mod oid4vci;
 pub mod status_list;
 pub mod vc;
 pub mod verification_step;

@@ -1,5 +1,7 @@
 //! OpenID for Verifiable Credential Issuance 1.0 (final), pre-authorized code flow, `ldp_vc`
-//! credentials bound to a holder `did:key` — the protocol logic, without HTTP.
+//! credentials bound to a holder `did:key` — the issuer's protocol logic, without HTTP. The wire
+//! model (offer, metadata, requests and responses, the proof JWT) is core's
+//! ([`crosscode_core::oid4vci`]), re-exported here.
 //!
 //! The flow (`docs/openid4vci.md` is the wallet team's reference):
 //! 1. The back office calls [`create_offer`] for a subject record: a credential offer with a
@@ -30,9 +32,7 @@
 //! one wins. [`purge_expired`] removes expired entries (run it periodically).
 
 mod credential;
-mod metadata;
 mod offer;
-pub mod proof_jwt;
 mod token;
 
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
@@ -41,48 +41,13 @@ use time::{Duration, OffsetDateTime};
 
 use crate::store::{IssuerStore, StoreError, Table};
 
-pub use credential::{
-    AuthorizedIssuance, CredentialError, CredentialErrorCode, CredentialErrorResponse,
-    CredentialRequest, CredentialResponse, IssuedCredential, Proofs, authorize_credential_request,
-};
-pub use metadata::{
-    AuthorizationServerMetadata, ClaimDescription, ClaimDisplay, CredentialConfiguration,
-    CredentialDefinition, CredentialDisplay, CredentialIssuerMetadata, CredentialMetadata,
-    HEALTH_CODE_CONFIGURATION_ID, HEALTH_CODE_CONTEXT, Image, IssuerDisplay, ProofTypeMetadata,
-    health_code_configuration,
-};
-pub use offer::{
-    CreatedOffer, CredentialOffer, Grants, OfferError, OfferUriError, PreAuthorizedCodeGrant,
-    TX_CODE_DESCRIPTION, TxCode, create_offer,
-};
-pub use proof_jwt::ProofAlgorithm;
-pub use token::{
-    NonceResponse, OAuthError, OAuthErrorCode, OAuthErrorResponse, TokenRequest, TokenResponse,
-    exchange_token, new_nonce,
-};
+// The wire model is core's; re-exported so the service's users find the whole protocol here.
+pub use crosscode_core::oid4vci::*;
 
-/// The grant type of the pre-authorized code flow.
-pub const PRE_AUTHORIZED_CODE_GRANT: &str = "urn:ietf:params:oauth:grant-type:pre-authorized_code";
-/// The URI scheme (with `//`) of a credential offer passed to a wallet.
-pub const CREDENTIAL_OFFER_SCHEME: &str = "openid-credential-offer://";
-/// The credential format: W3C VC secured with Data Integrity (JSON-LD).
-pub const LDP_VC_FORMAT: &str = "ldp_vc";
-/// The only proof type accepted (`proofs.jwt`).
-pub const JWT_PROOF_TYPE: &str = "jwt";
-/// The required `typ` header of a proof-of-possession JWT.
-pub const PROOF_JWT_TYP: &str = "openid4vci-proof+jwt";
-/// The holder binding method: the credential subject is the holder's `did:key`.
-pub const DID_KEY_BINDING: &str = "did:key";
-/// Path of the credential issuer metadata, inserted between host and path of the issuer URL.
-pub const CREDENTIAL_ISSUER_WELL_KNOWN: &str = "/.well-known/openid-credential-issuer";
-/// Path of the OAuth authorization server metadata (RFC 8414), inserted likewise.
-pub const AUTHORIZATION_SERVER_WELL_KNOWN: &str = "/.well-known/oauth-authorization-server";
-/// The token endpoint, relative to the issuer URL.
-pub const TOKEN_PATH: &str = "/token";
-/// The nonce endpoint, relative to the issuer URL.
-pub const NONCE_PATH: &str = "/nonce";
-/// The credential endpoint, relative to the issuer URL.
-pub const CREDENTIAL_PATH: &str = "/credential";
+pub use credential::{AuthorizedIssuance, CredentialError, authorize_credential_request};
+pub use offer::{CreatedOffer, OfferError, TX_CODE_DESCRIPTION, create_offer};
+pub use token::{OAuthError, exchange_token, new_nonce};
+
 /// Lifetime of an access token (short-lived: the spec calls anything above 5 minutes long-lived).
 pub const ACCESS_TOKEN_TTL: Duration = Duration::minutes(5);
 /// Lifetime of a `c_nonce`.
@@ -174,11 +139,6 @@ pub fn purge_expired(store: &dyn IssuerStore, now: OffsetDateTime) -> Result<Pur
         }
     }
     Ok(purged)
-}
-
-/// `issuer_url` with `path` appended (the issuer URL's trailing `/`, if any, dropped).
-pub(crate) fn endpoint(issuer_url: &str, path: &str) -> String {
-    format!("{}{path}", issuer_url.trim_end_matches('/'))
 }
 
 /// Text safe for an OAuth `error_description`: only `%x20-21 / %x23-5B / %x5D-7E` (RFC 6749

@@ -311,13 +311,26 @@ impl IssuerService {
         credential_type: &str,
         holder: &str,
     ) -> Result<IssuedCredential, ServiceError> {
+        self.issue_from_record_with(record, credential_type, holder, IssueOptions::default())
+            .await
+    }
+
+    /// [`IssuerService::issue_from_record`] with the suites of `options` (the OpenID4VCI
+    /// credential endpoint adds a BBS base proof for the wallet's selective disclosure).
+    pub async fn issue_from_record_with(
+        &self,
+        record: &RecordId,
+        credential_type: &str,
+        holder: &str,
+        options: IssueOptions,
+    ) -> Result<IssuedCredential, ServiceError> {
         let id = record.clone();
         let subject = self
             .with_records(move |book| book.get(&id))
             .await?
             .ok_or(ServiceError::UnknownRecord)?;
         let unsigned = unsigned_credential(&subject, credential_type, holder, now())?;
-        self.issue(unsigned, IssueOptions::default()).await
+        self.issue(unsigned, options).await
     }
 
     /// Issues one credential per record and anchors them all with one batch anchor; calls

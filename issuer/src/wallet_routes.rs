@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime};
 
 use crate::http::{AppState, HttpError, back_office, parse_body};
+use crate::issuance::IssueOptions;
 use crate::oid4vci::{
     AuthorizationServerMetadata, CredentialConfiguration, CredentialIssuerMetadata,
     CredentialRequest, CredentialResponse, HEALTH_CODE_CONTEXT, OfferError, TokenRequest,
@@ -30,17 +31,25 @@ pub const OFFER_TTL: Duration = Duration::minutes(30);
 
 type Shared = State<Arc<AppState>>;
 
-/// The issuer's OpenID4VCI metadata: one `ldp_vc` configuration per configured credential
-/// type, its id the type's name, signed with the suites the authority holds keys for.
-pub fn metadata(service: &IssuerService) -> CredentialIssuerMetadata {
+/// The suites of a credential issued to a wallet: a proof set of every suite the authority
+/// holds a key for — SM2 and Ed25519 for the jurisdictions' laws, and a BBS base proof
+/// (`bbs-jcs-2026`) so the wallet can disclose only some claims.
+pub fn wallet_suites(service: &IssuerService) -> Vec<Cryptosuite> {
     let authority = service.authority();
-    let suites: Vec<Cryptosuite> = [
+    [
         (authority.sm2.is_some(), Cryptosuite::Sm2Jcs2026),
         (authority.ed25519.is_some(), Cryptosuite::EddsaJcs2022),
+        (authority.bbs.is_some(), Cryptosuite::BbsJcs2026),
     ]
     .into_iter()
     .filter_map(|(held, suite)| held.then_some(suite))
-    .collect();
+    .collect()
+}
+
+/// The issuer's OpenID4VCI metadata: one `ldp_vc` configuration per configured credential
+/// type, its id the type's name, signed with [`wallet_suites`].
+pub fn metadata(service: &IssuerService) -> CredentialIssuerMetadata {
+    let suites = wallet_suites(service);
     let configurations: BTreeMap<String, CredentialConfiguration> = service
         .context()
         .schemas
@@ -225,10 +234,18 @@ pub(crate) async fn credential(State(state): Shared, headers: HeaderMap, body: B
     };
     match state
         .service
-        .issue_from_record(
+        .issue_from_record_with(
             &record,
             &authorized.configuration_id,
             &authorized.holder_did,
+            IssueOptions {
+                cryptosuites: Some(
+                    wallet_suites(&state.service)
+                        .iter()
+                        .map(|suite| suite.name().to_owned())
+                        .collect(),
+                ),
+            },
         )
         .await
     {

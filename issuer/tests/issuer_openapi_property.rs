@@ -20,7 +20,7 @@ use crosscode_core::keys::SecretKey;
 use crosscode_did_registry::dev::{DevAuthority, DevConsortium};
 use crosscode_did_registry::profile::CryptoProfile;
 use crosscode_issuer::http::AppState;
-use crosscode_issuer::sealing::RecordKey;
+use crosscode_issuer::sealing::open_or_create_record_key;
 use crosscode_issuer::server::RunningIssuer;
 use crosscode_issuer::service::{IssuerService, ServiceConfig};
 use crosscode_issuer::store::IssuerStore;
@@ -59,7 +59,7 @@ async fn schemathesis_finds_every_answer_of_the_issuer_as_its_openapi_document_s
     std::fs::create_dir_all(&issuer_dir).unwrap();
     let store: Arc<dyn IssuerStore> =
         Arc::new(EmbeddedStore::open(&issuer_dir.join("db")).unwrap());
-    let record_key = RecordKey::open_or_create(&issuer_dir, b"openapi test").unwrap();
+    let record_key = open_or_create_record_key(&issuer_dir, b"openapi test").unwrap();
     let authority = DevAuthority::derive(CryptoProfile::Standard, "MO");
     let keys = vec![
         authority.chain_key,

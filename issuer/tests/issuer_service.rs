@@ -26,7 +26,7 @@ use crosscode_did_registry::transaction::StatusKey;
 use crosscode_issuer::anchoring::AnchorReceipt;
 use crosscode_issuer::authority::StartupError;
 use crosscode_issuer::http::AppState;
-use crosscode_issuer::sealing::RecordKey;
+use crosscode_issuer::sealing::open_or_create_record_key;
 use crosscode_issuer::server::RunningIssuer;
 use crosscode_issuer::service::{IssuerService, ServiceConfig, ServiceError};
 use crosscode_issuer::store::embedded::EmbeddedStore;
@@ -76,7 +76,7 @@ async fn start_service(
     base_url: &str,
 ) -> Result<IssuerService, ServiceError> {
     let store: Arc<dyn IssuerStore> = Arc::new(EmbeddedStore::open(&dir.join("db")).unwrap());
-    let record_key = RecordKey::open_or_create(dir, b"issuer test passphrase").unwrap();
+    let record_key = open_or_create_record_key(dir, b"issuer test passphrase").unwrap();
     let mut config = ServiceConfig::new(base_url);
     config.credential_types = types.iter().map(|t| (*t).to_owned()).collect();
     IssuerService::start(config, client.clone(), keys, store, Arc::new(record_key)).await
@@ -993,7 +993,7 @@ async fn the_service_runs_on_postgresql_without_blocking_its_async_workers() {
         .unwrap(),
     );
     let dir = temp_dir("issuer-postgres");
-    let record_key = RecordKey::open_or_create(&dir, b"issuer test passphrase").unwrap();
+    let record_key = open_or_create_record_key(&dir, b"issuer test passphrase").unwrap();
     let mut config = ServiceConfig::new("http://127.0.0.1:9");
     config.credential_types = vec!["HealthCode".into()];
     let service = IssuerService::start(

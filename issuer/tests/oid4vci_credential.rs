@@ -161,7 +161,7 @@ fn malformed_or_unsupported_credential_requests_get_their_codes() {
     let repeated =
         format!(r#"{{"credential_configuration_id":"{id}","credential_configuration_id":"{id}"}}"#);
     assert!(matches!(
-        CredentialRequest::from_json(repeated.as_bytes()),
+        CredentialRequest::from_json(repeated.as_bytes()).map_err(CredentialError::from),
         Err(CredentialError::MalformedRequest(_))
     ));
 }

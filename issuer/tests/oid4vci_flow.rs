@@ -298,10 +298,11 @@ fn an_unknown_grant_type_is_unsupported_grant_type() {
 
 #[test]
 fn malformed_token_forms_are_invalid_request() {
-    let err = TokenRequest::from_form(b"pre-authorized_code=abc").unwrap_err();
+    // The route turns the form's error into the endpoint's OAuth error.
+    let err = OAuthError::from(TokenRequest::from_form(b"pre-authorized_code=abc").unwrap_err());
     assert!(matches!(err, OAuthError::MissingParameter("grant_type")));
     assert_eq!(err.code(), OAuthErrorCode::InvalidRequest);
-    let err = TokenRequest::from_form(b"grant_type=a&grant_type=b").unwrap_err();
+    let err = OAuthError::from(TokenRequest::from_form(b"grant_type=a&grant_type=b").unwrap_err());
     assert!(matches!(err, OAuthError::DuplicateParameter("grant_type")));
     let request = TokenRequest {
         pre_authorized_code: None,

@@ -8,8 +8,8 @@
 
 use std::collections::BTreeMap;
 
-use crosscode_core::data_integrity::Cryptosuite;
-use crosscode_core::vc::{VC_V2_CONTEXT, VERIFIABLE_CREDENTIAL_TYPE};
+use crate::data_integrity::Cryptosuite;
+use crate::vc::{VC_V2_CONTEXT, VERIFIABLE_CREDENTIAL_TYPE};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 

@@ -1,4 +1,6 @@
-//! The holder's proof-of-possession JWT (OpenID4VCI 1.0, "`jwt` Proof Type"): a compact JWS
+//! The holder's proof-of-possession JWT (OpenID4VCI 1.0, "`jwt` Proof Type"): the wallet makes
+//! one with [`sign`] (through core's [`Signer`] port, so a platform keystore signs), the issuer
+//! reads one with [`parse`] and [`ProofJwt::verify_signature`]. It is a compact JWS
 //! with header `typ: openid4vci-proof+jwt`, `alg` `EdDSA` (Ed25519) or `ES256` (P-256), and
 //! `kid` a `did:key` DID URL naming the holder key; claims `aud`, `iat`, `nonce` (and `iss`,
 //! which anonymous pre-authorized access omits).
@@ -20,15 +22,15 @@
 //! (Ed25519 strict verification; ES256 as the 64-byte `r ‖ s` of RFC 7518 §3.4). What the
 //! claims must equal (issuer, time window, nonce) is the credential endpoint's check.
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use crosscode_core::did::DidUrl;
-use crosscode_core::keys::PublicKey;
-use crosscode_core::multicodec::{
+use crate::did::{DidKey, DidUrl};
+use crate::keys::{KeyAlgorithm, PublicKey, SignatureError, Signer};
+use crate::multicodec::{
     ED25519_PUB, MulticodecError, P256_PUB, decode_base58btc, decode_multikey, split_codec,
 };
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use p256::ecdsa::signature::Verifier as _;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::PROOF_JWT_TYP;
@@ -54,6 +56,14 @@ impl ProofAlgorithm {
         match self {
             ProofAlgorithm::EdDsa => "EdDSA",
             ProofAlgorithm::Es256 => "ES256",
+        }
+    }
+
+    /// The algorithm a holder key of `algorithm` signs proofs with, if any.
+    pub fn for_key_algorithm(algorithm: KeyAlgorithm) -> Option<ProofAlgorithm> {
+        match algorithm {
+            KeyAlgorithm::Ed25519 => Some(ProofAlgorithm::EdDsa),
+            _ => None,
         }
     }
 
@@ -85,18 +95,59 @@ impl HolderKey {
 }
 
 /// The claims of a proof JWT.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProofClaims {
     /// The client id (absent with anonymous access).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub iss: Option<String>,
     /// The Credential Issuer Identifier.
     pub aud: String,
     /// Issued-at, Unix seconds.
     pub iat: i64,
     /// The `c_nonce` from the nonce endpoint.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nonce: Option<String>,
+}
+
+/// Why a proof JWT could not be made.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ProofSigningError {
+    /// The holder key's algorithm makes no accepted proof (EdDSA with Ed25519; ES256 with
+    /// P-256 once core holds P-256 keys).
+    #[error("a {0} holder key cannot sign a proof JWT")]
+    UnsupportedKey(KeyAlgorithm),
+    /// The signer failed.
+    #[error("signing the proof JWT: {0}")]
+    Signing(#[from] SignatureError),
+}
+
+/// Makes a proof JWT for `claims`, signed by `holder` (a key whose `did:key` verification
+/// method becomes the `kid`): header `{"alg", "typ": "openid4vci-proof+jwt", "kid"}`, then the
+/// claims, each part base64url without padding, signed over `header.payload`.
+pub fn sign(holder: &dyn Signer, claims: &ProofClaims) -> Result<String, ProofSigningError> {
+    let algorithm = ProofAlgorithm::for_key_algorithm(holder.algorithm())
+        .ok_or(ProofSigningError::UnsupportedKey(holder.algorithm()))?;
+    let kid = DidKey::from_public_key(&holder.public_key())
+        .verification_method_id()
+        .as_str()
+        .to_owned();
+    let mut header = Map::new();
+    header.insert("alg".into(), Value::from(algorithm.name()));
+    header.insert("typ".into(), Value::from(PROOF_JWT_TYP));
+    header.insert("kid".into(), Value::from(kid));
+    // Serializing a map of strings and a struct of strings and integers cannot fail.
+    let header = serde_json::to_vec(&header).unwrap_or_default();
+    let payload = serde_json::to_vec(claims).unwrap_or_default();
+    let signing_input = format!(
+        "{}.{}",
+        URL_SAFE_NO_PAD.encode(header),
+        URL_SAFE_NO_PAD.encode(payload)
+    );
+    let signature = holder.sign(signing_input.as_bytes())?;
+    Ok(format!(
+        "{signing_input}.{}",
+        URL_SAFE_NO_PAD.encode(signature)
+    ))
 }
 
 /// A parsed proof JWT whose header and key are checked (the signature is checked by
@@ -287,4 +338,53 @@ pub fn holder_key(kid: &str) -> Result<(String, HolderKey), ProofJwtError> {
         other => return Err(ProofJwtError::UnsupportedKeyType(other)),
     };
     Ok((did.as_str().to_owned(), key))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::keys::SecretKey;
+
+    #[test]
+    fn a_signed_proof_parses_and_verifies_with_the_holder_did() {
+        let key = SecretKey::generate(KeyAlgorithm::Ed25519);
+        let claims = ProofClaims {
+            iss: None,
+            aud: "https://health.mo.example".into(),
+            iat: 1_800_000_000,
+            nonce: Some("n-1".into()),
+        };
+        let jwt = sign(&key, &claims).unwrap();
+        let proof = parse(&jwt).unwrap();
+        proof.verify_signature().unwrap();
+        assert_eq!(proof.claims, claims);
+        assert_eq!(proof.algorithm, ProofAlgorithm::EdDsa);
+        assert_eq!(
+            proof.holder_did,
+            DidKey::from_public_key(&key.public_key()).did().as_str()
+        );
+        let mut tampered = jwt.into_bytes();
+        let last = tampered.len() - 2;
+        tampered[last] = if tampered[last] == b'A' { b'B' } else { b'A' };
+        let tampered = String::from_utf8(tampered).unwrap();
+        assert_eq!(
+            parse(&tampered).unwrap().verify_signature(),
+            Err(ProofJwtError::BadSignature)
+        );
+    }
+
+    #[test]
+    fn a_key_that_makes_no_proof_is_refused() {
+        let key = SecretKey::generate(KeyAlgorithm::Sm2);
+        let claims = ProofClaims {
+            iss: None,
+            aud: "a".into(),
+            iat: 0,
+            nonce: None,
+        };
+        assert_eq!(
+            sign(&key, &claims),
+            Err(ProofSigningError::UnsupportedKey(KeyAlgorithm::Sm2))
+        );
+    }
 }

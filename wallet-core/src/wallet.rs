@@ -1,0 +1,279 @@
+//! The [`Wallet`]: what an app (through `mobile-ffi`) or the CLI uses — open a wallet
+//! directory with the passphrase, a keystore and a transport; receive, list, get, delete and
+//! present credentials. Every failure is a [`WalletError`] with a stable [`WalletError::code`].
+
+use std::path::Path;
+use std::sync::Arc;
+
+use crosscode_core::did::KeyResolver;
+use crosscode_core::keys::{KdfParams, KeyAlgorithm};
+use serde_json::Value;
+use time::OffsetDateTime;
+
+use crate::keystore::{Keystore, KeystoreError};
+use crate::present::{self, PresentError, QrPresentation};
+use crate::receive::{self, ReceiveError};
+use crate::store::{CredentialStore, StatusCheck, StoreError, StoredCredential};
+use crate::transport::Transport;
+
+/// Why a wallet operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum WalletError {
+    /// The store failed (wrong passphrase, a corrupted file, an unknown id, I/O).
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Receiving failed (offer, network, issuer refusal, verification on arrival).
+    #[error(transparent)]
+    Receive(#[from] ReceiveError),
+    /// Presenting failed.
+    #[error(transparent)]
+    Present(#[from] PresentError),
+    /// The keystore failed.
+    #[error("keystore: {0}")]
+    Keystore(#[from] KeystoreError),
+}
+
+impl WalletError {
+    /// A stable code for the failure (what the FFI's flat error enum is made of).
+    pub fn code(&self) -> &'static str {
+        match self {
+            WalletError::Store(StoreError::WrongPassphrase) => "wrong_passphrase",
+            WalletError::Store(StoreError::CorruptedKeyFile(_))
+            | WalletError::Store(StoreError::Corrupted { .. }) => "corrupted_store",
+            WalletError::Store(StoreError::NotFound(_)) => "not_found",
+            WalletError::Store(StoreError::Io(_)) => "io",
+            WalletError::Receive(error) => match error {
+                ReceiveError::Offer(_)
+                | ReceiveError::NoPreAuthorizedCode
+                | ReceiveError::NoConfiguration => "invalid_offer",
+                ReceiveError::TxCodeRequired => "tx_code_required",
+                ReceiveError::Transport(_) => "network",
+                ReceiveError::UnexpectedResponse { .. }
+                | ReceiveError::IssuerMismatch
+                | ReceiveError::UnsupportedConfiguration(_)
+                | ReceiveError::TokenRefused { .. }
+                | ReceiveError::CredentialRefused { .. } => "issuer_refused",
+                ReceiveError::OfferNotRedeemable(_) => "offer_not_redeemable",
+                ReceiveError::Keystore(_) => "keystore",
+                ReceiveError::ProofSigning(_) => "unsupported_key",
+                ReceiveError::NotForHolder | ReceiveError::Unverified(_) => "unverified_credential",
+                ReceiveError::InvalidStatusList { .. } => "invalid_status_list",
+                ReceiveError::Revoked { .. } => "revoked",
+            },
+            WalletError::Present(PresentError::Keystore(_)) | WalletError::Keystore(_) => {
+                "keystore"
+            }
+            WalletError::Present(PresentError::NotSelective | PresentError::Derive(_)) => {
+                "invalid_disclosure"
+            }
+            WalletError::Present(_) => "presentation_failed",
+        }
+    }
+}
+
+/// What a list of credentials shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CredentialSummary {
+    /// The wallet's id of the credential.
+    pub id: String,
+    /// Its types.
+    pub types: Vec<String>,
+    /// The issuer's DID.
+    pub issuer: String,
+    /// The holder `did:key` it is bound to.
+    pub holder_did: String,
+    /// When it was received (Unix seconds).
+    pub received_at: i64,
+    /// `validUntil`, if any.
+    pub valid_until: Option<String>,
+    /// The status check on arrival.
+    pub status: StatusCheck,
+    /// Whether it can disclose only some claims (it has a BBS proof).
+    pub selective: bool,
+}
+
+impl From<&StoredCredential> for CredentialSummary {
+    fn from(stored: &StoredCredential) -> Self {
+        let proofs = match stored.credential.get("proof") {
+            Some(Value::Array(proofs)) => proofs.clone(),
+            Some(proof) => vec![proof.clone()],
+            None => Vec::new(),
+        };
+        CredentialSummary {
+            id: stored.id.clone(),
+            types: stored.types.clone(),
+            issuer: stored.issuer.clone(),
+            holder_did: stored.holder_did.clone(),
+            received_at: stored.received_at,
+            valid_until: stored
+                .credential
+                .get("validUntil")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+            status: stored.status,
+            selective: proofs.iter().any(|proof| {
+                proof.get("cryptosuite").and_then(Value::as_str) == Some("bbs-jcs-2026")
+            }),
+        }
+    }
+}
+
+/// A holder's wallet: a directory of encrypted credentials, a keystore and a transport.
+pub struct Wallet {
+    store: CredentialStore,
+    keystore: Arc<dyn Keystore>,
+    transport: Arc<dyn Transport>,
+    holder_algorithm: KeyAlgorithm,
+}
+
+impl std::fmt::Debug for Wallet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Wallet")
+            .field("store", &self.store)
+            .field("holder_algorithm", &self.holder_algorithm)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Wallet {
+    /// Opens the wallet in `dir` with `passphrase` (creating it on first use).
+    pub fn open(
+        dir: &Path,
+        passphrase: &[u8],
+        keystore: Arc<dyn Keystore>,
+        transport: Arc<dyn Transport>,
+    ) -> Result<Wallet, WalletError> {
+        Wallet::open_with_kdf(dir, passphrase, KdfParams::DEFAULT, keystore, transport)
+    }
+
+    /// [`Wallet::open`] sealing a new wallet key with `kdf` (tests use
+    /// [`KdfParams::INSECURE_FOR_TESTS`]).
+    pub fn open_with_kdf(
+        dir: &Path,
+        passphrase: &[u8],
+        kdf: KdfParams,
+        keystore: Arc<dyn Keystore>,
+        transport: Arc<dyn Transport>,
+    ) -> Result<Wallet, WalletError> {
+        Ok(Wallet {
+            store: CredentialStore::open(dir, passphrase, kdf)?,
+            keystore,
+            transport,
+            holder_algorithm: KeyAlgorithm::Ed25519,
+        })
+    }
+
+    /// The wallet making holder keys of `algorithm` (default Ed25519).
+    pub fn with_holder_algorithm(mut self, algorithm: KeyAlgorithm) -> Wallet {
+        self.holder_algorithm = algorithm;
+        self
+    }
+
+    /// Redeems the credential offer `offer_uri` (with `tx_code` when it asks for one),
+    /// verifies the credential against `trust` (the admitted authorities' keys) at `now`, and
+    /// stores it.
+    pub async fn receive(
+        &self,
+        offer_uri: &str,
+        tx_code: Option<&str>,
+        trust: &(dyn KeyResolver + Sync),
+        now: OffsetDateTime,
+    ) -> Result<CredentialSummary, WalletError> {
+        let received = receive::receive(
+            offer_uri,
+            tx_code,
+            self.holder_algorithm,
+            self.keystore.as_ref(),
+            self.transport.as_ref(),
+            trust,
+            now,
+        )
+        .await?;
+        let string_list = |value: Option<&Value>| -> Vec<String> {
+            match value {
+                Some(Value::Array(items)) => items
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_owned)
+                    .collect(),
+                Some(Value::String(item)) => vec![item.clone()],
+                _ => Vec::new(),
+            }
+        };
+        let issuer = match received.credential.get("issuer") {
+            Some(Value::String(id)) => id.clone(),
+            Some(issuer) => issuer
+                .get("id")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned(),
+            None => String::new(),
+        };
+        let stored = StoredCredential {
+            id: CredentialStore::new_id(),
+            types: string_list(received.credential.get("type")),
+            issuer,
+            credential: received.credential,
+            key_handle: received.key_handle,
+            holder_did: received.holder_did,
+            received_at: now.unix_timestamp(),
+            issuer_keys: received.issuer_keys,
+            status: received.status,
+        };
+        if let Err(err) = self.store.put(&stored) {
+            let _ = self.keystore.delete(&stored.key_handle);
+            return Err(err.into());
+        }
+        Ok(CredentialSummary::from(&stored))
+    }
+
+    /// Every credential, oldest first.
+    pub fn list(&self) -> Result<Vec<CredentialSummary>, WalletError> {
+        Ok(self
+            .store
+            .list()?
+            .iter()
+            .map(CredentialSummary::from)
+            .collect())
+    }
+
+    /// The credential `id` as stored.
+    pub fn get(&self, id: &str) -> Result<StoredCredential, WalletError> {
+        Ok(self.store.get(id)?)
+    }
+
+    /// Deletes the credential `id` and its holder key (a corrupted credential's file is
+    /// deleted too; its key, whose handle is unreadable, stays in the keystore).
+    pub fn delete(&self, id: &str) -> Result<(), WalletError> {
+        match self.store.get(id) {
+            Ok(stored) => match self.keystore.delete(&stored.key_handle) {
+                Ok(()) | Err(KeystoreError::UnknownKey(_)) => {}
+                Err(err) => return Err(err.into()),
+            },
+            Err(StoreError::Corrupted { .. }) => {}
+            Err(err) => return Err(err.into()),
+        }
+        Ok(self.store.delete(id)?)
+    }
+
+    /// The CC1 QR presentation of credential `id` disclosing `disclose` (claim names or JSON
+    /// pointers), for `audience`, dynamic (signed for the time slot of `now`) or not.
+    pub fn present(
+        &self,
+        id: &str,
+        disclose: &[String],
+        audience: Option<&str>,
+        dynamic: bool,
+        now: OffsetDateTime,
+    ) -> Result<QrPresentation, WalletError> {
+        let stored = self.store.get(id)?;
+        Ok(present::present(
+            &stored,
+            self.keystore.as_ref(),
+            disclose,
+            audience,
+            dynamic,
+            now,
+        )?)
+    }
+}

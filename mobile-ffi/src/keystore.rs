@@ -1,0 +1,124 @@
+//! Holder keys across the FFI: [`HolderKeystore`], the foreign trait an app implements over its
+//! platform keystore, the adapter that makes it the wallet core's `Keystore`, and
+//! [`software_keystore`], the Rust implementation for apps without a platform keystore.
+//!
+//! The contract (docs/wallet.md, "The keystore"): `generate` makes a key and answers an opaque
+//! handle (any text without personal data); `public_key` answers the raw public key — Ed25519:
+//! the 32-byte key; `sign` answers the raw signature — Ed25519: the 64-byte RFC 8032 signature
+//! over the message as given; `delete` forgets the key. A method that fails throws
+//! `WalletError.Failed` (its code and detail reach the app's caller as `keystore` failures); any
+//! other exception is reported with the code `keystore_callback`.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use crosscode_core::keys::{KeyAlgorithm, PublicKey};
+use crosscode_wallet_core::keystore::{self as core_keystore, KeyHandle, Keystore, KeystoreError};
+
+use crate::error::WalletError;
+
+/// The algorithm of a holder key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum HolderKeyAlgorithm {
+    /// Ed25519 (RFC 8032).
+    Ed25519,
+}
+
+impl From<HolderKeyAlgorithm> for KeyAlgorithm {
+    fn from(algorithm: HolderKeyAlgorithm) -> KeyAlgorithm {
+        match algorithm {
+            HolderKeyAlgorithm::Ed25519 => KeyAlgorithm::Ed25519,
+        }
+    }
+}
+
+impl TryFrom<KeyAlgorithm> for HolderKeyAlgorithm {
+    type Error = KeystoreError;
+
+    fn try_from(algorithm: KeyAlgorithm) -> Result<HolderKeyAlgorithm, KeystoreError> {
+        match algorithm {
+            KeyAlgorithm::Ed25519 => Ok(HolderKeyAlgorithm::Ed25519),
+            other => Err(KeystoreError::UnsupportedAlgorithm(other)),
+        }
+    }
+}
+
+/// A keystore that makes holder keys and signs with them by handle; the private keys never
+/// leave it. Implemented by the app (Kotlin, Swift, Python) or by [`software_keystore`].
+#[uniffi::export(with_foreign)]
+pub trait HolderKeystore: Send + Sync {
+    /// Makes a key of `algorithm`; answers its handle.
+    fn generate(&self, algorithm: HolderKeyAlgorithm) -> Result<String, WalletError>;
+    /// The raw public key of `handle`.
+    fn public_key(&self, handle: String) -> Result<Vec<u8>, WalletError>;
+    /// The raw signature of `message` with the key of `handle`.
+    fn sign(&self, handle: String, message: Vec<u8>) -> Result<Vec<u8>, WalletError>;
+    /// Forgets the key of `handle`.
+    fn delete(&self, handle: String) -> Result<(), WalletError>;
+}
+
+/// A foreign keystore failure as the wallet core's: the app's code and detail, kept.
+fn platform(error: WalletError) -> KeystoreError {
+    match error {
+        WalletError::Failed { code, detail } => KeystoreError::Platform(format!("{code}: {detail}")),
+    }
+}
+
+/// The app's keystore as the wallet core's [`Keystore`].
+pub(crate) struct ForeignKeystore(pub(crate) Arc<dyn HolderKeystore>);
+
+impl Keystore for ForeignKeystore {
+    fn generate(&self, algorithm: KeyAlgorithm) -> Result<KeyHandle, KeystoreError> {
+        let algorithm = HolderKeyAlgorithm::try_from(algorithm)?;
+        self.0.generate(algorithm).map(KeyHandle).map_err(platform)
+    }
+
+    fn public_key(&self, handle: &KeyHandle) -> Result<PublicKey, KeystoreError> {
+        let bytes = self.0.public_key(handle.0.clone()).map_err(platform)?;
+        // Holder keys are Ed25519 here; the length says which algorithm a key is.
+        PublicKey::from_bytes(KeyAlgorithm::Ed25519, &bytes)
+            .map_err(|err| KeystoreError::Platform(format!("invalid public key: {err}")))
+    }
+
+    fn sign(&self, handle: &KeyHandle, message: &[u8]) -> Result<Vec<u8>, KeystoreError> {
+        self.0
+            .sign(handle.0.clone(), message.to_vec())
+            .map_err(platform)
+    }
+
+    fn delete(&self, handle: &KeyHandle) -> Result<(), KeystoreError> {
+        self.0.delete(handle.0.clone()).map_err(platform)
+    }
+}
+
+/// The wallet core's software keystore behind the foreign trait.
+struct Software(core_keystore::SoftwareKeystore);
+
+impl HolderKeystore for Software {
+    fn generate(&self, algorithm: HolderKeyAlgorithm) -> Result<String, WalletError> {
+        Ok(self.0.generate(algorithm.into())?.0)
+    }
+
+    fn public_key(&self, handle: String) -> Result<Vec<u8>, WalletError> {
+        Ok(self.0.public_key(&KeyHandle(handle))?.to_bytes())
+    }
+
+    fn sign(&self, handle: String, message: Vec<u8>) -> Result<Vec<u8>, WalletError> {
+        Ok(self.0.sign(&KeyHandle(handle), &message)?)
+    }
+
+    fn delete(&self, handle: String) -> Result<(), WalletError> {
+        Ok(self.0.delete(&KeyHandle(handle))?)
+    }
+}
+
+/// The software keystore in `dir`: key files encrypted under `passphrase` (docs/wallet.md), for
+/// apps without a platform keystore.
+#[uniffi::export]
+pub fn software_keystore(
+    dir: String,
+    passphrase: String,
+) -> Result<Arc<dyn HolderKeystore>, WalletError> {
+    let keystore = core_keystore::SoftwareKeystore::open(Path::new(&dir), passphrase.as_bytes())?;
+    Ok(Arc::new(Software(keystore)))
+}

@@ -35,7 +35,9 @@
 //!    ([`tools::KOTLIN_VERSION`], npm package `kotlin-compiler`), installed with npm into
 //!    `$HOME/.cache/crosscode-tools/` when missing and handed to the tests in
 //!    `$CROSSCODE_KOTLIN_HOME` (the mobile bindings' Kotlin smoke test compiles with it; again a
-//!    value already set is kept). The system packages for `test` also include a JDK
+//!    value already set is kept). Python's `cryptography` (pinned), with pip when `python3`
+//!    cannot import it: the mobile bindings' Python suite signs with it. The system packages
+//!    for `test` also include a JDK
 //!    (`openjdk-17-jdk-headless`), JNA (`libjna-java`) and `npm`.
 //! 3. For `lint`: the `rustfmt` and `clippy` components (`rustup component add`).
 //!
@@ -284,6 +286,7 @@ fn test(root: &Path, args: &[OsString]) -> Result<(), XtaskError> {
     if std::env::var_os(tools::SCHEMATHESIS_ENV).is_none() {
         test_tools.push((tools::SCHEMATHESIS_ENV, tools::ensure_schemathesis()?));
     }
+    tools::ensure_python_cryptography()?;
     if std::env::var_os(tools::KOTLIN_HOME_ENV).is_none() {
         test_tools.push((tools::KOTLIN_HOME_ENV, tools::ensure_kotlin()?));
     }

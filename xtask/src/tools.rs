@@ -26,6 +26,10 @@ pub const KOTLIN_VERSION: &str = "2.4.20";
 /// folder holding `bin/kotlinc` and `lib/`; `mobile-ffi/tests/kotlin_smoke.rs` reads it).
 pub const KOTLIN_HOME_ENV: &str = "CROSSCODE_KOTLIN_HOME";
 
+/// The Python `cryptography` release the mobile bindings' Python suite signs with (its keystore,
+/// written in Python, holds Ed25519 keys through it).
+pub const PYTHON_CRYPTOGRAPHY_VERSION: &str = "48.0.0";
+
 /// The variable that overrides where the shared test vectors are.
 pub const VECTORS_ENV: &str = "CROSSCODE_VECTORS";
 
@@ -82,21 +86,34 @@ pub fn schemathesis_version(output: &str) -> Option<&str> {
 /// `--break-system-packages`, which a Debian-managed `python3` needs (PEP 668: pip then
 /// installs into `/usr/local`, beside, not over, Debian's own packages).
 pub fn schemathesis_install(system_python: bool) -> CommandLine {
+    pip_install(&format!("schemathesis=={SCHEMATHESIS_VERSION}"), system_python)
+}
+
+/// The pip command that installs `requirement`; `system_python` adds
+/// `--break-system-packages` (see [`schemathesis_install`]).
+pub fn pip_install(requirement: &str, system_python: bool) -> CommandLine {
     let command = CommandLine::new(
         "python3",
-        [
-            "-m".to_owned(),
-            "pip".to_owned(),
-            "install".to_owned(),
-            "--quiet".to_owned(),
-            format!("schemathesis=={SCHEMATHESIS_VERSION}"),
-        ],
+        ["-m", "pip", "install", "--quiet", requirement],
     );
     if system_python {
         command.args(["--break-system-packages"])
     } else {
         command
     }
+}
+
+/// Installs Python's `cryptography` (pinned) when `python3` cannot import it.
+pub fn ensure_python_cryptography() -> Result<(), XtaskError> {
+    if CommandLine::new("python3", ["-c", "import cryptography"]).succeeds_quietly() {
+        return Ok(());
+    }
+    let requirement = format!("cryptography=={PYTHON_CRYPTOGRAPHY_VERSION}");
+    if let Err(err) = pip_install(&requirement, false).run() {
+        eprintln!("xtask: {err}; trying again as for a Debian-managed python3");
+        pip_install(&requirement, true).run()?;
+    }
+    Ok(())
 }
 
 /// The pinned schemathesis executable among `candidates`, if one runs.
@@ -233,6 +250,14 @@ mod tests {
                 "npm install --no-audit --no-fund --prefix {} kotlin-compiler@{KOTLIN_VERSION}",
                 prefix.display()
             )
+        );
+    }
+
+    #[test]
+    fn python_packages_are_installed_with_pip_quietly() {
+        assert_eq!(
+            pip_install("cryptography==48.0.0", true).to_string(),
+            "python3 -m pip install --quiet cryptography==48.0.0 --break-system-packages"
         );
     }
 

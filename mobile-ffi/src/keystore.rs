@@ -60,7 +60,9 @@ pub trait HolderKeystore: Send + Sync {
 /// A foreign keystore failure as the wallet core's: the app's code and detail, kept.
 fn platform(error: WalletError) -> KeystoreError {
     match error {
-        WalletError::Failed { code, detail } => KeystoreError::Platform(format!("{code}: {detail}")),
+        WalletError::Failed { code, detail } => {
+            KeystoreError::Platform(format!("{code}: {detail}"))
+        }
     }
 }
 

@@ -29,8 +29,8 @@ impl Wallet {
         keystore: Arc<dyn HolderKeystore>,
         holder_algorithm: HolderKeyAlgorithm,
     ) -> Result<Arc<Wallet>, WalletError> {
-        let transport = HttpTransport::new()
-            .map_err(|err| WalletError::new("network", err.to_string()))?;
+        let transport =
+            HttpTransport::new().map_err(|err| WalletError::new("network", err.to_string()))?;
         let inner = crosscode_wallet_core::Wallet::open(
             Path::new(&dir),
             passphrase.as_bytes(),

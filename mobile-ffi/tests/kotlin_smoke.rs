@@ -71,7 +71,10 @@ async fn a_kotlin_app_on_the_jvm_receives_and_presents_through_the_bindings() {
             let jar = work.join("smoke.jar");
             run(Command::new(kotlin.join("bin/kotlinc"))
                 .args(&sources)
-                .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/kotlin/Smoke.kt"))
+                .arg(concat!(
+                    env!("CARGO_MANIFEST_DIR"),
+                    "/tests/kotlin/Smoke.kt"
+                ))
                 .arg("-nowarn")
                 .arg("-cp")
                 .arg(classpath(&[]))

@@ -34,7 +34,10 @@ async fn a_python_app_receives_lists_and_presents_with_its_own_keystore_and_the_
     std::fs::write(&offers_file, Value::Array(offers).to_string()).unwrap();
     let out_file = work.join("presented.json");
 
-    let suite = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/python/test_holder_flow.py");
+    let suite = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/python/test_holder_flow.py"
+    );
     let output = tokio::task::spawn_blocking({
         let (bindings, work, out_file) = (bindings.clone(), work.clone(), out_file.clone());
         move || {

@@ -86,16 +86,16 @@ pub fn schemathesis_version(output: &str) -> Option<&str> {
 /// `--break-system-packages`, which a Debian-managed `python3` needs (PEP 668: pip then
 /// installs into `/usr/local`, beside, not over, Debian's own packages).
 pub fn schemathesis_install(system_python: bool) -> CommandLine {
-    pip_install(&format!("schemathesis=={SCHEMATHESIS_VERSION}"), system_python)
+    pip_install(
+        &format!("schemathesis=={SCHEMATHESIS_VERSION}"),
+        system_python,
+    )
 }
 
 /// The pip command that installs `requirement`; `system_python` adds
 /// `--break-system-packages` (see [`schemathesis_install`]).
 pub fn pip_install(requirement: &str, system_python: bool) -> CommandLine {
-    let command = CommandLine::new(
-        "python3",
-        ["-m", "pip", "install", "--quiet", requirement],
-    );
+    let command = CommandLine::new("python3", ["-m", "pip", "install", "--quiet", requirement]);
     if system_python {
         command.args(["--break-system-packages"])
     } else {

@@ -44,7 +44,10 @@ pub fn generate(language: &str, out: &Path) {
         .arg(out)
         .status()
         .unwrap();
-    assert!(status.success(), "uniffi-bindgen generate {language} failed");
+    assert!(
+        status.success(),
+        "uniffi-bindgen generate {language} failed"
+    );
 }
 
 /// Runs `command`, failing the test with its output when it fails; answers its stdout.

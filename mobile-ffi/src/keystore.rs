@@ -4,8 +4,9 @@
 //!
 //! The contract (docs/wallet.md, "The keystore"): `generate` makes a key and answers an opaque
 //! handle (any text without personal data); `public_key` answers the raw public key — Ed25519:
-//! the 32-byte key; `sign` answers the raw signature — Ed25519: the 64-byte RFC 8032 signature
-//! over the message as given; `delete` forgets the key. A method that fails throws
+//! the 32-byte key, P-256: the SEC1 point, compressed (33 bytes) or not (65); `sign` answers the
+//! raw signature over the message as given — Ed25519: the 64-byte RFC 8032 signature, P-256:
+//! ECDSA with SHA-256 as 64 bytes `r ‖ s` (not DER); `delete` forgets the key. A method that fails throws
 //! `WalletError.Failed` (its code and detail reach the app's caller as `keystore` failures); any
 //! other exception is reported with the code `keystore_callback`.
 
@@ -17,17 +18,23 @@ use crosscode_wallet_core::keystore::{self as core_keystore, KeyHandle, Keystore
 
 use crate::error::WalletError;
 
+/// The length of an Ed25519 public key; P-256 points are 33 or 65 bytes.
+const ED25519_PUBLIC_KEY_LEN: usize = 32;
+
 /// The algorithm of a holder key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
 pub enum HolderKeyAlgorithm {
     /// Ed25519 (RFC 8032).
     Ed25519,
+    /// ECDSA on P-256 with SHA-256 (the Secure Enclave's and StrongBox's keys).
+    P256,
 }
 
 impl From<HolderKeyAlgorithm> for KeyAlgorithm {
     fn from(algorithm: HolderKeyAlgorithm) -> KeyAlgorithm {
         match algorithm {
             HolderKeyAlgorithm::Ed25519 => KeyAlgorithm::Ed25519,
+            HolderKeyAlgorithm::P256 => KeyAlgorithm::P256,
         }
     }
 }
@@ -38,6 +45,7 @@ impl TryFrom<KeyAlgorithm> for HolderKeyAlgorithm {
     fn try_from(algorithm: KeyAlgorithm) -> Result<HolderKeyAlgorithm, KeystoreError> {
         match algorithm {
             KeyAlgorithm::Ed25519 => Ok(HolderKeyAlgorithm::Ed25519),
+            KeyAlgorithm::P256 => Ok(HolderKeyAlgorithm::P256),
             other => Err(KeystoreError::UnsupportedAlgorithm(other)),
         }
     }
@@ -77,8 +85,13 @@ impl Keystore for ForeignKeystore {
 
     fn public_key(&self, handle: &KeyHandle) -> Result<PublicKey, KeystoreError> {
         let bytes = self.0.public_key(handle.0.clone()).map_err(platform)?;
-        // Holder keys are Ed25519 here; the length says which algorithm a key is.
-        PublicKey::from_bytes(KeyAlgorithm::Ed25519, &bytes)
+        // The length says the algorithm: 32 bytes Ed25519, 33 or 65 bytes a P-256 point.
+        let algorithm = if bytes.len() == ED25519_PUBLIC_KEY_LEN {
+            KeyAlgorithm::Ed25519
+        } else {
+            KeyAlgorithm::P256
+        };
+        PublicKey::from_bytes(algorithm, &bytes)
             .map_err(|err| KeystoreError::Platform(format!("invalid public key: {err}")))
     }
 

@@ -7,7 +7,8 @@
 //! `did:key` and two verifiers cannot link two presentations by the holder DID.
 //!
 //! What a signature is: the algorithm's plain signature over the message (Ed25519: RFC 8032,
-//! 64 bytes `R ‖ S`; P-256 once core supports it: ECDSA with SHA-256, 64 bytes `r ‖ s`).
+//! 64 bytes `R ‖ S`; P-256: ECDSA with SHA-256, 64 bytes `r ‖ s` — a keystore that produces DER
+//! converts with core's `keys::p256::signature_from_der`).
 //!
 //! The software keystore keeps each key in `DIR/<handle>.key`, a core [`KeyFile`] (argon2id +
 //! XChaCha20-Poly1305 under the wallet passphrase, mode 0600); a handle is 32 lowercase hex
@@ -26,8 +27,8 @@ use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
 /// The algorithms of holder keys (a `did:key` the OpenID4VCI proof and the CC1 COSE signature
-/// accept). P-256 joins when core has P-256 keys.
-pub const HOLDER_ALGORITHMS: [KeyAlgorithm; 1] = [KeyAlgorithm::Ed25519];
+/// accept): Ed25519, and P-256 (what the iOS Secure Enclave and Android StrongBox hold).
+pub const HOLDER_ALGORITHMS: [KeyAlgorithm; 2] = [KeyAlgorithm::Ed25519, KeyAlgorithm::P256];
 
 /// The name of a key inside its keystore (opaque to the wallet; plain text for FFI).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -63,6 +63,7 @@ impl ProofAlgorithm {
     pub fn for_key_algorithm(algorithm: KeyAlgorithm) -> Option<ProofAlgorithm> {
         match algorithm {
             KeyAlgorithm::Ed25519 => Some(ProofAlgorithm::EdDsa),
+            KeyAlgorithm::P256 => Some(ProofAlgorithm::Es256),
             _ => None,
         }
     }

@@ -14,8 +14,10 @@ import shutil
 import time
 import unittest
 
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
 import crosscode_mobile_ffi as ffi
 
@@ -52,6 +54,32 @@ class PythonKeystore(ffi.HolderKeystore):
 
     def delete(self, handle):
         self.calls.append("delete")
+        self.keys.pop(handle, None)
+
+
+class PythonP256Keystore(ffi.HolderKeystore):
+    """A P-256 keystore in Python, as the iOS Secure Enclave or Android StrongBox would be: it
+    answers the compressed SEC1 point and turns its DER signatures into 64-byte r || s."""
+
+    def __init__(self):
+        self.keys = {}
+
+    def generate(self, algorithm):
+        assert algorithm == ffi.HolderKeyAlgorithm.P256
+        handle = "p256-%d" % (len(self.keys) + 1)
+        self.keys[handle] = ec.generate_private_key(ec.SECP256R1())
+        return handle
+
+    def public_key(self, handle):
+        return self.keys[handle].public_key().public_bytes(
+            serialization.Encoding.X962, serialization.PublicFormat.CompressedPoint)
+
+    def sign(self, handle, message):
+        der = self.keys[handle].sign(bytes(message), ec.ECDSA(hashes.SHA256()))
+        r, s = decode_dss_signature(der)
+        return r.to_bytes(32, "big") + s.to_bytes(32, "big")
+
+    def delete(self, handle):
         self.keys.pop(handle, None)
 
 
@@ -171,6 +199,19 @@ class HolderFlow(unittest.TestCase):
             f.write(bytes([byte[0] ^ 1]))
         self.assert_code("corrupted_store", wallet.credential_json, summary.id)
         self.assert_code("invalid_trust", ffi.Trust.from_json, "{not json")
+
+
+    def test_5_a_p256_keystore_receives_and_presents(self):
+        wallet = ffi.Wallet.open(self.wallet_dir("p256"), "citizen passphrase",
+                                 PythonP256Keystore(), ffi.HolderKeyAlgorithm.P256)
+        summary = asyncio.run(wallet.receive(self.offers[6]["uri"], None, self.trust))
+        self.assertTrue(summary.holder_did.startswith("did:key:zDn"), summary.holder_did)
+        made_at = int(time.time())
+        shown = wallet.present(summary.id, ["statusColour"], "checkpoint-7", True)
+        self.assertTrue(shown.payload.startswith("CC1:"))
+        with open(self.out + ".p256", "w") as f:
+            json.dump({"payload": shown.payload, "madeAt": made_at,
+                       "holderDid": summary.holder_did}, f)
 
 
 if __name__ == "__main__":

@@ -80,7 +80,12 @@ struct ReceiveArgs {
     #[arg(long, value_name = "CODE")]
     tx_code: Option<String>,
     /// Trust the current keys of every admitted, non-suspended issuer of this registry node.
-    #[arg(long, value_name = "URL", required_unless_present = "trust", conflicts_with = "trust")]
+    #[arg(
+        long,
+        value_name = "URL",
+        required_unless_present = "trust",
+        conflicts_with = "trust"
+    )]
     node: Option<String>,
     /// Trust the keys of this trust-cache file (docs/trust-cache.md) instead.
     #[arg(long, value_name = "FILE")]
@@ -145,8 +150,8 @@ fn open(dir: &Path, create: bool) -> anyhow::Result<Wallet> {
         );
     }
     let passphrase = crate::key::passphrase()?;
-    let keystore = SoftwareKeystore::open(&dir.join(KEYS_DIR), &passphrase)
-        .map_err(WalletError::from)?;
+    let keystore =
+        SoftwareKeystore::open(&dir.join(KEYS_DIR), &passphrase).map_err(WalletError::from)?;
     let transport = HttpTransport::new().context("cannot start the HTTP client")?;
     Ok(Wallet::open(
         dir,

@@ -139,7 +139,12 @@ fn a_wallet_receives_lists_presents_and_deletes_credentials_and_refuses_with_typ
     let node = start_node(&dir.join("chain"));
     let issuer_dir = dir.join("issuer");
     let issuer = start_issuer(&node.url, &issuer_dir);
-    let issuer_did = issuer.ready_line.split_whitespace().last().unwrap().to_owned();
+    let issuer_did = issuer
+        .ready_line
+        .split_whitespace()
+        .last()
+        .unwrap()
+        .to_owned();
     let token = std::fs::read_to_string(issuer_dir.join("back-office.token"))
         .unwrap()
         .trim()
@@ -212,7 +217,14 @@ fn a_wallet_receives_lists_presents_and_deletes_credentials_and_refuses_with_typ
     let (uri, code) = new_offer(&http, &issuer.url, &token, "Third Holder");
     let untrusted = wallet(
         &wallet_dir,
-        &["receive", "--tx-code", &code, "--trust", empty_path.to_str().unwrap(), &uri],
+        &[
+            "receive",
+            "--tx-code",
+            &code,
+            "--trust",
+            empty_path.to_str().unwrap(),
+            &uri,
+        ],
         PASSPHRASE,
     );
     assert_refused(&untrusted, "unverified_credential");
@@ -252,14 +264,30 @@ fn a_wallet_receives_lists_presents_and_deletes_credentials_and_refuses_with_typ
     );
     assert!(std::fs::read(&png).unwrap().starts_with(b"\x89PNG"));
     let decoded = crosscode(
-        &["qr", "decode", png.to_str().unwrap(), "--trust-cache", trust_file],
+        &[
+            "qr",
+            "decode",
+            png.to_str().unwrap(),
+            "--trust-cache",
+            trust_file,
+        ],
         None,
     );
     let document = json_of(&decoded);
     assert_eq!(document["holder"], first["holderDid"]);
     assert_eq!(document["domain"], "checkpoint-7");
     assert!(document["timeSlot"].is_u64(), "{document}");
-    let text = crosscode(&["qr", "decode", "--text", &payload, "--trust-cache", trust_file], None);
+    let text = crosscode(
+        &[
+            "qr",
+            "decode",
+            "--text",
+            &payload,
+            "--trust-cache",
+            trust_file,
+        ],
+        None,
+    );
     assert_eq!(json_of(&text), document);
 
     // Typed refusals: a wrong passphrase, an unknown id.

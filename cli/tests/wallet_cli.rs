@@ -13,6 +13,7 @@ use std::process::Output;
 
 use common::{CapturedProcess, command_with_passphrase, crosscode, json_of, stderr, stdout};
 use common::{assert_clean_failure, success_stdout};
+use crosscode_core::did::TrustCache;
 use crosscode_registry_client::RegistryClient;
 use crosscode_testing::temp_dir;
 use serde_json::{Value, json};
@@ -213,7 +214,7 @@ fn a_wallet_receives_lists_presents_and_deletes_credentials_and_refuses_with_typ
 
     // An empty trust cache trusts no issuer: the credential is refused on arrival.
     let empty_path = dir.join("empty-trust.json");
-    std::fs::write(&empty_path, "{}").unwrap();
+    std::fs::write(&empty_path, TrustCache::new().to_json().to_string()).unwrap();
     let (uri, code) = new_offer(&http, &issuer.url, &token, "Third Holder");
     let untrusted = wallet(
         &wallet_dir,

@@ -22,6 +22,7 @@ mod registry;
 mod trust_cache;
 mod vc;
 mod verify;
+mod wallet;
 
 /// Crosscode: verifiable health credentials that cross borders.
 #[derive(Debug, Parser)]
@@ -78,6 +79,12 @@ enum Command {
     /// publishes status lists over HTTP (VC-API, OpenID4VCI); `issuer batch` issues a JSON
     /// Lines file of records with one batch anchor.
     Issuer(issuer::IssuerArgs),
+    /// A holder's wallet in a directory (docs/wallet.md): `wallet init`, `wallet receive`
+    /// redeems an OpenID4VCI offer and verifies the credential against the admitted issuers
+    /// (--node or --trust FILE), `wallet list`, `wallet present` prints a CC1 QR payload
+    /// (selective disclosure, --dynamic time slot, --png), `wallet delete`. Exit 1 with
+    /// `error: <code>: …` when the wallet refuses.
+    Wallet(wallet::WalletArgs),
 }
 
 fn main() -> ExitCode {
@@ -96,6 +103,7 @@ fn main() -> ExitCode {
         Command::Verify(args) => verify::run(args),
         Command::Node(args) => node::run(args),
         Command::Issuer(args) => issuer::run(args),
+        Command::Wallet(args) => wallet::run(args),
     };
     match outcome {
         Ok(code) => code,

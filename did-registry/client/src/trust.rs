@@ -4,10 +4,15 @@
 //! those methods with their relationships. Core's verifier then checks the document offline
 //! against it, binding included. A verifier that must not trust the node uses a trust cache
 //! synced with proofs instead (the checkpoint); this is for operators and tools.
+//!
+//! [`RegistryClient::trust_cache_of_admitted_issuers`] answers the current verification
+//! methods of every admitted, non-suspended issuer: what a wallet receiving a credential it
+//! has not seen yet trusts (`crosscode wallet receive --node`).
 
 use crosscode_core::did::{DidUrl, TrustCache, TrustedKey, VerificationRelationship};
 use serde_json::Value;
 
+use crosscode_did_registry::document::VerificationMethod;
 use crosscode_did_registry::resolution::resolved_from_result;
 
 use crate::{ClientError, RegistryClient, unexpected};
@@ -64,24 +69,54 @@ impl RegistryClient {
             let Some(vm) = resolved.document.method(fragment) else {
                 continue;
             };
-            let relationships: Vec<VerificationRelationship> = vm
-                .relationships
-                .names()
-                .filter_map(VerificationRelationship::from_name)
-                .collect();
-            if relationships.is_empty() {
-                continue;
-            }
-            let entry = TrustedKey {
-                key: vm.key.0.clone(),
-                relationships,
-                valid_from: None,
-                valid_until: None,
-            };
-            cache
-                .insert_entry(&method, entry)
-                .map_err(|err| unexpected(200, err.to_string()))?;
+            insert_method(&mut cache, &method, vm)?;
         }
         Ok(cache)
     }
+
+    /// The verification methods of every admitted, non-suspended issuer's DID document at the
+    /// head (deactivated DIDs left out).
+    pub async fn trust_cache_of_admitted_issuers(&self) -> Result<TrustCache, ClientError> {
+        let mut cache = TrustCache::new();
+        for issuer in self.issuers().await? {
+            if issuer.record.suspended {
+                continue;
+            }
+            let resolved = self.resolve_document(issuer.did.as_str(), None).await?;
+            if resolved.deactivated {
+                continue;
+            }
+            for vm in &resolved.document.verification_methods {
+                let method = DidUrl::parse(&format!("{}#{}", issuer.did.as_str(), vm.fragment))
+                    .map_err(|err| unexpected(200, err.to_string()))?;
+                insert_method(&mut cache, &method, vm)?;
+            }
+        }
+        Ok(cache)
+    }
+}
+
+/// Adds `vm`, registered as `method`, with its relationships (none: left out).
+fn insert_method(
+    cache: &mut TrustCache,
+    method: &DidUrl,
+    vm: &VerificationMethod,
+) -> Result<(), ClientError> {
+    let relationships: Vec<VerificationRelationship> = vm
+        .relationships
+        .names()
+        .filter_map(VerificationRelationship::from_name)
+        .collect();
+    if relationships.is_empty() {
+        return Ok(());
+    }
+    let entry = TrustedKey {
+        key: vm.key.0.clone(),
+        relationships,
+        valid_from: None,
+        valid_until: None,
+    };
+    cache
+        .insert_entry(method, entry)
+        .map_err(|err| unexpected(200, err.to_string()))
 }

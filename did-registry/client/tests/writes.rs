@@ -295,3 +295,56 @@ async fn writes_refuse_senders_they_cannot_sign_for() {
     }
     chain.stop().await;
 }
+
+/// Members carry out `action` (a proposal and a second vote, 2 of 3).
+async fn admit_by_vote(chain: &DevNode, action: GovernanceAction) {
+    let proposed = chain
+        .client
+        .propose(chain.member(0), None, action, 100)
+        .await
+        .unwrap();
+    let voted = chain
+        .client
+        .vote(chain.member(1), None, proposed.id, true)
+        .await
+        .unwrap();
+    assert_eq!(voted.status, ProposalStatus::Executed);
+}
+
+#[tokio::test]
+async fn the_admitted_issuers_trust_cache_holds_their_keys_and_leaves_suspended_ones_out() {
+    let chain = DevNode::start(CryptoProfile::Standard).await;
+    let client = &chain.client;
+    let key = SecretKey::generate(CryptoProfile::Standard.key_algorithm());
+    let public = key.public_key();
+    let issuer = Keystore(key);
+    let (did, _) = client.register_did(&issuer, "key-1").await.unwrap();
+    let method = crosscode_core::did::DidUrl::parse(&format!("{}#key-1", did.as_str())).unwrap();
+
+    // Registered but not admitted: not trusted.
+    let trust = client.trust_cache_of_admitted_issuers().await.unwrap();
+    assert_eq!(trust.get(&method), None);
+
+    // Admitted: its key, as an assertion method.
+    admit_by_vote(
+        &chain,
+        GovernanceAction::AdmitIssuer {
+            issuer: did.clone(),
+            scope: scope(),
+        },
+    )
+    .await;
+    let trust = client.trust_cache_of_admitted_issuers().await.unwrap();
+    assert_eq!(trust.get(&method), Some(&public));
+    assert!(
+        trust.entries(&method)[0]
+            .relationships
+            .contains(&crosscode_core::did::VerificationRelationship::AssertionMethod)
+    );
+
+    // Suspended: left out again.
+    admit_by_vote(&chain, GovernanceAction::SuspendIssuer { issuer: did }).await;
+    let trust = client.trust_cache_of_admitted_issuers().await.unwrap();
+    assert_eq!(trust.get(&method), None);
+    chain.stop().await;
+}

@@ -29,7 +29,6 @@ use crate::multicodec::{
 };
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use p256::ecdsa::signature::Verifier as _;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -76,22 +75,12 @@ impl ProofAlgorithm {
     }
 }
 
-/// The holder's public key, from the `kid` did:key.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum HolderKey {
-    /// An Ed25519 key.
-    Ed25519(ed25519_dalek::VerifyingKey),
-    /// A P-256 key.
-    P256(p256::ecdsa::VerifyingKey),
-}
-
-impl HolderKey {
-    /// The algorithm a proof by this key must use.
-    pub fn algorithm(&self) -> ProofAlgorithm {
-        match self {
-            HolderKey::Ed25519(_) => ProofAlgorithm::EdDsa,
-            HolderKey::P256(_) => ProofAlgorithm::Es256,
-        }
+/// The proof algorithm a holder key must sign with, and the key type's name for errors.
+fn key_algorithm(key: &PublicKey) -> Option<(ProofAlgorithm, &'static str)> {
+    match key.algorithm() {
+        KeyAlgorithm::Ed25519 => Some((ProofAlgorithm::EdDsa, "Ed25519")),
+        KeyAlgorithm::P256 => Some((ProofAlgorithm::Es256, "P-256")),
+        _ => None,
     }
 }
 
@@ -159,8 +148,8 @@ pub struct ProofJwt {
     pub algorithm: ProofAlgorithm,
     /// The holder's DID (the `kid` without its fragment).
     pub holder_did: String,
-    /// The holder's key.
-    pub key: HolderKey,
+    /// The holder's key (Ed25519 or P-256).
+    pub key: PublicKey,
     /// The claims.
     pub claims: ProofClaims,
     signing_input: Vec<u8>,
@@ -260,14 +249,14 @@ pub fn parse(jwt: &str) -> Result<ProofJwt, ProofJwtError> {
     }
     let kid = text("kid").ok_or(ProofJwtError::MissingKid)?;
     let (holder_did, key) = holder_key(&kid)?;
-    if key.algorithm() != algorithm {
-        return Err(ProofJwtError::AlgorithmKeyMismatch {
-            alg: algorithm.name(),
-            key: match key {
-                HolderKey::Ed25519(_) => "Ed25519",
-                HolderKey::P256(_) => "P-256",
-            },
-        });
+    match key_algorithm(&key) {
+        Some((expected, _)) if expected == algorithm => {}
+        found => {
+            return Err(ProofJwtError::AlgorithmKeyMismatch {
+                alg: algorithm.name(),
+                key: found.map_or("unsupported", |(_, name)| name),
+            });
+        }
     }
     let claims: ProofClaims =
         serde_json::from_slice(&payload).map_err(|err| ProofJwtError::Claims(err.to_string()))?;
@@ -288,22 +277,14 @@ pub fn parse(jwt: &str) -> Result<ProofJwt, ProofJwtError> {
 impl ProofJwt {
     /// Checks the signature over `header.payload` with the holder key.
     pub fn verify_signature(&self) -> Result<(), ProofJwtError> {
-        let verified = match &self.key {
-            HolderKey::Ed25519(key) => ed25519_dalek::Signature::from_slice(&self.signature)
-                .is_ok_and(|signature| key.verify_strict(&self.signing_input, &signature).is_ok()),
-            HolderKey::P256(key) => p256::ecdsa::Signature::from_slice(&self.signature)
-                .is_ok_and(|signature| key.verify(&self.signing_input, &signature).is_ok()),
-        };
-        if verified {
-            Ok(())
-        } else {
-            Err(ProofJwtError::BadSignature)
-        }
+        self.key
+            .verify(&self.signing_input, &self.signature)
+            .map_err(|_| ProofJwtError::BadSignature)
     }
 }
 
 /// The holder DID and key named by a `kid` `did:key:<mb>#<mb>`.
-pub fn holder_key(kid: &str) -> Result<(String, HolderKey), ProofJwtError> {
+pub fn holder_key(kid: &str) -> Result<(String, PublicKey), ProofJwtError> {
     let not_did_key = |reason: &str| ProofJwtError::KidNotDidKey(reason.to_owned());
     let url = DidUrl::parse(kid).map_err(|_| not_did_key("not a DID URL"))?;
     let did = url.did();
@@ -318,26 +299,11 @@ pub fn holder_key(kid: &str) -> Result<(String, HolderKey), ProofJwtError> {
     }
     let invalid = |err: MulticodecError| ProofJwtError::InvalidKey(err.to_string());
     let bytes = decode_base58btc(multibase).map_err(invalid)?;
-    let (codec, key_bytes) = split_codec(&bytes).map_err(invalid)?;
-    let key = match codec {
-        ED25519_PUB => match decode_multikey(multibase).map_err(invalid)? {
-            PublicKey::Ed25519(key) => HolderKey::Ed25519(key),
-            _ => return Err(ProofJwtError::UnsupportedKeyType(codec)),
-        },
-        P256_PUB => {
-            if key_bytes.len() != 33 {
-                return Err(ProofJwtError::InvalidKey(format!(
-                    "a P-256 did:key is a 33-byte compressed point, found {} bytes",
-                    key_bytes.len()
-                )));
-            }
-            HolderKey::P256(
-                p256::ecdsa::VerifyingKey::from_sec1_bytes(key_bytes)
-                    .map_err(|_| ProofJwtError::InvalidKey("not a P-256 point".to_owned()))?,
-            )
-        }
-        other => return Err(ProofJwtError::UnsupportedKeyType(other)),
-    };
+    let (codec, _) = split_codec(&bytes).map_err(invalid)?;
+    if codec != ED25519_PUB && codec != P256_PUB {
+        return Err(ProofJwtError::UnsupportedKeyType(codec));
+    }
+    let key = decode_multikey(multibase).map_err(invalid)?;
     Ok((did.as_str().to_owned(), key))
 }
 

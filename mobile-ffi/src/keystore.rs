@@ -137,3 +137,57 @@ pub fn software_keystore(
     let keystore = core_keystore::SoftwareKeystore::open(Path::new(&dir), passphrase.as_bytes())?;
     Ok(Arc::new(Software(keystore)))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A foreign keystore answering fixed public-key bytes and refusing to sign.
+    struct Fixed(Vec<u8>);
+
+    impl HolderKeystore for Fixed {
+        fn generate(&self, _: HolderKeyAlgorithm) -> Result<String, WalletError> {
+            Ok("k".into())
+        }
+        fn public_key(&self, _: String) -> Result<Vec<u8>, WalletError> {
+            Ok(self.0.clone())
+        }
+        fn sign(&self, _: String, _: Vec<u8>) -> Result<Vec<u8>, WalletError> {
+            Err(WalletError::new("user_cancelled", "prompt dismissed"))
+        }
+        fn delete(&self, _: String) -> Result<(), WalletError> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn the_public_key_length_selects_the_algorithm_and_a_bad_key_is_a_platform_error() {
+        let handle = KeyHandle("k".into());
+        let ed25519 = crosscode_core::keys::SecretKey::generate(KeyAlgorithm::Ed25519);
+        let p256 = crosscode_core::keys::SecretKey::generate(KeyAlgorithm::P256);
+        for secret in [ed25519, p256] {
+            let foreign = ForeignKeystore(Arc::new(Fixed(secret.public_key().to_bytes())));
+            assert_eq!(foreign.public_key(&handle).unwrap(), secret.public_key());
+        }
+        let foreign = ForeignKeystore(Arc::new(Fixed(vec![7; 10])));
+        assert!(matches!(
+            foreign.public_key(&handle),
+            Err(KeystoreError::Platform(reason)) if reason.starts_with("invalid public key")
+        ));
+    }
+
+    #[test]
+    fn a_refusal_of_the_app_keeps_its_code_and_detail() {
+        let foreign = ForeignKeystore(Arc::new(Fixed(Vec::new())));
+        assert_eq!(
+            foreign.sign(&KeyHandle("k".into()), b"m"),
+            Err(KeystoreError::Platform(
+                "user_cancelled: prompt dismissed".into()
+            ))
+        );
+        assert_eq!(
+            foreign.generate(KeyAlgorithm::Sm2),
+            Err(KeystoreError::UnsupportedAlgorithm(KeyAlgorithm::Sm2))
+        );
+    }
+}

@@ -37,6 +37,7 @@ use serde_json::{Map, Value};
 use time::OffsetDateTime;
 
 use crate::keystore::{Keystore, KeystoreError, KeystoreSigner};
+use crate::receive::proofs_of;
 use crate::store::StoredCredential;
 
 /// A presentation ready to show.
@@ -83,15 +84,11 @@ pub fn claim_pointer(claim: &str) -> String {
     }
 }
 
-fn has_bbs_proof(credential: &Value) -> bool {
-    let is_bbs = |proof: &Value| {
+/// Whether `credential` carries a `bbs-jcs-2026` proof (so it can disclose only some claims).
+pub(crate) fn has_bbs_proof(credential: &Value) -> bool {
+    proofs_of(credential).into_iter().any(|proof| {
         proof.get("cryptosuite").and_then(Value::as_str) == Some(Cryptosuite::BbsJcs2026.name())
-    };
-    match credential.get("proof") {
-        Some(Value::Array(proofs)) => proofs.iter().any(is_bbs),
-        Some(proof) => is_bbs(proof),
-        None => false,
-    }
+    })
 }
 
 /// The credential with one proof of its set: the `eddsa-jcs-2022` one, else the first.

@@ -407,7 +407,8 @@ fn verification_time(document: &Value, now: OffsetDateTime) -> OffsetDateTime {
     }
 }
 
-fn proofs_of(document: &Value) -> Vec<&Value> {
+/// The proofs of a document: its `proof` array, its one `proof`, or none.
+pub(crate) fn proofs_of(document: &Value) -> Vec<&Value> {
     match document.get("proof") {
         Some(Value::Array(proofs)) => proofs.iter().collect(),
         Some(proof) => vec![proof],

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use crosscode_core::did::KeyResolver;
 use crosscode_core::keys::{KdfParams, KeyAlgorithm};
+use crosscode_core::vc::Credential;
 use serde_json::Value;
 use time::OffsetDateTime;
 
@@ -94,11 +95,6 @@ pub struct CredentialSummary {
 
 impl From<&StoredCredential> for CredentialSummary {
     fn from(stored: &StoredCredential) -> Self {
-        let proofs = match stored.credential.get("proof") {
-            Some(Value::Array(proofs)) => proofs.clone(),
-            Some(proof) => vec![proof.clone()],
-            None => Vec::new(),
-        };
         CredentialSummary {
             id: stored.id.clone(),
             types: stored.types.clone(),
@@ -111,9 +107,7 @@ impl From<&StoredCredential> for CredentialSummary {
                 .and_then(Value::as_str)
                 .map(str::to_owned),
             status: stored.status,
-            selective: proofs.iter().any(|proof| {
-                proof.get("cryptosuite").and_then(Value::as_str) == Some("bbs-jcs-2026")
-            }),
+            selective: present::has_bbs_proof(&stored.credential),
         }
     }
 }
@@ -189,29 +183,20 @@ impl Wallet {
             now,
         )
         .await?;
-        let string_list = |value: Option<&Value>| -> Vec<String> {
-            match value {
-                Some(Value::Array(items)) => items
-                    .iter()
-                    .filter_map(Value::as_str)
-                    .map(str::to_owned)
-                    .collect(),
-                Some(Value::String(item)) => vec![item.clone()],
-                _ => Vec::new(),
-            }
-        };
-        let issuer = match received.credential.get("issuer") {
-            Some(Value::String(id)) => id.clone(),
-            Some(issuer) => issuer
-                .get("id")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_owned(),
-            None => String::new(),
-        };
+        // Verified on arrival, so it is a VC 2.0 credential; core's model reads its types and
+        // issuer.
+        let parsed = Credential::from_value(&received.credential).ok();
+        let types = parsed
+            .as_ref()
+            .map(|credential| credential.types.iter().cloned().collect())
+            .unwrap_or_default();
+        let issuer = parsed
+            .as_ref()
+            .map(|credential| credential.issuer.id().to_owned())
+            .unwrap_or_default();
         let stored = StoredCredential {
             id: CredentialStore::new_id(),
-            types: string_list(received.credential.get("type")),
+            types,
             issuer,
             credential: received.credential,
             key_handle: received.key_handle,

@@ -263,11 +263,7 @@ fn verify(args: VerifyArgs) -> anyhow::Result<ExitCode> {
     let mut resolver = crate::trust_cache::load(&args.trust_caches)?;
     if let Some(node) = &args.node {
         let client = RegistryClient::new(node).context("invalid --node URL")?;
-        let fetched = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .context("cannot start the async runtime")?
-            .block_on(client.trust_cache_for(&document))
+        let fetched = crate::registry::block_on(client.trust_cache_for(&document))?
             .context("cannot resolve the proofs' verification methods")?;
         resolver
             .merge(&fetched)

@@ -28,6 +28,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use crate::key::print_line;
+use crate::registry::block_on;
 
 /// The keystore's directory inside the wallet directory.
 const KEYS_DIR: &str = "keys";
@@ -166,32 +167,23 @@ fn init(args: &DirArgs) -> anyhow::Result<()> {
     print_line(&format!("wallet created in {}", args.dir.display()))
 }
 
-fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")
-}
-
 fn receive(args: &ReceiveArgs) -> anyhow::Result<()> {
     let wallet = open(&args.wallet.dir, false)?;
-    let runtime = runtime()?;
     let trust = match (&args.node, &args.trust) {
         (_, Some(path)) => crate::trust_cache::load(std::slice::from_ref(path))?,
         (Some(node), None) => {
             let client = RegistryClient::new(node).context("invalid --node URL")?;
-            runtime
-                .block_on(client.trust_cache_of_admitted_issuers())
+            block_on(client.trust_cache_of_admitted_issuers())?
                 .context("cannot fetch the admitted issuers' keys from the node")?
         }
         (None, None) => bail!("give --node URL or --trust FILE"),
     };
-    let summary = runtime.block_on(wallet.receive(
+    let summary = block_on(wallet.receive(
         &args.offer,
         args.tx_code.as_deref(),
         &trust,
         OffsetDateTime::now_utc(),
-    ))?;
+    ))??;
     let text = serde_json::to_string_pretty(&summary_json(&summary)?)?;
     print_line(&text)
 }

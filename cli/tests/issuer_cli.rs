@@ -18,8 +18,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD_NO_PAD, URL_SAFE_NO_PAD};
-use common::{CapturedProcess, assert_clean_failure, assert_success, command_with_passphrase};
-use common::{crosscode, json_of, new_key, stderr, stdout, success_stdout};
+use common::{CapturedProcess, assert_clean_failure, assert_success};
+use common::{
+    crosscode, json_of, new_key, start_issuer, start_node, stderr, stdout, success_stdout,
+};
 use crosscode_core::did::DidKey;
 use crosscode_core::keys::{KeyAlgorithm, SecretKey};
 use crosscode_core::multicodec::encode_base58;
@@ -84,49 +86,6 @@ impl Http {
     fn get(&self, url: &str) -> (u16, Value) {
         self.answer(self.client.get(url))
     }
-}
-
-/// A dev node (its output captured) on a free loopback port in `dir`.
-fn start_node(dir: &Path) -> CapturedProcess {
-    let node = CapturedProcess::spawn(command_with_passphrase(
-        &[
-            "node",
-            "--dev",
-            "--data-dir",
-            dir.to_str().unwrap(),
-            "--listen",
-            "127.0.0.1:0",
-            "--heartbeat-ms",
-            "300",
-        ],
-        None,
-    ));
-    assert!(
-        node.ready_line
-            .starts_with("node listening on http://127.0.0.1:"),
-        "{}",
-        node.ready_line
-    );
-    node
-}
-
-/// `crosscode issuer serve --dev MO` against `node_url`, its data in `dir`, on a free port.
-fn start_issuer(node_url: &str, dir: &Path) -> CapturedProcess {
-    CapturedProcess::spawn(command_with_passphrase(
-        &[
-            "issuer",
-            "serve",
-            "--dev",
-            "MO",
-            "--node",
-            node_url,
-            "--data-dir",
-            dir.to_str().unwrap(),
-            "--listen",
-            "127.0.0.1:0",
-        ],
-        None,
-    ))
 }
 
 /// Stops `process` with SIGTERM and checks it exits cleanly.

@@ -11,8 +11,8 @@ mod common;
 use std::path::Path;
 use std::process::Output;
 
-use common::{CapturedProcess, command_with_passphrase, crosscode, json_of, stderr, stdout};
-use common::{assert_clean_failure, success_stdout};
+use common::{assert_clean_failure, start_issuer, start_node, success_stdout};
+use common::{crosscode, json_of, stderr, stdout};
 use crosscode_core::did::TrustCache;
 use crosscode_registry_client::RegistryClient;
 use crosscode_testing::temp_dir;
@@ -20,42 +20,6 @@ use serde_json::{Value, json};
 
 /// The wallet's passphrase.
 const PASSPHRASE: &str = "wallet cli passphrase";
-
-/// A dev node (its output captured) on a free loopback port in `dir`.
-fn start_node(dir: &Path) -> CapturedProcess {
-    CapturedProcess::spawn(command_with_passphrase(
-        &[
-            "node",
-            "--dev",
-            "--data-dir",
-            dir.to_str().unwrap(),
-            "--listen",
-            "127.0.0.1:0",
-            "--heartbeat-ms",
-            "300",
-        ],
-        None,
-    ))
-}
-
-/// `crosscode issuer serve --dev MO` against `node_url`, its data in `dir`, on a free port.
-fn start_issuer(node_url: &str, dir: &Path) -> CapturedProcess {
-    CapturedProcess::spawn(command_with_passphrase(
-        &[
-            "issuer",
-            "serve",
-            "--dev",
-            "MO",
-            "--node",
-            node_url,
-            "--data-dir",
-            dir.to_str().unwrap(),
-            "--listen",
-            "127.0.0.1:0",
-        ],
-        None,
-    ))
-}
 
 /// Blocking HTTP calls and registry-client calls on a runtime of their own.
 struct Http {

@@ -61,6 +61,49 @@ pub fn node_command(args: &[&str], passphrase: Option<&str>) -> Command {
 /// assertion).
 pub const NODE_READY_DEADLINE: Duration = Duration::from_secs(120);
 
+/// A dev node (its output captured) on a free loopback port in `dir`.
+pub fn start_node(dir: &Path) -> CapturedProcess {
+    let node = CapturedProcess::spawn(command_with_passphrase(
+        &[
+            "node",
+            "--dev",
+            "--data-dir",
+            dir.to_str().unwrap(),
+            "--listen",
+            "127.0.0.1:0",
+            "--heartbeat-ms",
+            "300",
+        ],
+        None,
+    ));
+    assert!(
+        node.ready_line
+            .starts_with("node listening on http://127.0.0.1:"),
+        "{}",
+        node.ready_line
+    );
+    node
+}
+
+/// `crosscode issuer serve --dev MO` against `node_url`, its data in `dir`, on a free port.
+pub fn start_issuer(node_url: &str, dir: &Path) -> CapturedProcess {
+    CapturedProcess::spawn(command_with_passphrase(
+        &[
+            "issuer",
+            "serve",
+            "--dev",
+            "MO",
+            "--node",
+            node_url,
+            "--data-dir",
+            dir.to_str().unwrap(),
+            "--listen",
+            "127.0.0.1:0",
+        ],
+        None,
+    ))
+}
+
 /// A `crosscode node` child process and the URL it announced; killed when dropped.
 pub struct NodeProcess {
     /// The process.

@@ -194,6 +194,11 @@ pub fn ensure_kotlin() -> Result<PathBuf, XtaskError> {
         })?;
         kotlin_install(&prefix).run()?;
     }
+    installed_kotlin(kotlin)
+}
+
+/// `kotlin` when it holds `bin/kotlinc`, else [`XtaskError::KotlinMissing`] naming it.
+pub fn installed_kotlin(kotlin: PathBuf) -> Result<PathBuf, XtaskError> {
     if kotlin.join("bin").join("kotlinc").is_file() {
         Ok(kotlin)
     } else {
@@ -259,6 +264,20 @@ mod tests {
             pip_install("cryptography==48.0.0", true).to_string(),
             "python3 -m pip install --quiet cryptography==48.0.0 --break-system-packages"
         );
+    }
+
+    #[test]
+    fn a_kotlin_home_without_kotlinc_is_an_error_naming_it_and_the_variable() {
+        let home = std::env::temp_dir().join(format!("xtask-kotlin-{}", std::process::id()));
+        std::fs::create_dir_all(home.join("bin")).unwrap();
+        let err = installed_kotlin(home.clone()).unwrap_err();
+        assert!(matches!(&err, XtaskError::KotlinMissing { path } if path == &home));
+        let message = err.to_string();
+        assert!(message.contains(&home.display().to_string()), "{message}");
+        assert!(message.contains(KOTLIN_HOME_ENV), "{message}");
+        std::fs::write(home.join("bin").join("kotlinc"), b"").unwrap();
+        assert_eq!(installed_kotlin(home.clone()).unwrap(), home);
+        std::fs::remove_dir_all(&home).unwrap();
     }
 
     #[test]

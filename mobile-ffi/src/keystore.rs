@@ -74,8 +74,9 @@ fn platform(error: WalletError) -> KeystoreError {
     }
 }
 
-/// The app's keystore as the wallet core's [`Keystore`].
-pub(crate) struct ForeignKeystore(pub(crate) Arc<dyn HolderKeystore>);
+/// The app's keystore as the wallet core's [`Keystore`] (what [`crate::Wallet::open`] wraps an
+/// app's keystore in; public for the fuzz target of what a keystore may answer).
+pub struct ForeignKeystore(pub Arc<dyn HolderKeystore>);
 
 impl Keystore for ForeignKeystore {
     fn generate(&self, algorithm: KeyAlgorithm) -> Result<KeyHandle, KeystoreError> {

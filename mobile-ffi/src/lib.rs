@@ -22,7 +22,7 @@ mod trust;
 mod wallet;
 
 pub use error::WalletError;
-pub use keystore::{HolderKeyAlgorithm, HolderKeystore, software_keystore};
+pub use keystore::{ForeignKeystore, HolderKeyAlgorithm, HolderKeystore, software_keystore};
 pub use records::{CredentialStatus, CredentialSummary, QrPresentation};
 pub use trust::Trust;
 pub use wallet::Wallet;

@@ -15,6 +15,8 @@
 
 pub mod fixed_answer;
 #[cfg(feature = "core")]
+pub mod health_code;
+#[cfg(feature = "core")]
 pub mod keystore;
 #[cfg(feature = "postgres")]
 pub mod postgres;

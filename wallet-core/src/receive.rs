@@ -6,13 +6,14 @@
 //! 2. `GET` the Credential Issuer Metadata at the issuer's `/.well-known/openid-credential-issuer`
 //!    (its `credential_issuer` must be the offer's), then the authorization server's
 //!    `/.well-known/oauth-authorization-server` for the token endpoint.
-//! 3. Token request (form): the pre-authorized code and, when the offer asks for one, the
+//! 3. `POST` the nonce endpoint for a `c_nonce`.
+//! 4. Generate a fresh holder key in the keystore (one `did:key` per credential) and sign the
+//!    proof-of-possession JWT with it (`aud` the issuer, `iat` now, `nonce`) — **before** the
+//!    offer is redeemed, so a keystore that refuses or fails leaves the offer redeemable.
+//! 5. Token request (form): the pre-authorized code and, when the offer asks for one, the
 //!    transaction code the citizen typed. `invalid_grant` (a used, expired or burnt offer, or a
-//!    wrong transaction code) is [`ReceiveError::OfferNotRedeemable`].
-//! 4. `POST` the nonce endpoint for a `c_nonce`.
-//! 5. Generate a fresh holder key in the keystore (one `did:key` per credential), sign the
-//!    proof-of-possession JWT with it (`aud` the issuer, `iat` now, `nonce`), and request the
-//!    credential with the access token.
+//!    wrong transaction code) is [`ReceiveError::OfferNotRedeemable`]. Then request the
+//!    credential with the access token and the proof.
 //! 6. Verify: the credential is about the new holder `did:key`; every proof of its proof set
 //!    verifies with the issuer bound, at `now` or at a `validFrom` at most
 //!    [`RECEIVE_CLOCK_SKEW`] ahead (core `verify_document` with the app's trust: a resolver
@@ -21,7 +22,7 @@
 //!    and the credential's bit must be clear — a list that cannot be fetched (offline) is
 //!    recorded as [`StatusCheck::Unreachable`], a revoked or suspended credential is refused.
 //!
-//! Any failure after step 5 deletes the new holder key; nothing is stored.
+//! Any failure after step 4 deletes the new holder key; nothing is stored.
 
 use crosscode_core::data_integrity::{VerificationFailure, verify_document};
 use crosscode_core::did::{DidUrl, KeyResolver, TrustCache, VerificationRelationship};
@@ -208,9 +209,70 @@ pub async fn receive(
     )
     .await?;
 
+    let nonce = match &metadata.nonce_endpoint {
+        Some(url) => {
+            let answer = transport
+                .send(HttpRequest::post_form(url, String::new()))
+                .await?;
+            let nonce: NonceResponse = expect_ok(&answer, "nonce endpoint")?;
+            Some(nonce.c_nonce)
+        }
+        None => None,
+    };
+
+    let handle = keystore.generate(algorithm)?;
+    let outcome = request_and_verify(
+        &handle,
+        keystore,
+        transport,
+        trust,
+        now,
+        &metadata,
+        &server,
+        &configuration_id,
+        &grant.pre_authorized_code,
+        tx_code,
+        nonce,
+    )
+    .await;
+    if outcome.is_err() {
+        // Best effort: the key was never used for anything stored.
+        let _ = keystore.delete(&handle);
+    }
+    outcome
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn request_and_verify(
+    handle: &KeyHandle,
+    keystore: &dyn Keystore,
+    transport: &dyn Transport,
+    trust: &(dyn KeyResolver + Sync),
+    now: OffsetDateTime,
+    metadata: &CredentialIssuerMetadata,
+    server: &AuthorizationServerMetadata,
+    configuration_id: &str,
+    pre_authorized_code: &str,
+    tx_code: Option<&str>,
+    nonce: Option<String>,
+) -> Result<Received, ReceiveError> {
+    let (jwt, holder_did) = {
+        let signer = KeystoreSigner::new(keystore, handle.clone())?;
+        let claims = ProofClaims {
+            iss: None,
+            aud: metadata.credential_issuer.clone(),
+            iat: now.unix_timestamp(),
+            nonce,
+        };
+        let jwt = proof_jwt::sign(&signer, &claims).map_err(|err| match signer.take_error() {
+            Some(keystore_error) => ReceiveError::Keystore(keystore_error),
+            None => ReceiveError::ProofSigning(err),
+        })?;
+        (jwt, signer.did_key().did().as_str().to_owned())
+    };
     let token_request = TokenRequest {
         grant_type: PRE_AUTHORIZED_CODE_GRANT.to_owned(),
-        pre_authorized_code: Some(grant.pre_authorized_code.clone()),
+        pre_authorized_code: Some(pre_authorized_code.to_owned()),
         tx_code: tx_code.map(str::to_owned),
         client_id: None,
     };
@@ -231,63 +293,6 @@ pub async fn receive(
         });
     };
 
-    let nonce = match &metadata.nonce_endpoint {
-        Some(url) => {
-            let answer = transport
-                .send(HttpRequest::post_form(url, String::new()))
-                .await?;
-            let nonce: NonceResponse = expect_ok(&answer, "nonce endpoint")?;
-            Some(nonce.c_nonce)
-        }
-        None => None,
-    };
-
-    let handle = keystore.generate(algorithm)?;
-    let outcome = request_and_verify(
-        &handle,
-        keystore,
-        transport,
-        trust,
-        now,
-        &metadata,
-        &configuration_id,
-        &token,
-        nonce,
-    )
-    .await;
-    if outcome.is_err() {
-        // Best effort: the key was never used for anything stored.
-        let _ = keystore.delete(&handle);
-    }
-    outcome
-}
-
-#[allow(clippy::too_many_arguments)]
-async fn request_and_verify(
-    handle: &KeyHandle,
-    keystore: &dyn Keystore,
-    transport: &dyn Transport,
-    trust: &(dyn KeyResolver + Sync),
-    now: OffsetDateTime,
-    metadata: &CredentialIssuerMetadata,
-    configuration_id: &str,
-    token: &TokenResponse,
-    nonce: Option<String>,
-) -> Result<Received, ReceiveError> {
-    let (jwt, holder_did) = {
-        let signer = KeystoreSigner::new(keystore, handle.clone())?;
-        let claims = ProofClaims {
-            iss: None,
-            aud: metadata.credential_issuer.clone(),
-            iat: now.unix_timestamp(),
-            nonce,
-        };
-        let jwt = proof_jwt::sign(&signer, &claims).map_err(|err| match signer.take_error() {
-            Some(keystore_error) => ReceiveError::Keystore(keystore_error),
-            None => ReceiveError::ProofSigning(err),
-        })?;
-        (jwt, signer.did_key().did().as_str().to_owned())
-    };
     let request = CredentialRequest {
         credential_identifier: None,
         credential_configuration_id: Some(configuration_id.to_owned()),

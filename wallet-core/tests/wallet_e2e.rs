@@ -322,6 +322,10 @@ async fn credentials_that_do_not_verify_and_failing_keystores_are_typed_refusals
     // Nothing was stored, and every holder key made on the way was deleted.
     assert!(wallet.list().unwrap().is_empty());
     assert_eq!(key_files(&dir), 0);
+    // The keystore failed before the offer was redeemed: the citizen can try again.
+    let again = wallet.receive(&uri, None, &trust, now()).await.unwrap();
+    wallet.delete(&again.id).unwrap();
+    assert_eq!(key_files(&dir), 0);
 
     // A credential received normally, then a keystore that fails when presenting.
     let (uri, _) = fixture.offer(false).await;

@@ -175,6 +175,11 @@ class HolderFlow(unittest.TestCase):
             expected = "user_cancelled" if failing == "typed" else "keystore_callback"
             self.assertIn(expected, error.detail)
             self.assertEqual(wallet.list(), [])
+            # The keystore failed before the offer was redeemed: it still works.
+            working = ffi.Wallet.open(self.wallet_dir("retry-" + failing), "pass",
+                                      PythonKeystore(), ffi.HolderKeyAlgorithm.ED25519)
+            asyncio.run(working.receive(offer["uri"], None, self.trust))
+            self.assertEqual(len(working.list()), 1)
 
     def test_4_a_wrong_passphrase_and_a_corrupted_store_are_typed_errors(self):
         folder = self.wallet_dir("sealed")

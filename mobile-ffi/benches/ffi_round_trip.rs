@@ -52,7 +52,11 @@ fn main() {
     if args.iter().any(|arg| arg == "--list") {
         return;
     }
-    let scale = if args.iter().any(|arg| arg == "--bench") { 1 } else { 100 };
+    let scale = if args.iter().any(|arg| arg == "--bench") {
+        1
+    } else {
+        100
+    };
     let work = temp_dir("ffi-bench");
     let (folder, keys) = (work.join("wallet"), work.join("wallet").join("keys"));
     let keystore = Arc::new(SoftwareKeystore::open(&keys, PASSPHRASE.as_bytes()).unwrap());
@@ -91,10 +95,15 @@ fn main() {
     let trust = TrustCache::from_json(&issued.issuer_keys.to_json().to_string()).unwrap();
     let disclose = ["statusColour".to_owned(), "statusDate".to_owned()];
     let rust = [
-        ("trust_len", timed(20_000 / scale, || assert!(!trust.is_empty()))),
+        (
+            "trust_len",
+            timed(20_000 / scale, || assert!(!trust.is_empty())),
+        ),
         (
             "list",
-            timed(2_000 / scale, || assert_eq!(wallet.list().unwrap().len(), 1)),
+            timed(2_000 / scale, || {
+                assert_eq!(wallet.list().unwrap().len(), 1)
+            }),
         ),
         (
             "present",

@@ -64,6 +64,11 @@ pub fn unsigned(holder: &str) -> Value {
 
 /// The health code of `holder`, signed with fresh BBS and Ed25519 keys of [`ISSUER`].
 pub fn issue(holder: &str) -> IssuedHealthCode {
+    sign(&unsigned(holder))
+}
+
+/// `document` (a credential of [`ISSUER`]), signed with fresh BBS and Ed25519 keys.
+pub fn sign(document: &Value) -> IssuedHealthCode {
     let bls = SecretKey::generate(KeyAlgorithm::Bls12381G2);
     let ed25519 = SecretKey::generate(KeyAlgorithm::Ed25519);
     let bbs_method = DidUrl::parse(&format!("{ISSUER}#bbs-1")).unwrap();
@@ -73,13 +78,12 @@ pub fn issue(holder: &str) -> IssuedHealthCode {
     issuer_keys
         .insert(&ed25519_method, ed25519.public_key())
         .unwrap();
-    let document = unsigned(holder);
     let sign = |key: &SecretKey, method: &DidUrl, suite: Cryptosuite| {
         let options = ProofOptions {
             cryptosuite: Some(suite),
             ..ProofOptions::default()
         };
-        add_proof(&document, key, method, &options).unwrap()
+        add_proof(document, key, method, &options).unwrap()
     };
     IssuedHealthCode {
         bbs: sign(&bls, &bbs_method, Cryptosuite::BbsJcs2026),

@@ -7,6 +7,9 @@
 //! measured in the same run: the BBS derivation alone (core `derive_credential`), the QR PNG of
 //! the payload alone, an Ed25519 signature.
 //!
+//! First it prints the sizes of the presentations of that credential and of slimmer ones
+//! (docs/wallet.md §6): members taken out one after the other.
+//!
 //! `cargo bench --workspace --bench presentation`
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
@@ -15,7 +18,7 @@ use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use crosscode_core::data_integrity::bbs::{DeriveOptions, derive_credential};
-use crosscode_core::did::DidKey;
+use crosscode_core::did::{DidKey, TrustCache};
 use crosscode_core::envelope::qr;
 use crosscode_core::keys::{KdfParams, KeyAlgorithm, SecretKey};
 use crosscode_testing::{health_code, temp_dir};
@@ -24,6 +27,76 @@ use crosscode_wallet_core::present::present;
 use crosscode_wallet_core::store::{StatusCheck, StoredCredential};
 use serde_json::Value;
 use time::OffsetDateTime;
+
+/// A slimmer credential: `document` with one more member taken out.
+type Slimming = fn(&mut Value);
+
+/// The credential's members taken out one after the other (docs/wallet.md §6).
+const SLIMMINGS: [(&str, Slimming); 7] = [
+    ("as issued", |_| {}),
+    ("no credentialSchema", |v| {
+        drop(v.as_object_mut().map(|o| o.remove("credentialSchema")))
+    }),
+    ("one status entry", |v| {
+        v["credentialStatus"] = v["credentialStatus"][0].clone()
+    }),
+    ("no credential id", |v| {
+        drop(v.as_object_mut().map(|o| o.remove("id")))
+    }),
+    ("no evidence", |v| {
+        drop(v.as_object_mut().map(|o| o.remove("evidence")))
+    }),
+    ("no latestTest, vaccinationDoses", |v| {
+        if let Some(subject) = v["credentialSubject"].as_object_mut() {
+            subject.remove("latestTest");
+            subject.remove("vaccinationDoses");
+        }
+    }),
+    ("no name, birthDate, documentNumber", |v| {
+        if let Some(subject) = v["credentialSubject"].as_object_mut() {
+            subject.remove("name");
+            subject.remove("birthDate");
+            subject.remove("documentNumber");
+        }
+    }),
+];
+
+/// Prints the presentation sizes of the credential as issued and slimmed step by step:
+/// selective (`statusColour`, `statusDate`; and with `type`, `jurisdiction` too) dynamic for
+/// an audience, and the non-selective static form.
+fn print_sizes(
+    keystore: &SoftwareKeystore,
+    holder: &str,
+    stored: &dyn Fn(&Value, &TrustCache) -> StoredCredential,
+) {
+    let now = OffsetDateTime::now_utc();
+    let mut document = health_code::unsigned(holder);
+    println!("| credential | selective, 2 claims | selective, 4 claims | non-selective |");
+    println!("|---|---:|---:|---:|");
+    for (name, slim) in SLIMMINGS {
+        slim(&mut document);
+        let issued = health_code::sign(&document);
+        let size = |credential: &Value, disclose: &[&str], dynamic: bool| {
+            let disclose: Vec<String> = disclose.iter().map(|c| (*c).to_owned()).collect();
+            let audience = dynamic.then_some("checkpoint-7");
+            let stored = stored(credential, &issued.issuer_keys);
+            present(&stored, keystore, &disclose, audience, dynamic, now)
+                .unwrap()
+                .payload
+                .len()
+        };
+        println!(
+            "| {name} | {} | {} | {} |",
+            size(&issued.bbs, &["statusColour", "statusDate"], true),
+            size(
+                &issued.bbs,
+                &["statusColour", "statusDate", "type", "jurisdiction"],
+                true
+            ),
+            size(&issued.ed25519, &[], false),
+        );
+    }
+}
 
 fn presentation(c: &mut Criterion) {
     let dir = temp_dir("wallet-bench");
@@ -34,9 +107,7 @@ fn presentation(c: &mut Criterion) {
         .did()
         .as_str()
         .to_owned();
-    let issued = health_code::issue(&holder_did);
-    let trust = &issued.issuer_keys;
-    let stored = |credential: &Value| StoredCredential {
+    let stored = |credential: &Value, issuer_keys: &TrustCache| StoredCredential {
         id: "0123456789abcdef0123456789abcdef".to_owned(),
         credential: credential.clone(),
         key_handle: handle.clone(),
@@ -44,11 +115,14 @@ fn presentation(c: &mut Criterion) {
         issuer: health_code::ISSUER.to_owned(),
         types: vec!["VerifiableCredential".to_owned(), "HealthCode".to_owned()],
         received_at: 0,
-        issuer_keys: trust.to_json(),
+        issuer_keys: issuer_keys.to_json(),
         status: StatusCheck::Good,
     };
-    let selective = stored(&issued.bbs);
-    let whole = stored(&issued.ed25519);
+    print_sizes(&keystore, &holder_did, &stored);
+    let issued = health_code::issue(&holder_did);
+    let trust = &issued.issuer_keys;
+    let selective = stored(&issued.bbs, trust);
+    let whole = stored(&issued.ed25519, trust);
     let disclose = vec!["statusColour".to_owned(), "statusDate".to_owned()];
     let now = OffsetDateTime::now_utc();
     let shown = present(
@@ -60,14 +134,6 @@ fn presentation(c: &mut Criterion) {
         now,
     )
     .unwrap();
-    eprintln!(
-        "selective dynamic presentation: {} characters; non-selective: {} characters",
-        shown.payload.len(),
-        present(&whole, &keystore, &[], None, false, now)
-            .unwrap()
-            .payload
-            .len()
-    );
     let reveal = DeriveOptions {
         reveal: vec![
             "/credentialSubject/statusColour".to_owned(),

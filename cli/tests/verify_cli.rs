@@ -14,8 +14,11 @@ fn run(args: &[&str]) -> (Option<i32>, serde_json::Value, String) {
     (output.status.code(), json, common::stderr(&output))
 }
 
-fn tmp(name: &str) -> PathBuf {
-    crosscode_testing::temp_dir("verify").join(name)
+/// A path `name` in a fresh directory (removed with the directory when the test passes).
+fn tmp(name: &str) -> (crosscode_testing::TempDir, PathBuf) {
+    let dir = crosscode_testing::temp_dir("verify");
+    let path = dir.join(name);
+    (dir, path)
 }
 
 fn p(path: &std::path::Path) -> &str {
@@ -45,7 +48,7 @@ fn dcc_testfile_prints_overall_and_steps() {
         }
     }
     // A readable file that is not a test file: exit 0, REJECT, all false.
-    let junk = tmp("junk.json");
+    let (_dir, junk) = tmp("junk.json");
     std::fs::write(&junk, b"not json").unwrap();
     let (code, json, _) = run(&["verify", "dcc-testfile", p(&junk)]);
     assert_eq!(code, Some(0));
@@ -59,20 +62,22 @@ fn dcc_testfile_prints_overall_and_steps() {
     );
 }
 
-fn dsc_file(test_file: &str) -> (PathBuf, serde_json::Value) {
+/// The document signer certificate of a DCC test file, written to a DER file (in a directory
+/// that lives as long as the returned guard), and the test file.
+fn dsc_file(test_file: &str) -> (crosscode_testing::TempDir, PathBuf, serde_json::Value) {
     let f: serde_json::Value =
         serde_json::from_slice(&std::fs::read(vector_path(test_file)).unwrap()).unwrap();
     let der = base64::engine::general_purpose::STANDARD
         .decode(f["TESTCTX"]["CERTIFICATE"].as_str().unwrap())
         .unwrap();
-    let path = tmp(&format!("{}.der", test_file.replace('/', "_")));
+    let (dir, path) = tmp(&format!("{}.der", test_file.replace('/', "_")));
     std::fs::write(&path, der).unwrap();
-    (path, f)
+    (dir, path, f)
 }
 
 #[test]
 fn verify_text_exit_codes() {
-    let (dsc, f) = dsc_file("dcc/common/2DCode/raw/CO3.json");
+    let (_dsc_dir, dsc, f) = dsc_file("dcc/common/2DCode/raw/CO3.json");
     let clock = f["TESTCTX"]["VALIDATIONCLOCK"].as_str().unwrap();
     let prefix = f["PREFIX"].as_str().unwrap();
     let (code, json, _) = run(&[
@@ -198,11 +203,11 @@ fn photo_of(png: &[u8]) -> Vec<u8> {
 
 #[test]
 fn verify_a_photo_of_a_dcc_qr_code() {
-    let (dsc, f) = dsc_file("dcc/BE/2DCode/raw/1.json");
+    let (_dsc_dir, dsc, f) = dsc_file("dcc/BE/2DCode/raw/1.json");
     let png = base64::engine::general_purpose::STANDARD
         .decode(f["2DCODE"].as_str().unwrap())
         .unwrap();
-    let photo = tmp("be-photo.jpg");
+    let (_dir, photo) = tmp("be-photo.jpg");
     std::fs::write(&photo, photo_of(&png)).unwrap();
     let clock = f["TESTCTX"]["VALIDATIONCLOCK"].as_str().unwrap();
     let (code, json, stderr) = run(&["verify", "--trust", p(&dsc), "--at", clock, p(&photo)]);
@@ -211,7 +216,7 @@ fn verify_a_photo_of_a_dcc_qr_code() {
     assert_eq!(json["steps"][0]["status"], "PASSED");
     assert_eq!(json["disclosed_claims"]["iss"], "BE");
     // A photo without a QR code: unusable input, exit 2.
-    let blank = tmp("blank.png");
+    let (_dir, blank) = tmp("blank.png");
     image::GrayImage::from_pixel(200, 200, image::Luma([200u8]))
         .save(&blank)
         .unwrap();

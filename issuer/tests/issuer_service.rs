@@ -5,7 +5,6 @@
 //! status flips in the next list version and on chain; OpenID4VCI; restarts.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -47,7 +46,7 @@ struct Fixture {
     service: Option<Arc<IssuerService>>,
     token: String,
     url: String,
-    dir: PathBuf,
+    dir: crosscode_testing::TempDir,
     http: reqwest::Client,
 }
 

@@ -32,7 +32,7 @@ trait Backend {
 }
 
 struct Embedded {
-    dir: PathBuf,
+    dir: crosscode_testing::TempDir,
 }
 
 impl Embedded {

@@ -66,7 +66,7 @@ async fn a_kotlin_app_on_the_jvm_receives_and_presents_through_the_bindings() {
         .unwrap()
     };
     let output = tokio::task::spawn_blocking({
-        let (work, out_file) = (work.clone(), out_file.clone());
+        let (work, out_file) = (work.to_path_buf(), out_file.clone());
         move || {
             let jar = work.join("smoke.jar");
             run(Command::new(kotlin.join("bin/kotlinc"))

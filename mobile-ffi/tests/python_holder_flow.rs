@@ -39,7 +39,7 @@ async fn a_python_app_receives_lists_and_presents_with_its_own_keystore_and_the_
         "/tests/python/test_holder_flow.py"
     );
     let output = tokio::task::spawn_blocking({
-        let (bindings, work, out_file) = (bindings.clone(), work.clone(), out_file.clone());
+        let (bindings, work, out_file) = (bindings.clone(), work.to_path_buf(), out_file.clone());
         move || {
             run(Command::new("python3")
                 .args(["-m", "unittest", "-v", suite])

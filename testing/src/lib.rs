@@ -26,4 +26,4 @@ pub mod schemathesis;
 pub mod temp_dir;
 pub mod vectors;
 
-pub use temp_dir::temp_dir;
+pub use temp_dir::{TempDir, temp_dir};

@@ -94,7 +94,7 @@ impl PostgresCluster {
         };
         reap_abandoned(&bin);
         let cluster = PostgresCluster {
-            dir: crate::temp_dir("postgres"),
+            dir: crate::temp_dir("postgres").keep(),
             bin,
             port: 0,
             as_postgres_user: running_as_root(),

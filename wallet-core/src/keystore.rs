@@ -286,7 +286,7 @@ impl Signer for KeystoreSigner<'_> {
 mod tests {
     use super::*;
 
-    fn keystore(label: &str) -> (PathBuf, SoftwareKeystore) {
+    fn keystore(label: &str) -> (crosscode_testing::TempDir, SoftwareKeystore) {
         let dir = crosscode_testing::temp_dir(label);
         let keystore =
             SoftwareKeystore::open_with_kdf(&dir, b"pass", KdfParams::INSECURE_FOR_TESTS).unwrap();

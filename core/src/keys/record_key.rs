@@ -181,7 +181,7 @@ mod tests {
 
     const PURPOSE: &str = "crosscode-test-records";
 
-    fn key_file() -> (std::path::PathBuf, std::path::PathBuf) {
+    fn key_file() -> (crosscode_testing::TempDir, std::path::PathBuf) {
         let dir = crosscode_testing::temp_dir("record-key");
         let file = dir.join("records.key");
         (dir, file)

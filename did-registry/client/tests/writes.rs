@@ -5,7 +5,6 @@
 //! its typed error.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
-use std::path::PathBuf;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crosscode_core::keys::{KeyAlgorithm, SecretKey};
@@ -29,7 +28,7 @@ struct DevNode {
     node: RunningNode,
     client: RegistryClient,
     dev: DevConsortium,
-    dir: PathBuf,
+    dir: crosscode_testing::TempDir,
 }
 
 impl DevNode {
@@ -40,7 +39,7 @@ impl DevNode {
         let validator =
             SecretKey::from_bytes(dev.validator_key.algorithm(), &dev.validator_key.to_bytes())
                 .unwrap();
-        let mut config = NodeConfig::new(dir.clone(), "127.0.0.1:0".parse().unwrap());
+        let mut config = NodeConfig::new(dir.to_path_buf(), "127.0.0.1:0".parse().unwrap());
         config.heartbeat = Duration::from_millis(500);
         let node = Node::start(&dev.genesis, validator, config).await.unwrap();
         let client = RegistryClient::new(&format!("http://{}", node.local_addr()))

@@ -269,7 +269,7 @@ async fn run() {
     let validator = SecretKey::generate(key_algorithm(profile));
     let genesis = genesis(profile, &members, &validator);
     let dir = temp_dir("node-http");
-    let mut config = NodeConfig::new(dir.clone(), "127.0.0.1:0".parse().unwrap());
+    let mut config = NodeConfig::new(dir.to_path_buf(), "127.0.0.1:0".parse().unwrap());
     config.heartbeat = Duration::from_secs(1);
     let node = Node::start(&genesis, validator, config).await.unwrap();
     let client = Arc::new(RegistryClient::new(&format!("http://{}", node.local_addr())).unwrap());

@@ -10,7 +10,6 @@
 //! `REGISTRY_BENCH_SYNC=0` to skip the fsync of the write-ahead log at each block).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use crosscode_core::keys::{KeyAlgorithm, SecretKey};
@@ -38,7 +37,7 @@ struct Chain {
     validator: SecretKey,
     members: Vec<Actor>,
     time: u64,
-    dir: PathBuf,
+    dir: crosscode_testing::TempDir,
 }
 
 impl Chain {

@@ -22,7 +22,7 @@ struct TempDir(PathBuf);
 
 impl TempDir {
     fn new(name: &str) -> TempDir {
-        TempDir(crosscode_testing::temp_dir(&format!("registry-{name}")))
+        TempDir(crosscode_testing::temp_dir(&format!("registry-{name}")).keep())
     }
 }
 

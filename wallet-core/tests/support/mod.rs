@@ -9,7 +9,7 @@
     missing_docs
 )]
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -41,7 +41,7 @@ pub struct Fixture {
     pub issuer: Option<RunningIssuer>,
     pub token: String,
     pub url: String,
-    pub dir: PathBuf,
+    pub dir: crosscode_testing::TempDir,
     pub http: reqwest::Client,
 }
 

@@ -1,5 +1,6 @@
-//! `crosscode verify`: the checkpoint verifier for EU DCC (`HC1:`) and SMART Health Card
-//! (`shc:/`) QR codes, and the EU DCC test-data runner (`verify dcc-testfile`).
+//! `crosscode verify`: the checkpoint verifier for EU DCC (`HC1:`), SMART Health Card
+//! (`shc:/`) and Crosscode (`CC1:`) QR codes, and the EU DCC test-data runner
+//! (`verify dcc-testfile`).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -12,7 +13,8 @@ use crosscode_verifier::rules::RuleSet;
 use crosscode_verifier::{TrustStore, Verdict, Verifier};
 use time::OffsetDateTime;
 
-/// Verify a health-credential QR code (photo or text) against offline trust lists.
+/// Verify a health-credential QR code (photo or text: EU DCC, SMART Health Card, CC1) against
+/// offline trust lists.
 #[derive(Debug, Args)]
 #[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
 pub struct VerifyArgs {
@@ -25,6 +27,10 @@ pub struct VerifyArgs {
     /// See docs/verifier.md.
     #[arg(long = "trust", value_name = "FILE")]
     trust: Vec<PathBuf>,
+    /// The Crosscode authorities' keys for CC1 codes: a trust-cache file (docs/trust-cache.md);
+    /// repeat to merge several. Holders' did:key always resolve.
+    #[arg(long = "trust-cache", value_name = "FILE")]
+    trust_caches: Vec<PathBuf>,
     /// A CertLogic rule set (DCC-gateway rule JSON array, or {"rules":[…],"valueSets":{…}}).
     #[arg(long, value_name = "FILE")]
     rules: Option<PathBuf>,
@@ -77,6 +83,11 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
         eprintln!("trust: {}: {loaded}", path.display());
     }
     let mut verifier = Verifier::new(trust);
+    if !args.trust_caches.is_empty() {
+        let cache = crate::trust_cache::load(&args.trust_caches)?;
+        eprintln!("trust: {} Crosscode verification method(s)", cache.len());
+        verifier = verifier.with_crosscode_trust(cache);
+    }
     if let Some(path) = &args.rules {
         let bytes =
             std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;

@@ -135,6 +135,24 @@ fn registry_issued_health_code_fits_the_qr_bound_and_verifies_from_the_trust_cac
     assert_eq!(decoded["credentialSubject"]["statusColour"], "green");
     assert!(stderr(&output).contains("verified credential"));
 
+    // The checkpoint verifier takes the same CC1 code beside HC1 / shc:/ codes.
+    let verify = |extra: &[&str]| {
+        let mut args = vec!["verify", "--text", &payload, "--at", INSIDE_WINDOW];
+        args.extend_from_slice(extra);
+        let output = crosscode(&args);
+        let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+        (output.status.code(), report)
+    };
+    let (code, report) = verify(&["--trust-cache", &cache]);
+    assert_eq!(code, Some(0), "{report}");
+    assert_eq!(report["verdict"], "ACCEPT");
+    assert_eq!(report["format"], "CC1");
+    assert_eq!(report["disclosed_claims"]["statusColour"], "green");
+    assert!(report["disclosed_claims"].get("name").is_none());
+    let (code, report) = verify(&[]);
+    assert_eq!(code, Some(1), "{report}");
+    assert_eq!(report["deciding_step"], "KeyResolution");
+
     // vc verify with the trust cache and the nonce: exit 0.
     let output = crosscode(&[
         "vc",

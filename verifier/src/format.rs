@@ -7,6 +7,7 @@
 //! recorded by the pipeline. Adding a format is adding a module that implements [`Format`] and
 //! registering it ([`crate::Verifier::with_format`]).
 
+pub mod cc1;
 pub mod eu_dcc;
 pub mod smart_health_card;
 
@@ -20,6 +21,7 @@ use crate::report::{Report, StepOutcome, VerificationError};
 use crate::rules::RuleSet;
 use crate::trust::TrustStore;
 use crosscode_core::VerificationStep;
+use crosscode_core::did::TrustCache;
 
 /// Largest decompressed DCC / SHC payload accepted, in bytes (a QR code holds under 3 KiB; this
 /// leaves room and refuses decompression bombs).
@@ -56,12 +58,13 @@ pub trait Format: fmt::Debug + Send + Sync {
     ) -> Result<(), StepFailure>;
 }
 
-/// The built-in formats, in the order they are tried: EU DCC (with the embedded schema) and
-/// SMART Health Cards.
+/// The built-in formats, in the order they are tried: EU DCC (with the embedded schema),
+/// SMART Health Cards and Crosscode's `CC1`.
 pub fn built_in() -> Vec<Box<dyn Format>> {
     vec![
         Box::new(eu_dcc::EuDcc::new()),
         Box::new(smart_health_card::SmartHealthCard),
+        Box::new(cc1::Cc1),
     ]
 }
 
@@ -70,6 +73,9 @@ pub fn built_in() -> Vec<Box<dyn Format>> {
 pub struct VerificationContext<'v> {
     /// Trusted keys, issuers and revocation lists.
     pub trust: &'v TrustStore,
+    /// The Crosscode authorities' verification methods (`CC1`; holders' `did:key` always
+    /// resolve).
+    pub crosscode: &'v TrustCache,
     /// The CertLogic rule set, when one is loaded.
     pub rules: Option<&'v RuleSet>,
 }

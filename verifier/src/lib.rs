@@ -1,6 +1,6 @@
 //! Crosscode checkpoint verifier: a format-agnostic verification pipeline for health-credential
 //! QR codes, proven on the formats a border meets today — EU Digital COVID Certificates (`HC1:`)
-//! and SMART Health Cards (`shc:/`).
+//! and SMART Health Cards (`shc:/`) — and on Crosscode's own envelope (`CC1:`).
 //!
 //! The pipeline runs as explicit steps ([`report::PIPELINE_STEPS`], named by core's one list of
 //! verification steps, `crosscode_core::VerificationStep`), each with a typed outcome, against an offline
@@ -29,5 +29,6 @@ pub mod vci;
 
 pub use format::Format;
 pub use pipeline::Verifier;
+pub use prefix::CredentialFormat;
 pub use report::{PIPELINE_STEPS, Report, StepOutcome, Verdict};
 pub use trust::TrustStore;

@@ -13,12 +13,15 @@ use crate::rules::RuleSet;
 use crate::schema::JsonSchema;
 use crate::trust::TrustStore;
 use crosscode_core::VerificationStep;
+use crosscode_core::did::TrustCache;
 use crosscode_core::envelope::qr_image;
 
-/// The checkpoint verifier: a trust store, an optional rule set, and the formats it verifies.
+/// The checkpoint verifier: a trust store, the Crosscode authorities' keys, an optional rule
+/// set, and the formats it verifies.
 #[derive(Debug)]
 pub struct Verifier {
     trust: TrustStore,
+    crosscode: TrustCache,
     rules: Option<RuleSet>,
     formats: Vec<Box<dyn Format>>,
 }
@@ -29,9 +32,17 @@ impl Verifier {
     pub fn new(trust: TrustStore) -> Self {
         Self {
             trust,
+            crosscode: TrustCache::new(),
             rules: None,
             formats: format::built_in(),
         }
+    }
+
+    /// Trust these Crosscode authorities' verification methods for `CC1` codes (a trust
+    /// cache, `docs/trust-cache.md`; without one only holders' `did:key` resolve).
+    pub fn with_crosscode_trust(mut self, cache: TrustCache) -> Self {
+        self.crosscode = cache;
+        self
     }
 
     /// Apply a CertLogic rule set.
@@ -138,6 +149,7 @@ impl Verifier {
         );
         let context = VerificationContext {
             trust: &self.trust,
+            crosscode: &self.crosscode,
             rules: self.rules.as_ref(),
         };
         if let Err(StepFailure { step, error }) = format.verify(&bodies, &context, now, &mut report)

@@ -10,6 +10,9 @@ pub enum CredentialFormat {
     /// SMART Health Card: `shc:/` + numeric-mode digits of a compact JWS.
     #[serde(rename = "SMART_HEALTH_CARD")]
     SmartHealthCard,
+    /// Crosscode's envelope: `CC1:` + base45(zlib(CBOR)) of a credential or presentation.
+    #[serde(rename = "CC1")]
+    Cc1,
 }
 
 impl std::fmt::Display for CredentialFormat {
@@ -17,6 +20,7 @@ impl std::fmt::Display for CredentialFormat {
         f.write_str(match self {
             Self::EuDcc => "EU_DCC",
             Self::SmartHealthCard => "SMART_HEALTH_CARD",
+            Self::Cc1 => "CC1",
         })
     }
 }

@@ -11,6 +11,7 @@ use crate::rules::RuleFailure;
 use crate::shc_numeric::NumericError;
 use crate::signature::SignatureError;
 use crosscode_core::VerificationStep;
+use crosscode_core::envelope::EnvelopeError;
 use crosscode_core::envelope::inflate::InflateError;
 use crosscode_core::envelope::qr_image::ImageError;
 
@@ -127,6 +128,9 @@ pub enum VerificationError {
     /// A business rule failed.
     #[error(transparent)]
     Rule(#[from] RuleFailure),
+    /// A `CC1` envelope failed core's verification (the error names its step).
+    #[error(transparent)]
+    Envelope(#[from] EnvelopeError),
 }
 
 impl VerificationError {
@@ -154,7 +158,45 @@ impl VerificationError {
             Self::PayloadType(_) => "PAYLOAD_TYPE",
             Self::Revoked(_) => "REVOKED",
             Self::Rule(_) => "RULE_FAILED",
+            Self::Envelope(error) => envelope_code(error),
         }
+    }
+}
+
+/// The report code of a `CC1` failure: the code of the same failure in the other formats where
+/// there is one.
+fn envelope_code(error: &EnvelopeError) -> &'static str {
+    match error {
+        EnvelopeError::MissingPrefix | EnvelopeError::UnsupportedVersion(_) => {
+            "UNSUPPORTED_CONTEXT"
+        }
+        EnvelopeError::Base45(_) => "BASE45_INVALID",
+        EnvelopeError::Inflate(_) | EnvelopeError::TooLarge { .. } => "DECOMPRESSION_FAILED",
+        EnvelopeError::Cose(_) => "COSE_INVALID",
+        EnvelopeError::UnsupportedAlgorithm(_) | EnvelopeError::AlgorithmMismatch { .. } => {
+            "UNSUPPORTED_ALGORITHM"
+        }
+        EnvelopeError::InvalidKid(_) | EnvelopeError::KeyResolution(_) => "UNKNOWN_KID",
+        EnvelopeError::Signature(_) => "SIGNATURE_INVALID",
+        EnvelopeError::SignerNotAuthorised { .. }
+        | EnvelopeError::SignerNotInForce { .. }
+        | EnvelopeError::SignerMismatch { .. } => "SIGNER_NOT_BOUND",
+        EnvelopeError::SubjectNotHolder { .. } => "SUBJECT_NOT_HOLDER",
+        EnvelopeError::WrongAudience => "WRONG_AUDIENCE",
+        EnvelopeError::InvalidDateTime(_) => "MISSING_TIME_CLAIM",
+        EnvelopeError::NotYetValid => "NOT_YET_VALID",
+        EnvelopeError::Expired => "EXPIRED",
+        EnvelopeError::StaleTimeSlot { .. } => "STALE_TIME_SLOT",
+        EnvelopeError::FutureTimeSlot { .. } => "FUTURE_TIME_SLOT",
+        EnvelopeError::InvalidTimeSlot => "INVALID_TIME_SLOT",
+        EnvelopeError::DataIntegrity { failure, .. } => match failure.step {
+            VerificationStep::Signature => "SIGNATURE_INVALID",
+            VerificationStep::KeyResolution => "UNKNOWN_KID",
+            VerificationStep::IssuerBinding | VerificationStep::HolderBinding => "SIGNER_NOT_BOUND",
+            VerificationStep::ValidityWindow => "EXPIRED",
+            _ => "PROOF_INVALID",
+        },
+        _ => "PAYLOAD_INVALID",
     }
 }
 
@@ -214,7 +256,8 @@ pub struct Report {
     pub steps: Vec<StepRecord>,
     /// What the holder disclosed (decoded payload claims); `None` before the payload is parsed.
     pub claims: Option<Value>,
-    /// Issuer (DCC: CWT `iss` country; SHC: `iss` URL), once known.
+    /// Issuer (DCC: CWT `iss` country; SHC: `iss` URL; CC1: the credential's issuer DID), once
+    /// known.
     pub issuer: Option<String>,
 }
 
@@ -234,10 +277,20 @@ impl Report {
         }
     }
 
+    /// Records `outcome` for `step`; a step outside [`PIPELINE_STEPS`] (a format's own, e.g.
+    /// `CC1`'s IssuerBinding) is added at its place in [`VerificationStep::ALL`]'s order.
     pub(crate) fn set(&mut self, step: VerificationStep, outcome: StepOutcome) {
         if let Some(r) = self.steps.iter_mut().find(|r| r.step == step) {
             r.outcome = outcome;
+            return;
         }
+        let order = |step: VerificationStep| VerificationStep::ALL.iter().position(|s| *s == step);
+        let at = self
+            .steps
+            .iter()
+            .position(|r| order(r.step) > order(step))
+            .unwrap_or(self.steps.len());
+        self.steps.insert(at, StepRecord { step, outcome });
     }
 
     /// The outcome of a step.

@@ -1,0 +1,209 @@
+//! Crosscode's own envelope: `CC1:` + base45(zlib(CBOR)) — an authority's credential (form (a),
+//! COSE_Sign1 by the issuer; or form (b), the credential with its Data Integrity proofs) or a
+//! holder's presentation (COSE_Sign1 by the holder's `did:key`, often a dynamic QR code with a
+//! 30-second time slot). The format is `docs/qr-envelope.md`; the presentation and the time slot
+//! are `docs/wallet.md` §5.
+//!
+//! Verification is core's [`envelope::decode`] against the checkpoint's Crosscode trust: a
+//! trust cache of the admitted authorities' verification methods (`docs/trust-cache.md`; a
+//! holder's `did:key` always resolves). Steps: Decode (base45), Decompress (zlib),
+//! ParseEnvelope (CBOR, COSE), Parse (the compact JSON document), KeyResolution, Signature,
+//! IssuerBinding (the signer is the credential's issuer, in force), HolderBinding (a
+//! presentation is signed by its holder, about whom its credentials are), ValidityWindow
+//! (`validFrom` / `validUntil`, and a presentation's time slot within one slot of the clock),
+//! Status (not checked: the checkpoint holds no status lists of the chain yet, so the step is
+//! SKIPPED and says so) and BusinessRules (the CertLogic rules of the credential's type over the
+//! credential). The disclosed claims are the credential's `credentialSubject` — for a
+//! selective-disclosure presentation, only what the holder revealed.
+
+use serde_json::{Value, json};
+use time::OffsetDateTime;
+
+use super::{Format, StepFailure, VerificationContext};
+use crate::prefix::CredentialFormat;
+use crate::report::{Report, StepOutcome, VerificationError};
+use crosscode_core::VerificationStep;
+use crosscode_core::envelope::{self, EnvelopeKind, SecuringForm, time_slot};
+use crosscode_core::vc::VERIFIABLE_CREDENTIAL_TYPE;
+
+/// The `CC1` context prefix.
+pub const PREFIX: &str = envelope::PREFIX;
+
+/// The steps core's envelope decoder runs, in its order: when one fails, those before it
+/// passed.
+const ENVELOPE_STEPS: [VerificationStep; 9] = [
+    VerificationStep::Decode,
+    VerificationStep::Decompress,
+    VerificationStep::ParseEnvelope,
+    VerificationStep::Parse,
+    VerificationStep::KeyResolution,
+    VerificationStep::Signature,
+    VerificationStep::IssuerBinding,
+    VerificationStep::HolderBinding,
+    VerificationStep::ValidityWindow,
+];
+
+/// The `CC1` format.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Cc1;
+
+impl Format for Cc1 {
+    fn id(&self) -> CredentialFormat {
+        CredentialFormat::Cc1
+    }
+
+    fn prefix(&self) -> &'static str {
+        PREFIX
+    }
+
+    fn verify(
+        &self,
+        bodies: &[&str],
+        context: &VerificationContext<'_>,
+        now: OffsetDateTime,
+        report: &mut Report,
+    ) -> Result<(), StepFailure> {
+        let [body] = bodies else {
+            return Err(StepFailure {
+                step: VerificationStep::Decode,
+                error: VerificationError::Payload(format!(
+                    "one CC1 code expected, {} given",
+                    bodies.len()
+                )),
+            });
+        };
+        let payload = format!("{PREFIX}{}", body.trim());
+        let verified = match envelope::decode(&payload, context.crosscode, now) {
+            Ok(verified) => verified,
+            Err(error) => {
+                let step = error.step().unwrap_or(VerificationStep::Parse);
+                if let Some(failed_at) = ENVELOPE_STEPS.iter().position(|s| *s == step) {
+                    for passed in &ENVELOPE_STEPS[..failed_at] {
+                        report.set(*passed, StepOutcome::Passed(String::new()));
+                    }
+                }
+                return Err(StepFailure {
+                    step,
+                    error: VerificationError::Envelope(error),
+                });
+            }
+        };
+        let credential = carried_credential(verified.kind, &verified.document);
+        report.issuer = credential
+            .and_then(|credential| credential.get("issuer"))
+            .and_then(issuer_id)
+            .map(str::to_owned);
+        report.claims =
+            credential.and_then(|credential| credential.get("credentialSubject").cloned());
+
+        let (signer, suite) = match &verified.form {
+            SecuringForm::CoseSign1 {
+                verification_method,
+                algorithm,
+            } => (
+                verification_method.as_str().to_owned(),
+                format!("COSE_Sign1 {}", algorithm.as_str()),
+            ),
+            SecuringForm::DataIntegrity { report } => {
+                let verified = report.proofs.iter().filter(|proof| proof.verified);
+                let (methods, suites): (Vec<_>, Vec<_>) = verified
+                    .map(|proof| {
+                        (
+                            proof.verification_method.clone().unwrap_or_default(),
+                            proof.cryptosuite.clone().unwrap_or_default(),
+                        )
+                    })
+                    .unzip();
+                (
+                    methods.join(", "),
+                    format!("Data Integrity {}", suites.join(" + ")),
+                )
+            }
+        };
+        report.set(
+            VerificationStep::Decode,
+            StepOutcome::Passed("base45".into()),
+        );
+        report.set(
+            VerificationStep::Decompress,
+            StepOutcome::Passed("zlib".into()),
+        );
+        report.set(
+            VerificationStep::ParseEnvelope,
+            StepOutcome::Passed(format!("{:?}, {suite}", verified.kind).to_lowercase()),
+        );
+        report.set(
+            VerificationStep::Parse,
+            StepOutcome::Passed("compact JSON".into()),
+        );
+        report.set(VerificationStep::KeyResolution, StepOutcome::Passed(signer));
+        report.set(VerificationStep::Signature, StepOutcome::Passed(suite));
+        report.set(
+            VerificationStep::IssuerBinding,
+            StepOutcome::Passed(report.issuer.clone().unwrap_or_default()),
+        );
+        report.set(
+            VerificationStep::HolderBinding,
+            match verified.kind {
+                EnvelopeKind::Presentation => {
+                    StepOutcome::Passed("signed by the credential's holder".into())
+                }
+                EnvelopeKind::Credential => StepOutcome::Skipped("not a presentation".into()),
+            },
+        );
+        let slot = verified
+            .document
+            .get(time_slot::TIME_SLOT_MEMBER)
+            .and_then(Value::as_i64);
+        report.set(
+            VerificationStep::ValidityWindow,
+            StepOutcome::Passed(match slot {
+                Some(slot) => format!("valid now; time slot {slot} (dynamic QR)"),
+                None => "valid now".into(),
+            }),
+        );
+        report.set(
+            VerificationStep::Status,
+            StepOutcome::Skipped("no status lists of the chain in this checkpoint's trust".into()),
+        );
+        let certificate_type = credential.and_then(credential_type);
+        report.set(
+            VerificationStep::BusinessRules,
+            context.apply_rules(
+                credential.unwrap_or(&Value::Null),
+                certificate_type,
+                now,
+                json!({"issuer": report.issuer}),
+            ),
+        );
+        Ok(())
+    }
+}
+
+/// The credential a verified document carries: itself, or a presentation's first credential.
+fn carried_credential(kind: EnvelopeKind, document: &Value) -> Option<&Value> {
+    match kind {
+        EnvelopeKind::Credential => Some(document),
+        EnvelopeKind::Presentation => match document.get("verifiableCredential")? {
+            Value::Array(credentials) => credentials.first(),
+            credential => Some(credential),
+        },
+    }
+}
+
+/// The issuer's DID of an `issuer` member (a string or an object with `id`).
+fn issuer_id(issuer: &Value) -> Option<&str> {
+    issuer
+        .as_str()
+        .or_else(|| issuer.get("id").and_then(Value::as_str))
+}
+
+/// The credential's own type (the one beside `VerifiableCredential`).
+fn credential_type(credential: &Value) -> Option<&str> {
+    credential
+        .get("type")?
+        .as_array()?
+        .iter()
+        .filter_map(Value::as_str)
+        .find(|name| *name != VERIFIABLE_CREDENTIAL_TYPE)
+}

@@ -242,7 +242,12 @@ pub fn run(file: &Value, schema: Option<&JsonSchema>) -> Result<TestFileOutcome,
     steps.insert(
         "EXPIRATIONCHECK",
         match (&claims, &now) {
-            (Some(c), Ok(now)) => eu_dcc::time_window(c, *now).is_ok(),
+            (Some(c), Ok(now)) => {
+                eu_dcc::time_window(c, *now).is_ok()
+                    && dsc
+                        .as_ref()
+                        .is_none_or(|d| eu_dcc::document_signer_validity(d, *now).is_ok())
+            }
             _ => false,
         },
     );

@@ -3,7 +3,8 @@
 //! first 8 bytes of the DSC's SHA-256.
 //!
 //! Steps: Decode (base45), Decompress (zlib), ParseEnvelope (COSE_Sign1, CWT), KeyResolution (DSCs
-//! with the kid), Signature, then ValidityWindow (`iat <= clock <= exp`), KeyUsage (the DSC's
+//! with the kid), Signature, then ValidityWindow (`iat <= clock <= exp`, and the DSC that verified
+//! the signature within its notBefore / notAfter at the clock), KeyUsage (the DSC's
 //! extended key usage against the payload types), Schema (advisory, the DCC JSON schema),
 //! Status (the DCC revocation hashes) and BusinessRules (CertLogic).
 
@@ -147,8 +148,8 @@ impl Format for EuDcc {
         );
         report.set(
             VerificationStep::ValidityWindow,
-            match time_window(&claims, now) {
-                Ok(()) => StepOutcome::Passed("iat <= clock <= exp".into()),
+            match time_window(&claims, now).and_then(|()| document_signer_validity(dsc, now)) {
+                Ok(()) => StepOutcome::Passed("iat <= clock <= exp, DSC valid at clock".into()),
                 Err(e) => StepOutcome::Failed(e),
             },
         );
@@ -280,6 +281,27 @@ pub fn time_window(claims: &CwtClaims, now: OffsetDateTime) -> Result<(), Verifi
     }
     if now > exp {
         return Err(VerificationError::Expired { expired: exp, now });
+    }
+    Ok(())
+}
+
+/// The DSC's `notBefore <= clock <= notAfter` (both inclusive, RFC 5280 §4.1.2.5), as the
+/// deployed DCC verifiers check it at the validation clock (a DSC no longer valid signs nothing
+/// a checkpoint accepts). A DCC whose `exp` lies after the DSC's notAfter is not refused for that
+/// alone (the hcert spec asks issuers, not verifiers, to keep `exp` inside the DSC's validity),
+/// nor one whose `iat` predates the DSC (the spec lets verifiers check this; it does not require
+/// it). A DSC read leniently (unparsed validity) is not checked.
+pub fn document_signer_validity(
+    dsc: &DocumentSigner,
+    now: OffsetDateTime,
+) -> Result<(), VerificationError> {
+    let now = now.unix_timestamp();
+    let (not_before, not_after) = dsc.validity;
+    if now < not_before {
+        return Err(VerificationError::DocumentSignerNotYetValid { not_before, now });
+    }
+    if now > not_after {
+        return Err(VerificationError::DocumentSignerExpired { not_after, now });
     }
     Ok(())
 }

@@ -13,6 +13,7 @@ pub mod certificate;
 pub mod certlogic;
 pub mod clock;
 pub mod cose;
+pub mod dcc_schema;
 pub mod dcc_testfile;
 pub mod format;
 pub mod jws;

@@ -28,6 +28,10 @@ pub struct VerifyArgs {
     /// A CertLogic rule set (DCC-gateway rule JSON array, or {"rules":[…],"valueSets":{…}}).
     #[arg(long, value_name = "FILE")]
     rules: Option<PathBuf>,
+    /// The checkpoint's country (ISO 3166-1 alpha-2): of the rules that name a Country, only
+    /// this country's acceptance rules (and the issuing country's invalidation rules) apply.
+    #[arg(long, value_name = "CC", requires = "rules")]
+    country: Option<String>,
     /// The validation clock (RFC 3339; default: now).
     #[arg(long, value_name = "RFC3339")]
     at: Option<String>,
@@ -82,9 +86,12 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
             std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
         let json: serde_json::Value = serde_json::from_slice(&bytes)
             .with_context(|| format!("{} is not JSON", path.display()))?;
-        verifier = verifier.with_rules(
-            RuleSet::from_json(&json).with_context(|| format!("rules {}", path.display()))?,
-        );
+        let mut rules =
+            RuleSet::from_json(&json).with_context(|| format!("rules {}", path.display()))?;
+        if let Some(country) = &args.country {
+            rules = rules.for_checkpoint_in(country).context("--country")?;
+        }
+        verifier = verifier.with_rules(rules);
     }
     let report = if !args.text.is_empty() {
         let texts: Vec<&str> = args.text.iter().map(String::as_str).collect();

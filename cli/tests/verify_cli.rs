@@ -110,6 +110,58 @@ fn verify_text_exit_codes() {
 }
 
 #[test]
+fn rules_apply_by_the_checkpoints_country_and_name_their_affected_fields() {
+    let (dsc, f) = dsc_file("dcc/common/2DCode/raw/CO3.json");
+    let clock = f["TESTCTX"]["VALIDATIONCLOCK"].as_str().unwrap();
+    let prefix = f["PREFIX"].as_str().unwrap();
+    let rules = tmp("rules-de.json");
+    std::fs::write(
+        &rules,
+        serde_json::json!([{
+            "Identifier": "VR-DE-0001", "Type": "Acceptance", "Country": "DE",
+            "CertificateType": "Vaccination", "AffectedFields": ["v.0.dn", "v.0.sd"],
+            "Logic": false
+        }])
+        .to_string(),
+    )
+    .unwrap();
+    let at = |country: &str| {
+        run(&[
+            "verify",
+            "--trust",
+            p(&dsc),
+            "--rules",
+            p(&rules),
+            "--country",
+            country,
+            "--at",
+            clock,
+            "--text",
+            prefix,
+        ])
+    };
+    let (code, json, _) = at("de");
+    assert_eq!(code, Some(1), "{json}");
+    assert_eq!(json["deciding_step"], "BusinessRules");
+    assert_eq!(
+        json["reason"],
+        "rule VR-DE-0001 failed (affected fields: v.0.dn, v.0.sd)"
+    );
+    let (code, json, _) = at("NL");
+    assert_eq!(code, Some(0), "{json}");
+    assert_eq!(
+        json["steps"][11]["detail"],
+        "0 rule(s) passed; 1 rule(s) of other countries not applied"
+    );
+    let (code, _, stderr) = at("DEU");
+    assert_eq!(code, Some(2));
+    assert!(
+        stderr.contains("not an ISO 3166-1 alpha-2 code"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn verify_shc_with_iss_bound_jwks_and_crl() {
     let iss = "https://spec.smarthealth.cards/examples/issuer";
     let jwks = format!(

@@ -208,13 +208,19 @@ impl Format for EuDcc {
                 DccType::Recovery => "Recovery",
             });
         let external = json!({
-            "countryCode": claims.issuer,
+            "issuerCountryCode": claims.issuer,
             "exp": claims.expires.and_then(|e| OffsetDateTime::from_unix_timestamp(e).ok()).and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok()),
             "iat": claims.issued_at.and_then(|e| OffsetDateTime::from_unix_timestamp(e).ok()).and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok()),
         });
         report.set(
             VerificationStep::BusinessRules,
-            context.apply_rules(&claims.dcc, certificate_type, now, external),
+            context.apply_rules(
+                &claims.dcc,
+                certificate_type,
+                claims.issuer.as_deref(),
+                now,
+                external,
+            ),
         );
         Ok(())
     }

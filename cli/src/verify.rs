@@ -28,6 +28,11 @@ pub struct VerifyArgs {
     /// A CertLogic rule set (DCC-gateway rule JSON array, or {"rules":[…],"valueSets":{…}}).
     #[arg(long, value_name = "FILE")]
     rules: Option<PathBuf>,
+    /// A value-set file for the rules (repeatable): one EU DCC value set ({"valueSetId",
+    /// "valueSetValues"}), an array of them, or {"<valueSetId>": [codes…]}; rules read the codes
+    /// as external.valueSets.<valueSetId>.
+    #[arg(long = "value-sets", value_name = "FILE", requires = "rules")]
+    value_sets: Vec<PathBuf>,
     /// The checkpoint's country (ISO 3166-1 alpha-2): of the rules that name a Country, only
     /// this country's acceptance rules (and the issuing country's invalidation rules) apply.
     #[arg(long, value_name = "CC", requires = "rules")]
@@ -88,6 +93,16 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
             .with_context(|| format!("{} is not JSON", path.display()))?;
         let mut rules =
             RuleSet::from_json(&json).with_context(|| format!("rules {}", path.display()))?;
+        for path in &args.value_sets {
+            let bytes =
+                std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+            let json: serde_json::Value = serde_json::from_slice(&bytes)
+                .with_context(|| format!("{} is not JSON", path.display()))?;
+            let n = rules
+                .add_value_sets(&json)
+                .with_context(|| format!("value sets {}", path.display()))?;
+            eprintln!("rules: {}: {n} value set(s)", path.display());
+        }
         if let Some(country) = &args.country {
             rules = rules.for_checkpoint_in(country).context("--country")?;
         }

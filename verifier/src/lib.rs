@@ -26,6 +26,7 @@ pub mod schema;
 pub mod shc_numeric;
 pub mod signature;
 pub mod trust;
+pub mod value_sets;
 pub mod vci;
 
 pub use format::Format;

@@ -13,6 +13,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use crate::certlogic::{self, CertLogicError};
+use crate::value_sets::{self, ValueSetError};
 
 /// Why a rule set could not be loaded.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -20,6 +21,9 @@ pub enum RuleSetError {
     /// The file is not JSON of the expected shape.
     #[error("rule set: {0}")]
     Format(String),
+    /// A value-set document could not be read.
+    #[error(transparent)]
+    ValueSet(#[from] ValueSetError),
     /// The checkpoint's country is not an ISO 3166-1 alpha-2 code.
     #[error("checkpoint country {0:?} is not an ISO 3166-1 alpha-2 code")]
     Country(String),
@@ -232,6 +236,26 @@ impl RuleSet {
             value_sets,
             checkpoint_country: None,
         })
+    }
+
+    /// Add the value sets of a document (see [`crate::value_sets`] for its shapes) to
+    /// `external.valueSets`; a value set replaces one of the same id. Returns how many were
+    /// added. Nothing is added when the document is refused.
+    pub fn add_value_sets(&mut self, json: &Value) -> Result<usize, RuleSetError> {
+        let sets = value_sets::parse(json)?;
+        if !self.value_sets.is_object() {
+            self.value_sets = json!({});
+        }
+        let n = sets.len();
+        if let Value::Object(map) = &mut self.value_sets {
+            for set in sets {
+                map.insert(
+                    set.id,
+                    Value::Array(set.codes.into_iter().map(Value::String).collect()),
+                );
+            }
+        }
+        Ok(n)
     }
 
     /// The rule set of a checkpoint in `country` (ISO 3166-1 alpha-2, any case): that country's
@@ -522,6 +546,44 @@ mod tests {
                 .checkpoint_country
                 .as_deref(),
             Some("AT")
+        );
+    }
+
+    #[test]
+    fn rules_see_value_sets_loaded_from_published_documents() {
+        let mut rules = RuleSet::from_json(&json!([{
+            "Identifier": "VR-XX-0002", "CertificateType": "Vaccination",
+            "AffectedFields": ["v.0.mp"],
+            "Logic": {"in": [{"var": "payload.v.0.mp"},
+                             {"var": "external.valueSets.vaccines-covid-19-names"}]}
+        }]))
+        .unwrap();
+        let comirnaty = json!({"v": [{"mp": "EU/1/20/1528"}]});
+        // No value set loaded: the code is in no list.
+        assert!(matches!(
+            rules.evaluate(&comirnaty, Some("Vaccination"), None, now(), json!({})),
+            Err(RuleFailure::Failed { .. })
+        ));
+        let added = rules
+            .add_value_sets(&json!({
+                "valueSetId": "vaccines-covid-19-names", "valueSetDate": "2021-04-27",
+                "valueSetValues": {"EU/1/20/1528": {"display": "Comirnaty", "active": true}}
+            }))
+            .unwrap();
+        assert_eq!(added, 1);
+        assert!(
+            rules
+                .evaluate(&comirnaty, Some("Vaccination"), None, now(), json!({}))
+                .is_ok()
+        );
+        // A refused document changes nothing.
+        assert!(matches!(
+            rules.add_value_sets(&json!({"valueSetId": "vaccines-covid-19-names"})),
+            Err(RuleSetError::ValueSet(ValueSetError::Shape(_)))
+        ));
+        assert_eq!(
+            rules.value_sets["vaccines-covid-19-names"],
+            json!(["EU/1/20/1528"])
         );
     }
 }

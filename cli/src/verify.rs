@@ -34,6 +34,15 @@ pub struct VerifyArgs {
     /// A CertLogic rule set (DCC-gateway rule JSON array, or {"rules":[…],"valueSets":{…}}).
     #[arg(long, value_name = "FILE")]
     rules: Option<PathBuf>,
+    /// A value-set file for the rules (repeatable): one EU DCC value set ({"valueSetId",
+    /// "valueSetValues"}), an array of them, or {"<valueSetId>": [codes…]}; rules read the codes
+    /// as external.valueSets.<valueSetId>.
+    #[arg(long = "value-sets", value_name = "FILE", requires = "rules")]
+    value_sets: Vec<PathBuf>,
+    /// The checkpoint's country (ISO 3166-1 alpha-2): of the rules that name a Country, only
+    /// this country's acceptance rules (and the issuing country's invalidation rules) apply.
+    #[arg(long, value_name = "CC", requires = "rules")]
+    country: Option<String>,
     /// The validation clock (RFC 3339; default: now).
     #[arg(long, value_name = "RFC3339")]
     at: Option<String>,
@@ -93,9 +102,22 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
             std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
         let json: serde_json::Value = serde_json::from_slice(&bytes)
             .with_context(|| format!("{} is not JSON", path.display()))?;
-        verifier = verifier.with_rules(
-            RuleSet::from_json(&json).with_context(|| format!("rules {}", path.display()))?,
-        );
+        let mut rules =
+            RuleSet::from_json(&json).with_context(|| format!("rules {}", path.display()))?;
+        for path in &args.value_sets {
+            let bytes =
+                std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+            let json: serde_json::Value = serde_json::from_slice(&bytes)
+                .with_context(|| format!("{} is not JSON", path.display()))?;
+            let n = rules
+                .add_value_sets(&json)
+                .with_context(|| format!("value sets {}", path.display()))?;
+            eprintln!("rules: {}: {n} value set(s)", path.display());
+        }
+        if let Some(country) = &args.country {
+            rules = rules.for_checkpoint_in(country).context("--country")?;
+        }
+        verifier = verifier.with_rules(rules);
     }
     let report = if !args.text.is_empty() {
         let texts: Vec<&str> = args.text.iter().map(String::as_str).collect();

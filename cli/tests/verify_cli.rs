@@ -115,6 +115,133 @@ fn verify_text_exit_codes() {
 }
 
 #[test]
+fn rules_apply_by_the_checkpoints_country_and_name_their_affected_fields() {
+    let (_dsc_dir, dsc, f) = dsc_file("dcc/common/2DCode/raw/CO3.json");
+    let clock = f["TESTCTX"]["VALIDATIONCLOCK"].as_str().unwrap();
+    let prefix = f["PREFIX"].as_str().unwrap();
+    let (_dir, rules) = tmp("rules-de.json");
+    std::fs::write(
+        &rules,
+        serde_json::json!([{
+            "Identifier": "VR-DE-0001", "Type": "Acceptance", "Country": "DE",
+            "CertificateType": "Vaccination", "AffectedFields": ["v.0.dn", "v.0.sd"],
+            "Logic": false
+        }])
+        .to_string(),
+    )
+    .unwrap();
+    let at = |country: &str| {
+        run(&[
+            "verify",
+            "--trust",
+            p(&dsc),
+            "--rules",
+            p(&rules),
+            "--country",
+            country,
+            "--at",
+            clock,
+            "--text",
+            prefix,
+        ])
+    };
+    let (code, json, _) = at("de");
+    assert_eq!(code, Some(1), "{json}");
+    assert_eq!(json["deciding_step"], "BusinessRules");
+    assert_eq!(
+        json["reason"],
+        "rule VR-DE-0001 failed (affected fields: v.0.dn, v.0.sd)"
+    );
+    let (code, json, _) = at("NL");
+    assert_eq!(code, Some(0), "{json}");
+    assert_eq!(
+        json["steps"][11]["detail"],
+        "0 rule(s) passed; 1 rule(s) of other countries not applied"
+    );
+    let (code, _, stderr) = at("DEU");
+    assert_eq!(code, Some(2));
+    assert!(
+        stderr.contains("not an ISO 3166-1 alpha-2 code"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn rules_read_value_sets_loaded_from_files() {
+    let (_dsc_dir, dsc, f) = dsc_file("dcc/common/2DCode/raw/CO3.json");
+    let clock = f["TESTCTX"]["VALIDATIONCLOCK"].as_str().unwrap();
+    let prefix = f["PREFIX"].as_str().unwrap();
+    let (_dir, rules) = tmp("rules-mp.json");
+    std::fs::write(
+        &rules,
+        serde_json::json!([{
+            "Identifier": "VR-XX-0001", "CertificateType": "Vaccination",
+            "AffectedFields": ["v.0.mp"],
+            "Logic": {"in": [{"var": "payload.v.0.mp"},
+                             {"var": "external.valueSets.vaccines-covid-19-names"}]}
+        }])
+        .to_string(),
+    )
+    .unwrap();
+    let value_set = |name: &str, codes: &[&str]| {
+        let (dir, path) = tmp(name);
+        let values: serde_json::Map<String, serde_json::Value> = codes
+            .iter()
+            .map(|c| {
+                (
+                    (*c).to_owned(),
+                    serde_json::json!({"display": c, "active": true}),
+                )
+            })
+            .collect();
+        std::fs::write(
+            &path,
+            serde_json::json!({"valueSetId": "vaccines-covid-19-names",
+                               "valueSetDate": "2021-04-27", "valueSetValues": values})
+            .to_string(),
+        )
+        .unwrap();
+        (dir, path)
+    };
+    let with = |(_dir, file): &(crosscode_testing::TempDir, PathBuf)| {
+        run(&[
+            "verify",
+            "--trust",
+            p(&dsc),
+            "--rules",
+            p(&rules),
+            "--value-sets",
+            p(file),
+            "--at",
+            clock,
+            "--text",
+            prefix,
+        ])
+    };
+    // CO3 is a Comirnaty (EU/1/20/1528) vaccination.
+    let (code, json, stderr) = with(&value_set(
+        "vs-with.json",
+        &["EU/1/20/1528", "EU/1/20/1507"],
+    ));
+    assert_eq!(code, Some(0), "{json} {stderr}");
+    assert!(stderr.contains("1 value set(s)"), "{stderr}");
+    let (code, json, _) = with(&value_set("vs-without.json", &["EU/1/20/1507"]));
+    assert_eq!(code, Some(1));
+    assert_eq!(
+        json["reason"],
+        "rule VR-XX-0001 failed (affected fields: v.0.mp)"
+    );
+    let bad = tmp("vs-bad.json");
+    std::fs::write(&bad.1, r#"{"valueSetId": "x"}"#).unwrap();
+    let (code, _, stderr) = with(&bad);
+    assert_eq!(code, Some(2));
+    assert!(
+        stderr.contains("valueSetValues must be an object"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn verify_shc_with_iss_bound_jwks_and_crl() {
     let iss = "https://spec.smarthealth.cards/examples/issuer";
     let jwks = format!(

@@ -144,6 +144,10 @@ fn main() {
         group.finish();
     }
     c.final_summary();
+    // `--list` (cargo nextest, cargo bench -- --list) names the benchmarks and nothing else.
+    if std::env::args().any(|arg| arg == "--list") {
+        return;
+    }
 
     // p50 / p99 over individually timed iterations, same process, same trust store.
     let iterations: usize = std::env::var("CHECKPOINT_ITERATIONS")

@@ -12,6 +12,7 @@ use time::OffsetDateTime;
 use crate::certificate::DocumentSigner;
 use crate::clock;
 use crate::cose;
+use crate::dcc_schema::DccSchemas;
 use crate::format::{MAX_INFLATED_LEN, eu_dcc};
 use crate::pipeline::Verifier;
 use crate::report::{Report, Verdict};
@@ -70,8 +71,8 @@ fn hex_field(file: &Value, key: &str) -> Option<Result<Vec<u8>, ()>> {
     text(file, key).map(|h| hex::decode(h.trim()).map_err(|_| ()))
 }
 
-/// Run a parsed test file. `schema` is the DCC schema for SCHEMAVALIDATION (`None`: the
-/// embedded one).
+/// Run a parsed test file. `schema` is the DCC schema for SCHEMAVALIDATION and VALIDOBJECT
+/// (`None`: the published schema of the version the payload declares in `ver`).
 pub fn run(file: &Value, schema: Option<&JsonSchema>) -> Result<TestFileOutcome, TestFileError> {
     if !file.is_object() {
         return Err(TestFileError::NotAnObject);
@@ -95,13 +96,13 @@ pub fn run(file: &Value, schema: Option<&JsonSchema>) -> Result<TestFileOutcome,
             STANDARD.decode(body).ok()
         })
         .and_then(|der| DocumentSigner::from_der(&der).ok());
-    let embedded;
-    let schema = match schema {
-        Some(s) => Some(s),
-        None => {
-            embedded = eu_dcc::embedded_schema();
-            embedded.as_ref()
-        }
+    // SCHEMAVALIDATION / VALIDOBJECT: the given schema, else the published schema of the
+    // version the payload declares (`ver`).
+    let schema_valid = |dcc: &Value| match schema {
+        Some(s) => s.validate(dcc).is_empty(),
+        None => DccSchemas::published()
+            .validate(dcc)
+            .is_ok_and(|check| check.violations.is_empty()),
     };
     let mut steps: BTreeMap<&'static str, bool> = STEP_NAMES.iter().map(|n| (*n, false)).collect();
 
@@ -232,17 +233,16 @@ pub fn run(file: &Value, schema: Option<&JsonSchema>) -> Result<TestFileOutcome,
 
     // The DCC content for the content checks: the file's COSE chain, else the PREFIX chain.
     let dcc = claims.as_ref().map(|c| c.dcc.clone()).or(chain_dcc);
-    steps.insert(
-        "SCHEMAVALIDATION",
-        match (&dcc, schema) {
-            (Some(d), Some(s)) => s.validate(d).is_empty(),
-            _ => false,
-        },
-    );
+    steps.insert("SCHEMAVALIDATION", dcc.as_ref().is_some_and(schema_valid));
     steps.insert(
         "EXPIRATIONCHECK",
         match (&claims, &now) {
-            (Some(c), Ok(now)) => eu_dcc::time_window(c, *now).is_ok(),
+            (Some(c), Ok(now)) => {
+                eu_dcc::time_window(c, *now).is_ok()
+                    && dsc
+                        .as_ref()
+                        .is_none_or(|d| eu_dcc::document_signer_validity(d, *now).is_ok())
+            }
             _ => false,
         },
     );
@@ -262,9 +262,7 @@ pub fn run(file: &Value, schema: Option<&JsonSchema>) -> Result<TestFileOutcome,
     };
     let mut issuer_checks = BTreeMap::new();
     if let Some(expected_json) = file.get("JSON") {
-        if let Some(s) = schema {
-            issuer_checks.insert("VALIDOBJECT", s.validate(expected_json).is_empty());
-        }
+        issuer_checks.insert("VALIDOBJECT", schema_valid(expected_json));
         if hex_field(file, "CBOR").is_none() {
             // No CBOR in the file: compare JSON with what the QR chain decodes to.
             let same = report

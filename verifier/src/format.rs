@@ -82,20 +82,31 @@ pub struct VerificationContext<'v> {
 
 impl VerificationContext<'_> {
     /// The BusinessRules outcome of `payload`: skipped without a rule set, else the CertLogic
-    /// verdict of the rules for `certificate_type`.
+    /// verdict of the rules for `certificate_type` that apply at this checkpoint and to a
+    /// credential of `issuer_country` (see [`RuleSet::evaluate`]).
     pub fn apply_rules(
         &self,
         payload: &Value,
         certificate_type: Option<&str>,
+        issuer_country: Option<&str>,
         now: OffsetDateTime,
         external: Value,
     ) -> StepOutcome {
         match self.rules {
             None => StepOutcome::Skipped("no rule set loaded".into()),
-            Some(rules) => match rules.evaluate(payload, certificate_type, now, external) {
-                Ok(passed) => StepOutcome::Passed(format!("{} rule(s) passed", passed.len())),
-                Err(failure) => StepOutcome::Failed(failure.into()),
-            },
+            Some(rules) => {
+                match rules.evaluate(payload, certificate_type, issuer_country, now, external) {
+                    Ok(outcome) if outcome.other_countries == 0 => {
+                        StepOutcome::Passed(format!("{} rule(s) passed", outcome.passed.len()))
+                    }
+                    Ok(outcome) => StepOutcome::Passed(format!(
+                        "{} rule(s) passed; {} rule(s) of other countries not applied",
+                        outcome.passed.len(),
+                        outcome.other_countries
+                    )),
+                    Err(failure) => StepOutcome::Failed(failure.into()),
+                }
+            }
         }
     }
 }

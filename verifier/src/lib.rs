@@ -13,6 +13,7 @@ pub mod certificate;
 pub mod certlogic;
 pub mod clock;
 pub mod cose;
+pub mod dcc_schema;
 pub mod dcc_testfile;
 pub mod format;
 pub mod jws;
@@ -25,6 +26,7 @@ pub mod schema;
 pub mod shc_numeric;
 pub mod signature;
 pub mod trust;
+pub mod value_sets;
 pub mod vci;
 
 pub use format::Format;

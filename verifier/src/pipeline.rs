@@ -27,7 +27,7 @@ pub struct Verifier {
 }
 
 impl Verifier {
-    /// A verifier over `trust` for the built-in formats (EU DCC with the embedded DCC schema,
+    /// A verifier over `trust` for the built-in formats (EU DCC with the published DCC schemas,
     /// SMART Health Cards), with no business rules.
     pub fn new(trust: TrustStore) -> Self {
         Self {
@@ -51,7 +51,8 @@ impl Verifier {
         self
     }
 
-    /// Replace (or remove) the DCC schema used by the advisory Schema step.
+    /// Validate every DCC against one schema (`Some`) instead of the published schema of the
+    /// version it declares, or skip the advisory Schema step (`None`).
     pub fn with_dcc_schema(self, schema: Option<JsonSchema>) -> Self {
         self.with_format(Box::new(eu_dcc::EuDcc::with_schema(schema)))
     }

@@ -25,7 +25,8 @@ use crosscode_core::envelope::qr_image::ImageError;
 /// - `ParseEnvelope`: COSE_Sign1 / CWT (DCC) or compact JWS / JSON payload (SHC);
 /// - `KeyResolution`: the trusted key(s) for the kid (and issuer);
 /// - `Signature`: the cryptographic signature;
-/// - `ValidityWindow`: the validity window at the validation clock;
+/// - `ValidityWindow`: the validity window at the validation clock (DCC: also the DSC's
+///   notBefore / notAfter);
 /// - `KeyUsage`: the DSC's extended key usage vs the payload type (DCC);
 /// - `Schema`: the JSON schema (advisory);
 /// - `Status`: revocation lists;
@@ -111,6 +112,22 @@ pub enum VerificationError {
         /// The clock, Unix seconds.
         now: i64,
     },
+    /// The document-signer certificate is not yet valid at the validation clock.
+    #[error("document signer certificate not valid before {not_before} (clock {now})")]
+    DocumentSignerNotYetValid {
+        /// The DSC's notBefore, Unix seconds.
+        not_before: i64,
+        /// The clock, Unix seconds.
+        now: i64,
+    },
+    /// The document-signer certificate has expired at the validation clock.
+    #[error("document signer certificate expired at {not_after} (clock {now})")]
+    DocumentSignerExpired {
+        /// The DSC's notAfter, Unix seconds.
+        not_after: i64,
+        /// The clock, Unix seconds.
+        now: i64,
+    },
     /// The DSC may not sign this payload type.
     #[error("document signer may sign {allowed} only, payload is {payload}")]
     KeyUsage {
@@ -154,6 +171,8 @@ impl VerificationError {
             Self::MissingTimeClaim(_) => "MISSING_TIME_CLAIM",
             Self::NotYetValid { .. } => "NOT_YET_VALID",
             Self::Expired { .. } => "EXPIRED",
+            Self::DocumentSignerNotYetValid { .. } => "DSC_NOT_YET_VALID",
+            Self::DocumentSignerExpired { .. } => "DSC_EXPIRED",
             Self::KeyUsage { .. } => "KEY_USAGE_MISMATCH",
             Self::PayloadType(_) => "PAYLOAD_TYPE",
             Self::Revoked(_) => "REVOKED",

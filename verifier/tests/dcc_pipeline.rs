@@ -421,7 +421,7 @@ fn qr_images_from_the_corpus_verify() {
     assert!(r.is_unusable_input());
 }
 
-/// The DCC schema the verifier ships (an offline checkpoint needs it at run time) is the
+/// The newest DCC schema the verifier ships (an offline checkpoint needs it at run time) is the
 /// official one in the shared vectors, byte for byte: the two cannot drift apart unnoticed.
 #[test]
 fn shipped_dcc_schema_is_the_official_one() {
@@ -430,4 +430,7 @@ fn shipped_dcc_schema_is_the_official_one() {
         crosscode_verifier::format::eu_dcc::SCHEMA_JSON.as_bytes(),
         official.as_slice()
     );
+    let (version, newest) = crosscode_verifier::dcc_schema::PUBLISHED.last().unwrap();
+    assert_eq!(*version, "1.3.3");
+    assert_eq!(newest.as_bytes(), official.as_slice());
 }

@@ -172,6 +172,7 @@ impl Format for Cc1 {
             context.apply_rules(
                 credential.unwrap_or(&Value::Null),
                 certificate_type,
+                None,
                 now,
                 json!({"issuer": report.issuer}),
             ),

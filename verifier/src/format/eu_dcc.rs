@@ -3,8 +3,10 @@
 //! first 8 bytes of the DSC's SHA-256.
 //!
 //! Steps: Decode (base45), Decompress (zlib), ParseEnvelope (COSE_Sign1, CWT), KeyResolution (DSCs
-//! with the kid), Signature, then ValidityWindow (`iat <= clock <= exp`), KeyUsage (the DSC's
-//! extended key usage against the payload types), Schema (advisory, the DCC JSON schema),
+//! with the kid), Signature, then ValidityWindow (`iat <= clock <= exp`, and the DSC that verified
+//! the signature within its notBefore / notAfter at the clock), KeyUsage (the DSC's
+//! extended key usage against the payload types), Schema (advisory, the DCC JSON schema of the
+//! version the payload declares in `ver`, see [`crate::dcc_schema`]),
 //! Status (the DCC revocation hashes) and BusinessRules (CertLogic).
 
 use serde_json::{Value, json};
@@ -13,10 +15,11 @@ use time::OffsetDateTime;
 use super::{AtStep, Format, MAX_INFLATED_LEN, StepFailure, VerificationContext};
 use crate::certificate::{DccType, DocumentSigner};
 use crate::cose::{self, CwtClaims, SignedEnvelope};
+use crate::dcc_schema::DccSchemas;
 use crate::prefix::CredentialFormat;
 use crate::report::{Report, StepOutcome, VerificationError};
 use crate::revocation::DccRevocationHashes;
-use crate::schema::JsonSchema;
+use crate::schema::{JsonSchema, SchemaViolation};
 use crate::signature::SignatureError;
 use crate::trust::TrustStore;
 use crosscode_core::VerificationStep;
@@ -25,51 +28,83 @@ use crosscode_core::envelope::inflate;
 /// The EU DCC context identifier (hcert spec: version 1 of the health certificate).
 pub const PREFIX: &str = "HC1:";
 
-/// The EU DCC JSON schema 1.3.3, embedded (see `verifier/schema/README.md`).
-pub const SCHEMA_JSON: &str = include_str!("../../schema/DCC.combined-schema.json");
+/// The newest published EU DCC JSON schema (1.3.3), embedded (see [`crate::dcc_schema`]).
+pub const SCHEMA_JSON: &str = include_str!("../../schema/1.3.3/DCC.combined-schema.json");
 
-/// Loads the embedded DCC schema.
+/// Loads the newest published DCC schema (1.3.3).
 pub fn embedded_schema() -> Option<JsonSchema> {
     JsonSchema::from_slice(SCHEMA_JSON.as_bytes()).ok()
 }
 
-/// The EU DCC format, with the JSON schema of its advisory Schema step.
+/// Which schema the advisory Schema step validates a DCC against.
+#[derive(Debug)]
+enum SchemaChoice {
+    /// The published schema of the version the DCC declares (`ver`).
+    Declared,
+    /// One schema for every DCC, whatever it declares (an operator's choice).
+    Fixed(JsonSchema),
+    /// None: the step is skipped.
+    Off,
+}
+
+/// The EU DCC format, with the JSON schema(s) of its advisory Schema step.
 #[derive(Debug)]
 pub struct EuDcc {
-    schema: Option<JsonSchema>,
+    schema: SchemaChoice,
 }
 
 impl EuDcc {
-    /// The format with the embedded DCC schema.
+    /// The format validating each DCC against the published schema of the version it declares
+    /// ([`DccSchemas::published`]).
     pub fn new() -> Self {
-        Self::with_schema(embedded_schema())
+        Self {
+            schema: SchemaChoice::Declared,
+        }
     }
 
-    /// The format with another DCC schema, or none (the Schema step is then skipped).
+    /// The format with one DCC schema for every DCC, or none (the Schema step is then skipped).
     pub fn with_schema(schema: Option<JsonSchema>) -> Self {
-        Self { schema }
+        Self {
+            schema: schema.map_or(SchemaChoice::Off, SchemaChoice::Fixed),
+        }
     }
 
     fn schema_outcome(&self, dcc: &Value) -> StepOutcome {
         match &self.schema {
-            None => StepOutcome::Skipped("no DCC schema loaded".into()),
-            Some(schema) => {
-                let violations = schema.validate(dcc);
-                if violations.is_empty() {
-                    StepOutcome::Passed(schema.comment().unwrap_or("DCC schema").to_owned())
-                } else {
-                    StepOutcome::Warning(format!(
-                        "advisory: {}",
-                        violations
-                            .iter()
-                            .take(3)
-                            .map(ToString::to_string)
-                            .collect::<Vec<_>>()
-                            .join("; ")
-                    ))
+            SchemaChoice::Off => StepOutcome::Skipped("no DCC schema loaded".into()),
+            SchemaChoice::Fixed(schema) => violations_outcome(
+                schema.comment().unwrap_or("DCC schema").to_owned(),
+                &schema.validate(dcc),
+            ),
+            SchemaChoice::Declared => match DccSchemas::published().validate(dcc) {
+                Ok(check) => {
+                    let name = if check.used == check.declared {
+                        format!("DCC schema {}", check.used)
+                    } else {
+                        format!("DCC schema {} (declared {})", check.used, check.declared)
+                    };
+                    violations_outcome(name, &check.violations)
                 }
-            }
+                Err(e) => StepOutcome::Warning(format!("advisory: {e}")),
+            },
         }
+    }
+}
+
+/// Passed with the schema's name, or an advisory warning naming the first violations.
+fn violations_outcome(schema_name: String, violations: &[SchemaViolation]) -> StepOutcome {
+    if violations.is_empty() {
+        StepOutcome::Passed(schema_name)
+    } else {
+        StepOutcome::Warning(format!(
+            "advisory: {schema_name}: {}",
+            violations
+                .iter()
+                .take(3)
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("; ")
+        ))
     }
 }
 
@@ -147,8 +182,8 @@ impl Format for EuDcc {
         );
         report.set(
             VerificationStep::ValidityWindow,
-            match time_window(&claims, now) {
-                Ok(()) => StepOutcome::Passed("iat <= clock <= exp".into()),
+            match time_window(&claims, now).and_then(|()| document_signer_validity(dsc, now)) {
+                Ok(()) => StepOutcome::Passed("iat <= clock <= exp, DSC valid at clock".into()),
                 Err(e) => StepOutcome::Failed(e),
             },
         );
@@ -173,13 +208,19 @@ impl Format for EuDcc {
                 DccType::Recovery => "Recovery",
             });
         let external = json!({
-            "countryCode": claims.issuer,
+            "issuerCountryCode": claims.issuer,
             "exp": claims.expires.and_then(|e| OffsetDateTime::from_unix_timestamp(e).ok()).and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok()),
             "iat": claims.issued_at.and_then(|e| OffsetDateTime::from_unix_timestamp(e).ok()).and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok()),
         });
         report.set(
             VerificationStep::BusinessRules,
-            context.apply_rules(&claims.dcc, certificate_type, now, external),
+            context.apply_rules(
+                &claims.dcc,
+                certificate_type,
+                claims.issuer.as_deref(),
+                now,
+                external,
+            ),
         );
         Ok(())
     }
@@ -280,6 +321,27 @@ pub fn time_window(claims: &CwtClaims, now: OffsetDateTime) -> Result<(), Verifi
     }
     if now > exp {
         return Err(VerificationError::Expired { expired: exp, now });
+    }
+    Ok(())
+}
+
+/// The DSC's `notBefore <= clock <= notAfter` (both inclusive, RFC 5280 §4.1.2.5), as the
+/// deployed DCC verifiers check it at the validation clock (a DSC no longer valid signs nothing
+/// a checkpoint accepts). A DCC whose `exp` lies after the DSC's notAfter is not refused for that
+/// alone (the hcert spec asks issuers, not verifiers, to keep `exp` inside the DSC's validity),
+/// nor one whose `iat` predates the DSC (the spec lets verifiers check this; it does not require
+/// it). A DSC read leniently (unparsed validity) is not checked.
+pub fn document_signer_validity(
+    dsc: &DocumentSigner,
+    now: OffsetDateTime,
+) -> Result<(), VerificationError> {
+    let now = now.unix_timestamp();
+    let (not_before, not_after) = dsc.validity;
+    if now < not_before {
+        return Err(VerificationError::DocumentSignerNotYetValid { not_before, now });
+    }
+    if now > not_after {
+        return Err(VerificationError::DocumentSignerExpired { not_after, now });
     }
     Ok(())
 }

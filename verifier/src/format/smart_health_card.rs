@@ -131,7 +131,7 @@ impl Format for SmartHealthCard {
         );
         report.set(
             VerificationStep::BusinessRules,
-            context.apply_rules(&payload.json, None, now, json!({"iss": payload.iss})),
+            context.apply_rules(&payload.json, None, None, now, json!({"iss": payload.iss})),
         );
         Ok(())
     }

@@ -7,6 +7,8 @@
     missing_docs
 )]
 
+pub mod signer;
+
 use std::path::PathBuf;
 
 /// Path inside the shared test vectors (`$CROSSCODE_VECTORS`, default `../shared/vectors`).

@@ -41,8 +41,13 @@ fn wallet() -> &'static Arc<Wallet> {
         let dir = dir.to_string_lossy().into_owned();
         let keystore = software_keystore(format!("{dir}/keys"), "pass".to_owned())
             .unwrap_or_else(|err| panic!("keystore: {err}"));
-        Wallet::open(dir, "pass".to_owned(), keystore, HolderKeyAlgorithm::Ed25519)
-            .unwrap_or_else(|err| panic!("wallet: {err}"))
+        Wallet::open(
+            dir,
+            "pass".to_owned(),
+            keystore,
+            HolderKeyAlgorithm::Ed25519,
+        )
+        .unwrap_or_else(|err| panic!("wallet: {err}"))
     })
 }
 
@@ -83,7 +88,12 @@ fuzz_target!(|data: &[u8]| {
                 assert!(!code.is_empty());
             };
             assert!(wallet.credential_json(id.clone()).map_err(refused).is_err());
-            assert!(wallet.present(id.clone(), disclose, audience, true).map_err(refused).is_err());
+            assert!(
+                wallet
+                    .present(id.clone(), disclose, audience, true)
+                    .map_err(refused)
+                    .is_err()
+            );
             assert!(wallet.delete(id).map_err(refused).is_err());
         }
     }

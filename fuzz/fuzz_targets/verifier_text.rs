@@ -1,6 +1,7 @@
-//! Fuzz target: the whole checkpoint pipeline on arbitrary QR text (`HC1:` and `shc:/`
-//! prefixes are prepended to half the inputs so the decoders behind them are reached) never
-//! panics, and its report always serialises.
+//! Fuzz target: the whole checkpoint pipeline on arbitrary QR text (`HC1:`, `shc:/` and `CC1:`
+//! prefixes are prepended to most inputs, and for `HC1:` / `CC1:` valid base45 — for `CC1:` of
+//! zlib-deflated bytes — so the decoders behind them are reached) never panics, and its report
+//! always serialises.
 #![no_main]
 
 use std::sync::OnceLock;
@@ -13,12 +14,21 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let body = String::from_utf8_lossy(rest);
-    let text = match selector % 4 {
+    let text = match selector % 6 {
         0 => format!("HC1:{body}"),
         1 => format!("shc:/{body}"),
         2 => {
             // Valid base45 of arbitrary bytes: reaches zlib and COSE parsing.
             format!("HC1:{}", base45::encode(rest))
+        }
+        3 => format!("CC1:{body}"),
+        4 => {
+            // Arbitrary bytes deflated and base45-encoded as a CC1 payload: reaches the CBOR
+            // envelope, COSE and the compact JSON decoder.
+            match crosscode_core::envelope::payload::to_text(rest) {
+                Ok(text) => text,
+                Err(_) => return,
+            }
         }
         _ => body.into_owned(),
     };

@@ -14,7 +14,7 @@ use std::sync::Mutex;
 use std::task::{Context, Poll, Waker};
 
 use crosscode_core::did::TrustCache;
-use crosscode_core::keys::{KeyAlgorithm, PublicKey, SecretKey, Signer};
+use crosscode_core::keys::{KeyAlgorithm, PublicKey, SecretKey};
 use crosscode_wallet_core::keystore::{KeyHandle, Keystore, KeystoreError};
 use crosscode_wallet_core::receive::receive;
 use crosscode_wallet_core::transport::{
@@ -36,7 +36,10 @@ impl Transport for Scripted {
         Box::pin(async move {
             match next {
                 Some(body) => match body.strip_prefix(b"!") {
-                    Some(rest) => Ok(HttpResponse { status: 400, body: rest.to_vec() }),
+                    Some(rest) => Ok(HttpResponse {
+                        status: 400,
+                        body: rest.to_vec(),
+                    }),
                     None => Ok(HttpResponse { status: 200, body }),
                 },
                 None => Err(TransportError::Unreachable("no more answers".to_owned())),
@@ -51,19 +54,28 @@ struct Memory(Mutex<HashMap<String, SecretKey>>);
 
 impl Keystore for Memory {
     fn generate(&self, algorithm: KeyAlgorithm) -> Result<KeyHandle, KeystoreError> {
-        let mut keys = self.0.lock().map_err(|_| KeystoreError::Platform("poisoned".into()))?;
+        let mut keys = self
+            .0
+            .lock()
+            .map_err(|_| KeystoreError::Platform("poisoned".into()))?;
         let handle = format!("{:032x}", keys.len());
         keys.insert(handle.clone(), SecretKey::generate(algorithm));
         Ok(KeyHandle(handle))
     }
     fn public_key(&self, handle: &KeyHandle) -> Result<PublicKey, KeystoreError> {
-        let keys = self.0.lock().map_err(|_| KeystoreError::Platform("poisoned".into()))?;
+        let keys = self
+            .0
+            .lock()
+            .map_err(|_| KeystoreError::Platform("poisoned".into()))?;
         keys.get(handle.as_str())
             .map(SecretKey::public_key)
             .ok_or_else(|| KeystoreError::UnknownKey(handle.0.clone()))
     }
     fn sign(&self, handle: &KeyHandle, message: &[u8]) -> Result<Vec<u8>, KeystoreError> {
-        let keys = self.0.lock().map_err(|_| KeystoreError::Platform("poisoned".into()))?;
+        let keys = self
+            .0
+            .lock()
+            .map_err(|_| KeystoreError::Platform("poisoned".into()))?;
         let key = keys
             .get(handle.as_str())
             .ok_or_else(|| KeystoreError::UnknownKey(handle.0.clone()))?;
@@ -71,7 +83,10 @@ impl Keystore for Memory {
             .map_err(|err| KeystoreError::Platform(err.to_string()))
     }
     fn delete(&self, handle: &KeyHandle) -> Result<(), KeystoreError> {
-        let mut keys = self.0.lock().map_err(|_| KeystoreError::Platform("poisoned".into()))?;
+        let mut keys = self
+            .0
+            .lock()
+            .map_err(|_| KeystoreError::Platform("poisoned".into()))?;
         keys.remove(handle.as_str());
         Ok(())
     }
@@ -96,10 +111,19 @@ fuzz_target!(|data: &[u8]| {
     );
     let mut future = std::pin::pin!(future);
     // The scripted transport answers at once, so one poll finishes the flow.
-    let Poll::Ready(outcome) = future.as_mut().poll(&mut Context::from_waker(Waker::noop())) else {
+    let Poll::Ready(outcome) = future
+        .as_mut()
+        .poll(&mut Context::from_waker(Waker::noop()))
+    else {
         panic!("receive waited on a transport that answers at once");
     };
     if outcome.is_err() {
-        assert!(keystore.0.lock().map(|keys| keys.is_empty()).unwrap_or(false));
+        assert!(
+            keystore
+                .0
+                .lock()
+                .map(|keys| keys.is_empty())
+                .unwrap_or(false)
+        );
     }
 });

@@ -26,9 +26,14 @@ impl Transport for Offline {
 fn wallet() -> &'static (PathBuf, Wallet) {
     static WALLET: OnceLock<(PathBuf, Wallet)> = OnceLock::new();
     WALLET.get_or_init(|| {
-        let dir = std::env::temp_dir().join(format!("crosscode-fuzz-wallet-{}", std::process::id()));
-        let keys = SoftwareKeystore::open_with_kdf(&dir.join("keys"), b"pass", KdfParams::INSECURE_FOR_TESTS)
-            .unwrap_or_else(|err| panic!("keystore: {err}"));
+        let dir =
+            std::env::temp_dir().join(format!("crosscode-fuzz-wallet-{}", std::process::id()));
+        let keys = SoftwareKeystore::open_with_kdf(
+            &dir.join("keys"),
+            b"pass",
+            KdfParams::INSECURE_FOR_TESTS,
+        )
+        .unwrap_or_else(|err| panic!("keystore: {err}"));
         let wallet = Wallet::open_with_kdf(
             &dir,
             b"pass",
@@ -62,6 +67,10 @@ fuzz_target!(|data: &[u8]| {
         };
         assert!(wallet.get(id).is_err());
         assert!(wallet.delete(id).is_err());
-        assert!(wallet.present(id, &[], None, true, time::OffsetDateTime::UNIX_EPOCH).is_err());
+        assert!(
+            wallet
+                .present(id, &[], None, true, time::OffsetDateTime::UNIX_EPOCH)
+                .is_err()
+        );
     }
 });

@@ -71,6 +71,17 @@ fn verifier(trust: &TrustCache) -> Verifier {
     Verifier::new(TrustStore::new()).with_crosscode_trust(trust.clone())
 }
 
+/// A green health code of a holder, signed by the authority in form (a).
+fn authority_code(parties: &Parties) -> String {
+    let holder = holder_did(&parties.holder);
+    envelope::encode_signed(
+        &health_code(holder.did().as_str(), "green"),
+        &parties.authority,
+        &parties.method,
+    )
+    .unwrap()
+}
+
 /// The step and report code of a rejected report.
 fn refusal(report: &Report) -> (VerificationStep, &'static str) {
     assert_eq!(report.verdict(), Verdict::Reject, "{}", report.to_json());
@@ -224,15 +235,7 @@ fn a_credential_signed_by_another_admitted_authority_is_refused_at_the_issuer_bi
 #[test]
 fn an_authority_the_checkpoint_does_not_trust_is_refused_at_key_resolution() {
     let parties = parties();
-    let payload = envelope::encode_signed(
-        &health_code(
-            "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK",
-            "green",
-        ),
-        &parties.authority,
-        &parties.method,
-    )
-    .unwrap();
+    let payload = authority_code(&parties);
     let report = verifier(&TrustCache::new()).verify_text(&payload, NOW);
     assert_eq!(
         refusal(&report),
@@ -249,15 +252,7 @@ fn an_authority_the_checkpoint_does_not_trust_is_refused_at_key_resolution() {
 #[test]
 fn a_tampered_or_truncated_code_is_refused_with_a_typed_error() {
     let parties = parties();
-    let payload = envelope::encode_signed(
-        &health_code(
-            "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK",
-            "green",
-        ),
-        &parties.authority,
-        &parties.method,
-    )
-    .unwrap();
+    let payload = authority_code(&parties);
     let verifier = verifier(&parties.trust);
     let truncated = &payload[..payload.len() - 7];
     let report = verifier.verify_text(truncated, NOW);
@@ -283,15 +278,7 @@ fn a_tampered_or_truncated_code_is_refused_with_a_typed_error() {
 #[test]
 fn an_expired_credential_is_refused_at_the_validity_window() {
     let parties = parties();
-    let payload = envelope::encode_signed(
-        &health_code(
-            "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK",
-            "green",
-        ),
-        &parties.authority,
-        &parties.method,
-    )
-    .unwrap();
+    let payload = authority_code(&parties);
     let report = verifier(&parties.trust).verify_text(&payload, NOW + Duration::days(30));
     assert_eq!(
         refusal(&report),

@@ -233,6 +233,89 @@ impl TryFrom<BlockWire> for BlockResponse {
     }
 }
 
+/// `GET /v1/blocks/{height}/transactions`: a committed block's transactions, in block order.
+/// JSON: `{"height": h, "transactions": ["<base64url of the canonical SignedTransaction>", …]}`.
+/// A light client that verified the block's header (its certificate, against the validators it
+/// pins) trusts the transactions through [`BlockTransactions::verify_against`]: their hashes
+/// must give the header's `transactionsRoot`, so a node can neither drop, add, reorder nor alter
+/// one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BlockTransactions {
+    /// The block's height.
+    pub height: u64,
+    /// Base64url (no padding) of each canonical `SignedTransaction`, in block order.
+    pub transactions: Vec<String>,
+}
+
+/// Why a block's transactions are not the ones its header commits to.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BlockTransactionsError {
+    /// The answer is for another height than the header's.
+    #[error("transactions of height {answered} for the header of height {header}")]
+    WrongHeight {
+        /// The header's height.
+        header: u64,
+        /// The answer's height.
+        answered: u64,
+    },
+    /// A transaction is not base64url or not a signed transaction.
+    #[error("transaction {index} does not decode: {reason}")]
+    Undecodable {
+        /// Its position in the block.
+        index: usize,
+        /// Why.
+        reason: String,
+    },
+    /// The transactions' hashes do not give the header's transactions root.
+    #[error("the transactions do not give the header's transactions root")]
+    RootMismatch,
+}
+
+impl BlockTransactions {
+    /// The answer for the block at `height` holding `transactions`.
+    pub fn new(height: u64, transactions: &[SignedTransaction]) -> Self {
+        Self {
+            height,
+            transactions: transactions
+                .iter()
+                .map(|tx| base64url(&tx.to_bytes()))
+                .collect(),
+        }
+    }
+
+    /// The decoded transactions, when they are exactly those `header` commits to (its height
+    /// and its transactions root under `profile`).
+    pub fn verify_against(
+        &self,
+        header: &Header,
+        profile: CryptoProfile,
+    ) -> Result<Vec<SignedTransaction>, BlockTransactionsError> {
+        if self.height != header.height {
+            return Err(BlockTransactionsError::WrongHeight {
+                header: header.height,
+                answered: self.height,
+            });
+        }
+        let transactions = self
+            .transactions
+            .iter()
+            .enumerate()
+            .map(|(index, text)| {
+                let undecodable =
+                    |reason: String| BlockTransactionsError::Undecodable { index, reason };
+                let bytes = from_base64url(text).map_err(|err| undecodable(err.to_string()))?;
+                SignedTransaction::decode_bytes(&bytes).map_err(|err| undecodable(err.to_string()))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let hashes: Vec<[u8; 32]> = transactions.iter().map(|tx| tx.hash(profile)).collect();
+        if crate::merkle::merkle_root(profile, &hashes) != header.transactions_root {
+            return Err(BlockTransactionsError::RootMismatch);
+        }
+        Ok(transactions)
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct BlockEventWire {

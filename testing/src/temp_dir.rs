@@ -19,8 +19,8 @@ impl TempDir {
 
     /// The path, and the directory is no longer removed (its owner removes it).
     pub fn keep(self) -> PathBuf {
-        let this = std::mem::ManuallyDrop::new(self);
-        this.path.clone()
+        let mut this = std::mem::ManuallyDrop::new(self);
+        std::mem::take(&mut this.path)
     }
 }
 

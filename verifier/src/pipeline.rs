@@ -28,7 +28,8 @@ pub struct Verifier {
 
 impl Verifier {
     /// A verifier over `trust` for the built-in formats (EU DCC with the published DCC schemas,
-    /// SMART Health Cards), with no business rules.
+    /// SMART Health Cards, CC1 — no authority trusted until [`Verifier::with_crosscode_trust`]),
+    /// with no business rules.
     pub fn new(trust: TrustStore) -> Self {
         Self {
             trust,

@@ -212,7 +212,12 @@ fn envelope_code(error: &EnvelopeError) -> &'static str {
             VerificationStep::Signature => "SIGNATURE_INVALID",
             VerificationStep::KeyResolution => "UNKNOWN_KID",
             VerificationStep::IssuerBinding | VerificationStep::HolderBinding => "SIGNER_NOT_BOUND",
-            VerificationStep::ValidityWindow => "EXPIRED",
+            VerificationStep::ValidityWindow => match &failure.error {
+                crosscode_core::data_integrity::VerificationError::Validity(
+                    crosscode_core::vc::ValidityError::NotYetValid { .. },
+                ) => "NOT_YET_VALID",
+                _ => "EXPIRED",
+            },
             _ => "PROOF_INVALID",
         },
         _ => "PAYLOAD_INVALID",

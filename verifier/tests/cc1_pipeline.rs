@@ -348,3 +348,64 @@ fn the_checkpoints_rules_apply_to_the_disclosed_claims_of_the_credentials_type()
         }
     }
 }
+
+#[test]
+fn a_credential_someone_issued_to_themselves_with_a_did_key_is_refused_at_the_issuer_binding() {
+    let parties = parties();
+    let holder = holder_did(&parties.holder);
+    // Signed by its (did:key) issuer: every signature checks, but nobody vouches for it.
+    let mut credential = health_code(holder.did().as_str(), "green");
+    credential["issuer"] = json!(holder.did().as_str());
+    let payload = envelope::encode_signed(
+        &credential,
+        &parties.holder,
+        &holder.verification_method_id(),
+    )
+    .unwrap();
+    let report = verifier(&parties.trust).verify_text(&payload, NOW);
+    assert_eq!(
+        refusal(&report),
+        (VerificationStep::IssuerBinding, "UNKNOWN_ISSUER")
+    );
+
+    // The same credential (with its own Data Integrity proof) inside a holder's presentation.
+    let options = ProofOptions {
+        cryptosuite: Some(Cryptosuite::EddsaJcs2022),
+        ..ProofOptions::default()
+    };
+    let signed = add_proof(
+        &credential,
+        &parties.holder,
+        &holder.verification_method_id(),
+        &options,
+    )
+    .unwrap();
+    let presentation = |carried: Option<Value>| {
+        let mut presentation = json!({
+            "@context": ["https://www.w3.org/ns/credentials/v2"],
+            "type": ["VerifiablePresentation"],
+            "holder": holder.did().as_str(),
+            "timeSlot": time_slot::slot_at(NOW),
+        });
+        if let Some(carried) = carried {
+            presentation["verifiableCredential"] = carried;
+        }
+        envelope::encode_signed(
+            &presentation,
+            &parties.holder,
+            &holder.verification_method_id(),
+        )
+        .unwrap()
+    };
+    let report = verifier(&parties.trust).verify_text(&presentation(Some(signed)), NOW);
+    assert_eq!(
+        refusal(&report),
+        (VerificationStep::IssuerBinding, "UNKNOWN_ISSUER")
+    );
+    // A presentation carrying no credential at all vouches for nothing.
+    let report = verifier(&parties.trust).verify_text(&presentation(None), NOW);
+    assert_eq!(
+        refusal(&report),
+        (VerificationStep::IssuerBinding, "PAYLOAD_INVALID")
+    );
+}

@@ -20,8 +20,8 @@ use crosscode_did_registry::api::{
     ApiError, IssuersResponse, SubmitBatchResponse, SubmitRequest, SubmitResponse, base64url,
 };
 pub use crosscode_did_registry::api::{
-    ApiErrorCode, BlockResponse, BundleMismatch, ChainInfo, IssuerEntry, RejectionCode,
-    ResolutionErrorCode, StateResponse, TxStatus,
+    ApiErrorCode, BlockResponse, BlockTransactions, BundleMismatch, ChainInfo, IssuerEntry,
+    RejectionCode, ResolutionErrorCode, StateResponse, TxStatus,
 };
 use crosscode_did_registry::block::{CommitCertificate, Header};
 use crosscode_did_registry::codec::{Decode, Encode};
@@ -435,6 +435,12 @@ impl RegistryClient {
     /// The committed block at `height`.
     pub async fn block(&self, height: u64) -> Result<BlockResponse, ClientError> {
         self.get(&format!("/v1/blocks/{height}")).await
+    }
+
+    /// The transactions of the committed block at `height`, as the node answers them (check
+    /// them against a verified header with [`BlockTransactions::verify_against`]).
+    pub async fn block_transactions(&self, height: u64) -> Result<BlockTransactions, ClientError> {
+        self.get(&format!("/v1/blocks/{height}/transactions")).await
     }
 
     /// A state entry at `height` (`None`: the head), with its proof bundle when `proof`.

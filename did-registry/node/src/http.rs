@@ -20,8 +20,9 @@ use serde_json::Value;
 use super::Shared;
 use super::mempool::{AdmitError, Submission};
 use crosscode_did_registry::api::{
-    ApiError, ApiErrorCode, BlockResponse, ChainInfo, IssuersResponse, MAX_SUBMIT_BATCH,
-    StateResponse, SubmitBatchResponse, SubmitRequest, SubmitResponse, TxStatus, from_base64url,
+    ApiError, ApiErrorCode, BlockResponse, BlockTransactions, ChainInfo, IssuersResponse,
+    MAX_SUBMIT_BATCH, StateResponse, SubmitBatchResponse, SubmitRequest, SubmitResponse, TxStatus,
+    from_base64url,
 };
 use crosscode_did_registry::document::{RegistryDid, has_registry_did_syntax};
 use crosscode_did_registry::json::{parse_hash, parse_lower_hex};
@@ -127,7 +128,7 @@ fn ok_json(body: &impl serde::Serialize) -> Response {
 
 /// Every route the node serves: `(method, path)` (the router is built from this list, and a
 /// test checks that `openapi.json` describes exactly these).
-pub const ROUTES: [(&str, &str); 11] = [
+pub const ROUTES: [(&str, &str); 12] = [
     ("POST", "/v1/tx"),
     ("POST", "/v1/txs"),
     ("GET", "/v1/tx/{hash}"),
@@ -137,6 +138,7 @@ pub const ROUTES: [(&str, &str); 11] = [
     ("GET", "/v1/state/{namespace}/{key}"),
     ("GET", "/v1/blocks/stream"),
     ("GET", "/v1/blocks/{height}"),
+    ("GET", "/v1/blocks/{height}/transactions"),
     ("GET", "/v1/issuers"),
     ("GET", "/openapi.json"),
 ];
@@ -153,6 +155,7 @@ fn handler(method: &str, path: &str) -> Option<MethodRouter<Arc<Shared>>> {
         ("GET", "/v1/state/{namespace}/{key}") => get(state),
         ("GET", "/v1/blocks/stream") => get(super::stream::blocks_stream),
         ("GET", "/v1/blocks/{height}") => get(block),
+        ("GET", "/v1/blocks/{height}/transactions") => get(block_transactions),
         ("GET", "/v1/issuers") => get(issuers),
         ("GET", "/openapi.json") => get(openapi),
         _ => return None,
@@ -698,6 +701,30 @@ async fn block(
             header: committed.block.header,
             certificate: committed.certificate,
         }))
+    })
+    .await?
+    .ok_or_else(|| {
+        HttpError::api(
+            ApiErrorCode::UnknownHeight,
+            format!("no block at height {height} yet"),
+        )
+    })?;
+    Ok(ok_json(&response))
+}
+
+/// `GET /v1/blocks/{height}/transactions`: the block's transactions ([`BlockTransactions`]).
+async fn block_transactions(
+    State(shared): AppState,
+    path: Result<Path<String>, PathRejection>,
+) -> Result<Response, HttpError> {
+    let Path(text) = path.map_err(path_error)?;
+    let height = text
+        .parse::<u64>()
+        .map_err(|_| HttpError::api(ApiErrorCode::InvalidPath, "the height is not a number"))?;
+    let store = shared.store.clone();
+    let response = off_worker(move || {
+        let block = store.block(height).map_err(HttpError::internal)?;
+        Ok(block.map(|committed| BlockTransactions::new(height, &committed.block.transactions)))
     })
     .await?
     .ok_or_else(|| {

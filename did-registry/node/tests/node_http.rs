@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use crosscode_core::keys::SecretKey;
 use crosscode_did_registry::api::{
-    ApiError, ApiErrorCode, RejectionCode, ResolutionErrorCode, SubmitRequest, TxStatus, base64url,
+    ApiError, ApiErrorCode, BlockTransactionsError, RejectionCode, ResolutionErrorCode,
+    SubmitRequest, TxStatus, base64url,
 };
 use crosscode_did_registry::block::verify_certificate;
 use crosscode_did_registry::codec::Encode;
@@ -160,6 +161,44 @@ async fn every_route_answers_its_happy_path() {
         &CoreSignatureVerifier,
     )
     .unwrap();
+    // GET /v1/blocks/{height}/transactions: exactly the transactions the verified header
+    // commits to; a node that alters, drops or reorders one is caught by the root.
+    let answered = client.block_transactions(height).await.unwrap();
+    let transactions = answered
+        .verify_against(&block.header, trusted.profile)
+        .unwrap();
+    assert_eq!(transactions[index as usize].hash(trusted.profile), hash);
+    let mut dropped = answered.clone();
+    dropped.transactions.remove(index as usize);
+    assert_eq!(
+        dropped.verify_against(&block.header, trusted.profile),
+        Err(BlockTransactionsError::RootMismatch)
+    );
+    let mut altered = answered.clone();
+    let text = &mut altered.transactions[index as usize];
+    let middle = text.len() / 2;
+    let flipped = if &text[middle..=middle] == "A" {
+        "B"
+    } else {
+        "A"
+    };
+    text.replace_range(middle..=middle, flipped);
+    assert!(
+        altered
+            .verify_against(&block.header, trusted.profile)
+            .is_err()
+    );
+    assert_eq!(
+        client
+            .block_transactions(height - 1)
+            .await
+            .unwrap()
+            .verify_against(&block.header, trusted.profile),
+        Err(BlockTransactionsError::WrongHeight {
+            header: height,
+            answered: height - 1
+        })
+    );
     let genesis_block = client.block(0).await.unwrap();
     assert!(genesis_block.certificate.is_none());
     assert_eq!(genesis_block.header.time, GENESIS_TIME);
@@ -436,6 +475,14 @@ async fn malformed_requests_get_typed_json_errors() {
     assert_eq!(
         api_code(client.block(999_999_999).await.unwrap_err()),
         (404, ApiErrorCode::UnknownHeight)
+    );
+    assert_eq!(
+        api_code(client.block_transactions(999_999_999).await.unwrap_err()),
+        (404, ApiErrorCode::UnknownHeight)
+    );
+    assert_eq!(
+        raw_error(http.get(format!("{base}/v1/blocks/abc/transactions"))).await,
+        (400, ApiErrorCode::InvalidPath)
     );
     assert_eq!(
         raw_error(http.get(format!("{base}/v1/blocks/stream?from=x"))).await,

@@ -6,7 +6,10 @@
 //!
 //! Verification is core's [`envelope::decode`] against the checkpoint's Crosscode trust: a
 //! trust cache of the admitted authorities' verification methods (`docs/trust-cache.md`; a
-//! holder's `did:key` always resolves). Steps: Decode (base45), Decompress (zlib),
+//! holder's `did:key` always resolves). Every credential carried must then be issued by such an
+//! authority: a credential whose issuer is a `did:key` (which resolves without any trust: anyone
+//! can make one) is refused at IssuerBinding (`UNKNOWN_ISSUER`), and so is a presentation that
+//! carries no credential. Steps: Decode (base45), Decompress (zlib),
 //! ParseEnvelope (CBOR, COSE), Parse (the compact JSON document), KeyResolution, Signature,
 //! IssuerBinding (the signer is the credential's issuer, in force), HolderBinding (a
 //! presentation is signed by its holder, about whom its credentials are), ValidityWindow
@@ -29,18 +32,14 @@ use crosscode_core::vc::VERIFIABLE_CREDENTIAL_TYPE;
 /// The `CC1` context prefix.
 pub const PREFIX: &str = envelope::PREFIX;
 
-/// The steps core's envelope decoder runs, in its order: when one fails, those before it
-/// passed.
-const ENVELOPE_STEPS: [VerificationStep; 9] = [
+/// The decoding steps core's envelope decoder runs first, in order: when a later step fails,
+/// these passed. (Which of the binding, key and signature steps ran before a failure depends
+/// on the form, so only the failing one is recorded.)
+const DECODING_STEPS: [VerificationStep; 4] = [
     VerificationStep::Decode,
     VerificationStep::Decompress,
     VerificationStep::ParseEnvelope,
     VerificationStep::Parse,
-    VerificationStep::KeyResolution,
-    VerificationStep::Signature,
-    VerificationStep::IssuerBinding,
-    VerificationStep::HolderBinding,
-    VerificationStep::ValidityWindow,
 ];
 
 /// The `CC1` format.
@@ -77,10 +76,19 @@ impl Format for Cc1 {
             Ok(verified) => verified,
             Err(error) => {
                 let step = error.step().unwrap_or(VerificationStep::Parse);
-                if let Some(failed_at) = ENVELOPE_STEPS.iter().position(|s| *s == step) {
-                    for passed in &ENVELOPE_STEPS[..failed_at] {
-                        report.set(*passed, StepOutcome::Passed(String::new()));
-                    }
+                let decoded = DECODING_STEPS
+                    .iter()
+                    .position(|s| *s == step)
+                    .unwrap_or(DECODING_STEPS.len());
+                for passed in &DECODING_STEPS[..decoded] {
+                    report.set(*passed, StepOutcome::Passed(String::new()));
+                }
+                if step == VerificationStep::Signature {
+                    // A signature is only checked with a resolved key.
+                    report.set(
+                        VerificationStep::KeyResolution,
+                        StepOutcome::Passed(String::new()),
+                    );
                 }
                 return Err(StepFailure {
                     step,
@@ -95,6 +103,30 @@ impl Format for Cc1 {
             .map(str::to_owned);
         report.claims =
             credential.and_then(|credential| credential.get("credentialSubject").cloned());
+        // Core checked every signature and that each signer is its credential's issuer; a
+        // did:key resolves without any trust, so only an authority whose keys the checkpoint
+        // trusts (a registry DID, resolvable only through the trust cache) may issue.
+        let untrusted = |issuer: Option<&str>| {
+            issuer.is_none_or(|did| did.starts_with("did:key:") || !did.starts_with("did:"))
+        };
+        let issuers: Vec<Option<&str>> = carried_credentials(verified.kind, &verified.document)
+            .into_iter()
+            .map(|credential| credential.get("issuer").and_then(issuer_id))
+            .collect();
+        if issuers.is_empty() {
+            return Err(StepFailure {
+                step: VerificationStep::IssuerBinding,
+                error: VerificationError::Payload("the presentation carries no credential".into()),
+            });
+        }
+        if let Some(issuer) = issuers.iter().copied().find(|issuer| untrusted(*issuer)) {
+            return Err(StepFailure {
+                step: VerificationStep::IssuerBinding,
+                error: VerificationError::UnknownIssuer(
+                    issuer.unwrap_or("(none)").chars().take(120).collect(),
+                ),
+            });
+        }
 
         let (signer, suite) = match &verified.form {
             SecuringForm::CoseSign1 {
@@ -181,15 +213,21 @@ impl Format for Cc1 {
     }
 }
 
-/// The credential a verified document carries: itself, or a presentation's first credential.
-fn carried_credential(kind: EnvelopeKind, document: &Value) -> Option<&Value> {
+/// Every credential a verified document carries: itself, or a presentation's credentials.
+fn carried_credentials(kind: EnvelopeKind, document: &Value) -> Vec<&Value> {
     match kind {
-        EnvelopeKind::Credential => Some(document),
-        EnvelopeKind::Presentation => match document.get("verifiableCredential")? {
-            Value::Array(credentials) => credentials.first(),
-            credential => Some(credential),
+        EnvelopeKind::Credential => vec![document],
+        EnvelopeKind::Presentation => match document.get("verifiableCredential") {
+            Some(Value::Array(credentials)) => credentials.iter().collect(),
+            Some(credential @ Value::Object(_)) => vec![credential],
+            _ => Vec::new(),
         },
     }
+}
+
+/// The credential whose claims the report shows: the first one carried.
+fn carried_credential(kind: EnvelopeKind, document: &Value) -> Option<&Value> {
+    carried_credentials(kind, document).into_iter().next()
 }
 
 /// The issuer's DID of an `issuer` member (a string or an object with `id`).

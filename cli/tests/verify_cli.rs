@@ -158,6 +158,27 @@ fn rules_apply_by_the_checkpoints_country_and_name_their_affected_fields() {
         json["steps"][11]["detail"],
         "0 rule(s) passed; 1 rule(s) of other countries not applied"
     );
+    // Without --country, the rule naming DE is set aside, and the report says so.
+    let (code, json, _) = run(&[
+        "verify",
+        "--trust",
+        p(&dsc),
+        "--rules",
+        p(&rules),
+        "--at",
+        clock,
+        "--text",
+        prefix,
+    ]);
+    assert_eq!(code, Some(0), "{json}");
+    assert_eq!(json["steps"][11]["status"], "WARNING", "{json}");
+    assert!(
+        json["steps"][11]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("no checkpoint country set"),
+        "{json}"
+    );
     let (code, _, stderr) = at("DEU");
     assert_eq!(code, Some(2));
     assert!(

@@ -83,7 +83,8 @@ pub struct VerificationContext<'v> {
 impl VerificationContext<'_> {
     /// The BusinessRules outcome of `payload`: skipped without a rule set, else the CertLogic
     /// verdict of the rules for `certificate_type` that apply at this checkpoint and to a
-    /// credential of `issuer_country` (see [`RuleSet::evaluate`]).
+    /// credential of `issuer_country` (see [`RuleSet::evaluate`]) — a WARNING when rules naming
+    /// a country were set aside because the checkpoint's country is not set.
     pub fn apply_rules(
         &self,
         payload: &Value,
@@ -99,8 +100,18 @@ impl VerificationContext<'_> {
                     Ok(outcome) if outcome.other_countries == 0 => {
                         StepOutcome::Passed(format!("{} rule(s) passed", outcome.passed.len()))
                     }
-                    Ok(outcome) => StepOutcome::Passed(format!(
-                        "{} rule(s) passed; {} rule(s) of other countries not applied",
+                    Ok(outcome) if rules.checkpoint_country.is_some() => {
+                        StepOutcome::Passed(format!(
+                            "{} rule(s) passed; {} rule(s) of other countries not applied",
+                            outcome.passed.len(),
+                            outcome.other_countries
+                        ))
+                    }
+                    // No checkpoint country: rules that name one were not applied at all,
+                    // which the operator must see (the verdict stands on the other steps).
+                    Ok(outcome) => StepOutcome::Warning(format!(
+                        "{} rule(s) passed; {} country rule(s) not applied: no checkpoint \
+                         country set (--country)",
                         outcome.passed.len(),
                         outcome.other_countries
                     )),

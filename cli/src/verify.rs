@@ -9,6 +9,7 @@ use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 use crosscode_verifier::clock::parse_clock;
 use crosscode_verifier::dcc_testfile;
+use crosscode_verifier::format::cc1::{Cc1, PresentationPolicy};
 use crosscode_verifier::rules::RuleSet;
 use crosscode_verifier::{TrustStore, Verdict, Verifier};
 use time::OffsetDateTime;
@@ -31,6 +32,13 @@ pub struct VerifyArgs {
     /// repeat to merge several. Holders' did:key always resolve.
     #[arg(long = "trust-cache", value_name = "FILE")]
     trust_caches: Vec<PathBuf>,
+    /// This checkpoint's identifier: a CC1 presentation must name it as its audience.
+    #[arg(long, value_name = "ID")]
+    audience: Option<String>,
+    /// Accept only dynamic CC1 presentations (a holder-signed 30-second time slot): a static
+    /// code could be a screenshot.
+    #[arg(long)]
+    dynamic_only: bool,
     /// A CertLogic rule set (DCC-gateway rule JSON array, or {"rules":[…],"valueSets":{…}}).
     #[arg(long, value_name = "FILE")]
     rules: Option<PathBuf>,
@@ -92,6 +100,12 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
         eprintln!("trust: {}: {loaded}", path.display());
     }
     let mut verifier = Verifier::new(trust);
+    if args.audience.is_some() || args.dynamic_only {
+        verifier = verifier.with_format(Box::new(Cc1::with_policy(PresentationPolicy {
+            audience: args.audience.clone(),
+            require_dynamic: args.dynamic_only,
+        })));
+    }
     if !args.trust_caches.is_empty() {
         let cache = crate::trust_cache::load(&args.trust_caches)?;
         eprintln!("trust: {} Crosscode verification method(s)", cache.len());

@@ -64,7 +64,7 @@ pub fn built_in() -> Vec<Box<dyn Format>> {
     vec![
         Box::new(eu_dcc::EuDcc::new()),
         Box::new(smart_health_card::SmartHealthCard),
-        Box::new(cc1::Cc1),
+        Box::new(cc1::Cc1::default()),
     ]
 }
 

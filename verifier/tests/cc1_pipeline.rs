@@ -9,6 +9,7 @@ use crosscode_core::data_integrity::{Cryptosuite, ProofOptions, add_proof};
 use crosscode_core::did::{DidKey, DidUrl, TrustCache};
 use crosscode_core::envelope::{self, time_slot};
 use crosscode_core::keys::{KeyAlgorithm, SecretKey};
+use crosscode_verifier::format::cc1::{Cc1, PresentationPolicy};
 use crosscode_verifier::rules::RuleSet;
 use crosscode_verifier::{CredentialFormat, Report, StepOutcome, TrustStore, Verdict, Verifier};
 use serde_json::{Value, json};
@@ -407,5 +408,36 @@ fn a_credential_someone_issued_to_themselves_with_a_did_key_is_refused_at_the_is
     assert_eq!(
         refusal(&report),
         (VerificationStep::IssuerBinding, "PAYLOAD_INVALID")
+    );
+}
+
+#[test]
+fn a_checkpoint_policy_refuses_codes_for_another_audience_and_static_codes() {
+    let parties = parties();
+    let holder = holder_did(&parties.holder);
+    let policy = |audience: &str| {
+        verifier(&parties.trust).with_format(Box::new(Cc1::with_policy(PresentationPolicy {
+            audience: Some(audience.to_owned()),
+            require_dynamic: true,
+        })))
+    };
+    let dynamic = presentation(&parties, holder.did().as_str(), NOW);
+    assert_eq!(
+        policy("checkpoint-7").verify_text(&dynamic, NOW).verdict(),
+        Verdict::Accept
+    );
+    assert_eq!(
+        refusal(&policy("checkpoint-8").verify_text(&dynamic, NOW)),
+        (VerificationStep::HolderBinding, "WRONG_AUDIENCE")
+    );
+    // An authority's credential alone is a static code: no audience, no slot.
+    let only_dynamic =
+        verifier(&parties.trust).with_format(Box::new(Cc1::with_policy(PresentationPolicy {
+            audience: None,
+            require_dynamic: true,
+        })));
+    assert_eq!(
+        refusal(&only_dynamic.verify_text(&authority_code(&parties), NOW)),
+        (VerificationStep::ValidityWindow, "INVALID_TIME_SLOT")
     );
 }

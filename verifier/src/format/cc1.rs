@@ -26,7 +26,7 @@ use super::{Format, StepFailure, VerificationContext};
 use crate::prefix::CredentialFormat;
 use crate::report::{Report, StepOutcome, VerificationError};
 use crosscode_core::VerificationStep;
-use crosscode_core::envelope::{self, EnvelopeKind, SecuringForm, time_slot};
+use crosscode_core::envelope::{self, EnvelopeError, EnvelopeKind, SecuringForm, time_slot};
 use crosscode_core::vc::VERIFIABLE_CREDENTIAL_TYPE;
 
 /// The `CC1` context prefix.
@@ -42,9 +42,58 @@ const DECODING_STEPS: [VerificationStep; 4] = [
     VerificationStep::Parse,
 ];
 
-/// The `CC1` format.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Cc1;
+/// What a checkpoint demands of the codes holders show it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PresentationPolicy {
+    /// The checkpoint's identifier: a presentation must name it as its `domain`
+    /// (`WRONG_AUDIENCE` at HolderBinding otherwise).
+    pub audience: Option<String>,
+    /// Only dynamic presentations (a holder-signed `timeSlot`): a static code — a credential
+    /// alone, or a presentation without a slot — could be a screenshot (`INVALID_TIME_SLOT` at
+    /// ValidityWindow).
+    pub require_dynamic: bool,
+}
+
+/// The `CC1` format, with the checkpoint's [`PresentationPolicy`].
+#[derive(Debug, Clone, Default)]
+pub struct Cc1 {
+    policy: PresentationPolicy,
+}
+
+impl Cc1 {
+    /// The format demanding `policy` of presentations.
+    pub fn with_policy(policy: PresentationPolicy) -> Self {
+        Self { policy }
+    }
+
+    /// The checkpoint's policy on a verified document of `kind` at `now`.
+    fn check_policy(
+        &self,
+        kind: EnvelopeKind,
+        document: &Value,
+        now: OffsetDateTime,
+    ) -> Result<(), StepFailure> {
+        let refused = |step, error: EnvelopeError| StepFailure {
+            step,
+            error: VerificationError::Envelope(error),
+        };
+        if let Some(audience) = &self.policy.audience {
+            let checked = match kind {
+                EnvelopeKind::Presentation => time_slot::check_audience(document, audience),
+                EnvelopeKind::Credential => Err(EnvelopeError::WrongAudience),
+            };
+            checked.map_err(|error| refused(VerificationStep::HolderBinding, error))?;
+        }
+        if self.policy.require_dynamic {
+            let checked = match kind {
+                EnvelopeKind::Presentation => time_slot::require_dynamic(document, now).map(drop),
+                EnvelopeKind::Credential => Err(EnvelopeError::InvalidTimeSlot),
+            };
+            checked.map_err(|error| refused(VerificationStep::ValidityWindow, error))?;
+        }
+        Ok(())
+    }
+}
 
 impl Format for Cc1 {
     fn id(&self) -> CredentialFormat {
@@ -103,6 +152,7 @@ impl Format for Cc1 {
             .map(str::to_owned);
         report.claims =
             credential.and_then(|credential| credential.get("credentialSubject").cloned());
+        self.check_policy(verified.kind, &verified.document, now)?;
         // Core checked every signature and that each signer is its credential's issuer; a
         // did:key resolves without any trust, so only an authority whose keys the checkpoint
         // trusts (a registry DID, resolvable only through the trust cache) may issue.

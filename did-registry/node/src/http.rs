@@ -26,7 +26,7 @@ use crosscode_did_registry::api::{
 };
 use crosscode_did_registry::document::{RegistryDid, has_registry_did_syntax};
 use crosscode_did_registry::json::{parse_hash, parse_lower_hex};
-use crosscode_did_registry::ledger::LedgerStore as _;
+use crosscode_did_registry::ledger::{CommittedBlock, LedgerStore as _};
 use crosscode_did_registry::proof::{MAX_STATE_KEY_LEN, TrustedChain};
 use crosscode_did_registry::records::{ChainConfig, Namespace, StateKey};
 use crosscode_did_registry::resolution::{
@@ -679,37 +679,43 @@ async fn state(
     }))
 }
 
-async fn block(
-    State(shared): AppState,
+/// The committed block at the height of a `/v1/blocks/{height}…` path (read off the worker
+/// threads): `invalid-path` for a height that is not a number, `unknown-height` above the head.
+async fn committed_block(
+    shared: &Shared,
     path: Result<Path<String>, PathRejection>,
-) -> Result<Response, HttpError> {
+) -> Result<CommittedBlock, HttpError> {
     let Path(text) = path.map_err(path_error)?;
     let height = text
         .parse::<u64>()
         .map_err(|_| HttpError::api(ApiErrorCode::InvalidPath, "the height is not a number"))?;
     let store = shared.store.clone();
+    off_worker(move || store.block(height).map_err(HttpError::internal))
+        .await?
+        .ok_or_else(|| {
+            HttpError::api(
+                ApiErrorCode::UnknownHeight,
+                format!("no block at height {height} yet"),
+            )
+        })
+}
+
+async fn block(
+    State(shared): AppState,
+    path: Result<Path<String>, PathRejection>,
+) -> Result<Response, HttpError> {
+    let committed = committed_block(&shared, path).await?;
     let profile = shared.config.profile;
-    let response = off_worker(move || {
-        let block = store.block(height).map_err(HttpError::internal)?;
-        Ok(block.map(|committed| BlockResponse {
-            transactions: committed
-                .block
-                .transactions
-                .iter()
-                .map(|tx| tx.hash(profile))
-                .collect(),
-            header: committed.block.header,
-            certificate: committed.certificate,
-        }))
-    })
-    .await?
-    .ok_or_else(|| {
-        HttpError::api(
-            ApiErrorCode::UnknownHeight,
-            format!("no block at height {height} yet"),
-        )
-    })?;
-    Ok(ok_json(&response))
+    Ok(ok_json(&BlockResponse {
+        transactions: committed
+            .block
+            .transactions
+            .iter()
+            .map(|tx| tx.hash(profile))
+            .collect(),
+        header: committed.block.header,
+        certificate: committed.certificate,
+    }))
 }
 
 /// `GET /v1/blocks/{height}/transactions`: the block's transactions ([`BlockTransactions`]).
@@ -717,23 +723,11 @@ async fn block_transactions(
     State(shared): AppState,
     path: Result<Path<String>, PathRejection>,
 ) -> Result<Response, HttpError> {
-    let Path(text) = path.map_err(path_error)?;
-    let height = text
-        .parse::<u64>()
-        .map_err(|_| HttpError::api(ApiErrorCode::InvalidPath, "the height is not a number"))?;
-    let store = shared.store.clone();
-    let response = off_worker(move || {
-        let block = store.block(height).map_err(HttpError::internal)?;
-        Ok(block.map(|committed| BlockTransactions::new(height, &committed.block.transactions)))
-    })
-    .await?
-    .ok_or_else(|| {
-        HttpError::api(
-            ApiErrorCode::UnknownHeight,
-            format!("no block at height {height} yet"),
-        )
-    })?;
-    Ok(ok_json(&response))
+    let committed = committed_block(&shared, path).await?;
+    Ok(ok_json(&BlockTransactions::new(
+        committed.block.header.height,
+        &committed.block.transactions,
+    )))
 }
 
 /// The admitted issuers as of the head (kept with the head by the producer: no state scan).

@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod bbs;
+mod checkpoint;
 mod demo;
 mod did;
 mod evidence;
@@ -85,6 +86,10 @@ enum Command {
     /// (selective disclosure, --dynamic time slot, --png), `wallet delete`. Exit 1 with
     /// `error: <code>: …` when the wallet refuses.
     Wallet(wallet::WalletArgs),
+    /// The border checkpoint: `checkpoint sync --node URL --validators VALIDATORS.json --cache
+    /// DIR` syncs the trust cache `verify --cache DIR` checks CC1 codes against, proven
+    /// against the pinned validators.
+    Checkpoint(checkpoint::CheckpointArgs),
 }
 
 fn main() -> ExitCode {
@@ -92,6 +97,7 @@ fn main() -> ExitCode {
     let outcome: anyhow::Result<ExitCode> = match cli.command {
         // Each owner adds its match arm here.
         Command::Demo(args) => demo::run(args),
+        Command::Checkpoint(args) => checkpoint::run(args),
         Command::Bbs(args) => bbs::run(args),
         Command::Key(args) => key::run(args),
         Command::Did(args) => did::run(args),

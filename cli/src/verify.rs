@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
+use crosscode_verifier::chain_trust::ChainTrust;
 use crosscode_verifier::clock::parse_clock;
 use crosscode_verifier::dcc_testfile;
 use crosscode_verifier::format::cc1::{Cc1, PresentationPolicy};
@@ -30,8 +31,17 @@ pub struct VerifyArgs {
     trust: Vec<PathBuf>,
     /// The Crosscode authorities' keys for CC1 codes: a trust-cache file (docs/trust-cache.md);
     /// repeat to merge several. Holders' did:key always resolve.
-    #[arg(long = "trust-cache", value_name = "FILE")]
+    #[arg(long = "trust-cache", value_name = "FILE", conflicts_with = "cache")]
     trust_caches: Vec<PathBuf>,
+    /// A checkpoint cache directory synced from the chain (`crosscode checkpoint sync`): CC1
+    /// codes are checked against its admitted authorities, their key histories and scopes, and
+    /// its status entries, offline.
+    #[arg(long, value_name = "DIR")]
+    cache: Option<PathBuf>,
+    /// With --cache: the oldest the synced cache may be, in seconds (e.g. 3600); an older one
+    /// turns CC1 verdicts to REJECT at Status (STALE_TRUST_CACHE).
+    #[arg(long = "max-age", value_name = "SECONDS", requires = "cache")]
+    max_age: Option<u32>,
     /// This checkpoint's identifier: a CC1 presentation must name it as its audience.
     #[arg(long, value_name = "ID")]
     audience: Option<String>,
@@ -100,11 +110,26 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
         eprintln!("trust: {}: {loaded}", path.display());
     }
     let mut verifier = Verifier::new(trust);
-    if args.audience.is_some() || args.dynamic_only {
+    if args.audience.is_some() || args.dynamic_only || args.max_age.is_some() {
         verifier = verifier.with_format(Box::new(Cc1::with_policy(PresentationPolicy {
             audience: args.audience.clone(),
             require_dynamic: args.dynamic_only,
+            max_trust_age: args
+                .max_age
+                .map(|seconds| time::Duration::seconds(seconds.into())),
         })));
+    }
+    if let Some(dir) = &args.cache {
+        let chain = ChainTrust::load(dir)
+            .with_context(|| format!("{} is not a usable checkpoint cache", dir.display()))?;
+        eprintln!(
+            "trust: chain {} as of height {} ({} authorities, {} status entries)",
+            chain.chain.chain_id,
+            chain.height(),
+            chain.issuers.len(),
+            chain.status_count()
+        );
+        verifier = verifier.with_chain_trust(chain);
     }
     if !args.trust_caches.is_empty() {
         let cache = crate::trust_cache::load(&args.trust_caches)?;

@@ -8,95 +8,15 @@
 
 mod common;
 
-use std::path::Path;
-use std::process::Output;
-
-use common::{assert_clean_failure, start_issuer, start_node, success_stdout};
+use common::{Http, assert_clean_failure, new_offer, start_issuer, start_node, success_stdout};
+use common::{assert_refused, wallet};
 use common::{crosscode, json_of, stderr, stdout};
 use crosscode_core::did::TrustCache;
 use crosscode_registry_client::RegistryClient;
 use crosscode_testing::temp_dir;
-use serde_json::{Value, json};
+use serde_json::json;
 
-/// The wallet's passphrase.
-const PASSPHRASE: &str = "wallet cli passphrase";
-
-/// Blocking HTTP calls and registry-client calls on a runtime of their own.
-struct Http {
-    runtime: tokio::runtime::Runtime,
-    client: reqwest::Client,
-}
-
-impl Http {
-    fn new() -> Http {
-        Http {
-            runtime: tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap(),
-            client: reqwest::Client::new(),
-        }
-    }
-
-    /// `POST url` of a JSON body with the bearer `token`: the status and the JSON answer.
-    fn post(&self, url: &str, token: &str, body: &Value) -> (u16, Value) {
-        self.runtime.block_on(async {
-            let answer = self
-                .client
-                .post(url)
-                .bearer_auth(token)
-                .json(body)
-                .send()
-                .await
-                .unwrap();
-            let status = answer.status().as_u16();
-            (status, answer.json().await.unwrap_or(Value::Null))
-        })
-    }
-}
-
-/// A new record at the issuer and an offer of it with a transaction code: (URI, code).
-fn new_offer(http: &Http, issuer_url: &str, token: &str, name: &str) -> (String, String) {
-    let record = json!({
-        "name": name,
-        "birthDate": "1990-02-03",
-        "documentNumber": "W1234567",
-        "healthStatus": "green",
-        "testResults": [{"testType": "nucleic-acid", "result": "negative", "sampledAt": "2026-12-04T08:00:00Z"}],
-        "vaccinations": []
-    });
-    let (status, created) = http.post(
-        &format!("{issuer_url}/v1/records"),
-        token,
-        &json!({ "record": record }),
-    );
-    assert_eq!(status, 201, "{created}");
-    let (status, offer) = http.post(
-        &format!("{issuer_url}/v1/offers"),
-        token,
-        &json!({"recordId": created["id"], "txCode": true}),
-    );
-    assert_eq!(status, 201, "{offer}");
-    (
-        offer["uri"].as_str().unwrap().to_owned(),
-        offer["txCode"].as_str().unwrap().to_owned(),
-    )
-}
-
-/// `crosscode wallet ARGS --dir DIR` with `passphrase`.
-fn wallet(dir: &Path, args: &[&str], passphrase: &str) -> Output {
-    let mut all = vec!["wallet", args[0], "--dir", dir.to_str().unwrap()];
-    all.extend_from_slice(&args[1..]);
-    crosscode(&all, Some(passphrase))
-}
-
-/// Exit 1 and one line `error: <code>: …` on stderr.
-fn assert_refused(output: &Output, code: &str) {
-    assert_eq!(output.status.code(), Some(1), "{}", stderr(output));
-    let err = stderr(output);
-    assert!(err.starts_with(&format!("error: {code}: ")), "{err}");
-    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
-}
+use common::WALLET_PASSPHRASE as PASSPHRASE;
 
 #[test]
 fn a_wallet_receives_lists_presents_and_deletes_credentials_and_refuses_with_typed_errors() {

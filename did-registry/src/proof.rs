@@ -247,7 +247,7 @@ impl Decode for ProofBundle {
 }
 
 /// What a verifier trusts: the chain's id, profile and the validator set it pinned.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TrustedChain {
     /// The chain id.
     pub chain_id: alloc::string::String,

@@ -16,6 +16,7 @@ use std::fmt;
 use serde_json::Value;
 use time::OffsetDateTime;
 
+use crate::chain_trust::ChainTrust;
 use crate::prefix::{self, CredentialFormat, PrefixError};
 use crate::report::{Report, StepOutcome, VerificationError};
 use crate::rules::RuleSet;
@@ -76,6 +77,9 @@ pub struct VerificationContext<'v> {
     /// The Crosscode authorities' verification methods (`CC1`; holders' `did:key` always
     /// resolve).
     pub crosscode: &'v TrustCache,
+    /// The trust synced from the chain (`CC1`: issuer admission and scope, status entries),
+    /// when the checkpoint has one.
+    pub chain: Option<&'v ChainTrust>,
     /// The CertLogic rule set, when one is loaded.
     pub rules: Option<&'v RuleSet>,
 }

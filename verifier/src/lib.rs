@@ -11,6 +11,7 @@
 
 pub mod certificate;
 pub mod certlogic;
+pub mod chain_trust;
 pub mod clock;
 pub mod cose;
 pub mod dcc_schema;
@@ -25,6 +26,7 @@ pub mod rules;
 pub mod schema;
 pub mod shc_numeric;
 pub mod signature;
+pub mod sync;
 pub mod trust;
 pub mod value_sets;
 pub mod vci;

@@ -6,6 +6,7 @@
 
 use time::OffsetDateTime;
 
+use crate::chain_trust::ChainTrust;
 use crate::format::{self, Format, StepFailure, VerificationContext, eu_dcc};
 use crate::prefix::PrefixError;
 use crate::report::{Report, StepOutcome, VerificationError};
@@ -22,6 +23,7 @@ use crosscode_core::envelope::qr_image;
 pub struct Verifier {
     trust: TrustStore,
     crosscode: TrustCache,
+    chain: Option<ChainTrust>,
     rules: Option<RuleSet>,
     formats: Vec<Box<dyn Format>>,
 }
@@ -34,6 +36,7 @@ impl Verifier {
         Self {
             trust,
             crosscode: TrustCache::new(),
+            chain: None,
             rules: None,
             formats: format::built_in(),
         }
@@ -44,6 +47,20 @@ impl Verifier {
     pub fn with_crosscode_trust(mut self, cache: TrustCache) -> Self {
         self.crosscode = cache;
         self
+    }
+
+    /// Verify `CC1` codes against a trust cache synced from the chain ([`crate::sync`]): the
+    /// admitted authorities' key histories (replacing [`Verifier::with_crosscode_trust`]'s
+    /// cache), their scopes and suspensions, and the status entries, as of its synced height.
+    pub fn with_chain_trust(mut self, chain: ChainTrust) -> Self {
+        self.crosscode = chain.key_resolver();
+        self.chain = Some(chain);
+        self
+    }
+
+    /// The chain trust, when one is loaded.
+    pub fn chain_trust(&self) -> Option<&ChainTrust> {
+        self.chain.as_ref()
     }
 
     /// Apply a CertLogic rule set.
@@ -152,6 +169,7 @@ impl Verifier {
         let context = VerificationContext {
             trust: &self.trust,
             crosscode: &self.crosscode,
+            chain: self.chain.as_ref(),
             rules: self.rules.as_ref(),
         };
         if let Err(StepFailure { step, error }) = format.verify(&bodies, &context, now, &mut report)

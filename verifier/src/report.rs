@@ -142,6 +142,26 @@ pub enum VerificationError {
     /// The credential is revoked.
     #[error("revoked: {0}")]
     Revoked(String),
+    /// The credential is suspended by its issuer.
+    #[error("suspended: {0}")]
+    Suspended(String),
+    /// The credential's issuer is not an admitted authority on the synced chain.
+    #[error("issuer {0} is not an admitted authority")]
+    IssuerNotAdmitted(String),
+    /// The credential's issuer is suspended by the consortium.
+    #[error("issuer {0} is suspended by the consortium")]
+    IssuerSuspended(String),
+    /// The credential is outside its issuer's admitted scope (type, jurisdiction or time).
+    #[error("outside the issuer's scope: {0}")]
+    OutOfScope(String),
+    /// The trust cache is older than the checkpoint's policy allows (`--max-age`).
+    #[error("the trust cache is {age} s old, more than the {max} s allowed")]
+    StaleTrustCache {
+        /// Its age at the verification time, in seconds.
+        age: i64,
+        /// The most allowed, in seconds.
+        max: i64,
+    },
     /// A business rule failed.
     #[error(transparent)]
     Rule(#[from] RuleFailure),
@@ -176,6 +196,11 @@ impl VerificationError {
             Self::KeyUsage { .. } => "KEY_USAGE_MISMATCH",
             Self::PayloadType(_) => "PAYLOAD_TYPE",
             Self::Revoked(_) => "REVOKED",
+            Self::Suspended(_) => "SUSPENDED",
+            Self::IssuerNotAdmitted(_) => "ISSUER_NOT_ADMITTED",
+            Self::IssuerSuspended(_) => "ISSUER_SUSPENDED",
+            Self::OutOfScope(_) => "OUT_OF_SCOPE",
+            Self::StaleTrustCache { .. } => "STALE_TRUST_CACHE",
             Self::Rule(_) => "RULE_FAILED",
             Self::Envelope(error) => envelope_code(error),
         }
@@ -283,6 +308,9 @@ pub struct Report {
     /// Issuer (DCC: CWT `iss` country; SHC: `iss` URL; CC1: the credential's issuer DID), once
     /// known.
     pub issuer: Option<String>,
+    /// How fresh the chain trust a `CC1` code was checked against is: the synced height and
+    /// its block time (Unix seconds); `None` without a synced trust cache.
+    pub trust_as_of: Option<(u64, u64)>,
 }
 
 impl Report {
@@ -298,6 +326,7 @@ impl Report {
                 .collect(),
             claims: None,
             issuer: None,
+            trust_as_of: None,
         }
     }
 
@@ -408,6 +437,13 @@ impl Report {
             "issuer": self.issuer,
             "steps": steps,
             "disclosed_claims": self.claims,
+            "trust": self.trust_as_of.map(|(height, time)| json!({
+                "height": height,
+                "time": i64::try_from(time)
+                    .ok()
+                    .and_then(|time| time::OffsetDateTime::from_unix_timestamp(time).ok())
+                    .and_then(|time| time.format(&time::format_description::well_known::Rfc3339).ok()),
+            })),
         })
     }
 }

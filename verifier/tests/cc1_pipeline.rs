@@ -419,6 +419,7 @@ fn a_checkpoint_policy_refuses_codes_for_another_audience_and_static_codes() {
         verifier(&parties.trust).with_format(Box::new(Cc1::with_policy(PresentationPolicy {
             audience: Some(audience.to_owned()),
             require_dynamic: true,
+            ..PresentationPolicy::default()
         })))
     };
     let dynamic = presentation(&parties, holder.did().as_str(), NOW);
@@ -435,6 +436,7 @@ fn a_checkpoint_policy_refuses_codes_for_another_audience_and_static_codes() {
         verifier(&parties.trust).with_format(Box::new(Cc1::with_policy(PresentationPolicy {
             audience: None,
             require_dynamic: true,
+            ..PresentationPolicy::default()
         })));
     assert_eq!(
         refusal(&only_dynamic.verify_text(&authority_code(&parties), NOW)),

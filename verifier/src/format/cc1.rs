@@ -22,6 +22,8 @@
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
+mod chain_status;
+
 use super::{Format, StepFailure, VerificationContext};
 use crate::prefix::CredentialFormat;
 use crate::report::{Report, StepOutcome, VerificationError};
@@ -52,6 +54,9 @@ pub struct PresentationPolicy {
     /// alone, or a presentation without a slot — could be a screenshot (`INVALID_TIME_SLOT` at
     /// ValidityWindow).
     pub require_dynamic: bool,
+    /// The oldest a synced trust cache may be at the verification time (`--max-age`): an
+    /// older one turns every `CC1` verdict to REJECT at Status (`STALE_TRUST_CACHE`).
+    pub max_trust_age: Option<time::Duration>,
 }
 
 /// The `CC1` format, with the checkpoint's [`PresentationPolicy`].
@@ -152,6 +157,7 @@ impl Format for Cc1 {
             .map(str::to_owned);
         report.claims =
             credential.and_then(|credential| credential.get("credentialSubject").cloned());
+        record_verified(&verified, report);
         self.check_policy(verified.kind, &verified.document, now)?;
         // Core checked every signature and that each signer is its credential's issuer; a
         // did:key resolves without any trust, so only an authority whose keys the checkpoint
@@ -159,95 +165,62 @@ impl Format for Cc1 {
         let untrusted = |issuer: Option<&str>| {
             issuer.is_none_or(|did| did.starts_with("did:key:") || !did.starts_with("did:"))
         };
-        let issuers: Vec<Option<&str>> = carried_credentials(verified.kind, &verified.document)
-            .into_iter()
-            .map(|credential| credential.get("issuer").and_then(issuer_id))
-            .collect();
-        if issuers.is_empty() {
+        let credentials = carried_credentials(verified.kind, &verified.document);
+        if credentials.is_empty() {
             return Err(StepFailure {
                 step: VerificationStep::IssuerBinding,
                 error: VerificationError::Payload("the presentation carries no credential".into()),
             });
         }
-        if let Some(issuer) = issuers.iter().copied().find(|issuer| untrusted(*issuer)) {
-            return Err(StepFailure {
-                step: VerificationStep::IssuerBinding,
-                error: VerificationError::UnknownIssuer(
-                    issuer.unwrap_or("(none)").chars().take(120).collect(),
-                ),
-            });
-        }
-
-        let (signer, suite) = match &verified.form {
-            SecuringForm::CoseSign1 {
-                verification_method,
-                algorithm,
-            } => (
-                verification_method.as_str().to_owned(),
-                format!("COSE_Sign1 {}", algorithm.as_str()),
-            ),
-            SecuringForm::DataIntegrity { report } => {
-                let verified = report.proofs.iter().filter(|proof| proof.verified);
-                let (methods, suites): (Vec<_>, Vec<_>) = verified
-                    .map(|proof| {
-                        (
-                            proof.verification_method.clone().unwrap_or_default(),
-                            proof.cryptosuite.clone().unwrap_or_default(),
-                        )
-                    })
-                    .unzip();
-                (
-                    methods.join(", "),
-                    format!("Data Integrity {}", suites.join(" + ")),
-                )
+        for credential in &credentials {
+            let issuer = credential.get("issuer").and_then(issuer_id);
+            if untrusted(issuer) {
+                return Err(StepFailure {
+                    step: VerificationStep::IssuerBinding,
+                    error: VerificationError::UnknownIssuer(
+                        issuer.unwrap_or("(none)").chars().take(120).collect(),
+                    ),
+                });
             }
-        };
-        report.set(
-            VerificationStep::Decode,
-            StepOutcome::Passed("base45".into()),
-        );
-        report.set(
-            VerificationStep::Decompress,
-            StepOutcome::Passed("zlib".into()),
-        );
-        report.set(
-            VerificationStep::ParseEnvelope,
-            StepOutcome::Passed(format!("{:?}, {suite}", verified.kind).to_lowercase()),
-        );
-        report.set(
-            VerificationStep::Parse,
-            StepOutcome::Passed("compact JSON".into()),
-        );
-        report.set(VerificationStep::KeyResolution, StepOutcome::Passed(signer));
-        report.set(VerificationStep::Signature, StepOutcome::Passed(suite));
-        report.set(
-            VerificationStep::IssuerBinding,
-            StepOutcome::Passed(report.issuer.clone().unwrap_or_default()),
-        );
-        report.set(
-            VerificationStep::HolderBinding,
-            match verified.kind {
-                EnvelopeKind::Presentation => {
-                    StepOutcome::Passed("signed by the credential's holder".into())
+        }
+        match context.chain {
+            Some(chain) => {
+                report.trust_as_of = Some((chain.height(), chain.time()));
+                for credential in &credentials {
+                    chain_status::check_admission(chain, credential)?;
                 }
-                EnvelopeKind::Credential => StepOutcome::Skipped("not a presentation".into()),
-            },
-        );
-        let slot = verified
-            .document
-            .get(time_slot::TIME_SLOT_MEMBER)
-            .and_then(Value::as_i64);
-        report.set(
-            VerificationStep::ValidityWindow,
-            StepOutcome::Passed(match slot {
-                Some(slot) => format!("valid now; time slot {slot} (dynamic QR)"),
-                None => "valid now".into(),
-            }),
-        );
-        report.set(
-            VerificationStep::Status,
-            StepOutcome::Skipped("no status lists of the chain in this checkpoint's trust".into()),
-        );
+                report.set(
+                    VerificationStep::IssuerBinding,
+                    StepOutcome::Passed(format!(
+                        "{}; admitted and in scope as of height {}",
+                        report.issuer.clone().unwrap_or_default(),
+                        chain.height()
+                    )),
+                );
+                let checked = chain_status::check_freshness(chain, self.policy.max_trust_age, now)
+                    .and_then(|()| {
+                        credentials
+                            .iter()
+                            .map(|credential| chain_status::check_status(chain, credential))
+                            .sum::<Result<usize, StepFailure>>()
+                    })?;
+                report.set(
+                    VerificationStep::Status,
+                    StepOutcome::Passed(format!(
+                        "{checked} status entr{} not revoked or suspended, as of height {} ({})",
+                        if checked == 1 { "y" } else { "ies" },
+                        chain.height(),
+                        chain_status::as_of_text(chain)
+                    )),
+                );
+            }
+            None => report.set(
+                VerificationStep::Status,
+                StepOutcome::Skipped(
+                    "no trust cache synced from the chain (crosscode checkpoint sync)".into(),
+                ),
+            ),
+        }
         let certificate_type = credential.and_then(credential_type);
         report.set(
             VerificationStep::BusinessRules,
@@ -261,6 +234,76 @@ impl Format for Cc1 {
         );
         Ok(())
     }
+}
+
+/// Records the steps core's decoder passed for a verified envelope.
+fn record_verified(verified: &envelope::VerifiedEnvelope, report: &mut Report) {
+    let (signer, suite) = match &verified.form {
+        SecuringForm::CoseSign1 {
+            verification_method,
+            algorithm,
+        } => (
+            verification_method.as_str().to_owned(),
+            format!("COSE_Sign1 {}", algorithm.as_str()),
+        ),
+        SecuringForm::DataIntegrity { report } => {
+            let verified = report.proofs.iter().filter(|proof| proof.verified);
+            let (methods, suites): (Vec<_>, Vec<_>) = verified
+                .map(|proof| {
+                    (
+                        proof.verification_method.clone().unwrap_or_default(),
+                        proof.cryptosuite.clone().unwrap_or_default(),
+                    )
+                })
+                .unzip();
+            (
+                methods.join(", "),
+                format!("Data Integrity {}", suites.join(" + ")),
+            )
+        }
+    };
+    report.set(
+        VerificationStep::Decode,
+        StepOutcome::Passed("base45".into()),
+    );
+    report.set(
+        VerificationStep::Decompress,
+        StepOutcome::Passed("zlib".into()),
+    );
+    report.set(
+        VerificationStep::ParseEnvelope,
+        StepOutcome::Passed(format!("{:?}, {suite}", verified.kind).to_lowercase()),
+    );
+    report.set(
+        VerificationStep::Parse,
+        StepOutcome::Passed("compact JSON".into()),
+    );
+    report.set(VerificationStep::KeyResolution, StepOutcome::Passed(signer));
+    report.set(VerificationStep::Signature, StepOutcome::Passed(suite));
+    report.set(
+        VerificationStep::IssuerBinding,
+        StepOutcome::Passed(report.issuer.clone().unwrap_or_default()),
+    );
+    report.set(
+        VerificationStep::HolderBinding,
+        match verified.kind {
+            EnvelopeKind::Presentation => {
+                StepOutcome::Passed("signed by the credential's holder".into())
+            }
+            EnvelopeKind::Credential => StepOutcome::Skipped("not a presentation".into()),
+        },
+    );
+    let slot = verified
+        .document
+        .get(time_slot::TIME_SLOT_MEMBER)
+        .and_then(Value::as_i64);
+    report.set(
+        VerificationStep::ValidityWindow,
+        StepOutcome::Passed(match slot {
+            Some(slot) => format!("valid now; time slot {slot} (dynamic QR)"),
+            None => "valid now".into(),
+        }),
+    );
 }
 
 /// Every credential a verified document carries: itself, or a presentation's credentials.
@@ -281,14 +324,14 @@ fn carried_credential(kind: EnvelopeKind, document: &Value) -> Option<&Value> {
 }
 
 /// The issuer's DID of an `issuer` member (a string or an object with `id`).
-fn issuer_id(issuer: &Value) -> Option<&str> {
+pub(crate) fn issuer_id(issuer: &Value) -> Option<&str> {
     issuer
         .as_str()
         .or_else(|| issuer.get("id").and_then(Value::as_str))
 }
 
 /// The credential's own type (the one beside `VerifiableCredential`).
-fn credential_type(credential: &Value) -> Option<&str> {
+pub(crate) fn credential_type(credential: &Value) -> Option<&str> {
     credential
         .get("type")?
         .as_array()?

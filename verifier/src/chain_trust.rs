@@ -1,0 +1,231 @@
+//! The checkpoint's **chain trust**: what a light-client sync ([`crate::sync`]) proved from the
+//! registry chain, held for offline verification of `CC1` codes.
+//!
+//! Everything in a [`ChainTrust`] was read from proof bundles that verified against the
+//! validator set the checkpoint pinned, all at one certified header (the *synced height*):
+//!
+//! - the admitted authority issuers (`issuer/<did>`: scope, suspended or not);
+//! - each issuer's DID record and **every version** of its document (`did/<did>`,
+//!   `did-version/<did>/<n>`), so a key is trusted only for the window it was in force — from
+//!   the time of the block that added it to the time of the block that replaced it;
+//! - the credential schemas (`schema/<hash>`);
+//! - the status entries (`status/<issuer>/<key>`: revoked or suspended — a credential without
+//!   one is neither);
+//! - the evidence anchors (`evidence/<hash>`, `batch/<root>`).
+//!
+//! [`ChainTrust::key_resolver`] turns the key histories into core's [`TrustCache`] with those
+//! windows, so core's verifiers resolve an issuer's method **as of the proof's creation time**:
+//! a credential signed before a key rotation verifies with the key of its time, one signed with
+//! the retired key after the rotation does not. The file form and its integrity protection are
+//! [`crate::chain_trust::file`].
+
+pub mod file;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crosscode_core::did::{DidUrl, TrustCache, TrustedKey, VerificationRelationship};
+use crosscode_did_registry::block::{CommitCertificate, Header};
+use crosscode_did_registry::document::RegistryDid;
+use crosscode_did_registry::proof::TrustedChain;
+use crosscode_did_registry::records::{
+    DidRecord, DidVersion, EvidenceRecord, IssuerRecord, SchemaRecord, StatusRecord,
+};
+use crosscode_did_registry::transaction::StatusKey;
+use crosscode_did_registry::validators::ValidatorSet;
+use time::OffsetDateTime;
+
+/// A DID's record and every version of its document, oldest first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DidHistory {
+    /// The current record (its `versions` is the number of versions below).
+    pub record: DidRecord,
+    /// Versions `0 .. record.versions`.
+    pub versions: Vec<DidVersion>,
+}
+
+/// The synced, proven view of the chain a checkpoint verifies `CC1` codes against (see the
+/// module documentation).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainTrust {
+    /// The pinned chain: id, profile and the validator set that signs the block after the
+    /// synced header.
+    pub chain: TrustedChain,
+    /// The validator set that signed the synced header.
+    pub signers: ValidatorSet,
+    /// The synced header: every entry was proven against its state root.
+    pub header: Header,
+    /// Its commit certificate.
+    pub certificate: CommitCertificate,
+    /// Admitted authority issuers.
+    pub issuers: BTreeMap<RegistryDid, IssuerRecord>,
+    /// Key histories of the admitted issuers.
+    pub dids: BTreeMap<RegistryDid, DidHistory>,
+    /// Credential schemas by content hash.
+    pub schemas: BTreeMap<[u8; 32], SchemaRecord>,
+    /// Status entries by issuer, then status key.
+    pub statuses: BTreeMap<RegistryDid, BTreeMap<StatusKey, StatusRecord>>,
+    /// Single evidence anchors by credential hash.
+    pub evidence: BTreeMap<[u8; 32], EvidenceRecord>,
+    /// Batch anchors by Merkle root.
+    pub batches: BTreeMap<[u8; 32], EvidenceRecord>,
+    /// Registry DIDs that a governance proposal named or the node listed as issuers: proven
+    /// again (admitted or absent) whenever governance moves.
+    pub issuer_candidates: BTreeSet<RegistryDid>,
+}
+
+/// Where an issuer stands for a credential, as the synced chain says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AdmissionError {
+    /// The DID is not an admitted authority issuer.
+    NotAdmitted,
+    /// The authority is suspended by the consortium.
+    Suspended,
+    /// The credential's type is not in the authority's scope.
+    TypeOutOfScope {
+        /// The credential type.
+        credential_type: String,
+    },
+    /// The credential names another jurisdiction than the authority's.
+    JurisdictionOutOfScope {
+        /// The credential's jurisdiction.
+        jurisdiction: String,
+        /// The authority's.
+        scope: String,
+    },
+    /// The credential was issued outside the authority's validity window.
+    IssuedOutsideWindow,
+}
+
+impl ChainTrust {
+    /// The synced height.
+    pub fn height(&self) -> u64 {
+        self.header.height
+    }
+
+    /// The synced header's time (Unix seconds): the trust is "as of" this instant.
+    pub fn time(&self) -> u64 {
+        self.header.time
+    }
+
+    /// The synced header's time as a date-time (`None`: out of range).
+    pub fn as_of(&self) -> Option<OffsetDateTime> {
+        i64::try_from(self.header.time)
+            .ok()
+            .and_then(|seconds| OffsetDateTime::from_unix_timestamp(seconds).ok())
+    }
+
+    /// Checks that `issuer` is admitted, not suspended, and scoped for a credential of
+    /// `credential_type`, of `jurisdiction` (when the credential names one) issued at
+    /// `issued_at` (Unix seconds, when known).
+    pub fn check_admission(
+        &self,
+        issuer: &RegistryDid,
+        credential_type: &str,
+        jurisdiction: Option<&str>,
+        issued_at: Option<i64>,
+    ) -> Result<&IssuerRecord, AdmissionError> {
+        let record = self
+            .issuers
+            .get(issuer)
+            .ok_or(AdmissionError::NotAdmitted)?;
+        if record.suspended {
+            return Err(AdmissionError::Suspended);
+        }
+        let scope = &record.scope;
+        if !scope.credential_types.iter().any(|t| t == credential_type) {
+            return Err(AdmissionError::TypeOutOfScope {
+                credential_type: credential_type.chars().take(64).collect(),
+            });
+        }
+        if let Some(jurisdiction) = jurisdiction
+            && jurisdiction != scope.jurisdiction
+        {
+            return Err(AdmissionError::JurisdictionOutOfScope {
+                jurisdiction: jurisdiction.chars().take(16).collect(),
+                scope: scope.jurisdiction.clone(),
+            });
+        }
+        if let Some(at) = issued_at {
+            let inside =
+                u64::try_from(at).is_ok_and(|at| scope.valid_from <= at && at < scope.valid_until);
+            if !inside {
+                return Err(AdmissionError::IssuedOutsideWindow);
+            }
+        }
+        Ok(record)
+    }
+
+    /// The status entry of `issuer`'s credential at `key`, if it has one (none: neither
+    /// revoked nor suspended as of the synced height).
+    pub fn status(&self, issuer: &RegistryDid, key: &StatusKey) -> Option<&StatusRecord> {
+        self.statuses
+            .get(issuer)
+            .and_then(|entries| entries.get(key))
+    }
+
+    /// The number of status entries.
+    pub fn status_count(&self) -> usize {
+        self.statuses.values().map(BTreeMap::len).sum()
+    }
+
+    /// A key resolver over the admitted issuers' key histories: each verification method of
+    /// each version of an issuer's document, in force from that version's block time until
+    /// the next version's (the last version of a live DID: still in force; a deactivating
+    /// version: none). Only admitted issuers' DIDs are synced; a suspended issuer's keys stay,
+    /// so that its credentials are refused for the suspension (`ISSUER_SUSPENDED`), not as
+    /// signed by an unknown key.
+    pub fn key_resolver(&self) -> TrustCache {
+        let mut cache = TrustCache::new();
+        for (did, history) in &self.dids {
+            if !self.issuers.contains_key(did) {
+                continue;
+            }
+            for (number, version) in history.versions.iter().enumerate() {
+                if version.deactivated {
+                    continue;
+                }
+                let from = instant(version.time);
+                let until = history
+                    .versions
+                    .get(number + 1)
+                    .map(|next| instant(next.time));
+                for method in &version.document.verification_methods {
+                    let relationships: Vec<VerificationRelationship> = method
+                        .relationships
+                        .names()
+                        .filter_map(VerificationRelationship::from_name)
+                        .collect();
+                    let Ok(url) = DidUrl::parse(&format!("{}#{}", did.as_str(), method.fragment))
+                    else {
+                        continue;
+                    };
+                    if relationships.is_empty() || until.is_some_and(|until| until <= from) {
+                        continue;
+                    }
+                    // A method's entry is skipped only when it cannot be a verification method
+                    // URL, which a registry fragment always is.
+                    let _ = cache.insert_entry(
+                        &url,
+                        TrustedKey {
+                            key: method.key.0.clone(),
+                            relationships,
+                            valid_from: Some(from),
+                            valid_until: until,
+                        },
+                    );
+                }
+            }
+        }
+        cache
+    }
+}
+
+/// Unix seconds as a date-time (clamped to the representable range).
+fn instant(seconds: u64) -> OffsetDateTime {
+    let seconds = i64::try_from(seconds).unwrap_or(i64::MAX);
+    OffsetDateTime::from_unix_timestamp(seconds).unwrap_or(if seconds < 0 {
+        OffsetDateTime::UNIX_EPOCH
+    } else {
+        time::PrimitiveDateTime::MAX.assume_utc()
+    })
+}

@@ -1,0 +1,189 @@
+//! The `CC1` checks that need the chain: every carried credential's issuer admitted, not
+//! suspended and scoped for it (IssuerBinding), the trust cache fresh enough, and no status
+//! entry revoking or suspending the credential (Status) — all against the [`ChainTrust`]
+//! synced with proofs, offline.
+//!
+//! A credential's status pointers are its `credentialStatus` entries of type
+//! `BitstringStatusListEntry` (`docs/issuer.md` §4): `statusListCredential` ends in
+//! `/status-lists/<list>-revocation` or `…-suspension`, and the chain's entry is
+//! `status/<issuer>/<list, statusListIndex>` (revoked or suspended; absent: neither). A pointer
+//! of another shape cannot be checked against the chain, so it is refused: a checkpoint fails
+//! closed.
+
+use std::collections::BTreeSet;
+
+use serde_json::Value;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use super::{credential_type, issuer_id};
+use crate::chain_trust::{AdmissionError, ChainTrust};
+use crate::format::StepFailure;
+use crate::report::VerificationError;
+use crosscode_core::VerificationStep;
+use crosscode_core::status_list::{BitstringStatusListEntry, ENTRY_TYPE};
+use crosscode_did_registry::document::RegistryDid;
+use crosscode_did_registry::records::CredentialStatus;
+use crosscode_did_registry::transaction::StatusKey;
+
+fn at(step: VerificationStep, error: VerificationError) -> StepFailure {
+    StepFailure { step, error }
+}
+
+fn shortened(text: &str) -> String {
+    text.chars().take(120).collect()
+}
+
+/// The credential's issuer DID as a registry DID (an issuer that is not one was refused
+/// before, as untrusted).
+fn issuer_of(credential: &Value) -> Result<RegistryDid, StepFailure> {
+    let text = credential
+        .get("issuer")
+        .and_then(issuer_id)
+        .unwrap_or_default();
+    RegistryDid::parse(text).map_err(|_| {
+        at(
+            VerificationStep::IssuerBinding,
+            VerificationError::IssuerNotAdmitted(shortened(text)),
+        )
+    })
+}
+
+/// The issuer of `credential` is admitted, not suspended, and its scope covers the
+/// credential's type, jurisdiction (`credentialSubject.jurisdiction`, when disclosed) and
+/// issuance time (`validFrom`, when disclosed).
+pub(super) fn check_admission(chain: &ChainTrust, credential: &Value) -> Result<(), StepFailure> {
+    let issuer = issuer_of(credential)?;
+    let credential_type = credential_type(credential).unwrap_or_default();
+    let jurisdiction = credential
+        .get("credentialSubject")
+        .and_then(|subject| subject.get("jurisdiction"))
+        .and_then(Value::as_str);
+    let issued_at = credential
+        .get("validFrom")
+        .and_then(Value::as_str)
+        .and_then(|text| OffsetDateTime::parse(text, &Rfc3339).ok())
+        .map(OffsetDateTime::unix_timestamp);
+    let refused = |error| at(VerificationStep::IssuerBinding, error);
+    match chain.check_admission(&issuer, credential_type, jurisdiction, issued_at) {
+        Ok(_) => Ok(()),
+        Err(AdmissionError::NotAdmitted) => Err(refused(VerificationError::IssuerNotAdmitted(
+            issuer.as_str().to_owned(),
+        ))),
+        Err(AdmissionError::Suspended) => Err(refused(VerificationError::IssuerSuspended(
+            issuer.as_str().to_owned(),
+        ))),
+        Err(AdmissionError::TypeOutOfScope { credential_type }) => {
+            Err(refused(VerificationError::OutOfScope(format!(
+                "credential type {credential_type:?} is not in the scope of {issuer}"
+            ))))
+        }
+        Err(AdmissionError::JurisdictionOutOfScope {
+            jurisdiction,
+            scope,
+        }) => Err(refused(VerificationError::OutOfScope(format!(
+            "jurisdiction {jurisdiction:?} is not the issuer's ({scope})"
+        )))),
+        Err(AdmissionError::IssuedOutsideWindow) => Err(refused(VerificationError::OutOfScope(
+            format!("issued outside the validity window of {issuer}'s admission"),
+        ))),
+    }
+}
+
+/// The trust cache is not older than `max_age` at `now`.
+pub(super) fn check_freshness(
+    chain: &ChainTrust,
+    max_age: Option<time::Duration>,
+    now: OffsetDateTime,
+) -> Result<(), StepFailure> {
+    let Some(max_age) = max_age else {
+        return Ok(());
+    };
+    let synced = i64::try_from(chain.time()).unwrap_or(i64::MAX);
+    let age = now.unix_timestamp().saturating_sub(synced);
+    if age > max_age.whole_seconds() {
+        return Err(at(
+            VerificationStep::Status,
+            VerificationError::StaleTrustCache {
+                age,
+                max: max_age.whole_seconds(),
+            },
+        ));
+    }
+    Ok(())
+}
+
+/// The chain status key a `BitstringStatusListEntry` points at: `(list, index)` from a list
+/// URL ending in `/status-lists/<list>-<purpose>`.
+fn chain_key(entry: &BitstringStatusListEntry) -> Option<StatusKey> {
+    let url = entry.status_list_credential.split(['#', '?']).next()?;
+    let (base, id) = url.rsplit_once('/')?;
+    if !base.ends_with("/status-lists") {
+        return None;
+    }
+    let (number, _purpose) = id.split_once('-')?;
+    if number.is_empty() || !number.bytes().all(|byte| byte.is_ascii_digit()) {
+        return None;
+    }
+    Some(StatusKey::Index {
+        list: number.parse().ok()?,
+        index: u64::from(entry.status_list_index),
+    })
+}
+
+/// No status entry of the chain revokes or suspends `credential`; answers how many status
+/// pointers were checked.
+pub(super) fn check_status(chain: &ChainTrust, credential: &Value) -> Result<usize, StepFailure> {
+    let issuer = issuer_of(credential)?;
+    let refused = |error| at(VerificationStep::Status, error);
+    let entries: Vec<&Value> = match credential.get("credentialStatus") {
+        None => Vec::new(),
+        Some(Value::Array(entries)) => entries.iter().collect(),
+        Some(entry) => vec![entry],
+    };
+    let mut keys = BTreeSet::new();
+    for entry in entries {
+        let typed = match entry.get("type") {
+            Some(Value::String(name)) => name == ENTRY_TYPE,
+            Some(Value::Array(names)) => names.iter().any(|name| name == ENTRY_TYPE),
+            _ => false,
+        };
+        if !typed {
+            return Err(refused(VerificationError::Payload(
+                "a credentialStatus entry is not a BitstringStatusListEntry".into(),
+            )));
+        }
+        let parsed = BitstringStatusListEntry::from_value(entry)
+            .map_err(|error| refused(VerificationError::Payload(error.to_string())))?;
+        let key = chain_key(&parsed).ok_or_else(|| {
+            refused(VerificationError::Payload(
+                "a status list URL is not a registry issuer's (…/status-lists/<list>-<purpose>)"
+                    .into(),
+            ))
+        })?;
+        keys.insert(key);
+    }
+    for key in &keys {
+        if let Some(record) = chain.status(&issuer, key) {
+            let detail = format!("at height {} ({})", record.height, time_text(record.time));
+            return Err(refused(match record.status {
+                CredentialStatus::Revoked => VerificationError::Revoked(detail),
+                CredentialStatus::Suspended => VerificationError::Suspended(detail),
+            }));
+        }
+    }
+    Ok(keys.len())
+}
+
+/// The synced header's time, RFC 3339.
+pub(super) fn as_of_text(chain: &ChainTrust) -> String {
+    time_text(chain.time())
+}
+
+fn time_text(seconds: u64) -> String {
+    i64::try_from(seconds)
+        .ok()
+        .and_then(|seconds| OffsetDateTime::from_unix_timestamp(seconds).ok())
+        .and_then(|instant| instant.format(&Rfc3339).ok())
+        .unwrap_or_else(|| seconds.to_string())
+}

@@ -1,0 +1,67 @@
+//! The [`ChainSource`] of a registry node over HTTP: [`RegistryClient`]'s chain, block,
+//! transactions, proofs and issuers routes.
+
+use super::{ChainSource, SourceBlock, SyncError};
+use crosscode_did_registry::api::BlockTransactions;
+use crosscode_did_registry::document::RegistryDid;
+use crosscode_did_registry::proof::ProofBundle;
+use crosscode_did_registry::records::{IssuerRecord, Namespace};
+use crosscode_registry_client::{ClientError, RegistryClient};
+
+fn source(error: ClientError) -> SyncError {
+    SyncError::Source(error.to_string())
+}
+
+impl ChainSource for RegistryClient {
+    async fn head(&self) -> Result<(u64, [u8; 32]), SyncError> {
+        let info = self.chain_info().await.map_err(source)?;
+        Ok((info.height, info.header_hash))
+    }
+
+    async fn block(&self, height: u64) -> Result<SourceBlock, SyncError> {
+        let block = RegistryClient::block(self, height).await.map_err(source)?;
+        Ok(SourceBlock {
+            header: block.header,
+            certificate: block.certificate,
+            transactions: block.transactions,
+        })
+    }
+
+    async fn transactions(&self, height: u64) -> Result<BlockTransactions, SyncError> {
+        self.block_transactions(height).await.map_err(source)
+    }
+
+    async fn prove(&self, keys: &[Vec<u8>], height: u64) -> Result<ProofBundle, SyncError> {
+        // One proven entry per request (`GET /v1/state/…?proof=true&height=H`), gathered into
+        // one bundle under the first answer's header; the sync checks every entry against it.
+        let mut merged: Option<ProofBundle> = None;
+        for key in keys {
+            let (namespace, rest) = key
+                .split_first()
+                .and_then(|(tag, rest)| Namespace::from_tag(*tag).map(|ns| (ns, rest)))
+                .ok_or_else(|| SyncError::Source("a state key of no namespace".into()))?;
+            let answer = self
+                .state(namespace, rest, true, Some(height))
+                .await
+                .map_err(source)?;
+            let Some(bundle) = answer.bundle else {
+                return Err(SyncError::Source("the node answered no proof".into()));
+            };
+            match &mut merged {
+                None => merged = Some(bundle),
+                Some(merged) => merged.entries.extend(bundle.entries),
+            }
+        }
+        merged.ok_or_else(|| SyncError::Source("no keys to prove".into()))
+    }
+
+    async fn listed_issuers(&self) -> Result<Vec<(RegistryDid, IssuerRecord)>, SyncError> {
+        Ok(self
+            .issuers()
+            .await
+            .map_err(source)?
+            .into_iter()
+            .map(|entry| (entry.did, entry.record))
+            .collect())
+    }
+}

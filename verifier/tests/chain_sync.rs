@@ -1,0 +1,665 @@
+//! The checkpoint's light-client sync and the `CC1` checks that stand on it, against an
+//! in-memory ledger (the registry's own block production, solo ordering and proofs) behind a
+//! [`ChainSource`] that can be made to lie: every step's failure has its typed outcome —
+//! a rotated-away key, an authority out of scope or suspended, a revoked or suspended
+//! credential, a stale cache — and every lie is refused with its typed sync error.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+
+use std::sync::Mutex;
+
+use crosscode_core::VerificationStep;
+use crosscode_core::data_integrity::{Cryptosuite, ProofOptions, add_proof};
+use crosscode_core::did::{DidKey, DidUrl};
+use crosscode_core::envelope;
+use crosscode_core::keys::{KeyAlgorithm, SecretKey};
+use crosscode_did_registry::api::BlockTransactions;
+use crosscode_did_registry::block::CertificateError;
+use crosscode_did_registry::codec::Decode as _;
+use crosscode_did_registry::document::{RegistryDid, Relationships, VerificationMethod};
+use crosscode_did_registry::governance::GovernanceAction;
+use crosscode_did_registry::ledger::{Ledger, LedgerStore, MemoryStore, TxOutcome};
+use crosscode_did_registry::ordering::SoloOrdering;
+use crosscode_did_registry::profile::CryptoProfile;
+use crosscode_did_registry::proof::{BundleError, ProofBundle, TrustedChain};
+use crosscode_did_registry::records::{IssuerRecord, Namespace, StateKey};
+use crosscode_did_registry::transaction::{Payload, SignedTransaction, StatusChange, StatusKey};
+use crosscode_testing::registry::{Actor, Chain, GENESIS_TIME, scope};
+use crosscode_testing::temp_dir;
+use crosscode_verifier::chain_trust::ChainTrust;
+use crosscode_verifier::chain_trust::file::CacheFileError;
+use crosscode_verifier::format::cc1::{Cc1, PresentationPolicy};
+use crosscode_verifier::sync::{ChainSource, SourceBlock, SyncError, sync};
+use crosscode_verifier::{TrustStore, Verdict, Verifier};
+use serde_json::json;
+use time::OffsetDateTime;
+
+/// How the source lies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Lie {
+    None,
+    /// A header's time changed (its certificate no longer signs it).
+    HeaderTime,
+    /// A block's last transaction left out.
+    DroppedTransaction,
+    /// Every proven value answered as absent (a revocation hidden).
+    ProvenValueHidden,
+    /// Bundles answered from the header before the one asked for.
+    StaleBundle,
+    /// A block's transaction hashes not those of its transactions.
+    TransactionHashes,
+    /// The issuer list says the opposite of the chain about a suspension.
+    IssuerList,
+}
+
+/// An in-memory chain and the source a checkpoint syncs from.
+struct World {
+    chain: Chain,
+    ledger: Mutex<Ledger<MemoryStore>>,
+    ordering: Mutex<SoloOrdering>,
+    time: Mutex<u64>,
+    lie: Mutex<Lie>,
+}
+
+impl World {
+    fn new() -> World {
+        let chain = Chain::new(CryptoProfile::Standard);
+        let (ledger, ordering) = chain.solo_ledger();
+        World {
+            chain,
+            ledger: Mutex::new(ledger),
+            ordering: Mutex::new(ordering),
+            time: Mutex::new(GENESIS_TIME),
+            lie: Mutex::new(Lie::None),
+        }
+    }
+
+    fn pinned(&self) -> TrustedChain {
+        let ledger = self.ledger.lock().unwrap();
+        TrustedChain {
+            chain_id: ledger.config().chain_id.clone(),
+            profile: ledger.config().profile,
+            validators: ledger.validators().unwrap(),
+        }
+    }
+
+    /// Commits `txs` in one block 10 s after the previous one; all must be accepted.
+    fn commit(&self, txs: Vec<SignedTransaction>) -> u64 {
+        let mut time = self.time.lock().unwrap();
+        *time += 10;
+        let mut ledger = self.ledger.lock().unwrap();
+        let mut ordering = self.ordering.lock().unwrap();
+        let (block, outcomes) = ledger.produce_block(txs, *time, &mut *ordering).unwrap();
+        for outcome in outcomes {
+            assert!(matches!(outcome, TxOutcome::Committed(_)), "{outcome:?}");
+        }
+        block.block.header.time
+    }
+
+    fn now(&self) -> u64 {
+        *self.time.lock().unwrap()
+    }
+
+    /// A new issuer DID, admitted with the tests' scope by two of the three members.
+    fn admitted_issuer(&mut self) -> Actor {
+        let mut issuer = Actor::new(CryptoProfile::Standard);
+        self.commit(vec![issuer.create()]);
+        self.govern(GovernanceAction::AdmitIssuer {
+            issuer: issuer.did.clone(),
+            scope: scope(),
+        });
+        issuer
+    }
+
+    fn govern(&mut self, action: GovernanceAction) {
+        let id = self
+            .ledger
+            .lock()
+            .unwrap()
+            .state()
+            .record::<u64>(&StateKey::meta("next-proposal"))
+            .unwrap()
+            .unwrap_or(0);
+        let propose = self.chain.members[0].tx(Payload::Propose {
+            action,
+            voting_period: 10,
+        });
+        self.commit(vec![propose]);
+        let vote = self.chain.members[1].tx(Payload::Vote {
+            proposal: id,
+            approve: true,
+        });
+        self.commit(vec![vote]);
+    }
+
+    fn lie(&self, lie: Lie) {
+        *self.lie.lock().unwrap() = lie;
+    }
+
+    fn current_lie(&self) -> Lie {
+        *self.lie.lock().unwrap()
+    }
+}
+
+impl ChainSource for World {
+    async fn head(&self) -> Result<(u64, [u8; 32]), SyncError> {
+        let ledger = self.ledger.lock().unwrap();
+        let head = ledger.head();
+        Ok((head.height, head.hash(ledger.config().profile)))
+    }
+
+    async fn block(&self, height: u64) -> Result<SourceBlock, SyncError> {
+        let ledger = self.ledger.lock().unwrap();
+        let profile = ledger.config().profile;
+        let committed = ledger.store().block(height).unwrap().unwrap();
+        let mut header = committed.block.header;
+        if self.current_lie() == Lie::HeaderTime {
+            header.time += 1;
+        }
+        let mut transactions: Vec<[u8; 32]> = committed
+            .block
+            .transactions
+            .iter()
+            .map(|tx| tx.hash(profile))
+            .collect();
+        if self.current_lie() == Lie::TransactionHashes {
+            transactions.reverse();
+            transactions.push([0; 32]);
+        }
+        Ok(SourceBlock {
+            header,
+            certificate: committed.certificate,
+            transactions,
+        })
+    }
+
+    async fn transactions(&self, height: u64) -> Result<BlockTransactions, SyncError> {
+        let ledger = self.ledger.lock().unwrap();
+        let mut transactions = ledger
+            .store()
+            .block(height)
+            .unwrap()
+            .unwrap()
+            .block
+            .transactions;
+        if self.current_lie() == Lie::DroppedTransaction {
+            transactions.pop();
+        }
+        Ok(BlockTransactions::new(height, &transactions))
+    }
+
+    async fn prove(&self, keys: &[Vec<u8>], height: u64) -> Result<ProofBundle, SyncError> {
+        let ledger = self.ledger.lock().unwrap();
+        let asked = match self.current_lie() {
+            Lie::StaleBundle => height - 1,
+            _ => height,
+        };
+        let mut bundle = ledger.prove(keys, asked).unwrap();
+        if self.current_lie() == Lie::ProvenValueHidden {
+            for entry in &mut bundle.entries {
+                entry.value = None;
+            }
+        }
+        Ok(bundle)
+    }
+
+    async fn listed_issuers(&self) -> Result<Vec<(RegistryDid, IssuerRecord)>, SyncError> {
+        let ledger = self.ledger.lock().unwrap();
+        let state = ledger.state();
+        let mut listed = Vec::new();
+        for (key, value) in state.entries() {
+            if Namespace::of_key(key) == Some(Namespace::Issuer) {
+                let did = RegistryDid::parse(std::str::from_utf8(&key[1..]).unwrap()).unwrap();
+                let mut record = IssuerRecord::from_bytes(value).unwrap();
+                if self.current_lie() == Lie::IssuerList {
+                    record.suspended = !record.suspended;
+                }
+                listed.push((did, record));
+            }
+        }
+        Ok(listed)
+    }
+}
+
+fn run<T>(future: impl std::future::Future<Output = T>) -> T {
+    tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap()
+        .block_on(future)
+}
+
+/// Syncs from `previous` (or genesis).
+fn synced(world: &World, previous: Option<&ChainTrust>) -> Result<ChainTrust, SyncError> {
+    run(sync(world, &world.pinned(), previous, &mut |_| {})).map(|(trust, _)| trust)
+}
+
+fn instant(seconds: u64) -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp(seconds as i64).unwrap()
+}
+
+fn rfc3339(seconds: u64) -> String {
+    instant(seconds)
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap()
+}
+
+/// The CC1 code of a CN-GD credential of `credential_type` by `issuer` for a fresh holder,
+/// status list 0 index `index`, signed by `key` (method `fragment`) at `created`.
+fn code(
+    issuer: &RegistryDid,
+    key: &SecretKey,
+    fragment: &str,
+    created: u64,
+    index: u64,
+    credential_type: &str,
+) -> String {
+    let holder = DidKey::from_public_key(&SecretKey::generate(KeyAlgorithm::Ed25519).public_key());
+    let status = |purpose: &str| {
+        json!({
+            "id": format!("https://health.example/status-lists/0-{purpose}#{index}"),
+            "type": "BitstringStatusListEntry",
+            "statusPurpose": purpose,
+            "statusListIndex": index.to_string(),
+            "statusListCredential": format!("https://health.example/status-lists/0-{purpose}"),
+        })
+    };
+    let credential = json!({
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": ["VerifiableCredential", credential_type],
+        "issuer": issuer.as_str(),
+        "validFrom": rfc3339(created),
+        "validUntil": rfc3339(created + 7 * 24 * 3600),
+        "credentialStatus": [status("revocation"), status("suspension")],
+        "credentialSubject": {
+            "id": holder.did().as_str(),
+            "jurisdiction": "CN-GD",
+            "statusColour": "green"
+        }
+    });
+    let method = DidUrl::parse(&format!("{}#{fragment}", issuer.as_str())).unwrap();
+    let options = ProofOptions {
+        cryptosuite: Some(Cryptosuite::EddsaJcs2022),
+        created: Some(instant(created)),
+        ..ProofOptions::default()
+    };
+    let signed = add_proof(&credential, key, &method, &options).unwrap();
+    envelope::encode_data_integrity(&signed).unwrap()
+}
+
+fn verifier(trust: &ChainTrust) -> Verifier {
+    Verifier::new(TrustStore::new()).with_chain_trust(trust.clone())
+}
+
+/// The failed step and code of a report, or `None` for ACCEPT.
+fn outcome(
+    verifier: &Verifier,
+    payload: &str,
+    now: u64,
+) -> Option<(VerificationStep, &'static str)> {
+    let report = verifier.verify_text(payload, instant(now));
+    match report.verdict() {
+        Verdict::Accept => None,
+        Verdict::Reject => report.failure().map(|(step, error)| (step, error.code())),
+    }
+}
+
+fn set_status(issuer: &mut Actor, index: u64, change: StatusChange) -> SignedTransaction {
+    issuer.tx(Payload::SetStatus {
+        key: StatusKey::Index { list: 0, index },
+        change,
+    })
+}
+
+#[test]
+fn a_synced_checkpoint_accepts_an_admitted_issuers_code_and_refuses_revoked_and_suspended_ones() {
+    let mut world = World::new();
+    let mut issuer = world.admitted_issuer();
+    let issued = world.now();
+    let good = code(
+        &issuer.did,
+        &issuer.assertion,
+        "assert-1",
+        issued,
+        7,
+        "HealthCode",
+    );
+    let revoked = code(
+        &issuer.did,
+        &issuer.assertion,
+        "assert-1",
+        issued,
+        8,
+        "HealthCode",
+    );
+    let suspended = code(
+        &issuer.did,
+        &issuer.assertion,
+        "assert-1",
+        issued,
+        9,
+        "HealthCode",
+    );
+    let trust = synced(&world, None).unwrap();
+    let now = world.now() + 60;
+    assert_eq!(outcome(&verifier(&trust), &good, now), None);
+    assert_eq!(outcome(&verifier(&trust), &revoked, now), None);
+
+    world.commit(vec![
+        set_status(&mut issuer, 8, StatusChange::Revoke),
+        set_status(&mut issuer, 9, StatusChange::Suspend),
+    ]);
+    let trust = synced(&world, Some(&trust)).unwrap();
+    assert_eq!(trust.status_count(), 2);
+    let now = world.now() + 60;
+    let checkpoint = verifier(&trust);
+    assert_eq!(outcome(&checkpoint, &good, now), None);
+    assert_eq!(
+        outcome(&checkpoint, &revoked, now),
+        Some((VerificationStep::Status, "REVOKED"))
+    );
+    assert_eq!(
+        outcome(&checkpoint, &suspended, now),
+        Some((VerificationStep::Status, "SUSPENDED"))
+    );
+    let report = checkpoint.verify_text(&good, instant(now));
+    assert_eq!(report.trust_as_of, Some((trust.height(), trust.time())));
+
+    // Reinstated: the entry is gone, the code is accepted again.
+    world.commit(vec![set_status(&mut issuer, 9, StatusChange::Reinstate)]);
+    let trust = synced(&world, Some(&trust)).unwrap();
+    assert_eq!(trust.status_count(), 1);
+    assert_eq!(
+        outcome(&verifier(&trust), &suspended, world.now() + 60),
+        None
+    );
+}
+
+#[test]
+fn an_incremental_sync_ends_where_a_sync_from_genesis_ends() {
+    let mut world = World::new();
+    let mut issuer = world.admitted_issuer();
+    let first = synced(&world, None).unwrap();
+    world.commit(vec![set_status(&mut issuer, 1, StatusChange::Revoke)]);
+    let second = world.admitted_issuer();
+    world.commit(vec![
+        issuer.anchor([7; 32]),
+        issuer.anchor_batch([9; 32], 4),
+    ]);
+    let incremental = synced(&world, Some(&first)).unwrap();
+    let from_genesis = synced(&world, None).unwrap();
+    assert_eq!(incremental.height(), from_genesis.height());
+    assert_eq!(incremental.issuers, from_genesis.issuers);
+    assert_eq!(incremental.dids, from_genesis.dids);
+    assert_eq!(incremental.statuses, from_genesis.statuses);
+    assert_eq!(incremental.evidence, from_genesis.evidence);
+    assert_eq!(incremental.batches, from_genesis.batches);
+    assert!(incremental.issuers.contains_key(&second.did));
+    assert!(incremental.evidence.contains_key(&[7; 32]));
+    assert!(incremental.batches.contains_key(&[9; 32]));
+    // Nothing new: the trust stays at its height.
+    let again = synced(&world, Some(&incremental)).unwrap();
+    assert_eq!(again, incremental);
+}
+
+#[test]
+fn a_code_signed_before_a_key_rotation_verifies_and_one_signed_after_it_with_the_retired_key_does_not()
+ {
+    let mut world = World::new();
+    let mut issuer = world.admitted_issuer();
+    let before = world.now() + 1;
+    let old_code = code(
+        &issuer.did,
+        &issuer.assertion,
+        "assert-1",
+        before,
+        1,
+        "HealthCode",
+    );
+    world.commit(vec![]);
+    let new_key = SecretKey::generate(KeyAlgorithm::Ed25519);
+    let rotate = issuer.tx(Payload::DidRotateKeys {
+        methods: vec![
+            VerificationMethod::new(
+                "control",
+                issuer.control.public_key(),
+                Relationships::CAPABILITY_INVOCATION.with(Relationships::AUTHENTICATION),
+            ),
+            VerificationMethod::new(
+                "assert-2",
+                new_key.public_key(),
+                Relationships::ASSERTION_METHOD,
+            ),
+        ],
+    });
+    let rotated_at = world.commit(vec![rotate]);
+    let after = rotated_at + 5;
+    let retired = code(
+        &issuer.did,
+        &issuer.assertion,
+        "assert-1",
+        after,
+        2,
+        "HealthCode",
+    );
+    let current = code(&issuer.did, &new_key, "assert-2", after, 3, "HealthCode");
+    world.commit(vec![]);
+    let trust = synced(&world, None).unwrap();
+    assert_eq!(trust.dids[&issuer.did].versions.len(), 2);
+    let checkpoint = verifier(&trust);
+    let now = world.now() + 60;
+    assert_eq!(outcome(&checkpoint, &old_code, now), None);
+    assert_eq!(outcome(&checkpoint, &current, now), None);
+    let refused = outcome(&checkpoint, &retired, now).unwrap();
+    assert!(
+        matches!(
+            refused,
+            (VerificationStep::KeyResolution, "UNKNOWN_KID")
+                | (VerificationStep::IssuerBinding, "SIGNER_NOT_BOUND")
+        ),
+        "{refused:?}"
+    );
+}
+
+#[test]
+fn codes_outside_the_authoritys_scope_or_of_a_suspended_or_unadmitted_authority_are_refused_at_issuer_binding()
+ {
+    let mut world = World::new();
+    let issuer = world.admitted_issuer();
+    let mut stranger = Actor::new(CryptoProfile::Standard);
+    world.commit(vec![stranger.create()]);
+    let issued = world.now();
+    let vaccination = code(
+        &issuer.did,
+        &issuer.assertion,
+        "assert-1",
+        issued,
+        1,
+        "Vaccination",
+    );
+    let unadmitted = code(
+        &stranger.did,
+        &stranger.assertion,
+        "assert-1",
+        issued,
+        1,
+        "HealthCode",
+    );
+    let good = code(
+        &issuer.did,
+        &issuer.assertion,
+        "assert-1",
+        issued,
+        2,
+        "HealthCode",
+    );
+    let trust = synced(&world, None).unwrap();
+    let now = world.now() + 60;
+    let checkpoint = verifier(&trust);
+    assert_eq!(
+        outcome(&checkpoint, &vaccination, now),
+        Some((VerificationStep::IssuerBinding, "OUT_OF_SCOPE"))
+    );
+    // Not admitted: its keys are not in the cache at all.
+    assert_eq!(
+        outcome(&checkpoint, &unadmitted, now).map(|(_, code)| code),
+        Some("UNKNOWN_KID")
+    );
+    // Another jurisdiction than the admitted one.
+    let mut payload_mo = envelope::decode(&good, &trust.key_resolver(), instant(now))
+        .unwrap()
+        .document;
+    payload_mo["credentialSubject"]["jurisdiction"] = json!("MO");
+    payload_mo.as_object_mut().unwrap().remove("proof");
+    let options = ProofOptions {
+        cryptosuite: Some(Cryptosuite::EddsaJcs2022),
+        created: Some(instant(issued)),
+        ..ProofOptions::default()
+    };
+    let method = DidUrl::parse(&format!("{}#assert-1", issuer.did.as_str())).unwrap();
+    let mo = envelope::encode_data_integrity(
+        &add_proof(&payload_mo, &issuer.assertion, &method, &options).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        outcome(&checkpoint, &mo, now),
+        Some((VerificationStep::IssuerBinding, "OUT_OF_SCOPE"))
+    );
+
+    world.govern(GovernanceAction::SuspendIssuer {
+        issuer: issuer.did.clone(),
+    });
+    let trust = synced(&world, Some(&trust)).unwrap();
+    assert_eq!(
+        outcome(&verifier(&trust), &good, world.now() + 60),
+        Some((VerificationStep::IssuerBinding, "ISSUER_SUSPENDED"))
+    );
+}
+
+#[test]
+fn a_stale_cache_is_refused_at_status_under_a_max_age_policy() {
+    let mut world = World::new();
+    let issuer = world.admitted_issuer();
+    let good = code(
+        &issuer.did,
+        &issuer.assertion,
+        "assert-1",
+        world.now(),
+        1,
+        "HealthCode",
+    );
+    let trust = synced(&world, None).unwrap();
+    let checkpoint = verifier(&trust).with_format(Box::new(Cc1::with_policy(PresentationPolicy {
+        max_trust_age: Some(time::Duration::hours(1)),
+        ..PresentationPolicy::default()
+    })));
+    assert_eq!(outcome(&checkpoint, &good, trust.time() + 3500), None);
+    assert_eq!(
+        outcome(&checkpoint, &good, trust.time() + 3700),
+        Some((VerificationStep::Status, "STALE_TRUST_CACHE"))
+    );
+}
+
+#[test]
+fn a_lying_source_is_refused_with_a_typed_error_and_the_previous_trust_stays() {
+    let mut world = World::new();
+    let mut issuer = world.admitted_issuer();
+    let previous = synced(&world, None).unwrap();
+    world.commit(vec![set_status(&mut issuer, 4, StatusChange::Revoke)]);
+
+    world.lie(Lie::HeaderTime);
+    assert!(matches!(
+        synced(&world, Some(&previous)),
+        Err(SyncError::Certificate {
+            error: CertificateError::HeaderHashMismatch,
+            ..
+        })
+    ));
+    world.lie(Lie::DroppedTransaction);
+    assert!(matches!(
+        synced(&world, Some(&previous)),
+        Err(SyncError::Transactions { .. })
+    ));
+    world.lie(Lie::ProvenValueHidden);
+    assert!(matches!(
+        synced(&world, Some(&previous)),
+        Err(SyncError::Bundle {
+            error: BundleError::Entry { .. },
+            ..
+        })
+    ));
+    world.lie(Lie::StaleBundle);
+    assert!(matches!(
+        synced(&world, Some(&previous)),
+        Err(SyncError::BundleHeader { .. })
+    ));
+    world.lie(Lie::TransactionHashes);
+    assert!(matches!(
+        synced(&world, Some(&previous)),
+        Err(SyncError::Contradiction { .. })
+    ));
+    world.lie(Lie::IssuerList);
+    assert!(matches!(
+        synced(&world, Some(&previous)),
+        Err(SyncError::Contradiction {
+            what: "issuer list"
+        })
+    ));
+    // A cache of another chain than the pinned one is not extended.
+    let other_chain = TrustedChain {
+        chain_id: "crosscode-other-1".into(),
+        ..world.pinned()
+    };
+    assert!(matches!(
+        run(sync(&world, &other_chain, Some(&previous), &mut |_| {})),
+        Err(SyncError::PinMismatch { .. })
+    ));
+    world.lie(Lie::None);
+    assert_eq!(synced(&world, Some(&previous)).unwrap().status_count(), 1);
+}
+
+#[test]
+fn the_cache_file_round_trips_and_a_changed_byte_or_another_key_is_refused_at_load() {
+    let mut world = World::new();
+    let mut issuer = world.admitted_issuer();
+    world.commit(vec![set_status(&mut issuer, 4, StatusChange::Revoke)]);
+    let trust = synced(&world, None).unwrap();
+    let dir = temp_dir("chain-trust-file");
+    assert!(matches!(
+        ChainTrust::load(&dir),
+        Err(CacheFileError::NotSynced { .. })
+    ));
+    trust.save(&dir).unwrap();
+    assert_eq!(ChainTrust::load(&dir).unwrap(), trust);
+    let key = std::fs::read(dir.join("cache.key")).unwrap();
+    let bytes = trust.to_file_bytes(&key);
+    for at in [0, 30, bytes.len() / 2, bytes.len() - 1] {
+        let mut changed = bytes.clone();
+        changed[at] ^= 0x40;
+        assert!(matches!(
+            ChainTrust::from_file_bytes(&changed, &key),
+            Err(CacheFileError::Tampered)
+        ));
+    }
+    assert!(matches!(
+        ChainTrust::from_file_bytes(&bytes, &[7; 32]),
+        Err(CacheFileError::Tampered)
+    ));
+    assert!(matches!(
+        ChainTrust::from_file_bytes(&bytes[..10], &key),
+        Err(CacheFileError::NotACacheFile | CacheFileError::Tampered)
+    ));
+    // Written by the key holder but not a valid body: refused, never trusted.
+    let mut forged = trust.to_file_bytes(&key);
+    forged.truncate(forged.len() - 32);
+    forged.truncate(forged.len() - 5);
+    let tag = {
+        use hmac::Mac as _;
+        let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(&key).unwrap();
+        mac.update(&forged);
+        mac.finalize().into_bytes()
+    };
+    forged.extend_from_slice(&tag);
+    assert!(matches!(
+        ChainTrust::from_file_bytes(&forged, &key),
+        Err(CacheFileError::Decode(_))
+    ));
+}

@@ -1,16 +1,23 @@
 //! `crosscode checkpoint`: the border checkpoint's trust cache. `checkpoint sync` follows the
 //! chain from a node as a light client (verifying every header, transaction list and proof
-//! against the pinned validators) and writes the cache `crosscode verify --cache` reads.
+//! against the pinned validators) and writes the cache `crosscode verify --cache` reads;
+//! `checkpoint serve` serves the gate page over it (`crosscode_verifier::gate`), syncing in the
+//! background when given a node.
 
-use std::path::PathBuf;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
 use crosscode_did_registry::proof::TrustedChain;
 use crosscode_registry_client::RegistryClient;
+use crosscode_registry_node::termination_signal;
 use crosscode_verifier::chain_trust::ChainTrust;
 use crosscode_verifier::chain_trust::file::CacheFileError;
+use crosscode_verifier::format::cc1::PresentationPolicy;
+use crosscode_verifier::gate::{self, GateConfig, RefreshConfig, RunningGate};
 use crosscode_verifier::sync::{self, SyncProgress};
 
 use crate::registry::block_on;
@@ -29,6 +36,42 @@ enum CheckpointCommand {
     /// pinned validator set. Incremental from the cache's height; a refused answer leaves the
     /// previous cache in force (exit 1).
     Sync(SyncArgs),
+    /// Serve the gate page for an officer's browser on loopback: a handheld scanner types a
+    /// code into it, or the camera's frames are read by the gate; it shows ACCEPT / REJECT,
+    /// the reason, the disclosed claims and how fresh the trust is. Prints `gate listening on
+    /// http://ADDR` when ready and serves until SIGINT / SIGTERM. With --node and --validators
+    /// it syncs the cache in the background (a failed sync keeps the trust in force).
+    Serve(ServeArgs),
+}
+
+/// Arguments of `crosscode checkpoint serve`.
+#[derive(Debug, Args)]
+struct ServeArgs {
+    /// The cache directory (synced by `checkpoint sync`, or by this gate with --node).
+    #[arg(long, value_name = "DIR")]
+    cache: PathBuf,
+    /// The loopback address to listen on (port 0: a free port).
+    #[arg(long, value_name = "ADDR", default_value = gate::DEFAULT_LISTEN)]
+    listen: SocketAddr,
+    /// A registry node to sync from in the background.
+    #[arg(long, value_name = "URL", requires = "validators")]
+    node: Option<String>,
+    /// With --node: the pinned validator set (validators.json).
+    #[arg(long, value_name = "VALIDATORS.json", requires = "node")]
+    validators: Option<PathBuf>,
+    /// With --node: seconds between background syncs.
+    #[arg(long = "sync-every", value_name = "SECONDS", default_value_t = gate::DEFAULT_REFRESH.as_secs(), requires = "node", value_parser = clap::value_parser!(u64).range(1..))]
+    sync_every: u64,
+    /// The oldest the synced trust may be, in seconds: an older one turns CC1 verdicts to
+    /// REJECT at Status (STALE_TRUST_CACHE).
+    #[arg(long = "max-age", value_name = "SECONDS")]
+    max_age: Option<u32>,
+    /// This checkpoint's identifier: a CC1 presentation must name it as its audience.
+    #[arg(long, value_name = "ID")]
+    audience: Option<String>,
+    /// Accept only dynamic CC1 presentations (a holder-signed 30-second time slot).
+    #[arg(long)]
+    dynamic_only: bool,
 }
 
 /// Arguments of `crosscode checkpoint sync`.
@@ -50,18 +93,56 @@ struct SyncArgs {
 pub fn run(args: CheckpointArgs) -> anyhow::Result<ExitCode> {
     match args.command {
         CheckpointCommand::Sync(args) => sync_command(args),
+        CheckpointCommand::Serve(args) => serve_command(args),
     }
 }
 
+/// The pinned validator set in `path`.
+fn read_pinned(path: &Path) -> anyhow::Result<TrustedChain> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    TrustedChain::from_json(&text)
+        .with_context(|| format!("{} is not a usable validators.json", path.display()))
+}
+
+fn serve_command(args: ServeArgs) -> anyhow::Result<ExitCode> {
+    let refresh = match (args.node, &args.validators) {
+        (Some(node), Some(validators)) => Some(RefreshConfig {
+            node,
+            pinned: read_pinned(validators)?,
+            every: Duration::from_secs(args.sync_every),
+        }),
+        _ => None,
+    };
+    let config = GateConfig {
+        cache_dir: args.cache,
+        listen: args.listen,
+        policy: PresentationPolicy {
+            audience: args.audience,
+            require_dynamic: args.dynamic_only,
+            max_trust_age: args
+                .max_age
+                .map(|seconds| time::Duration::seconds(seconds.into())),
+        },
+        refresh,
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(async move {
+        let gate = RunningGate::start(config).await?;
+        // Installed before the ready line, so that a signal sent right after it stops the gate
+        // cleanly.
+        let stop = termination_signal();
+        crate::key::print_line(&format!("gate listening on {}", gate.url()))?;
+        gate.wait_until(stop).await.context("the gate failed")?;
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
 fn sync_command(args: SyncArgs) -> anyhow::Result<ExitCode> {
-    let text = std::fs::read_to_string(&args.validators)
-        .with_context(|| format!("cannot read {}", args.validators.display()))?;
-    let pinned = TrustedChain::from_json(&text).with_context(|| {
-        format!(
-            "{} is not a usable validators.json",
-            args.validators.display()
-        )
-    })?;
+    let pinned = read_pinned(&args.validators)?;
     let previous = match ChainTrust::load(&args.cache) {
         Ok(previous) => Some(previous),
         Err(CacheFileError::NotSynced { .. }) => None,

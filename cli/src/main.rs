@@ -88,7 +88,8 @@ enum Command {
     Wallet(wallet::WalletArgs),
     /// The border checkpoint: `checkpoint sync --node URL --validators VALIDATORS.json --cache
     /// DIR` syncs the trust cache `verify --cache DIR` checks CC1 codes against, proven
-    /// against the pinned validators.
+    /// against the pinned validators; `checkpoint serve --cache DIR` serves the gate page
+    /// (scanner and camera) on loopback, syncing in the background with --node.
     Checkpoint(checkpoint::CheckpointArgs),
 }
 

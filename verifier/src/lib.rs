@@ -6,7 +6,8 @@
 //! verification steps, `crosscode_core::VerificationStep`), each with a typed outcome, against an offline
 //! [`trust::TrustStore`] and an optional CertLogic [`rules::RuleSet`]. Each format is one module
 //! of [`format`] behind the [`Format`] trait; the [`Verifier`] recognises a QR text by its
-//! context prefix and hands it to that format. See `docs/verifier.md`.
+//! context prefix and hands it to that format. See `docs/verifier.md`. The checkpoint's web page
+//! and its API are [`gate`] (`docs/checkpoint.md`).
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 pub mod certificate;
@@ -17,6 +18,7 @@ pub mod cose;
 pub mod dcc_schema;
 pub mod dcc_testfile;
 pub mod format;
+pub mod gate;
 pub mod jws;
 pub mod pipeline;
 pub mod prefix;

@@ -19,27 +19,12 @@ use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
 use axum::response::Response;
-use common::{Http, assert_clean_failure, crosscode, json_of, start_issuer, start_node, stderr};
-use crosscode_core::did::DidKey;
-use crosscode_core::keys::{KeyAlgorithm, SecretKey};
+use common::{
+    Http, assert_clean_failure, crosscode, json_of, start_issuer, start_node, stderr,
+    unsigned_health_code,
+};
 use crosscode_testing::temp_dir;
 use serde_json::{Value, json};
-
-/// An unsigned MO health code for a fresh holder `did:key`.
-fn unsigned_health_code() -> Value {
-    let key = SecretKey::generate(KeyAlgorithm::Ed25519);
-    let holder = DidKey::from_public_key(&key.public_key());
-    json!({
-        "@context": ["https://www.w3.org/ns/credentials/v2"],
-        "type": ["VerifiableCredential", "HealthCode"],
-        "credentialSubject": {
-            "id": holder.did().as_str(),
-            "type": "HealthCode",
-            "statusColour": "green",
-            "statusDate": "2026-12-05"
-        }
-    })
-}
 
 fn sync(node_url: &str, validators: &Path, cache: &Path) -> Output {
     crosscode(

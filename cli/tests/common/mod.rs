@@ -12,6 +12,8 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
+use crosscode_core::did::DidKey;
+use crosscode_core::keys::{KeyAlgorithm, SecretKey};
 use serde_json::{Value, json};
 
 /// The `--reveal` flags that disclose the personal health code's type, jurisdiction and status
@@ -372,6 +374,15 @@ impl Http {
         }
     }
 
+    /// `GET url`: the status and the JSON answer.
+    pub fn get(&self, url: &str) -> (u16, Value) {
+        self.runtime.block_on(async {
+            let answer = self.client.get(url).send().await.unwrap();
+            let status = answer.status().as_u16();
+            (status, answer.json().await.unwrap_or(Value::Null))
+        })
+    }
+
     /// `POST url` of a JSON body with the bearer `token`: the status and the JSON answer.
     pub fn post(&self, url: &str, token: &str, body: &Value) -> (u16, Value) {
         self.runtime.block_on(async {
@@ -387,6 +398,23 @@ impl Http {
             (status, answer.json().await.unwrap_or(Value::Null))
         })
     }
+}
+
+/// An unsigned MO health code (green) for a fresh holder `did:key`, for `POST
+/// /credentials/issue`.
+pub fn unsigned_health_code() -> Value {
+    let key = SecretKey::generate(KeyAlgorithm::Ed25519);
+    let holder = DidKey::from_public_key(&key.public_key());
+    json!({
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": ["VerifiableCredential", "HealthCode"],
+        "credentialSubject": {
+            "id": holder.did().as_str(),
+            "type": "HealthCode",
+            "statusColour": "green",
+            "statusDate": "2026-12-05"
+        }
+    })
 }
 
 /// A new record at the issuer and an offer of it with a transaction code: (URI, code).

@@ -83,6 +83,7 @@
       ? 'status as of height ' + report.trust.height + ', time ' + report.trust.time
       : 'no synced trust was used';
     keepFor(CLEAR_MS);
+    readStatus();
   }
 
   function showError(message) {
@@ -231,14 +232,15 @@
             ', time ' + status.time + ' (' + status.authorities + ' authorities, ' +
             status.statusEntries + ' status entries)';
       const last = status.lastSync;
+      const at = last ? last.at.replace(/\.\d+Z$/, 'Z') : '';
       if (!last) {
         syncLine.textContent = '';
         syncLine.className = '';
       } else if (last.succeeded) {
-        syncLine.textContent = 'last sync ' + last.at + ': up to date';
+        syncLine.textContent = 'last sync ' + at + ': up to date';
         syncLine.className = '';
       } else {
-        syncLine.textContent = 'last sync ' + last.at + ' failed (' + last.error +
+        syncLine.textContent = 'last sync ' + at + ' failed (' + last.error +
           '); the trust above stays in force';
         syncLine.className = 'failed';
       }

@@ -36,9 +36,14 @@
 //!    `$HOME/.cache/crosscode-tools/` when missing and handed to the tests in
 //!    `$CROSSCODE_KOTLIN_HOME` (the mobile bindings' Kotlin smoke test compiles with it; again a
 //!    value already set is kept). Python's `cryptography` (pinned), with pip when `python3`
-//!    cannot import it: the mobile bindings' Python suite signs with it. The system packages
-//!    for `test` also include a JDK
-//!    (`openjdk-17-jdk-headless`), JNA (`libjna-java`) and `npm`.
+//!    cannot import it: the mobile bindings' Python suite signs with it. playwright-core,
+//!    pinned ([`tools::PLAYWRIGHT_CORE_VERSION`]), installed with npm into
+//!    `$HOME/.cache/crosscode-tools/` when missing (or another version) and handed to the tests
+//!    in `$CROSSCODE_PLAYWRIGHT_CORE` (the gate page's Chromium test drives the browser with it;
+//!    a value already set is kept). The system packages for `test` also include a JDK
+//!    (`openjdk-17-jdk-headless`), JNA (`libjna-java`), `npm`, Debian's Chromium (`chromium`,
+//!    present when `/usr/bin/chromium` is) and a font for its screenshots
+//!    (`fonts-dejavu-core`).
 //! 3. For `lint`: the `rustfmt` and `clippy` components (`rustup component add`).
 //!
 //! Every command run is printed first (`xtask: $ ...`) on standard error. The real command
@@ -102,6 +107,11 @@ pub enum XtaskError {
         /// The compiler's expected home.
         path: PathBuf,
     },
+    /// playwright-core is not where npm was told to install it (or is another version).
+    PlaywrightCoreMissing {
+        /// The package's expected folder.
+        path: PathBuf,
+    },
     /// A folder or file of the set-up could not be written.
     Io {
         /// The path.
@@ -152,6 +162,14 @@ impl fmt::Display for XtaskError {
                 tools::KOTLIN_VERSION,
                 path.display(),
                 tools::KOTLIN_HOME_ENV
+            ),
+            Self::PlaywrightCoreMissing { path } => write!(
+                f,
+                "npm installed playwright-core {} but {} does not hold it; set {} to a \
+                 playwright-core package folder",
+                tools::PLAYWRIGHT_CORE_VERSION,
+                path.display(),
+                tools::PLAYWRIGHT_CORE_ENV
             ),
             Self::Io { path, source } => write!(f, "{}: {source}", path.display()),
         }
@@ -289,6 +307,9 @@ fn test(root: &Path, args: &[OsString]) -> Result<(), XtaskError> {
     tools::ensure_python_cryptography()?;
     if std::env::var_os(tools::KOTLIN_HOME_ENV).is_none() {
         test_tools.push((tools::KOTLIN_HOME_ENV, tools::ensure_kotlin()?));
+    }
+    if std::env::var_os(tools::PLAYWRIGHT_CORE_ENV).is_none() {
+        test_tools.push((tools::PLAYWRIGHT_CORE_ENV, tools::ensure_playwright_core()?));
     }
     test_command(tools::cargo(), args, test_tools)
         .in_dir(root)

@@ -30,19 +30,32 @@ pub struct Probe {
     /// JNA (`/usr/share/java/jna.jar`, Debian `libjna-java`): UniFFI's Kotlin bindings load the
     /// native library through it.
     pub jna: bool,
-    /// `npm` on `PATH`: it installs the Kotlin compiler (npm package `kotlin-compiler`).
+    /// `npm` on `PATH`: it installs the Kotlin compiler (npm package `kotlin-compiler`) and
+    /// playwright-core.
     pub npm: bool,
+    /// Debian's Chromium (`/usr/bin/chromium`): the gate page's end-to-end test drives it
+    /// headless through playwright-core.
+    pub chromium: bool,
+    /// A font for Chromium's text (`fonts-dejavu-core`): the gate page's screenshots.
+    pub fonts: bool,
 }
 
 /// Where Debian's `libjna-java` puts JNA.
 pub const JNA_JAR: &str = "/usr/share/java/jna.jar";
+
+/// Where Debian's `chromium` puts the browser.
+pub const CHROMIUM: &str = "/usr/bin/chromium";
+
+/// A font file of Debian's `fonts-dejavu-core`.
+pub const DEJAVU_FONT: &str = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
 
 /// What a task needs from the system.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Needs {
     /// Building the workspace (`demo`, `lint`).
     Build,
-    /// Building and testing it (`test`, `ci`): also PostgreSQL, a JDK, JNA and npm.
+    /// Building and testing it (`test`, `ci`): also PostgreSQL, a JDK, JNA, npm, Chromium and
+    /// a font.
     Test,
 }
 
@@ -61,6 +74,8 @@ impl Probe {
             jdk: on_path("java") && on_path("javac"),
             jna: Path::new(JNA_JAR).is_file(),
             npm: on_path("npm"),
+            chromium: Path::new(CHROMIUM).is_file(),
+            fonts: Path::new(DEJAVU_FONT).is_file(),
         }
     }
 }
@@ -96,6 +111,12 @@ pub fn missing_packages(probe: &Probe, needs: Needs) -> Vec<&'static str> {
         }
         if !probe.npm {
             packages.push("npm");
+        }
+        if !probe.chromium {
+            packages.push("chromium");
+        }
+        if !probe.fonts {
+            packages.push("fonts-dejavu-core");
         }
     }
     packages
@@ -270,6 +291,8 @@ mod tests {
         jdk: true,
         jna: true,
         npm: true,
+        chromium: true,
+        fonts: true,
     };
 
     #[test]
@@ -303,7 +326,9 @@ mod tests {
                 "postgresql",
                 "openjdk-17-jdk-headless",
                 "libjna-java",
-                "npm"
+                "npm",
+                "chromium",
+                "fonts-dejavu-core"
             ]
         );
     }
@@ -320,6 +345,20 @@ mod tests {
         assert_eq!(
             missing_packages(&probe, Needs::Test),
             ["openjdk-17-jdk-headless", "libjna-java", "npm"]
+        );
+    }
+
+    #[test]
+    fn only_the_tests_need_chromium_and_a_font() {
+        let probe = Probe {
+            chromium: false,
+            fonts: false,
+            ..ALL_THERE
+        };
+        assert!(missing_packages(&probe, Needs::Build).is_empty());
+        assert_eq!(
+            missing_packages(&probe, Needs::Test),
+            ["chromium", "fonts-dejavu-core"]
         );
     }
 

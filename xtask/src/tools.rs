@@ -1,6 +1,6 @@
 //! The tools and files the tests need beyond the system packages: `cargo-nextest`, the
-//! pinned schemathesis (the node's OpenAPI property test), rustfmt and clippy, and the shared
-//! test vectors.
+//! pinned schemathesis (the node's OpenAPI property test), the pinned Kotlin compiler and
+//! playwright-core (npm), rustfmt and clippy, and the shared test vectors.
 
 use std::env;
 use std::ffi::{OsStr, OsString};
@@ -25,6 +25,15 @@ pub const KOTLIN_VERSION: &str = "2.4.20";
 /// The variable through which the tests are told where the Kotlin compiler's home is (the
 /// folder holding `bin/kotlinc` and `lib/`; `mobile-ffi/tests/kotlin_smoke.rs` reads it).
 pub const KOTLIN_HOME_ENV: &str = "CROSSCODE_KOTLIN_HOME";
+
+/// The playwright-core release the gate page's Chromium test drives the browser with (npm
+/// package `playwright-core`: the library without browser downloads; the test launches Debian's
+/// `/usr/bin/chromium`).
+pub const PLAYWRIGHT_CORE_VERSION: &str = "1.65.1";
+
+/// The variable through which the tests are told where the playwright-core package is (its
+/// folder; `cli/tests/gate_browser.rs` reads it).
+pub const PLAYWRIGHT_CORE_ENV: &str = "CROSSCODE_PLAYWRIGHT_CORE";
 
 /// The Python `cryptography` release the mobile bindings' Python suite signs with (its keystore,
 /// written in Python, holds Ed25519 keys through it).
@@ -162,39 +171,115 @@ pub fn ensure_schemathesis() -> Result<PathBuf, XtaskError> {
     })
 }
 
-/// Where the pinned Kotlin compiler is installed: `$HOME/.cache/crosscode-tools/kotlin-VERSION`
+/// Where a pinned npm tool is installed: `$HOME/.cache/crosscode-tools/NAME-VERSION`
 /// (outside the clone, like the build cache).
-pub fn kotlin_prefix(home: &Path) -> PathBuf {
+pub fn npm_tool_prefix(home: &Path, name: &str, version: &str) -> PathBuf {
     home.join(".cache")
         .join("crosscode-tools")
-        .join(format!("kotlin-{KOTLIN_VERSION}"))
+        .join(format!("{name}-{version}"))
 }
 
-/// The compiler's home inside an npm prefix.
-pub fn kotlin_home(prefix: &Path) -> PathBuf {
-    prefix.join("node_modules").join("kotlin-compiler")
+/// The npm command that installs `package@version` into `prefix`.
+pub fn npm_install(prefix: &Path, package: &str, version: &str) -> CommandLine {
+    CommandLine::new("npm", ["install", "--no-audit", "--no-fund", "--prefix"])
+        .args([prefix.as_os_str().to_owned()])
+        .args([format!("{package}@{version}")])
+}
+
+/// The folder of `package` inside an npm prefix.
+pub fn npm_package(prefix: &Path, package: &str) -> PathBuf {
+    prefix.join("node_modules").join(package)
+}
+
+/// `$HOME` (the system's temporary folder when it is not set).
+fn home() -> PathBuf {
+    env::var_os("HOME").map_or_else(env::temp_dir, PathBuf::from)
+}
+
+/// Runs `install` (an npm install into `prefix`) unless `installed` holds for `package`'s
+/// folder there; the folder.
+fn ensure_npm_package(
+    prefix: &Path,
+    package: &str,
+    install: impl FnOnce(&Path) -> CommandLine,
+    installed: impl Fn(&Path) -> bool,
+) -> Result<PathBuf, XtaskError> {
+    let folder = npm_package(prefix, package);
+    if !installed(&folder) {
+        std::fs::create_dir_all(prefix).map_err(|source| XtaskError::Io {
+            path: prefix.to_path_buf(),
+            source,
+        })?;
+        install(prefix).run()?;
+    }
+    Ok(folder)
+}
+
+/// Where the pinned Kotlin compiler is installed: `$HOME/.cache/crosscode-tools/kotlin-VERSION`.
+pub fn kotlin_prefix(home: &Path) -> PathBuf {
+    npm_tool_prefix(home, "kotlin", KOTLIN_VERSION)
 }
 
 /// The npm command that installs the pinned Kotlin compiler into `prefix`.
 pub fn kotlin_install(prefix: &Path) -> CommandLine {
-    CommandLine::new("npm", ["install", "--no-audit", "--no-fund", "--prefix"])
-        .args([prefix.as_os_str().to_owned()])
-        .args([format!("kotlin-compiler@{KOTLIN_VERSION}")])
+    npm_install(prefix, "kotlin-compiler", KOTLIN_VERSION)
 }
 
 /// The pinned Kotlin compiler's home, installed with npm when it is not there yet.
 pub fn ensure_kotlin() -> Result<PathBuf, XtaskError> {
-    let home = env::var_os("HOME").map_or_else(env::temp_dir, PathBuf::from);
-    let prefix = kotlin_prefix(&home);
-    let kotlin = kotlin_home(&prefix);
-    if !kotlin.join("bin").join("kotlinc").is_file() {
-        std::fs::create_dir_all(&prefix).map_err(|source| XtaskError::Io {
-            path: prefix.clone(),
-            source,
-        })?;
-        kotlin_install(&prefix).run()?;
-    }
+    let kotlin = ensure_npm_package(
+        &kotlin_prefix(&home()),
+        "kotlin-compiler",
+        kotlin_install,
+        |folder| folder.join("bin").join("kotlinc").is_file(),
+    )?;
     installed_kotlin(kotlin)
+}
+
+/// Where the pinned playwright-core is installed:
+/// `$HOME/.cache/crosscode-tools/playwright-core-VERSION`.
+pub fn playwright_core_prefix(home: &Path) -> PathBuf {
+    npm_tool_prefix(home, "playwright-core", PLAYWRIGHT_CORE_VERSION)
+}
+
+/// The npm command that installs the pinned playwright-core into `prefix`.
+pub fn playwright_core_install(prefix: &Path) -> CommandLine {
+    npm_install(prefix, "playwright-core", PLAYWRIGHT_CORE_VERSION)
+}
+
+/// The version in an npm package's `package.json` text (`"version": "1.65.1"`).
+pub fn package_version(package_json: &str) -> Option<&str> {
+    let (_, after) = package_json.split_once("\"version\"")?;
+    let after = after.trim_start().strip_prefix(':')?.trim_start();
+    let value = after.strip_prefix('"')?;
+    value.split_once('"').map(|(version, _)| version)
+}
+
+/// Whether `folder` holds playwright-core of the pinned version.
+fn is_pinned_playwright_core(folder: &Path) -> bool {
+    std::fs::read_to_string(folder.join("package.json"))
+        .is_ok_and(|text| package_version(&text) == Some(PLAYWRIGHT_CORE_VERSION))
+}
+
+/// The pinned playwright-core's folder, installed with npm when it is not there yet.
+pub fn ensure_playwright_core() -> Result<PathBuf, XtaskError> {
+    let folder = ensure_npm_package(
+        &playwright_core_prefix(&home()),
+        "playwright-core",
+        playwright_core_install,
+        is_pinned_playwright_core,
+    )?;
+    installed_playwright_core(folder)
+}
+
+/// `folder` when it holds the pinned playwright-core, else
+/// [`XtaskError::PlaywrightCoreMissing`] naming it.
+pub fn installed_playwright_core(folder: PathBuf) -> Result<PathBuf, XtaskError> {
+    if is_pinned_playwright_core(&folder) {
+        Ok(folder)
+    } else {
+        Err(XtaskError::PlaywrightCoreMissing { path: folder })
+    }
 }
 
 /// `kotlin` when it holds `bin/kotlinc`, else [`XtaskError::KotlinMissing`] naming it.
@@ -246,7 +331,7 @@ mod tests {
             ))
         );
         assert_eq!(
-            kotlin_home(&prefix),
+            npm_package(&prefix, "kotlin-compiler"),
             prefix.join("node_modules/kotlin-compiler")
         );
         assert_eq!(
@@ -256,6 +341,57 @@ mod tests {
                 prefix.display()
             )
         );
+    }
+
+    #[test]
+    fn playwright_core_is_installed_pinned_with_npm_into_the_tools_cache() {
+        let prefix = playwright_core_prefix(Path::new("/home/ci"));
+        assert_eq!(
+            prefix,
+            Path::new(&format!(
+                "/home/ci/.cache/crosscode-tools/playwright-core-{PLAYWRIGHT_CORE_VERSION}"
+            ))
+        );
+        assert_eq!(
+            npm_package(&prefix, "playwright-core"),
+            prefix.join("node_modules/playwright-core")
+        );
+        assert_eq!(
+            playwright_core_install(&prefix).to_string(),
+            format!(
+                "npm install --no-audit --no-fund --prefix {} playwright-core@{PLAYWRIGHT_CORE_VERSION}",
+                prefix.display()
+            )
+        );
+    }
+
+    #[test]
+    fn the_version_of_an_npm_package_is_read_from_its_package_json() {
+        assert_eq!(
+            package_version("{\n  \"name\": \"playwright-core\",\n  \"version\": \"1.65.1\",\n}"),
+            Some("1.65.1")
+        );
+        assert_eq!(package_version("{\"name\": \"x\"}"), None);
+    }
+
+    #[test]
+    fn a_playwright_core_folder_of_another_version_is_an_error_naming_it_and_the_variable() {
+        let folder = std::env::temp_dir().join(format!("xtask-playwright-{}", std::process::id()));
+        std::fs::create_dir_all(&folder).unwrap();
+        let err = installed_playwright_core(folder.clone()).unwrap_err();
+        assert!(matches!(&err, XtaskError::PlaywrightCoreMissing { path } if path == &folder));
+        let message = err.to_string();
+        assert!(message.contains(&folder.display().to_string()), "{message}");
+        assert!(message.contains(PLAYWRIGHT_CORE_ENV), "{message}");
+        std::fs::write(folder.join("package.json"), r#"{"version": "1.0.0"}"#).unwrap();
+        assert!(installed_playwright_core(folder.clone()).is_err());
+        std::fs::write(
+            folder.join("package.json"),
+            format!(r#"{{"name": "playwright-core", "version": "{PLAYWRIGHT_CORE_VERSION}"}}"#),
+        )
+        .unwrap();
+        assert_eq!(installed_playwright_core(folder.clone()).unwrap(), folder);
+        std::fs::remove_dir_all(&folder).unwrap();
     }
 
     #[test]

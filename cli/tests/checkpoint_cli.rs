@@ -300,3 +300,53 @@ fn a_checkpoint_synced_from_the_chain_verifies_offline_refuses_revoked_codes_and
         ("Status".to_owned(), "REVOKED".to_owned())
     );
 }
+
+#[test]
+fn the_gate_refuses_to_start_without_a_synced_cache_or_on_an_address_that_is_not_loopback() {
+    let dir = temp_dir("checkpoint-serve-refusals");
+    let cache = dir.join("never-synced");
+    let unsynced = crosscode(
+        &[
+            "checkpoint",
+            "serve",
+            "--cache",
+            cache.to_str().unwrap(),
+            "--listen",
+            "127.0.0.1:0",
+        ],
+        None,
+    );
+    assert_eq!(unsynced.status.code(), Some(2));
+    assert_clean_failure(&unsynced, "run `crosscode checkpoint sync` first");
+    let exposed = crosscode(
+        &[
+            "checkpoint",
+            "serve",
+            "--cache",
+            cache.to_str().unwrap(),
+            "--listen",
+            "0.0.0.0:0",
+        ],
+        None,
+    );
+    assert_eq!(exposed.status.code(), Some(2));
+    assert_clean_failure(&exposed, "loopback only");
+    // --node needs the pinned validators.
+    let unpinned = crosscode(
+        &[
+            "checkpoint",
+            "serve",
+            "--cache",
+            cache.to_str().unwrap(),
+            "--node",
+            "http://127.0.0.1:1",
+        ],
+        None,
+    );
+    assert!(!unpinned.status.success());
+    assert!(
+        stderr(&unpinned).contains("--validators"),
+        "{}",
+        stderr(&unpinned)
+    );
+}

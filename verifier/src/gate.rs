@@ -266,7 +266,7 @@ impl Gate {
 #[derive(Debug, thiserror::Error)]
 enum RefreshError {
     /// The sync was refused or the node could not be reached.
-    #[error("sync refused: {0}")]
+    #[error("{0}")]
     Sync(SyncError),
     /// The synced trust could not be written to the cache directory.
     #[error("cannot write the cache: {0}")]

@@ -408,7 +408,7 @@ async fn a_failed_background_sync_is_reported_and_the_gate_keeps_serving() {
         last["error"]
             .as_str()
             .unwrap()
-            .starts_with("sync refused: the node"),
+            .starts_with("the node: cannot reach the node"),
         "{status}"
     );
     assert!(

@@ -3,7 +3,8 @@
 //! `crosscode qr encode` makes its CC1 code, `crosscode checkpoint sync` syncs the trust cache
 //! from the node as a light client, and `crosscode verify --cache` checks the code offline —
 //! accepted; after the authority revokes it and the checkpoint syncs again, refused at Status.
-//! A node behind a proxy that alters one byte of an answer cannot change the cache; a cache
+//! A node behind a proxy that alters one byte of an answer cannot change the cache (nor the
+//! trust of a gate, `checkpoint serve`, syncing from it in the background); a cache
 //! file changed on disk is refused at load; a stale cache is refused under `--max-age`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
@@ -20,8 +21,8 @@ use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
 use axum::response::Response;
 use common::{
-    Http, assert_clean_failure, crosscode, json_of, start_issuer, start_node, stderr,
-    unsigned_health_code,
+    CapturedProcess, Http, assert_clean_failure, crosscode, json_of, start_issuer, start_node,
+    stderr, unsigned_health_code,
 };
 use crosscode_testing::temp_dir;
 use serde_json::{Value, json};
@@ -282,6 +283,56 @@ fn a_checkpoint_synced_from_the_chain_verifies_offline_refuses_revoked_codes_and
             "{path}"
         );
     }
+
+    // The gate syncing in the background from a lying node keeps the trust in force (the code
+    // still accepted, the cache file untouched) and says why in /v1/status.
+    let (proxy, lied) = lying_proxy(&node.url, "/v1/blocks/");
+    let mut gate = CapturedProcess::spawn(common::command(&[
+        "checkpoint",
+        "serve",
+        "--cache",
+        cache.to_str().unwrap(),
+        "--listen",
+        "127.0.0.1:0",
+        "--node",
+        &proxy,
+        "--validators",
+        validators.to_str().unwrap(),
+        "--sync-every",
+        "3600",
+    ]));
+    let deadline = std::time::Instant::now() + common::NODE_READY_DEADLINE;
+    let status = loop {
+        let (_, status) = http.get(&format!("{}/v1/status", gate.url));
+        if status["lastSync"].is_object() {
+            break status;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no sync ended: {status}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    assert!(
+        lied.load(Ordering::SeqCst),
+        "the proxy never lied to the gate"
+    );
+    assert_eq!(status["lastSync"]["succeeded"], false, "{status}");
+    assert_eq!(status["height"], synced_height, "{status}");
+    assert_eq!(status["lastSync"]["height"], synced_height, "{status}");
+    // The gate's API takes no credentials (it is on loopback): the token is not looked at.
+    let (code, report) = http.post(
+        &format!("{}/v1/verify", gate.url),
+        "",
+        &json!({"payload": payload}),
+    );
+    assert_eq!(code, 200, "{report}");
+    assert_eq!(report["verdict"], "ACCEPT", "{report}");
+    assert!(gate.terminate().success());
+    assert_eq!(
+        std::fs::read(cache.join("trust-cache.bin")).unwrap(),
+        cache_bytes
+    );
 
     // The honest node: the sync is incremental, and the code is now refused at Status.
     let second = json_of(&sync(&node.url, &validators, &cache));

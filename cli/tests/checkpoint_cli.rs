@@ -259,7 +259,7 @@ fn a_checkpoint_synced_from_the_chain_verifies_offline_refuses_revoked_codes_and
     // A node that lies — one byte altered in a block, its transactions, or a proof bundle —
     // is refused, and the cache stays as it was.
     let cache_bytes = std::fs::read(cache.join("trust-cache.bin")).unwrap();
-    for path in ["/v1/blocks/", "/v1/state/"] {
+    for path in ["/v1/blocks/", "/v1/proofs"] {
         let (proxy, lied) = lying_proxy(&node.url, path);
         let refused = sync(&proxy, &validators, &cache);
         assert!(

@@ -22,8 +22,10 @@ use crate::transaction::SignedTransaction;
 
 mod codes;
 mod events;
+mod proofs;
 
 pub use codes::{ApiError, ApiErrorCode, RejectionCode, ResolutionErrorCode};
+pub use proofs::{ProofsRequest, ProofsRequestError, ProofsResponse};
 
 /// Most transactions in one `POST /v1/txs` batch.
 pub const MAX_SUBMIT_BATCH: usize = 50_000;

@@ -28,8 +28,13 @@
 
 pub mod registry;
 
+/// Proof requests a sync keeps in flight at once.
+pub const PROOF_REQUESTS_IN_FLIGHT: usize = 2;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
+
+use futures_util::StreamExt as _;
 
 use crate::chain_trust::{ChainTrust, DidHistory};
 use crosscode_did_registry::api::{BlockTransactions, BlockTransactionsError};
@@ -598,8 +603,12 @@ impl<S: ChainSource> Prover<'_, S> {
     ) -> Result<Vec<Option<Vec<u8>>>, SyncError> {
         let height = self.header.height;
         let mut values = Vec::with_capacity(keys.len());
-        for chunk in keys.chunks(MAX_BUNDLE_ENTRIES) {
-            let bundle = self.source.prove(chunk, height).await?;
+        // Two requests in flight: the node proves the next bundle while this one is checked.
+        let mut answers = futures_util::stream::iter(keys.chunks(MAX_BUNDLE_ENTRIES))
+            .map(|chunk| async move { (chunk, self.source.prove(chunk, height).await) })
+            .buffered(PROOF_REQUESTS_IN_FLIGHT);
+        while let Some((chunk, bundle)) = answers.next().await {
+            let bundle = bundle?;
             if bundle.header != *self.header {
                 return Err(SyncError::BundleHeader { height });
             }

@@ -1,9 +1,10 @@
 //! The typed HTTP client of a registry node ([`RegistryClient`], `crosscode-registry-client`):
 //! submits transactions, waits for them, reads the chain, resolves DIDs, fetches state entries
-//! with proof bundles and follows the block stream; and performs whole registry writes
-//! (register a DID, anchor evidence, set a status, register a schema, propose, vote) through a
-//! `crosscode_core::keys::Signer`, see [`writes`]. Every failure is a [`ClientError`]; the node's JSON errors
-//! keep their HTTP status and [`ApiErrorCode`].
+//! with proof bundles (one entry, or up to 256 in one bundle) and follows the block stream; and
+//! performs whole registry writes (register a DID, anchor evidence, set a status, register a
+//! schema, propose, vote) through a `crosscode_core::keys::Signer`, see [`writes`]. Every
+//! failure is a [`ClientError`]; the node's JSON errors keep their HTTP status and
+//! [`ApiErrorCode`].
 //!
 //! The wire types are `crosscode_did_registry::api`'s, shared with the node.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
@@ -17,7 +18,8 @@ use futures_util::{Stream, StreamExt as _};
 use serde::de::DeserializeOwned;
 
 use crosscode_did_registry::api::{
-    ApiError, IssuersResponse, SubmitBatchResponse, SubmitRequest, SubmitResponse, base64url,
+    ApiError, IssuersResponse, ProofsRequest, ProofsResponse, SubmitBatchResponse, SubmitRequest,
+    SubmitResponse, base64url,
 };
 pub use crosscode_did_registry::api::{
     ApiErrorCode, BlockResponse, BlockTransactions, BundleMismatch, ChainInfo, IssuerEntry,
@@ -26,7 +28,7 @@ pub use crosscode_did_registry::api::{
 use crosscode_did_registry::block::{CommitCertificate, Header};
 use crosscode_did_registry::codec::{Decode, Encode};
 use crosscode_did_registry::document::RegistryDid;
-use crosscode_did_registry::proof::TrustedChain;
+use crosscode_did_registry::proof::{ProofBundle, TrustedChain};
 use crosscode_did_registry::records::Namespace;
 use crosscode_did_registry::resolution::resolved_from_result;
 use crosscode_did_registry::state::{Event, ResolvedDid};
@@ -477,6 +479,45 @@ impl RegistryClient {
         }
         answer.check_bundle().map_err(ClientError::ProofMismatch)?;
         Ok(answer)
+    }
+
+    /// The entries of `keys` at `height`, with their proofs, in one bundle (`POST /v1/proofs`).
+    /// Each key is a full state key (the namespace byte, then the key bytes, e.g.
+    /// `StateKey::evidence(&hash).0`), 1 to `MAX_BUNDLE_ENTRIES` (256) of them; `height` is a
+    /// certified one (1 to the head; others are [`ApiErrorCode::UnknownHeight`]). The bundle
+    /// must answer exactly these keys, in this order, under the header of `height`, or the
+    /// answer is [`ClientError::UnexpectedResponse`]; its signatures and Merkle proofs are for
+    /// [`crosscode_did_registry::proof::verify_bundle_for_keys`] to check against a trusted
+    /// validator set.
+    pub async fn prove(&self, keys: &[Vec<u8>], height: u64) -> Result<ProofBundle, ClientError> {
+        let request = ProofsRequest {
+            height,
+            keys: keys.to_vec(),
+        };
+        let (status, body) = self.post_json("/v1/proofs", &request).await?;
+        let bundle = parse_answer::<ProofsResponse>(status, &body)?.bundle;
+        if bundle.header.height != height {
+            return Err(unexpected(
+                status,
+                format!(
+                    "the bundle is of height {}, not {height}",
+                    bundle.header.height
+                ),
+            ));
+        }
+        if bundle.entries.len() != keys.len()
+            || bundle
+                .entries
+                .iter()
+                .zip(keys)
+                .any(|(entry, key)| entry.key != *key)
+        {
+            return Err(unexpected(
+                status,
+                "the bundle's entries are not the keys asked for",
+            ));
+        }
+        Ok(bundle)
     }
 
     /// The next sequence number of `did` at the head (transactions still pending not

@@ -21,8 +21,8 @@ use super::Shared;
 use super::mempool::{AdmitError, Submission};
 use crosscode_did_registry::api::{
     ApiError, ApiErrorCode, BlockResponse, BlockTransactions, ChainInfo, IssuersResponse,
-    MAX_SUBMIT_BATCH, StateResponse, SubmitBatchResponse, SubmitRequest, SubmitResponse, TxStatus,
-    from_base64url,
+    MAX_SUBMIT_BATCH, ProofsRequest, ProofsRequestError, ProofsResponse, StateResponse,
+    SubmitBatchResponse, SubmitRequest, SubmitResponse, TxStatus, from_base64url,
 };
 use crosscode_did_registry::document::{RegistryDid, has_registry_did_syntax};
 use crosscode_did_registry::json::{parse_hash, parse_lower_hex};
@@ -128,9 +128,10 @@ fn ok_json(body: &impl serde::Serialize) -> Response {
 
 /// Every route the node serves: `(method, path)` (the router is built from this list, and a
 /// test checks that `openapi.json` describes exactly these).
-pub const ROUTES: [(&str, &str); 12] = [
+pub const ROUTES: [(&str, &str); 13] = [
     ("POST", "/v1/tx"),
     ("POST", "/v1/txs"),
+    ("POST", "/v1/proofs"),
     ("GET", "/v1/tx/{hash}"),
     ("GET", "/v1/chain"),
     ("GET", "/v1/validators"),
@@ -148,6 +149,7 @@ fn handler(method: &str, path: &str) -> Option<MethodRouter<Arc<Shared>>> {
     Some(match (method, path) {
         ("POST", "/v1/tx") => post(submit),
         ("POST", "/v1/txs") => post(submit_batch),
+        ("POST", "/v1/proofs") => post(proofs),
         ("GET", "/v1/tx/{hash}") => get(tx_status),
         ("GET", "/v1/chain") => get(chain),
         ("GET", "/v1/validators") => get(validators),
@@ -162,16 +164,24 @@ fn handler(method: &str, path: &str) -> Option<MethodRouter<Arc<Shared>>> {
     })
 }
 
-/// The router of the API: submission routes (POST) go through [`limit_submissions`].
+/// The routes that submit transactions: only they go through [`limit_submissions`] (a
+/// `POST /v1/proofs` is a read).
+const SUBMISSION_ROUTES: [(&str, &str); 2] = [("POST", "/v1/tx"), ("POST", "/v1/txs")];
+
+/// The router of the API: the submission routes ([`SUBMISSION_ROUTES`]) go through
+/// [`limit_submissions`].
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
     let max_body = shared.node.max_body_bytes;
     let limit = middleware::from_fn_with_state(Arc::clone(&shared), limit_submissions);
     ROUTES
         .iter()
-        .filter_map(|(method, path)| {
-            handler(method, path).map(|h| match *method {
-                "POST" => (*path, h.route_layer(limit.clone())),
-                _ => (*path, h),
+        .filter_map(|&(method, path)| {
+            handler(method, path).map(|h| {
+                if SUBMISSION_ROUTES.contains(&(method, path)) {
+                    (path, h.route_layer(limit.clone()))
+                } else {
+                    (path, h)
+                }
             })
         })
         .fold(Router::new(), |router, (path, handler)| {
@@ -583,6 +593,11 @@ fn parse_height(text: Option<&str>, head: u64) -> Result<u64, HttpError> {
     let height = text
         .parse::<u64>()
         .map_err(|_| HttpError::api(ApiErrorCode::InvalidQuery, "height is not a block height"))?;
+    committed_height(height, head)
+}
+
+/// `height`, when it is committed (at most `head`); `unknown-height` otherwise.
+fn committed_height(height: u64, head: u64) -> Result<u64, HttpError> {
     if height > head {
         return Err(HttpError::api(
             ApiErrorCode::UnknownHeight,
@@ -590,6 +605,19 @@ fn parse_height(text: Option<&str>, head: u64) -> Result<u64, HttpError> {
         ));
     }
     Ok(height)
+}
+
+/// `height`, when a proof bundle can be built at it (a certified header: 1 to `head`);
+/// `unknown-height` otherwise.
+fn provable_height(height: u64, head: u64) -> Result<u64, HttpError> {
+    if height == 0 {
+        // No certified header at height 0, as above the head: nothing to prove against.
+        return Err(HttpError::api(
+            ApiErrorCode::UnknownHeight,
+            "the genesis header has no certificate: prove at height 1 or later",
+        ));
+    }
+    committed_height(height, head)
 }
 
 async fn state(
@@ -640,14 +668,13 @@ async fn state(
             ));
         }
     };
-    let height = parse_height(options.height.as_deref(), shared.head().header.height)?;
-    if with_proof && height == 0 {
-        // No certified header at height 0, as above the head: nothing to prove against.
-        return Err(HttpError::api(
-            ApiErrorCode::UnknownHeight,
-            "the genesis header has no certificate: prove at height 1 or later",
-        ));
-    }
+    let head = shared.head().header.height;
+    let height = parse_height(options.height.as_deref(), head)?;
+    let height = if with_proof {
+        provable_height(height, head)?
+    } else {
+        height
+    };
     let state_key = StateKey::from_parts(namespace, &key).0;
     let reader = Arc::clone(&shared);
     let (value, bundle) = off_worker(move || {
@@ -677,6 +704,44 @@ async fn state(
         value,
         bundle,
     }))
+}
+
+/// The typed error of a `POST /v1/proofs` body that is not a proof request: `invalid-json` for
+/// the wrong shape, `invalid-batch` for no key or too many, `invalid-hex` for a key that is not
+/// lowercase hex of a state key's length.
+fn proofs_request_error(err: ProofsRequestError) -> HttpError {
+    match err {
+        ProofsRequestError::Json(err) => invalid_json(&err),
+        ProofsRequestError::KeyCount(_) => {
+            HttpError::api(ApiErrorCode::InvalidBatch, err.to_string())
+        }
+        ProofsRequestError::KeyNotHex { .. } | ProofsRequestError::KeyLength { .. } => {
+            HttpError::api(ApiErrorCode::InvalidHex, err.to_string())
+        }
+    }
+}
+
+/// `POST /v1/proofs`: the entries of up to 256 full state keys at one height, in one proof
+/// bundle ([`ProofsResponse`]). A read: not through the submission limit; the body is parsed
+/// and the bundle built off the worker threads, under the ledger's read lock (as the state
+/// route's proofs).
+async fn proofs(
+    State(shared): AppState,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, HttpError> {
+    let body = json_body(&headers, body)?;
+    let reader = Arc::clone(&shared);
+    let bundle = off_worker(move || {
+        let request = ProofsRequest::from_json(&body).map_err(proofs_request_error)?;
+        let ledger = reader.ledger.blocking_read();
+        let height = provable_height(request.height, ledger.head().height)?;
+        ledger
+            .prove(&request.keys, height)
+            .map_err(HttpError::internal)
+    })
+    .await?;
+    Ok(ok_json(&ProofsResponse { bundle }))
 }
 
 /// The committed block at the height of a `/v1/blocks/{height}…` path (read off the worker

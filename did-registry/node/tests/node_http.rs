@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use crosscode_core::keys::SecretKey;
 use crosscode_did_registry::api::{
-    ApiError, ApiErrorCode, BlockTransactionsError, RejectionCode, ResolutionErrorCode,
-    SubmitRequest, TxStatus, base64url,
+    ApiError, ApiErrorCode, BlockTransactionsError, ProofsResponse, RejectionCode,
+    ResolutionErrorCode, SubmitRequest, TxStatus, base64url,
 };
 use crosscode_did_registry::block::verify_certificate;
 use crosscode_did_registry::codec::Encode;
@@ -19,15 +19,15 @@ use crosscode_did_registry::json::proof_bundle_from_json;
 use crosscode_did_registry::ordering::CoreSignatureVerifier;
 use crosscode_did_registry::profile::CryptoProfile;
 use crosscode_did_registry::proof::{
-    BundleError, MAX_STATE_KEY_LEN, ProofBundle, TrustedChain, verify_bundle_bytes_for_keys,
-    verify_bundle_for_keys,
+    BundleError, MAX_BUNDLE_ENTRIES, MAX_STATE_KEY_LEN, ProofBundle, TrustedChain,
+    verify_bundle_bytes_for_keys, verify_bundle_for_keys,
 };
 use crosscode_did_registry::records::{Namespace, StateKey};
 use crosscode_did_registry::state::Event;
 use crosscode_did_registry::transaction::{Payload, SignedTransaction, StatusKey, Transaction};
 use crosscode_registry_client::{BundleMismatch, ClientError, RegistryClient};
 use crosscode_registry_node::{Node, NodeConfig, OPENAPI_JSON, ROUTES, RunningNode};
-use crosscode_testing::fixed_answer::fixed_answer_server;
+use crosscode_testing::fixed_answer::{fixed_answer_server, routed_server};
 use crosscode_testing::registry::{Actor, CHAIN_ID, Chain, GENESIS_TIME, key_algorithm};
 use crosscode_testing::temp_dir;
 use futures_util::StreamExt as _;
@@ -1322,6 +1322,363 @@ async fn issuers_follow_governance_and_survive_a_restart() {
     // After a restart the list is read from the state: the same.
     let (node, client) = start(&chain, &dir).await;
     assert_eq!(client.issuers().await.unwrap(), issuers);
+    node.shutdown().await.unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Each key's value at `height` as the single-key state route reads it (`key` is a full state
+/// key).
+async fn values_by_state_route(
+    client: &RegistryClient,
+    keys: &[Vec<u8>],
+    height: u64,
+) -> Vec<Option<Vec<u8>>> {
+    let mut values = Vec::new();
+    for key in keys {
+        let namespace = Namespace::of_key(key).unwrap();
+        let answer = client
+            .state(namespace, &key[1..], false, Some(height))
+            .await
+            .unwrap();
+        values.push(answer.value);
+    }
+    values
+}
+
+fn key_refs(keys: &[Vec<u8>]) -> Vec<&[u8]> {
+    keys.iter().map(Vec::as_slice).collect()
+}
+
+#[tokio::test]
+async fn a_multi_key_proof_answers_present_and_absent_keys_at_any_height_and_verifies_offline() {
+    let dir = temp_dir("node-http-proofs");
+    let mut chain = Chain::new(CryptoProfile::Standard);
+    let (node, client) = start(&chain, &dir).await;
+    let trusted = client.validators().await.unwrap();
+    let mut issuer = admitted_issuer(&client, &mut chain).await;
+    let credential = [0x5a; 32];
+    let (height, _) = commit(&client, &issuer.anchor(credential)).await;
+    let before = height - 1;
+    // What a checkpoint syncing its trust cache asks for: the anchor (absent before `height`),
+    // the credential's status entry ("not revoked": absent), the issuer's admission, a
+    // member, and an anchor never made.
+    let keys: Vec<Vec<u8>> = [
+        StateKey::evidence(&credential),
+        StateKey::status(&issuer.did, &StatusKey::CredentialHash(credential)),
+        StateKey::issuer(&issuer.did),
+        StateKey::member(&chain.members[0].did),
+        StateKey::evidence(&[0x5b; 32]),
+    ]
+    .iter()
+    .map(|key| key.as_bytes().to_vec())
+    .collect();
+
+    let mut bundles = Vec::new();
+    for at in [height, before] {
+        let bundle = client.prove(&keys, at).await.unwrap();
+        let verified =
+            verify_bundle_for_keys(&bundle, &trusted, &CoreSignatureVerifier, &key_refs(&keys))
+                .unwrap();
+        assert_eq!(verified.height, at);
+        let proven: Vec<Option<Vec<u8>>> = verified
+            .entries
+            .into_iter()
+            .map(|(_, value)| value)
+            .collect();
+        assert_eq!(
+            proven,
+            values_by_state_route(&client, &keys, at).await,
+            "height {at}"
+        );
+        bundles.push(bundle);
+    }
+    // The older height proves the older values: the anchor is there now, not before.
+    let [now, then] = [&bundles[0], &bundles[1]];
+    assert!(now.entries[0].value.is_some());
+    assert_eq!(then.entries[0].value, None);
+    for bundle in [now, then] {
+        assert!(bundle.entries[2].value.is_some() && bundle.entries[3].value.is_some());
+        assert_eq!(bundle.entries[1].value, None);
+        assert_eq!(bundle.entries[4].value, None);
+    }
+
+    // On the wire: the header's height and the base64url of the bundle's canonical bytes. The
+    // height may be written as any JSON number without a fraction (JSON Schema's integer).
+    let hex_keys =
+        serde_json::to_string(&keys.iter().map(hex::encode).collect::<Vec<_>>()).unwrap();
+    for written in [height.to_string(), format!("{height}.0")] {
+        let raw: Value = reqwest::Client::new()
+            .post(format!("http://{}/v1/proofs", node.local_addr()))
+            .header("content-type", "application/json")
+            .body(format!(r#"{{"height":{written},"keys":{hex_keys}}}"#))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            raw,
+            serde_json::json!({"height": height, "bundle": base64url(&now.to_bytes())}),
+            "{written}"
+        );
+    }
+
+    // One key: the same bundle as the state route's.
+    let single = client
+        .state(Namespace::Evidence, &credential, true, Some(height))
+        .await
+        .unwrap();
+    assert_eq!(
+        client.prove(&keys[..1], height).await.unwrap(),
+        single.bundle.unwrap()
+    );
+
+    // As many keys as a bundle holds (here: anchors, one of them made).
+    let most: Vec<Vec<u8>> = (0..MAX_BUNDLE_ENTRIES)
+        .map(|i| {
+            StateKey::evidence(&[u8::try_from(i).unwrap(); 32])
+                .as_bytes()
+                .to_vec()
+        })
+        .collect();
+    let bundle = client.prove(&most, height).await.unwrap();
+    let verified =
+        verify_bundle_for_keys(&bundle, &trusted, &CoreSignatureVerifier, &key_refs(&most))
+            .unwrap();
+    let present: Vec<&Vec<u8>> = verified
+        .entries
+        .iter()
+        .filter(|(_, value)| value.is_some())
+        .map(|(key, _)| key)
+        .collect();
+    assert_eq!(present, vec![&keys[0]]);
+
+    node.shutdown().await.unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[tokio::test]
+async fn proof_requests_of_no_or_too_many_keys_bad_hex_or_an_uncertified_height_get_typed_codes() {
+    let dir = temp_dir("node-http-proofs-refused");
+    let chain = Chain::new(CryptoProfile::Standard);
+    let (node, client) = start(&chain, &dir).await;
+    let base = format!("http://{}", node.local_addr());
+    let http = reqwest::Client::new();
+    let head = client.chain_info().await.unwrap().height;
+    let body = |height: u64, keys: &[&str]| {
+        serde_json::json!({"height": height, "keys": keys}).to_string()
+    };
+    let too_many = vec!["00"; MAX_BUNDLE_ENTRIES + 1];
+    let too_long = "00".repeat(MAX_STATE_KEY_LEN + 1);
+    for (body, expected) in [
+        (body(1, &[]), (400, ApiErrorCode::InvalidBatch)),
+        (body(1, &too_many), (400, ApiErrorCode::InvalidBatch)),
+        (body(1, &["00", "ABCD"]), (400, ApiErrorCode::InvalidHex)),
+        (body(1, &["abc"]), (400, ApiErrorCode::InvalidHex)),
+        (body(1, &["xyz0"]), (400, ApiErrorCode::InvalidHex)),
+        (body(1, &[""]), (400, ApiErrorCode::InvalidHex)),
+        (body(1, &[&too_long]), (400, ApiErrorCode::InvalidHex)),
+        // The genesis header has no certificate; above the head nothing is certified yet.
+        (body(0, &["00"]), (404, ApiErrorCode::UnknownHeight)),
+        (
+            body(head + 1_000_000, &["00"]),
+            (404, ApiErrorCode::UnknownHeight),
+        ),
+        (body(u64::MAX, &["00"]), (404, ApiErrorCode::UnknownHeight)),
+        ("not json".to_owned(), (400, ApiErrorCode::InvalidJson)),
+        (
+            r#"{"keys":["00"]}"#.to_owned(),
+            (400, ApiErrorCode::InvalidJson),
+        ),
+        (
+            r#"{"height":-1,"keys":["00"]}"#.to_owned(),
+            (400, ApiErrorCode::InvalidJson),
+        ),
+        (
+            r#"{"height":1.5,"keys":["00"]}"#.to_owned(),
+            (400, ApiErrorCode::InvalidJson),
+        ),
+        (
+            r#"{"height":1,"keys":"00"}"#.to_owned(),
+            (400, ApiErrorCode::InvalidJson),
+        ),
+    ] {
+        let request = http
+            .post(format!("{base}/v1/proofs"))
+            .header("content-type", "application/json")
+            .body(body.clone());
+        assert_eq!(raw_error(request).await, expected, "{body:.80}");
+    }
+    assert_eq!(
+        raw_error(
+            http.post(format!("{base}/v1/proofs"))
+                .header("content-type", "text/plain")
+                .body(body(1, &["00"]))
+        )
+        .await,
+        (415, ApiErrorCode::UnsupportedMediaType)
+    );
+    // An unknown member is refused without being named.
+    let refused: ApiError = http
+        .post(format!("{base}/v1/proofs"))
+        .header("content-type", "application/json")
+        .body(r#"{"height":1,"keys":["00"],"private-name":1}"#)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(refused.error, ApiErrorCode::InvalidJson);
+    assert!(
+        !refused.message.contains("private-name"),
+        "{}",
+        refused.message
+    );
+
+    // The typed client gets the same codes.
+    let key = StateKey::member(&chain.members[0].did).as_bytes().to_vec();
+    assert_eq!(
+        api_code(client.prove(&[], 1).await.unwrap_err()),
+        (400, ApiErrorCode::InvalidBatch)
+    );
+    assert_eq!(
+        api_code(
+            client
+                .prove(std::slice::from_ref(&key), 0)
+                .await
+                .unwrap_err()
+        ),
+        (404, ApiErrorCode::UnknownHeight)
+    );
+    assert_eq!(
+        api_code(client.prove(&[key], head + 1_000_000).await.unwrap_err()),
+        (404, ApiErrorCode::UnknownHeight)
+    );
+    node.shutdown().await.unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[tokio::test]
+async fn the_client_refuses_a_proof_bundle_of_other_keys_or_of_another_height() {
+    let dir = temp_dir("node-http-proofs-client");
+    let chain = Chain::new(CryptoProfile::Standard);
+    let (node, client) = start(&chain, &dir).await;
+    let (height, _) = commit(&client, &Actor::new(CryptoProfile::Standard).create()).await;
+    let keys: Vec<Vec<u8>> = [
+        StateKey::member(&chain.members[0].did),
+        StateKey::evidence(&[1; 32]),
+    ]
+    .iter()
+    .map(|key| key.as_bytes().to_vec())
+    .collect();
+    let bundle = client.prove(&keys, height).await.unwrap();
+    node.shutdown().await.unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+
+    // A scripted node answering every proof request with that bundle: right only for the keys
+    // and the height it was made for.
+    let answer = serde_json::to_value(ProofsResponse {
+        bundle: bundle.clone(),
+    })
+    .unwrap();
+    let scripted = RegistryClient::new(&routed_server(vec![(
+        "POST /v1/proofs",
+        200,
+        answer.to_string(),
+    )]))
+    .unwrap();
+    assert_eq!(scripted.prove(&keys, height).await.unwrap(), bundle);
+    let reversed: Vec<Vec<u8>> = keys.iter().rev().cloned().collect();
+    let more: Vec<Vec<u8>> = keys.iter().chain(&keys[..1]).cloned().collect();
+    for (asked, at) in [
+        (reversed, height),
+        (keys[..1].to_vec(), height),
+        (more, height),
+        (keys.clone(), height + 1),
+    ] {
+        let err = scripted.prove(&asked, at).await.unwrap_err();
+        assert!(
+            matches!(err, ClientError::UnexpectedResponse { status: 200, .. }),
+            "{err:?}"
+        );
+    }
+    // An answer whose height is not its bundle's.
+    let mut lying = answer;
+    lying["height"] = Value::from(height + 1);
+    let scripted = RegistryClient::new(&routed_server(vec![(
+        "POST /v1/proofs",
+        200,
+        lying.to_string(),
+    )]))
+    .unwrap();
+    let err = scripted.prove(&keys, height + 1).await.unwrap_err();
+    assert!(
+        matches!(err, ClientError::UnexpectedResponse { status: 200, .. }),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_proof_request_is_answered_while_submissions_wait_for_their_slot() {
+    use std::io::Write as _;
+    let dir = temp_dir("node-http-proofs-unlimited");
+    let chain = Chain::new(CryptoProfile::Standard);
+    let mut config = config(&dir);
+    config.max_concurrent_submissions = 1;
+    let (node, client) = start_with(&chain.genesis, &chain.validator, config).await;
+    let (height, _) = commit(&client, &Actor::new(CryptoProfile::Standard).create()).await;
+    let addr = node.local_addr();
+
+    // A submission whose body never ends holds the only submission slot...
+    let mut stalled = std::net::TcpStream::connect(addr).unwrap();
+    stalled
+        .write_all(
+            format!(
+                "POST /v1/tx HTTP/1.1\r\nhost: {addr}\r\ncontent-type: application/json\r\n\
+                 content-length: 100\r\n\r\n{{\"transaction\":"
+            )
+            .as_bytes(),
+        )
+        .unwrap();
+    // ...so other submissions wait (here: until they time out) once it has it.
+    let http = reqwest::Client::new();
+    let deadline = tokio::time::Instant::now() + COMMIT_DEADLINE;
+    loop {
+        let attempt = http
+            .post(format!("http://{addr}/v1/tx"))
+            .header("content-type", "application/json")
+            .body("{}")
+            .timeout(Duration::from_millis(300))
+            .send()
+            .await;
+        match attempt {
+            Err(err) if err.is_timeout() => break,
+            // Answered: the stalled request did not hold the slot yet.
+            Ok(response) => assert_eq!(response.status().as_u16(), 400),
+            Err(err) => panic!("{err}"),
+        }
+        assert!(tokio::time::Instant::now() < deadline);
+    }
+
+    // A proof request is a read: answered meanwhile.
+    let keys = vec![StateKey::member(&chain.members[0].did).as_bytes().to_vec()];
+    let bundle = client
+        .clone()
+        .with_timeout(Duration::from_secs(10))
+        .prove(&keys, height)
+        .await
+        .unwrap();
+    assert_eq!(bundle.header.height, height);
+
+    // The slot comes back when the stalled submission goes away.
+    drop(stalled);
+    let tx = Actor::new(CryptoProfile::Standard).create();
+    assert_eq!(
+        client.submit(&tx).await.unwrap(),
+        tx.hash(CryptoProfile::Standard)
+    );
     node.shutdown().await.unwrap();
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -76,7 +76,8 @@ pub enum ApiErrorCode {
     UnsupportedMediaType,
     /// The mempool is full: retry later.
     MempoolFull,
-    /// A batch is empty or holds more transactions than the node accepts at once.
+    /// A batch is empty or holds more items than the node accepts at once (the transactions of
+    /// `POST /v1/txs`, the keys of `POST /v1/proofs`).
     InvalidBatch,
     /// No such transaction, block or entry.
     NotFound,

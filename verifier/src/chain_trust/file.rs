@@ -275,7 +275,14 @@ impl ChainTrust {
         let count = r.len("candidates", MAX_ITEMS)?;
         let mut issuer_candidates = BTreeSet::new();
         for _ in 0..count {
-            issuer_candidates.insert(RegistryDid::decode(r)?);
+            let did = RegistryDid::decode(r)?;
+            if issuer_candidates.last().is_some_and(|last| *last >= did) {
+                return Err(DecodeError::Invalid {
+                    what: "candidates",
+                    reason: "keys not in increasing order",
+                });
+            }
+            issuer_candidates.insert(did);
         }
         Ok(ChainTrust {
             chain: TrustedChain {
@@ -309,8 +316,8 @@ fn table<'m, K: 'm, V: 'm>(
     }
 }
 
-/// Reads a count and as many items into a map (a repeated key is refused: the writer never
-/// makes one).
+/// Reads a count and as many items into a map, in strictly increasing key order (the writer's
+/// order: a file has one encoding).
 fn read_table<K: Ord, V>(
     r: &mut Reader<'_>,
     what: &'static str,
@@ -323,12 +330,13 @@ fn read_table<K: Ord, V>(
     let mut map = BTreeMap::new();
     for _ in 0..count {
         let (key, value) = item(r)?;
-        if map.insert(key, value).is_some() {
+        if map.last_key_value().is_some_and(|(last, _)| *last >= key) {
             return Err(DecodeError::Invalid {
                 what,
-                reason: "a key appears twice",
+                reason: "keys not in increasing order",
             });
         }
+        map.insert(key, value);
     }
     Ok(map)
 }

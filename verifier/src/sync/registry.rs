@@ -1,11 +1,11 @@
 //! The [`ChainSource`] of a registry node over HTTP: [`RegistryClient`]'s chain, block,
-//! transactions, proofs and issuers routes.
+//! transactions, proofs (`POST /v1/proofs`, 256 keys a request) and issuers routes.
 
 use super::{ChainSource, SourceBlock, SyncError};
 use crosscode_did_registry::api::BlockTransactions;
 use crosscode_did_registry::document::RegistryDid;
 use crosscode_did_registry::proof::ProofBundle;
-use crosscode_did_registry::records::{IssuerRecord, Namespace};
+use crosscode_did_registry::records::IssuerRecord;
 use crosscode_registry_client::{ClientError, RegistryClient};
 
 fn source(error: ClientError) -> SyncError {
@@ -32,27 +32,9 @@ impl ChainSource for RegistryClient {
     }
 
     async fn prove(&self, keys: &[Vec<u8>], height: u64) -> Result<ProofBundle, SyncError> {
-        // One proven entry per request (`GET /v1/state/…?proof=true&height=H`), gathered into
-        // one bundle under the first answer's header; the sync checks every entry against it.
-        let mut merged: Option<ProofBundle> = None;
-        for key in keys {
-            let (namespace, rest) = key
-                .split_first()
-                .and_then(|(tag, rest)| Namespace::from_tag(*tag).map(|ns| (ns, rest)))
-                .ok_or_else(|| SyncError::Source("a state key of no namespace".into()))?;
-            let answer = self
-                .state(namespace, rest, true, Some(height))
-                .await
-                .map_err(source)?;
-            let Some(bundle) = answer.bundle else {
-                return Err(SyncError::Source("the node answered no proof".into()));
-            };
-            match &mut merged {
-                None => merged = Some(bundle),
-                Some(merged) => merged.entries.extend(bundle.entries),
-            }
-        }
-        merged.ok_or_else(|| SyncError::Source("no keys to prove".into()))
+        RegistryClient::prove(self, keys, height)
+            .await
+            .map_err(source)
     }
 
     async fn listed_issuers(&self) -> Result<Vec<(RegistryDid, IssuerRecord)>, SyncError> {

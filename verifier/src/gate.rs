@@ -106,6 +106,9 @@ pub enum GateError {
     /// The node URL is not usable.
     #[error("the node URL: {0}")]
     Node(#[from] ClientError),
+    /// The background sync's thread could not be started.
+    #[error("cannot start the background sync: {0}")]
+    Refresh(std::io::Error),
 }
 
 /// The outcome of the last background sync (`lastSync` in `GET /v1/status`).
@@ -302,7 +305,7 @@ pub struct RunningGate {
     gate: Arc<Gate>,
     stop: tokio::sync::watch::Sender<bool>,
     server: tokio::task::JoinHandle<std::io::Result<()>>,
-    refresh: Option<tokio::task::JoinHandle<()>>,
+    refresh: Option<std::thread::JoinHandle<()>>,
 }
 
 impl RunningGate {
@@ -342,14 +345,19 @@ impl RunningGate {
                 })
                 .await
         });
-        let refresh = config.refresh.zip(client).map(|(refresh, client)| {
-            tokio::spawn(refresh::run(
-                Arc::clone(&gate),
-                client,
-                refresh.pinned,
-                refresh.every,
-            ))
-        });
+        let refresh = match config.refresh.zip(client) {
+            Some((refresh, client)) => Some(
+                refresh::start(
+                    Arc::clone(&gate),
+                    client,
+                    refresh.pinned,
+                    refresh.every,
+                    stop.subscribe(),
+                )
+                .map_err(GateError::Refresh)?,
+            ),
+            None => None,
+        };
         Ok(RunningGate {
             local_addr,
             gate,
@@ -380,15 +388,20 @@ impl RunningGate {
         self.stop().await
     }
 
-    /// Stops the background sync and the server (requests in flight finish) and waits for it.
+    /// Stops the background sync and the server (requests in flight finish) and waits for
+    /// both.
     pub async fn stop(self) -> std::io::Result<()> {
-        if let Some(refresh) = &self.refresh {
-            refresh.abort();
-        }
         let _ = self.stop.send(true);
-        match self.server.await {
+        let served = match self.server.await {
             Ok(outcome) => outcome,
             Err(error) => Err(std::io::Error::other(error.to_string())),
+        };
+        if let Some(refresh) = self.refresh {
+            tokio::task::spawn_blocking(move || refresh.join())
+                .await
+                .map_err(|error| std::io::Error::other(error.to_string()))?
+                .map_err(|_| std::io::Error::other("the background sync panicked"))?;
         }
+        served
     }
 }

@@ -117,6 +117,8 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
             max_trust_age: args
                 .max_age
                 .map(|seconds| time::Duration::seconds(seconds.into())),
+            // A one-shot verification sees each code once; the gate page remembers.
+            refuse_replays: false,
         })));
     }
     if let Some(dir) = &args.cache {

@@ -154,6 +154,9 @@ pub enum VerificationError {
     /// The credential is outside its issuer's admitted scope (type, jurisdiction or time).
     #[error("outside the issuer's scope: {0}")]
     OutOfScope(String),
+    /// A dynamic presentation was shown again while its time slot is still accepted.
+    #[error("this code was already shown at this checkpoint in its time slot")]
+    Replayed,
     /// The trust cache is older than the checkpoint's policy allows (`--max-age`).
     #[error("the trust cache is {age} s old, more than the {max} s allowed")]
     StaleTrustCache {
@@ -201,6 +204,7 @@ impl VerificationError {
             Self::IssuerSuspended(_) => "ISSUER_SUSPENDED",
             Self::OutOfScope(_) => "OUT_OF_SCOPE",
             Self::StaleTrustCache { .. } => "STALE_TRUST_CACHE",
+            Self::Replayed => "REPLAYED",
             Self::Rule(_) => "RULE_FAILED",
             Self::Envelope(error) => envelope_code(error),
         }

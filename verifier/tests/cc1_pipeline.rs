@@ -309,6 +309,48 @@ fn a_dynamic_presentation_is_accepted_in_its_slot_and_its_screenshot_is_refused_
 }
 
 #[test]
+fn a_gate_that_refuses_replays_accepts_a_dynamic_code_once_in_its_slot() {
+    let parties = parties();
+    let holder = holder_did(&parties.holder);
+    let payload = presentation(&parties, holder.did().as_str(), NOW);
+    // Shown the slot before: another code, still inside the tolerance.
+    let other = presentation(&parties, holder.did().as_str(), NOW - Duration::seconds(30));
+    assert_ne!(other, payload);
+    let gate =
+        verifier(&parties.trust).with_format(Box::new(Cc1::with_policy(PresentationPolicy {
+            refuse_replays: true,
+            ..PresentationPolicy::default()
+        })));
+    let first = gate.verify_text(&payload, NOW + Duration::seconds(5));
+    assert_eq!(first.verdict(), Verdict::Accept, "{}", first.to_json());
+    assert!(first.passed(VerificationStep::Challenge));
+    assert_eq!(
+        refusal(&gate.verify_text(&payload, NOW + Duration::seconds(10))),
+        (VerificationStep::Challenge, "REPLAYED")
+    );
+    // Another showing (a new presentation of the same credential) is a new code.
+    assert_eq!(
+        gate.verify_text(&other, NOW + Duration::seconds(10))
+            .verdict(),
+        Verdict::Accept
+    );
+    // Without the policy, a one-shot verifier accepts the same code again.
+    let one_shot = verifier(&parties.trust);
+    assert_eq!(
+        one_shot
+            .verify_text(&payload, NOW + Duration::seconds(5))
+            .verdict(),
+        Verdict::Accept
+    );
+    assert_eq!(
+        one_shot
+            .verify_text(&payload, NOW + Duration::seconds(10))
+            .verdict(),
+        Verdict::Accept
+    );
+}
+
+#[test]
 fn a_presentation_of_someone_elses_credential_is_refused_at_the_holder_binding() {
     let parties = parties();
     let someone_else = holder_did(&SecretKey::generate(KeyAlgorithm::Ed25519));

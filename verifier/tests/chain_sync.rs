@@ -23,7 +23,7 @@ use crosscode_did_registry::profile::CryptoProfile;
 use crosscode_did_registry::proof::{BundleError, ProofBundle, TrustedChain};
 use crosscode_did_registry::records::{IssuerRecord, Namespace, StateKey};
 use crosscode_did_registry::transaction::{Payload, SignedTransaction, StatusChange, StatusKey};
-use crosscode_testing::registry::{Actor, Chain, GENESIS_TIME, scope};
+use crosscode_testing::registry::{Actor, Chain, GENESIS_TIME, scope, validator_of};
 use crosscode_testing::temp_dir;
 use crosscode_verifier::chain_trust::ChainTrust;
 use crosscode_verifier::chain_trust::file::CacheFileError;
@@ -532,6 +532,32 @@ fn codes_outside_the_authoritys_scope_or_of_a_suspended_or_unadmitted_authority_
         outcome(&verifier(&trust), &good, world.now() + 60),
         Some((VerificationStep::IssuerBinding, "ISSUER_SUSPENDED"))
     );
+}
+
+#[test]
+fn a_sync_follows_a_validator_set_change_through_the_certificates_of_the_pinned_set() {
+    let mut world = World::new();
+    let mut issuer = world.admitted_issuer();
+    let genesis_set = world.pinned();
+    let new_validator = SecretKey::generate(KeyAlgorithm::Ed25519);
+    world.govern(GovernanceAction::SetValidators {
+        validators: vec![validator_of(CryptoProfile::Standard, &new_validator)],
+    });
+    // The block after the one that executed the change is signed by the new set.
+    *world.ordering.lock().unwrap() = SoloOrdering::new(
+        CryptoProfile::Standard,
+        SecretKey::from_bytes(new_validator.algorithm(), &new_validator.to_bytes()).unwrap(),
+    );
+    world.commit(vec![set_status(&mut issuer, 5, StatusChange::Revoke)]);
+    let (trust, _) = run(sync(&world, &genesis_set, None, &mut |_| {})).unwrap();
+    assert_eq!(trust.chain.validators, world.pinned().validators);
+    assert_ne!(trust.chain.validators, genesis_set.validators);
+    assert_eq!(trust.status_count(), 1);
+    // Pinning the new set alone cannot verify the chain's first blocks.
+    assert!(matches!(
+        run(sync(&world, &world.pinned(), None, &mut |_| {})),
+        Err(SyncError::Certificate { height: 1, .. })
+    ));
 }
 
 #[test]

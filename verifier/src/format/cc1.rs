@@ -19,7 +19,11 @@
 //! credential). The disclosed claims are the credential's `credentialSubject` — for a
 //! selective-disclosure presentation, only what the holder revealed.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
 use serde_json::{Value, json};
+use sha2::{Digest as _, Sha256};
 use time::OffsetDateTime;
 
 mod chain_status;
@@ -57,18 +61,57 @@ pub struct PresentationPolicy {
     /// The oldest a synced trust cache may be at the verification time (`--max-age`): an
     /// older one turns every `CC1` verdict to REJECT at Status (`STALE_TRUST_CACHE`).
     pub max_trust_age: Option<time::Duration>,
+    /// Refuse a dynamic presentation shown a second time while its time slot is still
+    /// accepted (`REPLAYED` at Challenge): a gate that remembers what it saw stops a code
+    /// photographed over the holder's shoulder and shown again within the same minute.
+    pub refuse_replays: bool,
 }
 
 /// The `CC1` format, with the checkpoint's [`PresentationPolicy`].
 #[derive(Debug, Clone, Default)]
 pub struct Cc1 {
     policy: PresentationPolicy,
+    seen: Arc<Mutex<SeenPresentations>>,
 }
+
+/// The dynamic presentations accepted while their slot is still accepted: the SHA-256 of the
+/// payload and the Unix second after which the slot no longer verifies.
+type SeenPresentations = HashMap<[u8; 32], i64>;
 
 impl Cc1 {
     /// The format demanding `policy` of presentations.
     pub fn with_policy(policy: PresentationPolicy) -> Self {
-        Self { policy }
+        Self {
+            policy,
+            seen: Arc::default(),
+        }
+    }
+
+    /// Records an accepted dynamic presentation (slot `slot`), refusing one seen before.
+    fn refuse_replay(
+        &self,
+        payload: &str,
+        slot: i64,
+        now: OffsetDateTime,
+    ) -> Result<(), StepFailure> {
+        let digest: [u8; 32] = Sha256::digest(payload.as_bytes()).into();
+        // A slot verifies until the tolerance after its end (docs/wallet.md §5).
+        let expires = slot
+            .saturating_add(1 + time_slot::TIME_SLOT_TOLERANCE)
+            .saturating_mul(time_slot::TIME_SLOT_SECONDS);
+        let mut seen = self
+            .seen
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let now = now.unix_timestamp();
+        seen.retain(|_, until| *until >= now);
+        if seen.insert(digest, expires).is_some() {
+            return Err(StepFailure {
+                step: VerificationStep::Challenge,
+                error: VerificationError::Replayed,
+            });
+        }
+        Ok(())
     }
 
     /// The checkpoint's policy on a verified document of `kind` at `now`.
@@ -220,6 +263,18 @@ impl Format for Cc1 {
                     "no trust cache synced from the chain (crosscode checkpoint sync)".into(),
                 ),
             ),
+        }
+        if self.policy.refuse_replays
+            && let Some(slot) = verified
+                .document
+                .get(time_slot::TIME_SLOT_MEMBER)
+                .and_then(Value::as_i64)
+        {
+            self.refuse_replay(&payload, slot, now)?;
+            report.set(
+                VerificationStep::Challenge,
+                StepOutcome::Passed("first showing of this code".into()),
+            );
         }
         let certificate_type = credential.and_then(credential_type);
         report.set(

@@ -123,6 +123,8 @@ fn serve_command(args: ServeArgs) -> anyhow::Result<ExitCode> {
             max_trust_age: args
                 .max_age
                 .map(|seconds| time::Duration::seconds(seconds.into())),
+            // The gate turns replay refusal on itself (it remembers what it saw).
+            refuse_replays: true,
         },
         refresh,
     };

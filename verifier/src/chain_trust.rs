@@ -47,9 +47,12 @@ pub struct DidHistory {
 /// module documentation).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChainTrust {
-    /// The pinned chain: id, profile and the validator set that signs the block after the
-    /// synced header.
+    /// The chain: id, profile and the validator set that signs the block after the synced
+    /// header (the pinned set, or the one it handed over to through certificates).
     pub chain: TrustedChain,
+    /// The hash of the validator set the operator pinned (`validators.json`): a sync under
+    /// another pin does not extend this trust.
+    pub pinned_validators: [u8; 32],
     /// The validator set that signed the synced header.
     pub signers: ValidatorSet,
     /// The synced header: every entry was proven against its state root.
@@ -68,8 +71,8 @@ pub struct ChainTrust {
     pub evidence: BTreeMap<[u8; 32], EvidenceRecord>,
     /// Batch anchors by Merkle root.
     pub batches: BTreeMap<[u8; 32], EvidenceRecord>,
-    /// Registry DIDs that a governance proposal named or the node listed as issuers: proven
-    /// again (admitted or absent) whenever governance moves.
+    /// Registry DIDs that a governance proposal on the chain named as issuers: their issuer
+    /// records are proven (admitted or absent) at every sync.
     pub issuer_candidates: BTreeSet<RegistryDid>,
 }
 
@@ -115,14 +118,14 @@ impl ChainTrust {
     }
 
     /// Checks that `issuer` is admitted, not suspended, and scoped for a credential of
-    /// `credential_type`, of `jurisdiction` (when the credential names one) issued at
-    /// `issued_at` (Unix seconds, when known).
+    /// every one of `credential_types`, of every one of `jurisdictions`, issued at `issued_at`
+    /// (Unix seconds).
     pub fn check_admission(
         &self,
         issuer: &RegistryDid,
-        credential_type: &str,
-        jurisdiction: Option<&str>,
-        issued_at: Option<i64>,
+        credential_types: &[&str],
+        jurisdictions: &[&str],
+        issued_at: i64,
     ) -> Result<&IssuerRecord, AdmissionError> {
         let record = self
             .issuers
@@ -132,25 +135,29 @@ impl ChainTrust {
             return Err(AdmissionError::Suspended);
         }
         let scope = &record.scope;
-        if !scope.credential_types.iter().any(|t| t == credential_type) {
+        if credential_types.is_empty() {
             return Err(AdmissionError::TypeOutOfScope {
-                credential_type: credential_type.chars().take(64).collect(),
+                credential_type: String::new(),
             });
         }
-        if let Some(jurisdiction) = jurisdiction
-            && jurisdiction != scope.jurisdiction
+        if let Some(outside) = credential_types
+            .iter()
+            .find(|t| !scope.credential_types.iter().any(|scoped| scoped == *t))
         {
+            return Err(AdmissionError::TypeOutOfScope {
+                credential_type: outside.chars().take(64).collect(),
+            });
+        }
+        if let Some(outside) = jurisdictions.iter().find(|j| **j != scope.jurisdiction) {
             return Err(AdmissionError::JurisdictionOutOfScope {
-                jurisdiction: jurisdiction.chars().take(16).collect(),
+                jurisdiction: outside.chars().take(16).collect(),
                 scope: scope.jurisdiction.clone(),
             });
         }
-        if let Some(at) = issued_at {
-            let inside =
-                u64::try_from(at).is_ok_and(|at| scope.valid_from <= at && at < scope.valid_until);
-            if !inside {
-                return Err(AdmissionError::IssuedOutsideWindow);
-            }
+        let inside = u64::try_from(issued_at)
+            .is_ok_and(|at| scope.valid_from <= at && at < scope.valid_until);
+        if !inside {
+            return Err(AdmissionError::IssuedOutsideWindow);
         }
         Ok(record)
     }

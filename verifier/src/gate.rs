@@ -148,7 +148,9 @@ pub struct GateStatus {
 pub struct Gate {
     verifier: RwLock<Arc<Verifier>>,
     last_sync: RwLock<Option<SyncRecord>>,
-    policy: PresentationPolicy,
+    /// The CC1 format with the checkpoint's policy: one instance, so the codes it has seen
+    /// (replay refusal) are remembered across trust swaps.
+    cc1: Cc1,
     cache_dir: PathBuf,
 }
 
@@ -170,10 +172,15 @@ impl Gate {
                 });
             }
         };
+        // A gate remembers what it saw: a dynamic code shown twice in its slot is refused.
+        let cc1 = Cc1::with_policy(PresentationPolicy {
+            refuse_replays: true,
+            ..policy
+        });
         Ok(Gate {
-            verifier: RwLock::new(Arc::new(verifier_of(chain, &policy))),
+            verifier: RwLock::new(Arc::new(verifier_of(chain, &cc1))),
             last_sync: RwLock::new(None),
-            policy,
+            cc1,
             cache_dir,
         })
     }
@@ -256,7 +263,7 @@ impl Gate {
             .map_err(|error| RefreshError::Interrupted(error.to_string()))?
             .map_err(RefreshError::Save)?;
         let height = trust.height();
-        let verifier = Arc::new(verifier_of(Some(trust), &self.policy));
+        let verifier = Arc::new(verifier_of(Some(trust), &self.cc1));
         *self
             .verifier
             .write()
@@ -279,11 +286,10 @@ enum RefreshError {
     Interrupted(String),
 }
 
-/// A verifier with the checkpoint's policy over `chain` (none: CC1 codes are refused, their
-/// authorities unknown).
-fn verifier_of(chain: Option<ChainTrust>, policy: &PresentationPolicy) -> Verifier {
-    let verifier =
-        Verifier::new(TrustStore::new()).with_format(Box::new(Cc1::with_policy(policy.clone())));
+/// A verifier with the checkpoint's CC1 format over `chain` (none: CC1 codes are refused,
+/// their authorities unknown).
+fn verifier_of(chain: Option<ChainTrust>, cc1: &Cc1) -> Verifier {
+    let verifier = Verifier::new(TrustStore::new()).with_format(Box::new(cc1.clone()));
     match chain {
         Some(chain) => verifier.with_chain_trust(chain),
         None => verifier,

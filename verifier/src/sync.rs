@@ -22,9 +22,11 @@
 //! byte of any answer is refused at one of these checks (a header, a certificate, a
 //! transactions root, a Merkle proof or a decoding).
 //!
-//! The node's list of issuers (`GET /v1/issuers`) is used only as a hint of which DIDs to
-//! prove: an issuer the node leaves out is not trusted (the checkpoint fails closed), and one
-//! it adds is proven admitted or absent like any other.
+//! Which issuer records to prove comes from the chain alone: every governance proposal naming
+//! an issuer since genesis (genesis admits none). The node's list of issuers
+//! (`GET /v1/issuers`) is only checked against the proofs — every proven issuer must be in it,
+//! and a listed record unchanged since the synced height must be the proven one — so a node
+//! cannot make the checkpoint prove (and keep) DIDs of its choosing.
 
 pub mod registry;
 
@@ -74,8 +76,8 @@ pub trait ChainSource {
         keys: &[Vec<u8>],
         height: u64,
     ) -> impl Future<Output = Result<ProofBundle, SyncError>> + Send;
-    /// The admitted issuers as the node lists them at its head, with their records (a hint of
-    /// which DIDs to prove, checked against the proofs; see the module documentation).
+    /// The admitted issuers as the node lists them at its head, with their records (checked
+    /// against the proofs; see the module documentation).
     fn listed_issuers(
         &self,
     ) -> impl Future<Output = Result<Vec<(RegistryDid, IssuerRecord)>, SyncError>> + Send;
@@ -98,8 +100,11 @@ pub enum SyncError {
     /// The node could not be reached or answered an error.
     #[error("the node: {0}")]
     Source(String),
-    /// The cache is of another chain than the pinned validators file.
-    #[error("the trust cache is of chain {cached:?}, the pinned validators of {pinned:?}")]
+    /// The cache was synced under another pin (chain, profile or validator set) than the
+    /// validators file given.
+    #[error(
+        "the trust cache was synced for chain {cached:?} under another pin than the validators of {pinned:?}"
+    )]
     PinMismatch {
         /// The cache's chain id.
         cached: String,
@@ -270,8 +275,11 @@ pub async fn sync<S: ChainSource>(
     previous: Option<&ChainTrust>,
     progress: &mut (dyn FnMut(SyncProgress) + Send),
 ) -> Result<(ChainTrust, SyncSummary), SyncError> {
+    let pinned_hash = pinned.validators.hash(pinned.profile);
     if let Some(previous) = previous
-        && (previous.chain.chain_id != pinned.chain_id || previous.chain.profile != pinned.profile)
+        && (previous.chain.chain_id != pinned.chain_id
+            || previous.chain.profile != pinned.profile
+            || previous.pinned_validators != pinned_hash)
     {
         return Err(SyncError::PinMismatch {
             cached: previous.chain.chain_id.clone(),
@@ -359,6 +367,7 @@ pub async fn sync<S: ChainSource>(
         Some(previous) => previous.clone(),
         None => ChainTrust {
             chain: pinned.clone(),
+            pinned_validators: pinned_hash,
             signers: signers.clone(),
             header: header.clone(),
             certificate: certificate.clone(),
@@ -371,12 +380,13 @@ pub async fn sync<S: ChainSource>(
             issuer_candidates: BTreeSet::new(),
         },
     };
-    let listed = source.listed_issuers().await?;
-    let listed_dids: Vec<RegistryDid> = listed.iter().map(|(did, _)| did.clone()).collect();
+    // Candidates come from the chain alone: every proposal naming an issuer since genesis
+    // (genesis admits none). The node's list is only checked against what is proven.
+    let listed: BTreeMap<RegistryDid, IssuerRecord> =
+        source.listed_issuers().await?.into_iter().collect();
     trust
         .issuer_candidates
         .extend(touched.issuer_candidates.iter().cloned());
-    trust.issuer_candidates.extend(listed_dids);
     let at = Prover {
         source,
         chain: TrustedChain {
@@ -408,10 +418,7 @@ pub async fn sync<S: ChainSource>(
     // The node lists issuers at its head, at or after the synced height: every proven issuer
     // must be listed (issuer records are never removed), and a listed record not changed
     // since the synced height must be the proven one.
-    let contradicts = trust
-        .issuers
-        .keys()
-        .any(|did| !listed.iter().any(|(listed, _)| listed == did))
+    let contradicts = trust.issuers.keys().any(|did| !listed.contains_key(did))
         || listed.iter().any(|(did, record)| {
             record.updated_height <= header.height && trust.issuers.get(did) != Some(record)
         });

@@ -14,8 +14,9 @@ use crosscode_core::envelope;
 use crosscode_core::keys::{KeyAlgorithm, SecretKey};
 use crosscode_did_registry::api::BlockTransactions;
 use crosscode_did_registry::block::CertificateError;
-use crosscode_did_registry::codec::Decode as _;
+use crosscode_did_registry::codec::{Decode as _, Encode as _};
 use crosscode_did_registry::document::{RegistryDid, Relationships, VerificationMethod};
+use crosscode_did_registry::evidence::credential_hash;
 use crosscode_did_registry::governance::GovernanceAction;
 use crosscode_did_registry::ledger::{Ledger, LedgerStore, MemoryStore, TxOutcome};
 use crosscode_did_registry::ordering::SoloOrdering;
@@ -23,6 +24,7 @@ use crosscode_did_registry::profile::CryptoProfile;
 use crosscode_did_registry::proof::{BundleError, ProofBundle, TrustedChain};
 use crosscode_did_registry::records::{IssuerRecord, Namespace, StateKey};
 use crosscode_did_registry::transaction::{Payload, SignedTransaction, StatusChange, StatusKey};
+use crosscode_did_registry::validators::ValidatorSet;
 use crosscode_testing::registry::{Actor, Chain, GENESIS_TIME, scope, validator_of};
 use crosscode_testing::temp_dir;
 use crosscode_verifier::chain_trust::ChainTrust;
@@ -30,7 +32,7 @@ use crosscode_verifier::chain_trust::file::CacheFileError;
 use crosscode_verifier::format::cc1::{Cc1, PresentationPolicy};
 use crosscode_verifier::sync::{ChainSource, SourceBlock, SyncError, sync};
 use crosscode_verifier::{TrustStore, Verdict, Verifier};
-use serde_json::json;
+use serde_json::{Value, json};
 use time::OffsetDateTime;
 
 /// How the source lies.
@@ -49,6 +51,8 @@ enum Lie {
     TransactionHashes,
     /// The issuer list says the opposite of the chain about a suspension.
     IssuerList,
+    /// The issuer list adds a DID the chain never named, as changed after the synced height.
+    ExtraIssuer,
 }
 
 /// An in-memory chain and the source a checkpoint syncs from.
@@ -216,6 +220,12 @@ impl ChainSource for World {
                 listed.push((did, record));
             }
         }
+        if self.current_lie() == Lie::ExtraIssuer {
+            let stranger = Actor::new(CryptoProfile::Standard);
+            let mut record = IssuerRecord::from_bytes(&listed[0].1.to_bytes()).unwrap();
+            record.updated_height = u64::MAX;
+            listed.push((stranger.did, record));
+        }
         Ok(listed)
     }
 }
@@ -252,6 +262,12 @@ fn code(
     index: u64,
     credential_type: &str,
 ) -> String {
+    let credential = credential(issuer, created, index, &[credential_type]);
+    sign_code(&credential, issuer, key, fragment, created).0
+}
+
+/// A CN-GD credential of `types` by `issuer` for a fresh holder, status list 0 index `index`.
+fn credential(issuer: &RegistryDid, created: u64, index: u64, types: &[&str]) -> Value {
     let holder = DidKey::from_public_key(&SecretKey::generate(KeyAlgorithm::Ed25519).public_key());
     let status = |purpose: &str| {
         json!({
@@ -262,9 +278,11 @@ fn code(
             "statusListCredential": format!("https://health.example/status-lists/0-{purpose}"),
         })
     };
-    let credential = json!({
+    let mut all_types = vec!["VerifiableCredential"];
+    all_types.extend_from_slice(types);
+    json!({
         "@context": ["https://www.w3.org/ns/credentials/v2"],
-        "type": ["VerifiableCredential", credential_type],
+        "type": all_types,
         "issuer": issuer.as_str(),
         "validFrom": rfc3339(created),
         "validUntil": rfc3339(created + 7 * 24 * 3600),
@@ -274,15 +292,26 @@ fn code(
             "jurisdiction": "CN-GD",
             "statusColour": "green"
         }
-    });
+    })
+}
+
+/// `credential` signed by `key` (method `fragment`) at `created`: its CC1 code and the signed
+/// credential.
+fn sign_code(
+    credential: &Value,
+    issuer: &RegistryDid,
+    key: &SecretKey,
+    fragment: &str,
+    created: u64,
+) -> (String, Value) {
     let method = DidUrl::parse(&format!("{}#{fragment}", issuer.as_str())).unwrap();
     let options = ProofOptions {
         cryptosuite: Some(Cryptosuite::EddsaJcs2022),
         created: Some(instant(created)),
         ..ProofOptions::default()
     };
-    let signed = add_proof(&credential, key, &method, &options).unwrap();
-    envelope::encode_data_integrity(&signed).unwrap()
+    let signed = add_proof(credential, key, &method, &options).unwrap();
+    (envelope::encode_data_integrity(&signed).unwrap(), signed)
 }
 
 fn verifier(trust: &ChainTrust) -> Verifier {
@@ -561,6 +590,79 @@ fn a_sync_follows_a_validator_set_change_through_the_certificates_of_the_pinned_
 }
 
 #[test]
+fn a_credential_revoked_by_its_hash_is_refused_when_shown_as_issued() {
+    let mut world = World::new();
+    let mut issuer = world.admitted_issuer();
+    let issued = world.now();
+    let (payload, signed) = sign_code(
+        &credential(&issuer.did, issued, 3, &["HealthCode"]),
+        &issuer.did,
+        &issuer.assertion,
+        "assert-1",
+        issued,
+    );
+    let hash = credential_hash(CryptoProfile::Standard, &signed).unwrap();
+    world.commit(vec![issuer.tx(Payload::SetStatus {
+        key: StatusKey::CredentialHash(hash),
+        change: StatusChange::Revoke,
+    })]);
+    let trust = synced(&world, None).unwrap();
+    assert_eq!(
+        outcome(&verifier(&trust), &payload, world.now() + 60),
+        Some((VerificationStep::Status, "REVOKED"))
+    );
+}
+
+#[test]
+fn every_type_and_subject_jurisdiction_must_be_in_scope_and_the_issuance_time_present() {
+    let mut world = World::new();
+    let issuer = world.admitted_issuer();
+    let issued = world.now();
+    let trust = synced(&world, None).unwrap();
+    let checkpoint = verifier(&trust);
+    let now = world.now() + 60;
+    let show = |credential: &Value| {
+        let payload = sign_code(
+            credential,
+            &issuer.did,
+            &issuer.assertion,
+            "assert-1",
+            issued,
+        )
+        .0;
+        outcome(&checkpoint, &payload, now)
+    };
+    let out_of_scope = Some((VerificationStep::IssuerBinding, "OUT_OF_SCOPE"));
+    assert_eq!(
+        show(&credential(&issuer.did, issued, 1, &["HealthCode"])),
+        None
+    );
+    // A second type outside the scope.
+    assert_eq!(
+        show(&credential(
+            &issuer.did,
+            issued,
+            1,
+            &["HealthCode", "Vaccination"]
+        )),
+        out_of_scope
+    );
+    // Two subjects, the second of another jurisdiction; a jurisdiction that is not a code.
+    let mut two_subjects = credential(&issuer.did, issued, 1, &["HealthCode"]);
+    let mut other = two_subjects["credentialSubject"].clone();
+    other["jurisdiction"] = json!("MO");
+    two_subjects["credentialSubject"] = json!([two_subjects["credentialSubject"].clone(), other]);
+    assert_eq!(show(&two_subjects), out_of_scope);
+    let mut not_a_code = credential(&issuer.did, issued, 1, &["HealthCode"]);
+    not_a_code["credentialSubject"]["jurisdiction"] = json!(["CN-GD"]);
+    assert_eq!(show(&not_a_code), out_of_scope);
+    // No issuance time: the admission window cannot be checked.
+    let mut undated = credential(&issuer.did, issued, 1, &["HealthCode"]);
+    undated.as_object_mut().unwrap().remove("validFrom");
+    assert_eq!(show(&undated), out_of_scope);
+}
+
+#[test]
 fn a_stale_cache_is_refused_at_status_under_a_max_age_policy() {
     let mut world = World::new();
     let issuer = world.admitted_issuer();
@@ -622,12 +724,31 @@ fn a_lying_source_is_refused_with_a_typed_error_and_the_previous_trust_stays() {
         synced(&world, Some(&previous)),
         Err(SyncError::Contradiction { .. })
     ));
+    world.lie(Lie::ExtraIssuer);
+    let padded = synced(&world, Some(&previous)).unwrap();
+    assert_eq!(padded.issuer_candidates, previous.issuer_candidates);
     world.lie(Lie::IssuerList);
     assert!(matches!(
         synced(&world, Some(&previous)),
         Err(SyncError::Contradiction {
             what: "issuer list"
         })
+    ));
+    // A cache synced under another pinned validator set is not extended.
+    let other_pin = TrustedChain {
+        validators: ValidatorSet::new(
+            CryptoProfile::Standard,
+            vec![validator_of(
+                CryptoProfile::Standard,
+                &SecretKey::generate(KeyAlgorithm::Ed25519),
+            )],
+        )
+        .unwrap(),
+        ..world.pinned()
+    };
+    assert!(matches!(
+        run(sync(&world, &other_pin, Some(&previous), &mut |_| {})),
+        Err(SyncError::PinMismatch { .. })
     ));
     // A cache of another chain than the pinned one is not extended.
     let other_chain = TrustedChain {

@@ -133,6 +133,7 @@ fn chain_trust(issuer: &RegistryDid, issuer_methods: Vec<VerificationMethod>) ->
             profile: ledger.config().profile,
             validators: validators.clone(),
         },
+        pinned_validators: validators.hash(ledger.config().profile),
         signers: validators,
         header: block.block.header,
         certificate: block.certificate.unwrap(),

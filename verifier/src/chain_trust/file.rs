@@ -3,7 +3,8 @@
 //!
 //! ```text
 //! file      = magic "crosscode-trust-cache" 0x00, version 0x01, body, tag
-//! body      = chain id (str), profile (u8), signers (bytes: validator set),
+//! body      = chain id (str), profile (u8), pinned validators hash (32 bytes),
+//!             signers (bytes: validator set),
 //!             next validators (bytes: validator set), header, certificate,
 //!             issuers:   u32 count, (did, IssuerRecord)*
 //!             dids:      u32 count, (did, DidRecord, u32 count, DidVersion*)*
@@ -207,6 +208,7 @@ impl ChainTrust {
     fn encode_body(&self, w: &mut Writer) {
         w.str(&self.chain.chain_id);
         self.chain.profile.encode(w);
+        w.hash(&self.pinned_validators);
         w.bytes(&self.signers.to_bytes());
         w.bytes(&self.chain.validators.to_bytes());
         self.header.encode(w);
@@ -246,6 +248,7 @@ impl ChainTrust {
     fn decode_body(r: &mut Reader<'_>) -> Result<ChainTrust, DecodeError> {
         let chain_id = r.str("chain id", MAX_CHAIN_ID_LEN)?;
         let profile = CryptoProfile::decode(r)?;
+        let pinned_validators = r.hash("pinned validators")?;
         let signers = ValidatorSet::decode_for(profile, &r.bytes("signers", 1 << 20)?)?;
         let validators = ValidatorSet::decode_for(profile, &r.bytes("validators", 1 << 20)?)?;
         let header = Header::decode(r)?;
@@ -290,6 +293,7 @@ impl ChainTrust {
                 profile,
                 validators,
             },
+            pinned_validators,
             signers,
             header,
             certificate,

@@ -75,7 +75,9 @@ pub struct Cc1 {
 }
 
 /// The dynamic presentations accepted while their slot is still accepted: the SHA-256 of the
-/// payload and the Unix second after which the slot no longer verifies.
+/// holder's DID and the slot (what the holder signed, whatever the envelope's encoding — a
+/// re-compressed or re-encoded copy is the same showing) and the Unix second after which the
+/// slot no longer verifies.
 type SeenPresentations = HashMap<[u8; 32], i64>;
 
 impl Cc1 {
@@ -87,14 +89,19 @@ impl Cc1 {
         }
     }
 
-    /// Records an accepted dynamic presentation (slot `slot`), refusing one seen before.
+    /// Records an accepted dynamic presentation of `holder` in slot `slot`, refusing one seen
+    /// before.
     fn refuse_replay(
         &self,
-        payload: &str,
+        holder: &str,
         slot: i64,
         now: OffsetDateTime,
     ) -> Result<(), StepFailure> {
-        let digest: [u8; 32] = Sha256::digest(payload.as_bytes()).into();
+        let mut hasher = Sha256::new();
+        hasher.update(holder.as_bytes());
+        hasher.update([0]);
+        hasher.update(slot.to_be_bytes());
+        let digest: [u8; 32] = hasher.finalize().into();
         // A slot verifies until the tolerance after its end (docs/wallet.md §5).
         let expires = slot
             .saturating_add(1 + time_slot::TIME_SLOT_TOLERANCE)
@@ -229,6 +236,8 @@ impl Format for Cc1 {
         match context.chain {
             Some(chain) => {
                 report.trust_as_of = Some((chain.height(), chain.time()));
+                let as_issued = verified.kind == EnvelopeKind::Credential
+                    && matches!(verified.form, SecuringForm::DataIntegrity { .. });
                 for credential in &credentials {
                     chain_status::check_admission(chain, credential)?;
                 }
@@ -244,7 +253,9 @@ impl Format for Cc1 {
                     .and_then(|()| {
                         credentials
                             .iter()
-                            .map(|credential| chain_status::check_status(chain, credential))
+                            .map(|credential| {
+                                chain_status::check_status(chain, credential, as_issued)
+                            })
                             .sum::<Result<usize, StepFailure>>()
                     })?;
                 report.set(
@@ -270,7 +281,12 @@ impl Format for Cc1 {
                 .get(time_slot::TIME_SLOT_MEMBER)
                 .and_then(Value::as_i64)
         {
-            self.refuse_replay(&payload, slot, now)?;
+            let holder = verified
+                .document
+                .get("holder")
+                .and_then(issuer_id)
+                .unwrap_or_default();
+            self.refuse_replay(holder, slot, now)?;
             report.set(
                 VerificationStep::Challenge,
                 StepOutcome::Passed("first showing of this code".into()),

@@ -8,7 +8,10 @@
 //! `/status-lists/<list>-revocation` or `…-suspension`, and the chain's entry is
 //! `status/<issuer>/<list, statusListIndex>` (revoked or suspended; absent: neither). A pointer
 //! of another shape cannot be checked against the chain, so it is refused: a checkpoint fails
-//! closed.
+//! closed. An authority may also set a status by credential hash
+//! (`status/<issuer>/<credential hash>`); that entry is checked for a credential code carrying
+//! the credential exactly as issued (the hash covers the whole secured credential, so a
+//! holder's derived or re-signed form cannot be looked up by it).
 
 use std::collections::BTreeSet;
 
@@ -16,13 +19,15 @@ use serde_json::Value;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use super::{credential_type, issuer_id};
+use super::issuer_id;
 use crate::chain_trust::{AdmissionError, ChainTrust};
 use crate::format::StepFailure;
 use crate::report::VerificationError;
 use crosscode_core::VerificationStep;
 use crosscode_core::status_list::{BitstringStatusListEntry, ENTRY_TYPE};
+use crosscode_core::vc::VERIFIABLE_CREDENTIAL_TYPE;
 use crosscode_did_registry::document::RegistryDid;
+use crosscode_did_registry::evidence::credential_hash;
 use crosscode_did_registry::records::CredentialStatus;
 use crosscode_did_registry::transaction::StatusKey;
 
@@ -50,22 +55,45 @@ fn issuer_of(credential: &Value) -> Result<RegistryDid, StepFailure> {
 }
 
 /// The issuer of `credential` is admitted, not suspended, and its scope covers the
-/// credential's type, jurisdiction (`credentialSubject.jurisdiction`, when disclosed) and
-/// issuance time (`validFrom`, when disclosed).
+/// credential: every type beside `VerifiableCredential`, the `jurisdiction` of every subject
+/// that names one, and its issuance time (`validFrom`, which a credential checked against the
+/// chain must carry).
 pub(super) fn check_admission(chain: &ChainTrust, credential: &Value) -> Result<(), StepFailure> {
     let issuer = issuer_of(credential)?;
-    let credential_type = credential_type(credential).unwrap_or_default();
-    let jurisdiction = credential
-        .get("credentialSubject")
-        .and_then(|subject| subject.get("jurisdiction"))
-        .and_then(Value::as_str);
+    let refused = |error| at(VerificationStep::IssuerBinding, error);
+    let out_of_scope = |reason: &str| refused(VerificationError::OutOfScope(reason.into()));
+    let types: Vec<&str> = match credential.get("type") {
+        Some(Value::Array(names)) => names.iter().filter_map(Value::as_str).collect(),
+        Some(Value::String(name)) => vec![name.as_str()],
+        _ => Vec::new(),
+    };
+    let types: Vec<&str> = types
+        .into_iter()
+        .filter(|name| *name != VERIFIABLE_CREDENTIAL_TYPE)
+        .collect();
+    let subjects: Vec<&Value> = match credential.get("credentialSubject") {
+        Some(Value::Array(subjects)) => subjects.iter().collect(),
+        Some(subject) => vec![subject],
+        None => Vec::new(),
+    };
+    let mut jurisdictions = Vec::new();
+    for subject in subjects {
+        match subject.get("jurisdiction") {
+            None => {}
+            Some(Value::String(jurisdiction)) => jurisdictions.push(jurisdiction.as_str()),
+            Some(_) => return Err(out_of_scope("a subject's jurisdiction is not a code")),
+        }
+    }
     let issued_at = credential
         .get("validFrom")
         .and_then(Value::as_str)
         .and_then(|text| OffsetDateTime::parse(text, &Rfc3339).ok())
-        .map(OffsetDateTime::unix_timestamp);
+        .map(OffsetDateTime::unix_timestamp)
+        .ok_or_else(|| {
+            out_of_scope("no issuance time (validFrom) to check the admission window")
+        })?;
     let refused = |error| at(VerificationStep::IssuerBinding, error);
-    match chain.check_admission(&issuer, credential_type, jurisdiction, issued_at) {
+    match chain.check_admission(&issuer, &types, &jurisdictions, issued_at) {
         Ok(_) => Ok(()),
         Err(AdmissionError::NotAdmitted) => Err(refused(VerificationError::IssuerNotAdmitted(
             issuer.as_str().to_owned(),
@@ -132,8 +160,14 @@ fn chain_key(entry: &BitstringStatusListEntry) -> Option<StatusKey> {
 }
 
 /// No status entry of the chain revokes or suspends `credential`; answers how many status
-/// pointers were checked.
-pub(super) fn check_status(chain: &ChainTrust, credential: &Value) -> Result<usize, StepFailure> {
+/// pointers were checked. A credential carried exactly as issued (`as_issued`: a credential
+/// code with its Data Integrity proofs) is also looked up by its credential hash, the other
+/// key an authority may revoke by; a derived or re-signed form has another hash.
+pub(super) fn check_status(
+    chain: &ChainTrust,
+    credential: &Value,
+    as_issued: bool,
+) -> Result<usize, StepFailure> {
     let issuer = issuer_of(credential)?;
     let refused = |error| at(VerificationStep::Status, error);
     let entries: Vec<&Value> = match credential.get("credentialStatus") {
@@ -162,6 +196,11 @@ pub(super) fn check_status(chain: &ChainTrust, credential: &Value) -> Result<usi
             ))
         })?;
         keys.insert(key);
+    }
+    if as_issued {
+        let hash = credential_hash(chain.chain.profile, credential)
+            .map_err(|error| refused(VerificationError::Payload(error.to_string())))?;
+        keys.insert(StatusKey::CredentialHash(hash));
     }
     for key in &keys {
         if let Some(record) = chain.status(&issuer, key) {

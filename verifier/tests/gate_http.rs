@@ -333,6 +333,37 @@ async fn the_page_is_served_from_the_binary_with_protective_headers_and_no_exter
 }
 
 #[tokio::test]
+async fn a_request_naming_another_host_is_refused_so_a_rebound_dns_name_cannot_read_the_gate() {
+    let dir = temp_dir("gate-host");
+    let gate = unsynced_gate(&dir, Duration::from_secs(3600)).await;
+    let http = reqwest::Client::new();
+    let port = gate.url().rsplit(':').next().unwrap().to_owned();
+    for (host, expected) in [
+        (format!("localhost:{port}"), 200),
+        (format!("127.0.0.1:{port}"), 200),
+        (format!("[::1]:{port}"), 200),
+        (format!("attacker.example:{port}"), 403),
+        ("attacker.example".to_owned(), 403),
+        (format!("127.0.0.1.attacker.example:{port}"), 403),
+    ] {
+        let answer = http
+            .get(format!("{}/v1/status", gate.url()))
+            .header("host", &host)
+            .send()
+            .await
+            .unwrap();
+        let status = answer.status().as_u16();
+        assert_eq!(status, expected, "{host}");
+        if expected == 403 {
+            refusal(
+                (status, answer.json().await.unwrap()),
+                GateErrorCode::ForbiddenHost,
+            );
+        }
+    }
+}
+
+#[tokio::test]
 async fn a_gate_without_a_synced_cache_and_no_node_does_not_start() {
     let dir = temp_dir("gate-no-cache");
     let err = RunningGate::start(config(&dir, "127.0.0.1:0", None))

@@ -81,13 +81,16 @@ pub enum GateErrorCode {
     UnknownRoute,
     /// The route does not take this method.
     MethodNotAllowed,
+    /// The request's `Host` is not the loopback gate's (a page of another site reaching the
+    /// gate through DNS rebinding).
+    ForbiddenHost,
     /// The gate failed (a verification did not finish).
     Internal,
 }
 
 impl GateErrorCode {
     /// Every code, in the order `openapi.json` lists them.
-    pub const ALL: [GateErrorCode; 11] = [
+    pub const ALL: [GateErrorCode; 12] = [
         Self::InvalidJson,
         Self::PayloadTooLong,
         Self::UnsupportedMediaType,
@@ -98,6 +101,7 @@ impl GateErrorCode {
         Self::UnreadableQrCode,
         Self::UnknownRoute,
         Self::MethodNotAllowed,
+        Self::ForbiddenHost,
         Self::Internal,
     ];
 
@@ -114,6 +118,7 @@ impl GateErrorCode {
             Self::UnreadableQrCode => "unreadable-qr-code",
             Self::UnknownRoute => "unknown-route",
             Self::MethodNotAllowed => "method-not-allowed",
+            Self::ForbiddenHost => "forbidden-host",
             Self::Internal => "internal",
         }
     }
@@ -129,6 +134,7 @@ impl GateErrorCode {
             Self::NoQrCode | Self::UnreadableQrCode => StatusCode::UNPROCESSABLE_ENTITY,
             Self::UnknownRoute => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::ForbiddenHost => StatusCode::FORBIDDEN,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -192,8 +198,33 @@ pub fn router(gate: Arc<Gate>) -> Router {
         })
         .fallback(unknown_route)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn(loopback_host))
         .layer(middleware::map_response(protective_headers))
         .with_state(gate)
+}
+
+/// Refuses a request whose `Host` is not a loopback name (`localhost`, `127.0.0.1`, `[::1]`,
+/// any port): the gate listens on loopback only, so another name means a page of another site
+/// whose DNS now points at 127.0.0.1 (DNS rebinding) — it must not read the gate's answers.
+async fn loopback_host(request: axum::extract::Request, next: middleware::Next) -> Response {
+    let host = request
+        .headers()
+        .get(header::HOST)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default();
+    let name = match host.rsplit_once(':') {
+        Some((name, port)) if !name.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) => name,
+        _ => host,
+    };
+    if matches!(name, "localhost" | "127.0.0.1" | "[::1]") {
+        next.run(request).await
+    } else {
+        GateRefusal::new(
+            GateErrorCode::ForbiddenHost,
+            "the gate answers only on a loopback address (localhost, 127.0.0.1, [::1])",
+        )
+        .into_response()
+    }
 }
 
 /// The headers every answer carries (see the module documentation).

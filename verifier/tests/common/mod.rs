@@ -7,6 +7,7 @@
     missing_docs
 )]
 
+pub mod pki;
 pub mod signer;
 
 use std::path::PathBuf;

@@ -10,6 +10,7 @@ use crate::prefix::{CredentialFormat, PrefixError};
 use crate::rules::RuleFailure;
 use crate::shc_numeric::NumericError;
 use crate::signature::SignatureError;
+use crate::x5c::X5cError;
 use crosscode_core::VerificationStep;
 use crosscode_core::envelope::EnvelopeError;
 use crosscode_core::envelope::inflate::InflateError;
@@ -85,6 +86,11 @@ pub enum VerificationError {
     /// The signature algorithm is missing or not supported.
     #[error("unsupported signature algorithm {0}")]
     UnsupportedAlgorithm(String),
+    /// The `x5c` certificate chain of a SMART Health Card issuer key was refused (broken,
+    /// not anchored at a configured root, not naming the issuer, or — under the checkpoint's
+    /// validity policy — not valid when the card was issued).
+    #[error(transparent)]
+    X5c(#[from] X5cError),
     /// No key with the kid verified the signature.
     #[error("signature does not verify under any of the {tried} key(s) with this kid: {last}")]
     Signature {
@@ -187,6 +193,7 @@ impl VerificationError {
             Self::UnknownIssuer(_) => "UNKNOWN_ISSUER",
             Self::UnknownKid(_) => "UNKNOWN_KID",
             Self::UnsupportedAlgorithm(_) => "UNSUPPORTED_ALGORITHM",
+            Self::X5c(error) => error.code(),
             Self::Signature { .. } => "SIGNATURE_INVALID",
             Self::MissingTimeClaim(_) => "MISSING_TIME_CLAIM",
             Self::NotYetValid { .. } => "NOT_YET_VALID",

@@ -8,6 +8,7 @@
 )]
 
 pub mod pki;
+pub mod shc_card;
 pub mod signer;
 
 use std::path::PathBuf;

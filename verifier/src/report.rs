@@ -24,10 +24,10 @@ use crosscode_core::envelope::qr_image::ImageError;
 /// - `Decode`: base45 (DCC) or numeric mode (SHC);
 /// - `Decompress`: zlib (DCC) or raw DEFLATE (SHC);
 /// - `ParseEnvelope`: COSE_Sign1 / CWT (DCC) or compact JWS / JSON payload (SHC);
-/// - `KeyResolution`: the trusted key(s) for the kid (and issuer);
+/// - `KeyResolution`: the trusted key(s) for the kid (and issuer; an SHC key's `x5c` chain);
 /// - `Signature`: the cryptographic signature;
 /// - `ValidityWindow`: the validity window at the validation clock (DCC: also the DSC's
-///   notBefore / notAfter);
+///   notBefore / notAfter; SHC under the `x5c` validity policy: the certificates at `nbf`);
 /// - `KeyUsage`: the DSC's extended key usage vs the payload type (DCC);
 /// - `Schema`: the JSON schema (advisory);
 /// - `Status`: revocation lists;

@@ -11,6 +11,7 @@ use crosscode_verifier::chain_trust::ChainTrust;
 use crosscode_verifier::clock::parse_clock;
 use crosscode_verifier::dcc_testfile;
 use crosscode_verifier::format::cc1::{Cc1, PresentationPolicy};
+use crosscode_verifier::format::smart_health_card::{SmartHealthCard, X5cValidity};
 use crosscode_verifier::rules::RuleSet;
 use crosscode_verifier::{TrustStore, Verdict, Verifier};
 use time::OffsetDateTime;
@@ -29,6 +30,17 @@ pub struct VerifyArgs {
     /// See docs/verifier.md.
     #[arg(long = "trust", value_name = "FILE")]
     trust: Vec<PathBuf>,
+    /// A root certificate file (PEM, one or more; or one DER) for SMART Health Card x5c chains
+    /// (repeatable). With roots, an SHC key that carries an x5c chain is only used when the
+    /// chain reaches one of them and its leaf names the card's issuer; without, the issuer's
+    /// JWKS alone decides and the chain is only checked for consistency.
+    #[arg(long = "shc-root", value_name = "FILE")]
+    shc_roots: Vec<PathBuf>,
+    /// Enforce the validity dates of SHC x5c certificates: each certificate up to the root must
+    /// be valid at the card's issuance time (nbf), else REJECT (X5C_EXPIRED,
+    /// X5C_NOT_YET_VALID). Off by default: the dates are only reported.
+    #[arg(long = "shc-x509-validity")]
+    shc_x509_validity: bool,
     /// The Crosscode authorities' keys for CC1 codes: a trust-cache file (docs/trust-cache.md);
     /// repeat to merge several. Holders' did:key always resolve.
     #[arg(long = "trust-cache", value_name = "FILE", conflicts_with = "cache")]
@@ -109,7 +121,18 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
         };
         eprintln!("trust: {}: {loaded}", path.display());
     }
+    for path in &args.shc_roots {
+        let loaded = trust
+            .load_shc_roots_file(path)
+            .with_context(|| format!("SHC root file {}", path.display()))?;
+        eprintln!("trust: {}: {loaded}", path.display());
+    }
     let mut verifier = Verifier::new(trust);
+    if args.shc_x509_validity {
+        verifier = verifier.with_format(Box::new(SmartHealthCard::with_x5c_validity(
+            X5cValidity::AtIssuance,
+        )));
+    }
     if args.audience.is_some() || args.dynamic_only || args.max_age.is_some() {
         verifier = verifier.with_format(Box::new(Cc1::with_policy(PresentationPolicy {
             audience: args.audience.clone(),

@@ -323,6 +323,75 @@ fn verify_shc_with_iss_bound_jwks_and_crl() {
     assert_eq!(code, Some(0));
 }
 
+#[test]
+fn verify_shc_with_x5c_roots_and_the_validity_policy() {
+    let iss = "https://spec.smarthealth.cards/examples/issuer";
+    let jwks_path = vector_path("shc/examples/issuer/.well-known/jwks.json");
+    let jwks = format!("{iss}={}", p(&jwks_path));
+    let qr = std::fs::read_to_string(vector_path(
+        "shc/examples/example-01-f-qr-code-numeric-value-0.txt",
+    ))
+    .unwrap()
+    .trim()
+    .to_owned();
+    // The example chain's root and intermediate, as DER files.
+    let chain: Vec<Vec<u8>> = serde_json::from_slice::<serde_json::Value>(
+        &std::fs::read(&jwks_path).unwrap(),
+    )
+    .unwrap()["keys"][1]["x5c"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            base64::engine::general_purpose::STANDARD
+                .decode(c.as_str().unwrap())
+                .unwrap()
+        })
+        .collect();
+    let (dir, root) = tmp("root.der");
+    std::fs::write(&root, &chain[2]).unwrap();
+    let verify = |extra: &[&str]| {
+        let mut args = vec!["verify", "--trust", &jwks, "--at", "2023-07-01T00:00:00Z"];
+        args.extend_from_slice(extra);
+        args.extend_from_slice(&["--text", &qr]);
+        run(&args)
+    };
+    // JWKS trust: accepted.
+    let (code, json, _) = verify(&[]);
+    assert_eq!(code, Some(0), "{json}");
+    // The example root configured: accepted, the path named.
+    let (code, json, stderr) = verify(&["--shc-root", p(&root)]);
+    assert_eq!(code, Some(0), "{json}");
+    assert!(stderr.contains("1 SHC x5c root certificate(s)"), "{stderr}");
+    assert!(
+        json["steps"][5]["detail"]
+            .as_str()
+            .unwrap()
+            .ends_with("to the SHC root CN=SMART Health Card Example Root CA")
+    );
+    // Another root (the VCI directory signer): REJECT at KeyResolution.
+    let other = vector_path("vci-directory/vci_snapshot.crt");
+    let (code, json, _) = verify(&["--shc-root", p(&other)]);
+    assert_eq!(code, Some(1));
+    assert_eq!(json["deciding_step"], "KeyResolution");
+    assert_eq!(json["steps"][5]["error"]["code"], "X5C_UNTRUSTED_ROOT");
+    // The validity policy: the leaf expired before the card was issued.
+    let (code, json, _) = verify(&["--shc-root", p(&root), "--shc-x509-validity"]);
+    assert_eq!(code, Some(1));
+    assert_eq!(json["deciding_step"], "ValidityWindow");
+    assert_eq!(json["steps"][7]["error"]["code"], "X5C_EXPIRED");
+    // A root file that is not a certificate: unusable trust (exit 2).
+    let bad = dir.join("bad.pem");
+    std::fs::write(
+        &bad,
+        "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
+    )
+    .unwrap();
+    let (code, _, stderr) = verify(&["--shc-root", p(&bad)]);
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("SHC root file"), "{stderr}");
+}
+
 /// Make a "photo" of a QR PNG: scaled up, on a larger unevenly lit noisy background, blurred
 /// and JPEG-compressed.
 fn photo_of(png: &[u8]) -> Vec<u8> {

@@ -1,4 +1,7 @@
-//! EU DCC document-signer certificates (DSC): parsing, the 8-byte kid, key usage by EKU OIDs.
+//! X.509 certificates: EU DCC document-signer certificates (DSC) — parsing, the 8-byte kid, key
+//! usage by EKU OIDs — and the signature of a certificate by its issuer's key ([`IssuerKey`]:
+//! ECDSA P-256 / P-384 / P-521 with SHA-256 / 384 / 512, RSA PKCS #1 v1.5 with SHA-256 / 384 /
+//! 512), which the SMART Health Card `x5c` chains ([`crate::x5c`]) rely on.
 
 use sha2::{Digest, Sha256};
 use x509_cert::Certificate;
@@ -223,5 +226,180 @@ impl DocumentSigner {
     /// Whether this certificate may sign a payload of type `t`.
     pub fn allows(&self, t: DccType) -> bool {
         self.allowed_types().is_none_or(|a| a.contains(&t))
+    }
+}
+
+const OID_EC_PUBLIC_KEY: &str = "1.2.840.10045.2.1";
+const OID_SECP256R1: &str = "1.2.840.10045.3.1.7";
+const OID_SECP384R1: &str = "1.3.132.0.34";
+const OID_SECP521R1: &str = "1.3.132.0.35";
+const OID_RSA_ENCRYPTION: &str = "1.2.840.113549.1.1.1";
+const OID_ECDSA_WITH_SHA256: &str = "1.2.840.10045.4.3.2";
+const OID_ECDSA_WITH_SHA384: &str = "1.2.840.10045.4.3.3";
+const OID_ECDSA_WITH_SHA512: &str = "1.2.840.10045.4.3.4";
+const OID_SHA256_WITH_RSA: &str = "1.2.840.113549.1.1.11";
+const OID_SHA384_WITH_RSA: &str = "1.2.840.113549.1.1.12";
+const OID_SHA512_WITH_RSA: &str = "1.2.840.113549.1.1.13";
+
+/// Why a certificate's signature was not accepted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CertificateSignatureError {
+    /// The signature algorithm is not supported, or does not fit the issuer's key.
+    #[error("unsupported signature algorithm {0}")]
+    UnsupportedAlgorithm(String),
+    /// The signature bytes are not a signature of the algorithm (e.g. not a DER ECDSA-Sig-Value).
+    #[error("malformed {0} signature")]
+    Malformed(&'static str),
+    /// The signature does not verify under the issuer's key.
+    #[error("signature does not verify")]
+    Invalid,
+}
+
+/// The public key of a certificate issuer (a CA or a trust anchor): what verifies the
+/// signatures of the certificates it issued.
+#[derive(Clone)]
+pub enum IssuerKey {
+    /// ECDSA P-256.
+    P256(p256::ecdsa::VerifyingKey),
+    /// ECDSA P-384.
+    P384(p384::ecdsa::VerifyingKey),
+    /// ECDSA P-521.
+    P521(p521::ecdsa::VerifyingKey),
+    /// RSA.
+    Rsa(rsa::RsaPublicKey),
+}
+
+/// The hash of a certificate signature algorithm.
+#[derive(Debug, Clone, Copy)]
+enum HashAlgorithm {
+    Sha256,
+    Sha384,
+    Sha512,
+}
+
+impl HashAlgorithm {
+    fn of(self, message: &[u8]) -> Vec<u8> {
+        match self {
+            Self::Sha256 => Sha256::digest(message).to_vec(),
+            Self::Sha384 => sha2::Sha384::digest(message).to_vec(),
+            Self::Sha512 => sha2::Sha512::digest(message).to_vec(),
+        }
+    }
+}
+
+impl std::fmt::Debug for IssuerKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "IssuerKey({})", self.kind())
+    }
+}
+
+impl IssuerKey {
+    /// Load from a SubjectPublicKeyInfo: an EC key on P-256, P-384 or P-521, or an RSA key.
+    pub fn from_spki(spki: &x509_cert::spki::SubjectPublicKeyInfoOwned) -> Result<Self, KeyError> {
+        let raw = spki
+            .subject_public_key
+            .as_bytes()
+            .ok_or_else(|| KeyError::Malformed("public key bit string has unused bits".into()))?;
+        let malformed = |curve: &str| KeyError::Malformed(format!("not a valid {curve} point"));
+        match spki.algorithm.oid.to_string().as_str() {
+            OID_EC_PUBLIC_KEY => {
+                let curve = spki
+                    .algorithm
+                    .parameters
+                    .as_ref()
+                    .and_then(|p| p.decode_as::<x509_cert::der::asn1::ObjectIdentifier>().ok())
+                    .map(|oid| oid.to_string())
+                    .unwrap_or_else(|| "(none)".into());
+                match curve.as_str() {
+                    OID_SECP256R1 => p256::ecdsa::VerifyingKey::from_sec1_bytes(raw)
+                        .map(Self::P256)
+                        .map_err(|_| malformed("P-256")),
+                    OID_SECP384R1 => p384::ecdsa::VerifyingKey::from_sec1_bytes(raw)
+                        .map(Self::P384)
+                        .map_err(|_| malformed("P-384")),
+                    OID_SECP521R1 => p521::ecdsa::VerifyingKey::from_sec1_bytes(raw)
+                        .map(Self::P521)
+                        .map_err(|_| malformed("P-521")),
+                    other => Err(KeyError::Unsupported(format!("EC curve {other}"))),
+                }
+            }
+            OID_RSA_ENCRYPTION => {
+                use rsa::pkcs1::DecodeRsaPublicKey as _;
+                rsa::RsaPublicKey::from_pkcs1_der(raw)
+                    .map(Self::Rsa)
+                    .map_err(|e| KeyError::Malformed(e.to_string()))
+            }
+            other => Err(KeyError::Unsupported(other.to_owned())),
+        }
+    }
+
+    /// The key type as a short name.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::P256(_) => "EC P-256",
+            Self::P384(_) => "EC P-384",
+            Self::P521(_) => "EC P-521",
+            Self::Rsa(_) => "RSA",
+        }
+    }
+
+    /// Verify a certificate signature: `signature` (the certificate's signatureValue) over
+    /// `message` (its DER tbsCertificate) with the algorithm `algorithm` names. ECDSA
+    /// signatures are DER `ECDSA-Sig-Value`s over the digest of the algorithm, whatever the
+    /// curve (a P-256 key may sign with SHA-512: the digest is truncated, SEC 1 §4.1.4).
+    pub fn verify(
+        &self,
+        algorithm: &x509_cert::spki::AlgorithmIdentifierOwned,
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<(), CertificateSignatureError> {
+        use p256::ecdsa::signature::hazmat::PrehashVerifier as _;
+        let name = algorithm.oid.to_string();
+        let (ecdsa, digest) = match name.as_str() {
+            OID_ECDSA_WITH_SHA256 => (true, HashAlgorithm::Sha256),
+            OID_ECDSA_WITH_SHA384 => (true, HashAlgorithm::Sha384),
+            OID_ECDSA_WITH_SHA512 => (true, HashAlgorithm::Sha512),
+            OID_SHA256_WITH_RSA => (false, HashAlgorithm::Sha256),
+            OID_SHA384_WITH_RSA => (false, HashAlgorithm::Sha384),
+            OID_SHA512_WITH_RSA => (false, HashAlgorithm::Sha512),
+            _ => return Err(CertificateSignatureError::UnsupportedAlgorithm(name)),
+        };
+        if ecdsa == matches!(self, Self::Rsa(_)) {
+            return Err(CertificateSignatureError::UnsupportedAlgorithm(format!(
+                "{name} with an {} key",
+                self.kind()
+            )));
+        }
+        let prehash = digest.of(message);
+        let verified = match self {
+            Self::P256(key) => {
+                let signature = p256::ecdsa::Signature::from_der(signature)
+                    .map_err(|_| CertificateSignatureError::Malformed("ECDSA"))?;
+                key.verify_prehash(&prehash, &signature).is_ok()
+            }
+            Self::P384(key) => {
+                let signature = p384::ecdsa::Signature::from_der(signature)
+                    .map_err(|_| CertificateSignatureError::Malformed("ECDSA"))?;
+                key.verify_prehash(&prehash, &signature).is_ok()
+            }
+            Self::P521(key) => {
+                let signature = p521::ecdsa::Signature::from_der(signature)
+                    .map_err(|_| CertificateSignatureError::Malformed("ECDSA"))?;
+                key.verify_prehash(&prehash, &signature).is_ok()
+            }
+            Self::Rsa(key) => {
+                let scheme = match digest {
+                    HashAlgorithm::Sha256 => rsa::Pkcs1v15Sign::new::<Sha256>(),
+                    HashAlgorithm::Sha384 => rsa::Pkcs1v15Sign::new::<sha2::Sha384>(),
+                    HashAlgorithm::Sha512 => rsa::Pkcs1v15Sign::new::<sha2::Sha512>(),
+                };
+                key.verify(scheme, &prehash, signature).is_ok()
+            }
+        };
+        if verified {
+            Ok(())
+        } else {
+            Err(CertificateSignatureError::Invalid)
+        }
     }
 }

@@ -64,7 +64,7 @@ pub trait Format: fmt::Debug + Send + Sync {
 pub fn built_in() -> Vec<Box<dyn Format>> {
     vec![
         Box::new(eu_dcc::EuDcc::new()),
-        Box::new(smart_health_card::SmartHealthCard),
+        Box::new(smart_health_card::SmartHealthCard::new()),
         Box::new(cc1::Cc1::default()),
     ]
 }

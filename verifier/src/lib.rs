@@ -32,6 +32,7 @@ pub mod sync;
 pub mod trust;
 pub mod value_sets;
 pub mod vci;
+pub mod x5c;
 
 pub use format::Format;
 pub use pipeline::Verifier;

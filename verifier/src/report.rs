@@ -10,6 +10,7 @@ use crate::prefix::{CredentialFormat, PrefixError};
 use crate::rules::RuleFailure;
 use crate::shc_numeric::NumericError;
 use crate::signature::SignatureError;
+use crate::x5c::X5cError;
 use crosscode_core::VerificationStep;
 use crosscode_core::envelope::EnvelopeError;
 use crosscode_core::envelope::inflate::InflateError;
@@ -23,10 +24,10 @@ use crosscode_core::envelope::qr_image::ImageError;
 /// - `Decode`: base45 (DCC) or numeric mode (SHC);
 /// - `Decompress`: zlib (DCC) or raw DEFLATE (SHC);
 /// - `ParseEnvelope`: COSE_Sign1 / CWT (DCC) or compact JWS / JSON payload (SHC);
-/// - `KeyResolution`: the trusted key(s) for the kid (and issuer);
+/// - `KeyResolution`: the trusted key(s) for the kid (and issuer; an SHC key's `x5c` chain);
 /// - `Signature`: the cryptographic signature;
 /// - `ValidityWindow`: the validity window at the validation clock (DCC: also the DSC's
-///   notBefore / notAfter);
+///   notBefore / notAfter; SHC under the `x5c` validity policy: the certificates at `nbf`);
 /// - `KeyUsage`: the DSC's extended key usage vs the payload type (DCC);
 /// - `Schema`: the JSON schema (advisory);
 /// - `Status`: revocation lists;
@@ -85,6 +86,11 @@ pub enum VerificationError {
     /// The signature algorithm is missing or not supported.
     #[error("unsupported signature algorithm {0}")]
     UnsupportedAlgorithm(String),
+    /// The `x5c` certificate chain of a SMART Health Card issuer key was refused (broken,
+    /// not anchored at a configured root, not naming the issuer, or — under the checkpoint's
+    /// validity policy — not valid when the card was issued).
+    #[error(transparent)]
+    X5c(#[from] X5cError),
     /// No key with the kid verified the signature.
     #[error("signature does not verify under any of the {tried} key(s) with this kid: {last}")]
     Signature {
@@ -190,6 +196,7 @@ impl VerificationError {
             Self::UnknownIssuer(_) => "UNKNOWN_ISSUER",
             Self::UnknownKid(_) => "UNKNOWN_KID",
             Self::UnsupportedAlgorithm(_) => "UNSUPPORTED_ALGORITHM",
+            Self::X5c(error) => error.code(),
             Self::Signature { .. } => "SIGNATURE_INVALID",
             Self::MissingTimeClaim(_) => "MISSING_TIME_CLAIM",
             Self::NotYetValid { .. } => "NOT_YET_VALID",

@@ -1,5 +1,6 @@
 //! The offline trust store: EU DCC document-signer certificates, SMART Health Card issuer keys
-//! (JWKS by `iss`, or a verified VCI directory snapshot), and revocation lists.
+//! (JWKS by `iss`, or a verified VCI directory snapshot) with their `x5c` chains, the X.509
+//! roots those chains may be required to reach, and revocation lists.
 //!
 //! Loading formats are described in `docs/verifier.md`.
 
@@ -14,6 +15,7 @@ use crate::certificate::{CertificateError, DocumentSigner};
 use crate::revocation::{DccRevocationList, RevocationListError, ShcRevocationList};
 use crate::signature::{KeyError, VerificationKey};
 use crate::vci::{self, VciError};
+use crate::x5c::{TrustAnchor, X5cChain, X5cError};
 
 /// Why trust material could not be loaded.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -62,6 +64,9 @@ pub struct ShcKey {
     pub key: VerificationKey,
     /// `crlVersion` of the JWK, when the issuer publishes revocation lists for it.
     pub crl_version: Option<u64>,
+    /// The JWK's `x5c` certificate chain when it has one: checked on loading, a broken chain
+    /// kept as its error (cards signed with the key are refused with it, `X5C_INVALID`).
+    pub x5c: Option<Result<X5cChain, X5cError>>,
 }
 
 /// One SMART Health Card issuer.
@@ -80,6 +85,7 @@ pub struct ShcIssuer {
 pub struct TrustStore {
     dsc_by_kid: HashMap<Vec<u8>, Vec<DocumentSigner>>,
     shc_issuers: HashMap<String, ShcIssuer>,
+    shc_roots: Vec<TrustAnchor>,
     dcc_revocations: DccRevocationList,
 }
 
@@ -188,7 +194,7 @@ impl TrustStore {
             if !issuer
                 .keys
                 .iter()
-                .any(|k| k.kid == key.kid && k.key == key.key)
+                .any(|k| k.kid == key.kid && k.key == key.key && k.x5c == key.x5c)
             {
                 issuer.keys.push(key);
             }
@@ -239,6 +245,39 @@ impl TrustStore {
             self.shc_issuers.len(),
             self.shc_issuers.values().map(|i| i.keys.len()).sum(),
         )
+    }
+
+    /// Trust `root` as an anchor of SMART Health Card `x5c` chains. Once any root is
+    /// configured, a key with an `x5c` chain is only used when its chain reaches one of them
+    /// and its leaf names the card's issuer (`docs/verifier.md`).
+    pub fn add_shc_root(&mut self, root: TrustAnchor) {
+        if !self.shc_roots.contains(&root) {
+            self.shc_roots.push(root);
+        }
+    }
+
+    /// Add every root certificate of a PEM text, or one DER certificate; returns how many.
+    pub fn add_shc_roots(&mut self, bytes: &[u8]) -> Result<usize, TrustStoreError> {
+        let roots = match std::str::from_utf8(bytes) {
+            Ok(pem) if pem.contains("-----BEGIN CERTIFICATE-----") => TrustAnchor::from_pem(pem)?,
+            _ => vec![TrustAnchor::from_der(bytes)?],
+        };
+        let n = roots.len();
+        roots.into_iter().for_each(|r| self.add_shc_root(r));
+        Ok(n)
+    }
+
+    /// Load a file of SHC root certificates (PEM, or one DER certificate). A certificate file
+    /// given to [`TrustStore::load_file`] is a DCC document signer: SHC roots have their own
+    /// entry point (CLI `--shc-root`, bundle member `shcRoots`).
+    pub fn load_shc_roots_file(&mut self, path: &Path) -> Result<String, TrustStoreError> {
+        let n = self.add_shc_roots(&read(path)?)?;
+        Ok(format!("{n} SHC x5c root certificate(s)"))
+    }
+
+    /// The configured roots of SHC `x5c` chains (empty: JWKS trust alone decides).
+    pub fn shc_roots(&self) -> &[TrustAnchor] {
+        &self.shc_roots
     }
 
     /// Verify a VCI directory snapshot (P-521 / SHA-512) and add its issuers, keys and CRLs.
@@ -383,8 +422,8 @@ impl TrustStore {
     }
 
     /// Load a trust bundle: `{"crosscodeTrustBundle":1, "dcc":[files], "shc":[{"iss", "jwks",
-    /// "crls":[files]}], "vci":[{"snapshot","signature","certificate"}], "dccRevocations":[files]}`
-    /// with paths relative to the bundle.
+    /// "crls":[files]}], "shcRoots":[files], "vci":[{"snapshot","signature","certificate"}],
+    /// "dccRevocations":[files]}` with paths relative to the bundle.
     fn load_bundle(
         &mut self,
         base: &Path,
@@ -405,6 +444,9 @@ impl TrustStore {
             .chain(strings(json.get("dccRevocations")))
         {
             loaded.push(self.load_file(&base.join(file))?);
+        }
+        for file in strings(json.get("shcRoots")) {
+            loaded.push(self.load_shc_roots_file(&base.join(file))?);
         }
         for shc in json
             .get("shc")
@@ -490,9 +532,13 @@ fn parse_shc_jwk(jwk: &serde_json::Value) -> Result<ShcKey, TrustStoreError> {
         Some(serde_json::Value::String(t)) => t.parse().ok(),
         _ => None,
     };
+    let x5c = jwk
+        .get("x5c")
+        .map(|chain| X5cChain::from_jwk_member(chain, &key));
     Ok(ShcKey {
         kid,
         key,
         crl_version,
+        x5c,
     })
 }

@@ -6,6 +6,7 @@ mod common;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use common::shc_card::{example_payload, mint, raw_deflate, test_key, to_qr, zlib};
 use common::{read_json, read_vector};
 use crosscode_core::VerificationStep;
 use crosscode_core::envelope::inflate::{self, InflateError};
@@ -13,8 +14,6 @@ use crosscode_verifier::jws::JwsError;
 use crosscode_verifier::report::VerificationError;
 use crosscode_verifier::shc_numeric::{self, NumericError};
 use crosscode_verifier::{StepOutcome, TrustStore, Verdict, Verifier};
-use p256::ecdsa::signature::Signer as _;
-use std::io::Write as _;
 use time::OffsetDateTime;
 use time::macros::datetime;
 
@@ -170,61 +169,6 @@ fn chunks_in_any_order_and_missing_chunk() {
 }
 
 // ----- minted negatives -----
-
-struct TestKey {
-    kid: String,
-    key: p256::ecdsa::SigningKey,
-}
-
-fn test_key(kid_prefix: &str) -> TestKey {
-    let keys = read_json("shc/generate-examples/src/config/issuer.jwks.private.json");
-    let jwk = keys["keys"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|k| k["kid"].as_str().unwrap().starts_with(kid_prefix))
-        .unwrap();
-    let d = URL_SAFE_NO_PAD.decode(jwk["d"].as_str().unwrap()).unwrap();
-    TestKey {
-        kid: jwk["kid"].as_str().unwrap().to_owned(),
-        key: p256::ecdsa::SigningKey::from_slice(&d).unwrap(),
-    }
-}
-
-fn raw_deflate(data: &[u8]) -> Vec<u8> {
-    let mut e = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
-    e.write_all(data).unwrap();
-    e.finish().unwrap()
-}
-
-fn zlib(data: &[u8]) -> Vec<u8> {
-    let mut e = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
-    e.write_all(data).unwrap();
-    e.finish().unwrap()
-}
-
-fn mint(key: &TestKey, header_alg: &str, compressed_payload: &[u8]) -> String {
-    let header = format!(
-        r#"{{"zip":"DEF","alg":"{header_alg}","kid":"{}"}}"#,
-        key.kid
-    );
-    let signing_input = format!(
-        "{}.{}",
-        URL_SAFE_NO_PAD.encode(header),
-        URL_SAFE_NO_PAD.encode(compressed_payload)
-    );
-    let sig: p256::ecdsa::Signature = key.key.sign(signing_input.as_bytes());
-    format!("{signing_input}.{}", URL_SAFE_NO_PAD.encode(sig.to_bytes()))
-}
-
-fn to_qr(jws: &str) -> String {
-    let digits: String = jws.bytes().map(|b| format!("{:02}", b - 45)).collect();
-    format!("shc:/{digits}")
-}
-
-fn example_payload() -> Vec<u8> {
-    read_vector("shc/examples/example-00-c-jws-payload-minified.json")
-}
 
 #[test]
 fn a_card_minted_with_the_test_key_is_accepted() {

@@ -3,10 +3,16 @@
 //! (`shc:/2/3/…`), signed by an issuer (`iss`) whose keys the trust store holds.
 //!
 //! Steps: Decode (numeric chunks), ParseEnvelope (compact JWS), Decompress (raw DEFLATE),
-//! ParseEnvelope (the JSON payload), KeyResolution (trusted issuer, keys with the kid), Signature,
-//! then ValidityWindow (`nbf <= clock`, `clock <= exp` when present), Schema (advisory: a health
-//! card with a FHIR Bundle), Status (the issuer's CRL by `rid`) and BusinessRules; KeyUsage
-//! does not apply.
+//! ParseEnvelope (the JSON payload), KeyResolution (trusted issuer, keys with the kid, and the
+//! key's `x5c` chain when it has one), Signature, then ValidityWindow (`nbf <= clock`,
+//! `clock <= exp` when present, and under the [`X5cValidity::AtIssuance`] policy the `x5c`
+//! certificates' dates at `nbf`), Schema (advisory: a health card with a FHIR Bundle), Status
+//! (the issuer's CRL by `rid`) and BusinessRules; KeyUsage does not apply.
+//!
+//! A key's `x5c` chain (`crate::x5c`) must be consistent in itself — a broken chain refuses
+//! the key (`X5C_INVALID`) — and, once the trust store holds SHC roots, must reach one of them
+//! (`X5C_UNTRUSTED_ROOT`) with a leaf naming the card's `iss` (`X5C_ISSUER_MISMATCH`). Without
+//! roots the issuer's JWKS alone decides; a key without `x5c` is always trusted by its JWKS.
 
 use serde_json::{Value, json};
 use time::OffsetDateTime;
@@ -17,16 +23,110 @@ use crate::prefix::CredentialFormat;
 use crate::report::{Report, StepOutcome, VerificationError};
 use crate::shc_numeric;
 use crate::signature::SignatureError;
-use crate::trust::TrustStore;
+use crate::trust::{ShcKey, TrustStore};
+use crate::x5c::{CertificationPath, TrustAnchor, X5cError};
 use crosscode_core::VerificationStep;
 use crosscode_core::envelope::inflate;
 
 /// The SMART Health Card URI scheme prefix.
 pub const PREFIX: &str = "shc:/";
 
-/// The SMART Health Card format.
+/// The checkpoint's policy on the validity dates of the `x5c` certificates of an SHC key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum X5cValidity {
+    /// Not enforced (the default): JWKS trust decides, as the deployed SHC verifiers do; the
+    /// ValidityWindow detail says when a certificate was outside its dates at issuance.
+    #[default]
+    Unchecked,
+    /// Every certificate of the key's path (up to the configured root, or the whole chain) must
+    /// be valid at the card's issuance time `nbf` — `X5C_EXPIRED` / `X5C_NOT_YET_VALID` at
+    /// ValidityWindow otherwise (CLI `--shc-x509-validity`).
+    AtIssuance,
+}
+
+/// The SMART Health Card format, with the checkpoint's [`X5cValidity`] policy.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct SmartHealthCard;
+pub struct SmartHealthCard {
+    x5c_validity: X5cValidity,
+}
+
+impl SmartHealthCard {
+    /// The format with the default policy ([`X5cValidity::Unchecked`]).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The format with this policy on `x5c` certificate dates.
+    pub fn with_x5c_validity(x5c_validity: X5cValidity) -> Self {
+        Self { x5c_validity }
+    }
+
+    /// The ValidityWindow detail once the card's own window passed: the `x5c` path's dates at
+    /// `nbf`, enforced or only reported as the policy says.
+    fn x5c_validity(
+        &self,
+        path: Option<&CertificationPath<'_>>,
+        nbf: f64,
+    ) -> Result<String, VerificationError> {
+        let window = "nbf <= clock (<= exp)";
+        let Some(path) = path else {
+            return Ok(window.into());
+        };
+        match (path.valid_at(nbf), self.x5c_validity) {
+            (Ok(()), _) => Ok(format!("{window}; x5c certificates valid at nbf")),
+            (Err(error), X5cValidity::AtIssuance) => Err(error.into()),
+            (Err(error), X5cValidity::Unchecked) => {
+                Ok(format!("{window}; x5c dates not enforced: {error}"))
+            }
+        }
+    }
+}
+
+/// A key of the card's issuer with the header's kid, and the path its `x5c` chain was trusted
+/// by (none: the key has no `x5c`).
+struct Candidate<'t> {
+    key: &'t ShcKey,
+    path: Option<CertificationPath<'t>>,
+}
+
+/// The keys whose `x5c` chain, when they have one, is acceptable: consistent, and with roots
+/// configured naming `iss` and reaching a root. None acceptable: the first key's error.
+fn usable_keys<'t>(
+    keys: &[&'t ShcKey],
+    iss: &str,
+    roots: &'t [TrustAnchor],
+) -> Result<Vec<Candidate<'t>>, X5cError> {
+    let mut usable = Vec::with_capacity(keys.len());
+    let mut first_error = None;
+    for &key in keys {
+        match x5c_path(key, iss, roots) {
+            Ok(path) => usable.push(Candidate { key, path }),
+            Err(error) => {
+                first_error.get_or_insert(error);
+            }
+        }
+    }
+    match first_error {
+        Some(error) if usable.is_empty() => Err(error),
+        _ => Ok(usable),
+    }
+}
+
+fn x5c_path<'t>(
+    key: &'t ShcKey,
+    iss: &str,
+    roots: &'t [TrustAnchor],
+) -> Result<Option<CertificationPath<'t>>, X5cError> {
+    let Some(chain) = &key.x5c else {
+        return Ok(None);
+    };
+    let chain = chain.as_ref().map_err(Clone::clone)?;
+    if roots.is_empty() {
+        return Ok(Some(chain.unanchored()));
+    }
+    chain.names_issuer(iss)?;
+    chain.anchor(roots).map(Some)
+}
 
 impl Format for SmartHealthCard {
     fn id(&self) -> CredentialFormat {
@@ -84,19 +184,31 @@ impl Format for SmartHealthCard {
             return Err(VerificationError::UnknownKid(parsed.kid.clone()))
                 .at_step(VerificationStep::KeyResolution);
         }
+        let candidates = usable_keys(&keys, &payload.iss, context.trust.shc_roots())
+            .at_step(VerificationStep::KeyResolution)?;
+        let chain = candidates
+            .iter()
+            .find_map(|c| c.path.as_ref())
+            .map(|path| format!("; {path}"))
+            .unwrap_or_default();
         report.set(
             VerificationStep::KeyResolution,
-            StepOutcome::Passed(format!("{} key(s) with kid {}", keys.len(), parsed.kid)),
+            StepOutcome::Passed(format!(
+                "{} key(s) with kid {}{chain}",
+                candidates.len(),
+                parsed.kid
+            )),
         );
         let mut last = SignatureError::Invalid;
         let mut verified = None;
-        for key in &keys {
-            match key
-                .key
-                .verify(parsed.algorithm, &parsed.signing_input, &parsed.signature)
-            {
+        for candidate in &candidates {
+            match candidate.key.key.verify(
+                parsed.algorithm,
+                &parsed.signing_input,
+                &parsed.signature,
+            ) {
                 Ok(()) => {
-                    verified = Some(*key);
+                    verified = Some(candidate);
                     break;
                 }
                 Err(e) => last = e,
@@ -104,7 +216,7 @@ impl Format for SmartHealthCard {
         }
         let Some(verified) = verified else {
             return Err(VerificationError::Signature {
-                tried: keys.len(),
+                tried: candidates.len(),
                 last,
             })
             .at_step(VerificationStep::Signature);
@@ -115,8 +227,10 @@ impl Format for SmartHealthCard {
         );
         report.set(
             VerificationStep::ValidityWindow,
-            match time_window(payload.nbf, payload.exp, now) {
-                Ok(()) => StepOutcome::Passed("nbf <= clock (<= exp)".into()),
+            match time_window(payload.nbf, payload.exp, now)
+                .and_then(|()| self.x5c_validity(verified.path.as_ref(), payload.nbf))
+            {
+                Ok(detail) => StepOutcome::Passed(detail),
                 Err(e) => StepOutcome::Failed(e),
             },
         );
@@ -127,7 +241,12 @@ impl Format for SmartHealthCard {
         report.set(VerificationStep::Schema, structure(&payload.json));
         report.set(
             VerificationStep::Status,
-            revocation(context.trust, &payload, &parsed.kid, verified.crl_version),
+            revocation(
+                context.trust,
+                &payload,
+                &parsed.kid,
+                verified.key.crl_version,
+            ),
         );
         report.set(
             VerificationStep::BusinessRules,

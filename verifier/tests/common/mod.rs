@@ -7,6 +7,8 @@
     missing_docs
 )]
 
+pub mod pki;
+pub mod shc_card;
 pub mod signer;
 
 use std::path::PathBuf;

@@ -246,15 +246,7 @@ fn a_checkpoint_synced_from_the_chain_verifies_offline_refuses_revoked_codes_and
     assert_clean_failure(&refused, "altered since it was written");
 
     // The authority revokes the credential.
-    let (status, changed) = http.post(
-        &format!("{}/credentials/status", issuer.url),
-        &token,
-        &json!({
-            "credentialId": credential["id"],
-            "credentialStatus": [{"type": "BitstringStatusListCredential", "status": "revoked"}]
-        }),
-    );
-    assert_eq!(status, 200, "{changed}");
+    common::revoke(&http, &issuer.url, &token, &credential);
 
     // A node that lies — one byte altered in a block, its transactions, or a proof bundle —
     // is refused, and the cache stays as it was.

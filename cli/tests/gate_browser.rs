@@ -161,15 +161,7 @@ fn an_officer_sees_accept_and_reject_in_chromium_from_the_scanner_and_the_camera
     );
 
     // The authority revokes the second code; the background sync brings it in.
-    let (status, changed) = http.post(
-        &format!("{}/credentials/status", issuer.url),
-        &token,
-        &json!({
-            "credentialId": revoked_credential["id"],
-            "credentialStatus": [{"type": "BitstringStatusListCredential", "status": "revoked"}]
-        }),
-    );
-    assert_eq!(status, 200, "{changed}");
+    common::revoke(&http, &issuer.url, &token, &revoked_credential);
     let deadline = std::time::Instant::now() + common::NODE_READY_DEADLINE;
     let status = loop {
         let (_, status) = http.get(&format!("{}/v1/status", gate.url));

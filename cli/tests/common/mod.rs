@@ -459,3 +459,16 @@ pub fn assert_refused(output: &Output, code: &str) {
     assert!(err.starts_with(&format!("error: {code}: ")), "{err}");
     assert_eq!(err.trim_end().lines().count(), 1, "{err}");
 }
+
+/// The authority at `issuer_url` revokes `credential` (`POST /credentials/status`).
+pub fn revoke(http: &Http, issuer_url: &str, token: &str, credential: &Value) {
+    let (status, changed) = http.post(
+        &format!("{issuer_url}/credentials/status"),
+        token,
+        &json!({
+            "credentialId": credential["id"],
+            "credentialStatus": [{"type": "BitstringStatusListCredential", "status": "revoked"}]
+        }),
+    );
+    assert_eq!(status, 200, "{changed}");
+}

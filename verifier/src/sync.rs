@@ -286,15 +286,108 @@ pub async fn sync<S: ChainSource>(
             pinned: pinned.chain_id.clone(),
         });
     }
-    let profile = pinned.profile;
     let from_height = previous.map_or(0, ChainTrust::height);
+    let followed = follow(source, pinned, previous, progress).await?;
+    let Followed {
+        header,
+        certificate,
+        signers,
+        validators,
+        touched,
+    } = followed;
+    let mut trust = match previous {
+        Some(previous) => previous.clone(),
+        None => ChainTrust {
+            chain: pinned.clone(),
+            pinned_validators: pinned_hash,
+            signers: signers.clone(),
+            header: header.clone(),
+            certificate: certificate.clone(),
+            issuers: BTreeMap::new(),
+            dids: BTreeMap::new(),
+            schemas: BTreeMap::new(),
+            statuses: BTreeMap::new(),
+            evidence: BTreeMap::new(),
+            batches: BTreeMap::new(),
+            issuer_candidates: BTreeSet::new(),
+        },
+    };
+    // Candidates come from the chain alone: every proposal naming an issuer since genesis
+    // (genesis admits none). The node's list is only checked against what is proven.
+    let listed: BTreeMap<RegistryDid, IssuerRecord> =
+        source.listed_issuers().await?.into_iter().collect();
+    trust
+        .issuer_candidates
+        .extend(touched.issuer_candidates.iter().cloned());
+    let mut at = Prover {
+        source,
+        chain: TrustedChain {
+            chain_id: pinned.chain_id.clone(),
+            profile: pinned.profile,
+            validators: signers.clone(),
+        },
+        header: &header,
+        proven: 0,
+        progress,
+    };
+    at.prove_issuers(&mut trust).await?;
+    // The node lists issuers at its head, at or after the synced height: every proven issuer
+    // must be listed (issuer records are never removed), and a listed record not changed
+    // since the synced height must be the proven one.
+    let contradicts = trust.issuers.keys().any(|did| !listed.contains_key(did))
+        || listed.iter().any(|(did, record)| {
+            record.updated_height <= header.height && trust.issuers.get(did) != Some(record)
+        });
+    if contradicts {
+        return Err(SyncError::Contradiction {
+            what: "issuer list",
+        });
+    }
+    at.prove_histories(&mut trust, &touched.dids).await?;
+    at.prove_touched(&mut trust, touched).await?;
+    let entries = at.proven;
+    let height = header.height;
+    trust.chain.validators = validators;
+    trust.signers = signers;
+    trust.header = header;
+    trust.certificate = certificate;
+    Ok((
+        trust,
+        SyncSummary {
+            from_height,
+            height,
+            blocks: height - from_height,
+            entries,
+        },
+    ))
+}
+
+/// Where following the blocks ended: the last certified header, its certificate and signers,
+/// the set that signs next, and what the blocks touched.
+struct Followed {
+    header: Header,
+    certificate: CommitCertificate,
+    signers: ValidatorSet,
+    validators: ValidatorSet,
+    touched: Touched,
+}
+
+/// Follows the certified blocks after `previous` (or genesis) to the node's head: steps 1–3 of
+/// the module documentation.
+async fn follow<S: ChainSource>(
+    source: &S,
+    pinned: &TrustedChain,
+    previous: Option<&ChainTrust>,
+    progress: &mut (dyn FnMut(SyncProgress) + Send),
+) -> Result<Followed, SyncError> {
+    let profile = pinned.profile;
     let mut validators =
         previous.map_or_else(|| pinned.validators.clone(), |p| p.chain.validators.clone());
     let mut last: Option<(Header, CommitCertificate, ValidatorSet)> =
         previous.map(|p| (p.header.clone(), p.certificate.clone(), p.signers.clone()));
     let mut touched = Touched::default();
     let (head, head_hash) = source.head().await?;
-    let mut height = from_height;
+    let mut height = previous.map_or(0, ChainTrust::height);
     while height < head {
         let next = height + 1;
         let SourceBlock {
@@ -363,192 +456,13 @@ pub async fn sync<S: ChainSource>(
     if header.height == head && header.hash(profile) != head_hash {
         return Err(SyncError::Contradiction { what: "head" });
     }
-    let mut trust = match previous {
-        Some(previous) => previous.clone(),
-        None => ChainTrust {
-            chain: pinned.clone(),
-            pinned_validators: pinned_hash,
-            signers: signers.clone(),
-            header: header.clone(),
-            certificate: certificate.clone(),
-            issuers: BTreeMap::new(),
-            dids: BTreeMap::new(),
-            schemas: BTreeMap::new(),
-            statuses: BTreeMap::new(),
-            evidence: BTreeMap::new(),
-            batches: BTreeMap::new(),
-            issuer_candidates: BTreeSet::new(),
-        },
-    };
-    // Candidates come from the chain alone: every proposal naming an issuer since genesis
-    // (genesis admits none). The node's list is only checked against what is proven.
-    let listed: BTreeMap<RegistryDid, IssuerRecord> =
-        source.listed_issuers().await?.into_iter().collect();
-    trust
-        .issuer_candidates
-        .extend(touched.issuer_candidates.iter().cloned());
-    let at = Prover {
-        source,
-        chain: TrustedChain {
-            chain_id: pinned.chain_id.clone(),
-            profile,
-            validators: signers.clone(),
-        },
-        header: &header,
-    };
-    let mut proven = 0usize;
-    {
-        // Issuers: every candidate, admitted or not (a handful of entries: proven at every
-        // sync, so a governance change is never missed).
-        let candidates: Vec<RegistryDid> = trust.issuer_candidates.iter().cloned().collect();
-        let keys: Vec<Vec<u8>> = candidates
-            .iter()
-            .map(|did| StateKey::issuer(did).0)
-            .collect();
-        let values = at.prove_all(&keys, &mut proven, progress).await?;
-        trust.issuers.clear();
-        for (did, value) in candidates.into_iter().zip(values) {
-            if let Some(bytes) = value {
-                trust
-                    .issuers
-                    .insert(did, decode::<IssuerRecord>("issuer", &bytes)?);
-            }
-        }
-    }
-    // The node lists issuers at its head, at or after the synced height: every proven issuer
-    // must be listed (issuer records are never removed), and a listed record not changed
-    // since the synced height must be the proven one.
-    let contradicts = trust.issuers.keys().any(|did| !listed.contains_key(did))
-        || listed.iter().any(|(did, record)| {
-            record.updated_height <= header.height && trust.issuers.get(did) != Some(record)
-        });
-    if contradicts {
-        return Err(SyncError::Contradiction {
-            what: "issuer list",
-        });
-    }
-    // Key histories of the admitted issuers: new issuers, and issuers whose DID changed.
-    trust.dids.retain(|did, _| trust.issuers.contains_key(did));
-    let stale: Vec<RegistryDid> = trust
-        .issuers
-        .keys()
-        .filter(|did| !trust.dids.contains_key(*did) || touched.dids.contains(*did))
-        .cloned()
-        .collect();
-    let keys: Vec<Vec<u8>> = stale.iter().map(|did| StateKey::did(did).0).collect();
-    let records = at.prove_all(&keys, &mut proven, progress).await?;
-    let mut version_keys = Vec::new();
-    let mut updated = Vec::new();
-    for (did, value) in stale.into_iter().zip(records) {
-        let Some(bytes) = value else {
-            trust.dids.remove(&did);
-            continue;
-        };
-        let record = decode::<DidRecord>("DID record", &bytes)?;
-        let known = trust
-            .dids
-            .get(&did)
-            .map_or(0, |history| history.versions.len());
-        let known = u32::try_from(known)
-            .unwrap_or(u32::MAX)
-            .min(record.versions);
-        for number in known..record.versions {
-            version_keys.push(StateKey::did_version(&did, number).0);
-        }
-        updated.push((did, record, known));
-    }
-    let versions = at.prove_all(&version_keys, &mut proven, progress).await?;
-    let mut versions = versions.into_iter();
-    for (did, record, known) in updated {
-        let mut history = trust.dids.remove(&did).unwrap_or(DidHistory {
-            record: record.clone(),
-            versions: Vec::new(),
-        });
-        history.versions.truncate(known as usize);
-        for _ in known..record.versions {
-            let bytes = versions.next().flatten().ok_or(SyncError::Undecodable {
-                what: "DID version",
-                error: DecodeError::UnexpectedEnd {
-                    what: "DID version",
-                },
-            })?;
-            history
-                .versions
-                .push(decode::<DidVersion>("DID version", &bytes)?);
-        }
-        history.record = record;
-        trust.dids.insert(did, history);
-    }
-    // Schemas, status entries and anchors the blocks touched.
-    let schemas: Vec<[u8; 32]> = touched.schemas.into_iter().collect();
-    let keys: Vec<Vec<u8>> = schemas
-        .iter()
-        .map(|hash| StateKey::schema(hash).0)
-        .collect();
-    for (hash, value) in schemas
-        .into_iter()
-        .zip(at.prove_all(&keys, &mut proven, progress).await?)
-    {
-        if let Some(bytes) = value {
-            trust
-                .schemas
-                .insert(hash, decode::<SchemaRecord>("schema", &bytes)?);
-        }
-    }
-    let statuses: Vec<(RegistryDid, StatusKey)> = touched.statuses.into_iter().collect();
-    let keys: Vec<Vec<u8>> = statuses
-        .iter()
-        .map(|(did, key)| StateKey::status(did, key).0)
-        .collect();
-    for ((did, key), value) in statuses
-        .into_iter()
-        .zip(at.prove_all(&keys, &mut proven, progress).await?)
-    {
-        let entries = trust.statuses.entry(did.clone()).or_default();
-        match value {
-            Some(bytes) => {
-                entries.insert(key, decode::<StatusRecord>("status entry", &bytes)?);
-            }
-            None => {
-                entries.remove(&key);
-            }
-        }
-        if entries.is_empty() {
-            trust.statuses.remove(&did);
-        }
-    }
-    for (hashes, key_of, anchors) in [
-        (
-            touched.evidence,
-            StateKey::evidence as fn(&[u8; 32]) -> StateKey,
-            &mut trust.evidence,
-        ),
-        (touched.batches, StateKey::batch, &mut trust.batches),
-    ] {
-        let hashes: Vec<[u8; 32]> = hashes.into_iter().collect();
-        let keys: Vec<Vec<u8>> = hashes.iter().map(|hash| key_of(hash).0).collect();
-        for (hash, value) in hashes
-            .into_iter()
-            .zip(at.prove_all(&keys, &mut proven, progress).await?)
-        {
-            if let Some(bytes) = value {
-                anchors.insert(hash, decode::<EvidenceRecord>("anchor", &bytes)?);
-            }
-        }
-    }
-    trust.chain.validators = validators;
-    trust.signers = signers;
-    trust.header = header;
-    trust.certificate = certificate;
-    Ok((
-        trust,
-        SyncSummary {
-            from_height,
-            height,
-            blocks: height - from_height,
-            entries: proven,
-        },
-    ))
+    Ok(Followed {
+        header,
+        certificate,
+        signers,
+        validators,
+        touched,
+    })
 }
 
 /// The validator set that signs after `header` (which names another one than `signers`),
@@ -559,7 +473,8 @@ async fn next_validator_set<S: ChainSource>(
     header: &Header,
     signers: &ValidatorSet,
 ) -> Result<ValidatorSet, SyncError> {
-    let at = Prover {
+    let mut silent = |_| {};
+    let mut at = Prover {
         source,
         chain: TrustedChain {
             chain_id: pinned.chain_id.clone(),
@@ -567,10 +482,11 @@ async fn next_validator_set<S: ChainSource>(
             validators: signers.clone(),
         },
         header,
+        proven: 0,
+        progress: &mut silent,
     };
     let key = StateKey::meta(META_VALIDATORS).0;
-    let mut proven = 0;
-    let values = at.prove_all(&[key], &mut proven, &mut |_| {}).await?;
+    let values = at.prove_all(&[key]).await?;
     let bytes = values
         .into_iter()
         .next()
@@ -592,42 +508,177 @@ async fn next_validator_set<S: ChainSource>(
     Ok(set)
 }
 
-/// Proves entries at one verified header.
-struct Prover<'a, S> {
+/// Proves entries at one verified header, counting them for the progress display.
+struct Prover<'a, 'p, S> {
     source: &'a S,
     chain: TrustedChain,
     header: &'a Header,
+    proven: usize,
+    progress: &'p mut (dyn FnMut(SyncProgress) + Send),
 }
 
-impl<S: ChainSource> Prover<'_, S> {
+impl<S: ChainSource> Prover<'_, '_, S> {
     /// The values of `keys` (`None`: proven absent), in order, 256 per request; each bundle
     /// must be of this header and verify.
-    async fn prove_all(
-        &self,
-        keys: &[Vec<u8>],
-        proven: &mut usize,
-        progress: &mut (dyn FnMut(SyncProgress) + Send),
-    ) -> Result<Vec<Option<Vec<u8>>>, SyncError> {
+    async fn prove_all(&mut self, keys: &[Vec<u8>]) -> Result<Vec<Option<Vec<u8>>>, SyncError> {
         let height = self.header.height;
         let mut values = Vec::with_capacity(keys.len());
+        let (source, header, chain) = (self.source, self.header, &self.chain);
         // Two requests in flight: the node proves the next bundle while this one is checked.
         let mut answers = futures_util::stream::iter(keys.chunks(MAX_BUNDLE_ENTRIES))
-            .map(|chunk| async move { (chunk, self.source.prove(chunk, height).await) })
+            .map(|chunk| async move { (chunk, source.prove(chunk, height).await) })
             .buffered(PROOF_REQUESTS_IN_FLIGHT);
         while let Some((chunk, bundle)) = answers.next().await {
             let bundle = bundle?;
-            if bundle.header != *self.header {
+            if bundle.header != *header {
                 return Err(SyncError::BundleHeader { height });
             }
             let asked: Vec<&[u8]> = chunk.iter().map(Vec::as_slice).collect();
-            let verified =
-                verify_bundle_for_keys(&bundle, &self.chain, &CoreSignatureVerifier, &asked)
-                    .map_err(|error| SyncError::Bundle { height, error })?;
+            let verified = verify_bundle_for_keys(&bundle, chain, &CoreSignatureVerifier, &asked)
+                .map_err(|error| SyncError::Bundle { height, error })?;
             values.extend(verified.entries.into_iter().map(|(_, value)| value));
-            *proven += chunk.len();
-            progress(SyncProgress::Entries { proven: *proven });
+            self.proven += chunk.len();
+            (self.progress)(SyncProgress::Entries {
+                proven: self.proven,
+            });
         }
         Ok(values)
+    }
+
+    /// The issuer record of every candidate, admitted or not (a handful of entries: proven at
+    /// every sync, so a governance change is never missed).
+    async fn prove_issuers(&mut self, trust: &mut ChainTrust) -> Result<(), SyncError> {
+        let candidates: Vec<RegistryDid> = trust.issuer_candidates.iter().cloned().collect();
+        let keys: Vec<Vec<u8>> = candidates
+            .iter()
+            .map(|did| StateKey::issuer(did).0)
+            .collect();
+        let values = self.prove_all(&keys).await?;
+        trust.issuers.clear();
+        for (did, value) in candidates.into_iter().zip(values) {
+            if let Some(bytes) = value {
+                trust
+                    .issuers
+                    .insert(did, decode::<IssuerRecord>("issuer", &bytes)?);
+            }
+        }
+        Ok(())
+    }
+
+    /// The key histories of the admitted issuers: of new issuers whole, of issuers whose DID
+    /// changed (`changed`) the record and the versions not yet held.
+    async fn prove_histories(
+        &mut self,
+        trust: &mut ChainTrust,
+        changed: &BTreeSet<RegistryDid>,
+    ) -> Result<(), SyncError> {
+        trust.dids.retain(|did, _| trust.issuers.contains_key(did));
+        let stale: Vec<RegistryDid> = trust
+            .issuers
+            .keys()
+            .filter(|did| !trust.dids.contains_key(*did) || changed.contains(*did))
+            .cloned()
+            .collect();
+        let keys: Vec<Vec<u8>> = stale.iter().map(|did| StateKey::did(did).0).collect();
+        let records = self.prove_all(&keys).await?;
+        let mut version_keys = Vec::new();
+        let mut updated = Vec::new();
+        for (did, value) in stale.into_iter().zip(records) {
+            let Some(bytes) = value else {
+                trust.dids.remove(&did);
+                continue;
+            };
+            let record = decode::<DidRecord>("DID record", &bytes)?;
+            let known = trust
+                .dids
+                .get(&did)
+                .map_or(0, |history| history.versions.len());
+            let known = u32::try_from(known)
+                .unwrap_or(u32::MAX)
+                .min(record.versions);
+            for number in known..record.versions {
+                version_keys.push(StateKey::did_version(&did, number).0);
+            }
+            updated.push((did, record, known));
+        }
+        let mut versions = self.prove_all(&version_keys).await?.into_iter();
+        for (did, record, known) in updated {
+            let mut history = trust.dids.remove(&did).unwrap_or(DidHistory {
+                record: record.clone(),
+                versions: Vec::new(),
+            });
+            history.versions.truncate(known as usize);
+            for _ in known..record.versions {
+                let bytes = versions.next().flatten().ok_or(SyncError::Undecodable {
+                    what: "DID version",
+                    error: DecodeError::UnexpectedEnd {
+                        what: "DID version",
+                    },
+                })?;
+                history
+                    .versions
+                    .push(decode::<DidVersion>("DID version", &bytes)?);
+            }
+            history.record = record;
+            trust.dids.insert(did, history);
+        }
+        Ok(())
+    }
+
+    /// The schemas, status entries and anchors the blocks touched.
+    async fn prove_touched(
+        &mut self,
+        trust: &mut ChainTrust,
+        touched: Touched,
+    ) -> Result<(), SyncError> {
+        let schemas: Vec<[u8; 32]> = touched.schemas.into_iter().collect();
+        let keys: Vec<Vec<u8>> = schemas
+            .iter()
+            .map(|hash| StateKey::schema(hash).0)
+            .collect();
+        for (hash, value) in schemas.into_iter().zip(self.prove_all(&keys).await?) {
+            if let Some(bytes) = value {
+                trust
+                    .schemas
+                    .insert(hash, decode::<SchemaRecord>("schema", &bytes)?);
+            }
+        }
+        let statuses: Vec<(RegistryDid, StatusKey)> = touched.statuses.into_iter().collect();
+        let keys: Vec<Vec<u8>> = statuses
+            .iter()
+            .map(|(did, key)| StateKey::status(did, key).0)
+            .collect();
+        for ((did, key), value) in statuses.into_iter().zip(self.prove_all(&keys).await?) {
+            let entries = trust.statuses.entry(did.clone()).or_default();
+            match value {
+                Some(bytes) => {
+                    entries.insert(key, decode::<StatusRecord>("status entry", &bytes)?);
+                }
+                None => {
+                    entries.remove(&key);
+                }
+            }
+            if entries.is_empty() {
+                trust.statuses.remove(&did);
+            }
+        }
+        for (hashes, key_of, anchors) in [
+            (
+                touched.evidence,
+                StateKey::evidence as fn(&[u8; 32]) -> StateKey,
+                &mut trust.evidence,
+            ),
+            (touched.batches, StateKey::batch, &mut trust.batches),
+        ] {
+            let hashes: Vec<[u8; 32]> = hashes.into_iter().collect();
+            let keys: Vec<Vec<u8>> = hashes.iter().map(|hash| key_of(hash).0).collect();
+            for (hash, value) in hashes.into_iter().zip(self.prove_all(&keys).await?) {
+                if let Some(bytes) = value {
+                    anchors.insert(hash, decode::<EvidenceRecord>("anchor", &bytes)?);
+                }
+            }
+        }
+        Ok(())
     }
 }
 

@@ -663,6 +663,40 @@ fn every_type_and_subject_jurisdiction_must_be_in_scope_and_the_issuance_time_pr
 }
 
 #[test]
+fn a_status_pointer_the_chain_cannot_answer_is_refused_at_status() {
+    let mut world = World::new();
+    let issuer = world.admitted_issuer();
+    let issued = world.now();
+    let trust = synced(&world, None).unwrap();
+    let checkpoint = verifier(&trust);
+    let now = world.now() + 60;
+    let show = |credential: &Value| {
+        let payload = sign_code(
+            credential,
+            &issuer.did,
+            &issuer.assertion,
+            "assert-1",
+            issued,
+        )
+        .0;
+        outcome(&checkpoint, &payload, now)
+    };
+    let mut elsewhere = credential(&issuer.did, issued, 1, &["HealthCode"]);
+    elsewhere["credentialStatus"][0]["statusListCredential"] =
+        json!("https://health.example/lists/0-revocation");
+    assert_eq!(
+        show(&elsewhere),
+        Some((VerificationStep::Status, "PAYLOAD_INVALID"))
+    );
+    let mut other_type = credential(&issuer.did, issued, 1, &["HealthCode"]);
+    other_type["credentialStatus"][1]["type"] = json!("StatusList2021Entry");
+    assert_eq!(
+        show(&other_type),
+        Some((VerificationStep::Status, "PAYLOAD_INVALID"))
+    );
+}
+
+#[test]
 fn a_stale_cache_is_refused_at_status_under_a_max_age_policy() {
     let mut world = World::new();
     let issuer = world.admitted_issuer();

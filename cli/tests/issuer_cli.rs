@@ -27,7 +27,7 @@ use crosscode_core::keys::{KeyAlgorithm, SecretKey};
 use crosscode_core::multicodec::encode_base58;
 use crosscode_core::status_list::Bitstring;
 use crosscode_did_registry::document::RegistryDid;
-use crosscode_did_registry::evidence::credential_hash;
+use crosscode_did_registry::evidence::{credential_hash, verify_receipt};
 use crosscode_did_registry::profile::CryptoProfile;
 use crosscode_did_registry::records::StateKey;
 use crosscode_did_registry::transaction::StatusKey;
@@ -164,12 +164,19 @@ fn run_batch(node_url: &str, dir: &Path, records: &[Value]) -> (Output, PathBuf)
 /// Checks `receipt`'s inclusion path of `credential`'s hash against its Merkle root.
 fn check_inclusion(credential: &Value, receipt: &AnchorReceipt) {
     let hash = credential_hash(CryptoProfile::Standard, credential).unwrap();
-    let root = receipt.root().unwrap();
-    receipt
-        .inclusion_path()
-        .unwrap()
-        .verify(CryptoProfile::Standard, &root, &hash)
-        .unwrap();
+    assert_eq!(receipt.credential_hash(), Some(hash));
+    let id = credential["id"].as_str().unwrap();
+    let root = verify_receipt(CryptoProfile::Standard, receipt, id).unwrap();
+    assert_eq!(receipt.root(), Some(root));
+    assert!(
+        verify_receipt(
+            CryptoProfile::Standard,
+            receipt,
+            "urn:crosscode:credential:another"
+        )
+        .is_err(),
+        "the leaf binds the credential's id"
+    );
 }
 
 /// Reads the back-office token of an issuer data directory (and checks it is owner-only).

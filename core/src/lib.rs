@@ -18,6 +18,8 @@
 //!   ([`VerificationStep`]).
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
+pub mod anchor;
+pub mod crossborder;
 pub mod data_integrity;
 pub mod did;
 pub mod envelope;

@@ -20,7 +20,7 @@ use std::hint::black_box;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use crosscode_did_registry::evidence::credential_hash;
+use crosscode_did_registry::evidence::{credential_hash, verify_receipt};
 use crosscode_did_registry::records::Namespace;
 use crosscode_issuer::issuance::IssueOptions;
 use crosscode_issuer::service::BatchRecord;
@@ -98,11 +98,9 @@ fn main() {
             assert_eq!(anchor.size, records as u64);
             assert_eq!(anchor.height, height);
             let hash = credential_hash(PROFILE, &item.verifiable_credential).unwrap();
-            anchor
-                .inclusion_path()
-                .unwrap()
-                .verify(PROFILE, &root, &hash)
-                .unwrap();
+            assert_eq!(anchor.credential_hash(), Some(hash));
+            let id = item.verifiable_credential["id"].as_str().unwrap();
+            assert_eq!(verify_receipt(PROFILE, anchor, id).unwrap(), root);
         }
         let on_chain = chain
             .client

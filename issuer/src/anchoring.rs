@@ -19,58 +19,35 @@
 
 use std::sync::Mutex;
 
-use crosscode_did_registry::merkle::{InclusionPath, MerkleTree};
+use crosscode_did_registry::evidence::anchor_leaf;
+use crosscode_did_registry::merkle::MerkleTree;
+use crosscode_did_registry::profile::CryptoProfile;
 use crosscode_did_registry::transaction::{StatusChange, StatusKey};
 use crosscode_registry_client::{ClientError, Committed, RegistryClient, Sender};
-use serde::{Deserialize, Serialize};
 use tokio::sync::oneshot;
 
 use crate::authority::Authority;
 
-/// Proof that a credential hash is a leaf of an anchored batch.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct AnchorReceipt {
-    /// The chain's id.
-    pub chain_id: String,
-    /// The batch's Merkle root (hex).
-    pub merkle_root: String,
-    /// The credential's leaf index.
-    pub index: u64,
-    /// The batch size.
-    pub size: u64,
-    /// The inclusion path's sibling hashes, leaf to root (hex).
-    pub path: Vec<String>,
-    /// Height of the block that committed the anchor.
-    pub height: u64,
-    /// Hash of the anchor transaction (hex).
-    pub transaction: String,
+pub use crosscode_core::anchor::AnchorReceipt;
+
+/// A credential to anchor: its credential hash and its anchor leaf
+/// ([`crosscode_did_registry::evidence::anchor_leaf`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AnchorItem {
+    /// The credential hash.
+    pub hash: [u8; 32],
+    /// The anchor leaf (over the credential's `id` and hash).
+    pub leaf: [u8; 32],
 }
 
-impl AnchorReceipt {
-    /// The inclusion path, or `None` when a hash is not 32 bytes of hex.
-    pub fn inclusion_path(&self) -> Option<InclusionPath> {
-        let siblings = self
-            .path
-            .iter()
-            .map(|hex_hash| parse_hash(hex_hash))
-            .collect::<Option<Vec<_>>>()?;
-        Some(InclusionPath {
-            index: self.index,
-            size: self.size,
-            siblings,
-        })
+impl AnchorItem {
+    /// The item of the credential `credential_id` with credential hash `hash`.
+    pub fn new(profile: CryptoProfile, credential_id: &str, hash: [u8; 32]) -> AnchorItem {
+        AnchorItem {
+            hash,
+            leaf: anchor_leaf(profile, credential_id, &hash),
+        }
     }
-
-    /// The Merkle root, or `None` when it is not 32 bytes of hex.
-    pub fn root(&self) -> Option<[u8; 32]> {
-        parse_hash(&self.merkle_root)
-    }
-}
-
-fn parse_hash(text: &str) -> Option<[u8; 32]> {
-    let bytes = hex::decode(text).ok()?;
-    bytes.try_into().ok()
 }
 
 /// Why an anchor was not made.
@@ -103,7 +80,7 @@ pub struct ChainWriter {
     /// Held while a transaction is signed, submitted and committed.
     write: tokio::sync::Mutex<()>,
     /// Credential hashes waiting for the next group anchor.
-    queue: Mutex<Vec<([u8; 32], Reply)>>,
+    queue: Mutex<Vec<(AnchorItem, Reply)>>,
 }
 
 impl std::fmt::Debug for ChainWriter {
@@ -137,13 +114,13 @@ impl ChainWriter {
         &self.client
     }
 
-    /// Anchors one credential hash with whatever else waits (group commit).
-    pub async fn anchor_one(&self, hash: [u8; 32]) -> Result<AnchorReceipt, AnchorError> {
+    /// Anchors one credential with whatever else waits (group commit).
+    pub async fn anchor_one(&self, item: AnchorItem) -> Result<AnchorReceipt, AnchorError> {
         let (reply, mut answer) = oneshot::channel();
         self.queue
             .lock()
             .map_err(|_| AnchorError::Stopped)?
-            .push((hash, reply));
+            .push((item, reply));
         // Another requester's anchor may take this hash while this one waits for the writer:
         // then its receipt is the answer, and waiting on for the writer (to anchor later
         // requesters' hashes) would chain every request behind one anchor each.
@@ -154,8 +131,8 @@ impl ChainWriter {
         };
         let waiting = std::mem::take(&mut *self.queue.lock().map_err(|_| AnchorError::Stopped)?);
         if !waiting.is_empty() {
-            let (hashes, replies): (Vec<[u8; 32]>, Vec<Reply>) = waiting.into_iter().unzip();
-            let outcome = self.anchor_locked(&hashes).await;
+            let (items, replies): (Vec<AnchorItem>, Vec<Reply>) = waiting.into_iter().unzip();
+            let outcome = self.anchor_locked(&items).await;
             for (position, reply) in replies.into_iter().enumerate() {
                 let answer = match &outcome {
                     Ok(receipts) => receipts.get(position).cloned().ok_or(AnchorError::Stopped),
@@ -169,20 +146,21 @@ impl ChainWriter {
         answer.await.map_err(|_| AnchorError::Stopped)?
     }
 
-    /// Anchors `hashes` as one batch (in this order) and answers one receipt per hash.
+    /// Anchors `items` as one batch (in this order) and answers one receipt per item.
     pub async fn anchor_batch(
         &self,
-        hashes: &[[u8; 32]],
+        items: &[AnchorItem],
     ) -> Result<Vec<AnchorReceipt>, AnchorError> {
         let _guard = self.write.lock().await;
-        self.anchor_locked(hashes).await
+        self.anchor_locked(items).await
     }
 
-    async fn anchor_locked(&self, hashes: &[[u8; 32]]) -> Result<Vec<AnchorReceipt>, AnchorError> {
-        if hashes.is_empty() {
+    async fn anchor_locked(&self, items: &[AnchorItem]) -> Result<Vec<AnchorReceipt>, AnchorError> {
+        if items.is_empty() {
             return Err(AnchorError::Empty);
         }
-        let tree = MerkleTree::new(self.authority.profile, hashes);
+        let leaves: Vec<[u8; 32]> = items.iter().map(|item| item.leaf).collect();
+        let tree = MerkleTree::new(self.authority.profile, &leaves);
         let root = tree.root();
         let committed = self
             .client
@@ -193,9 +171,11 @@ impl ChainWriter {
                 tree.len(),
             )
             .await?;
-        let receipts = (0..tree.len())
-            .filter_map(|index| tree.path(index))
-            .map(|path| AnchorReceipt {
+        let receipts = items
+            .iter()
+            .zip((0..tree.len()).filter_map(|index| tree.path(index)))
+            .map(|(item, path)| AnchorReceipt {
+                credential_hash: hex::encode(item.hash),
                 chain_id: self.authority.chain_id.clone(),
                 merkle_root: hex::encode(root),
                 index: path.index,

@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use time::OffsetDateTime;
 
-use crate::anchoring::{AnchorError, AnchorReceipt, ChainWriter};
+use crate::anchoring::{AnchorError, AnchorItem, AnchorReceipt, ChainWriter};
 use crate::authority::{Authority, StartupError};
 use crate::claims::{ClaimsError, unsigned_credential};
 use crate::issuance::{
@@ -288,7 +288,8 @@ impl IssuerService {
         options: IssueOptions,
     ) -> Result<IssuedCredential, ServiceError> {
         let secured = self.sign(credential, options, None).await?;
-        let anchor = self.writer.anchor_one(secured.hash).await?;
+        let item = AnchorItem::new(self.ctx.authority.profile, &secured.id, secured.hash);
+        let anchor = self.writer.anchor_one(item).await?;
         // The store's synced write, like signing, off the async workers.
         let store = self.store.clone();
         let (secured, anchor) = off_worker(move || {
@@ -389,8 +390,12 @@ impl IssuerService {
             Ok::<_, ServiceError>(secured)
         })
         .await??;
-        let hashes: Vec<[u8; 32]> = secured.iter().map(|item| item.hash).collect();
-        let receipts = self.writer.anchor_batch(&hashes).await?;
+        let profile = self.ctx.authority.profile;
+        let items: Vec<AnchorItem> = secured
+            .iter()
+            .map(|item| AnchorItem::new(profile, &item.id, item.hash))
+            .collect();
+        let receipts = self.writer.anchor_batch(&items).await?;
         let store = self.store.clone();
         off_worker(move || {
             let mut issued = Vec::with_capacity(secured.len());

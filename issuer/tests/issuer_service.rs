@@ -15,7 +15,7 @@ use crosscode_core::did::DidKey;
 use crosscode_core::keys::{KeyAlgorithm, SecretKey};
 use crosscode_core::status_list::Bitstring;
 use crosscode_did_registry::dev::{DevAuthority, DevConsortium};
-use crosscode_did_registry::evidence::credential_hash;
+use crosscode_did_registry::evidence::{credential_hash, verify_receipt};
 use crosscode_did_registry::governance::{GovernanceAction, IssuerScope};
 use crosscode_did_registry::ordering::CoreSignatureVerifier;
 use crosscode_did_registry::profile::CryptoProfile;
@@ -226,12 +226,19 @@ fn record(name: &str) -> Value {
 /// offline against the validator set, and the credential's hash against the path.
 async fn check_anchor(client: &RegistryClient, credential: &Value, receipt: &AnchorReceipt) {
     let hash = credential_hash(CryptoProfile::Standard, credential).unwrap();
-    let root = receipt.root().unwrap();
-    receipt
-        .inclusion_path()
-        .unwrap()
-        .verify(CryptoProfile::Standard, &root, &hash)
-        .unwrap();
+    assert_eq!(receipt.credential_hash(), Some(hash));
+    let id = credential["id"].as_str().unwrap();
+    let root = verify_receipt(CryptoProfile::Standard, receipt, id).unwrap();
+    assert_eq!(receipt.root(), Some(root));
+    assert!(
+        verify_receipt(
+            CryptoProfile::Standard,
+            receipt,
+            "urn:crosscode:credential:another"
+        )
+        .is_err(),
+        "the leaf binds the credential's id"
+    );
     let trusted = client.validators().await.unwrap();
     let answer = client
         .state(Namespace::Batch, &root, true, None)

@@ -251,7 +251,7 @@ pub(crate) async fn credential(State(state): Shared, headers: HeaderMap, body: B
     {
         Ok(issued) => json_with(
             200,
-            &CredentialResponse::single(issued.verifiable_credential),
+            &CredentialResponse::anchored(issued.verifiable_credential, issued.anchor),
         ),
         Err(err) => {
             eprintln!("issuer: credential endpoint failed: {err}");

@@ -204,6 +204,7 @@ impl Wallet {
             received_at: now.unix_timestamp(),
             issuer_keys: received.issuer_keys,
             status: received.status,
+            anchor: received.anchor,
         };
         if let Err(err) = self.store.put(&stored) {
             let _ = self.keystore.delete(&stored.key_handle);

@@ -13,6 +13,7 @@
 //! URLs name them), and each issuer talks to the chain through its own proxy.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -110,9 +111,24 @@ pub struct TwoJurisdictions {
     pub source: Jurisdiction,
     /// MO.
     pub target: Jurisdiction,
-    /// The working directory (removed when dropped).
-    pub dir: crosscode_testing::TempDir,
+    /// The working directory: the chain's data in `chain/db`, each issuer's in `<code>/`.
+    pub dir: PathBuf,
     proxies: Vec<RecordingProxy>,
+    /// The temporary directory removed when the world is dropped (none when kept).
+    _temporary: Option<crosscode_testing::TempDir>,
+}
+
+/// How to set the world up.
+#[derive(Default)]
+pub struct WorldOptions {
+    /// Keep the data in this directory (default: a temporary one, removed at the end).
+    pub keep: Option<PathBuf>,
+    /// The consortium (default: a fresh dev consortium of CN-GD, MO and HK).
+    pub consortium: Option<DevConsortium>,
+    /// Put every party behind a recording proxy recording into this.
+    pub recording: Option<Recording>,
+    /// MO's conversion policy (default: [`default_policy`]).
+    pub policy: Option<ConversionPolicy>,
 }
 
 /// The conversion policy MO publishes by default: CN-GD health codes, disclosing the type,
@@ -146,21 +162,35 @@ fn now_secs() -> u64 {
 }
 
 impl TwoJurisdictions {
-    /// Starts the chain and both issuers, MO with `policy` (default: [`default_policy`]);
-    /// with `recording`, every party behind a recording proxy.
-    pub async fn start(
-        recording: Option<Recording>,
-        policy: Option<ConversionPolicy>,
-    ) -> Result<TwoJurisdictions, WorldError> {
-        let dir = crosscode_testing::temp_dir("two-jurisdictions");
-        let consortium = DevConsortium::generate_default(CryptoProfile::Standard, now_secs() - 60)
-            .map_err(step("the dev consortium"))?;
+    /// Starts the chain and both issuers as `options` say.
+    pub async fn start(options: WorldOptions) -> Result<TwoJurisdictions, WorldError> {
+        let WorldOptions {
+            keep,
+            consortium,
+            recording,
+            policy,
+        } = options;
+        let (dir, temporary) = match keep {
+            Some(dir) => (dir, None),
+            None => {
+                let temporary = crosscode_testing::temp_dir("two-jurisdictions");
+                (temporary.to_path_buf(), Some(temporary))
+            }
+        };
+        let consortium = match consortium {
+            Some(consortium) => consortium,
+            None => DevConsortium::generate_default(CryptoProfile::Standard, now_secs() - 60)
+                .map_err(step("the dev consortium"))?,
+        };
         let validator = SecretKey::from_bytes(
             consortium.validator_key.algorithm(),
             &consortium.validator_key.to_bytes(),
         )
         .map_err(step("the validator key"))?;
-        let mut config = NodeConfig::new(dir.join("chain"), SocketAddr::from(([127, 0, 0, 1], 0)));
+        let mut config = NodeConfig::new(
+            dir.join("chain").join("db"),
+            SocketAddr::from(([127, 0, 0, 1], 0)),
+        );
         config.heartbeat = Duration::from_millis(200);
         let node = Node::start(&consortium.genesis, validator, config)
             .await
@@ -203,6 +233,7 @@ impl TwoJurisdictions {
             target,
             dir,
             proxies,
+            _temporary: temporary,
         })
     }
 

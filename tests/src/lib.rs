@@ -15,6 +15,7 @@ pub mod conversion_client;
 pub mod jurisdictions;
 pub mod recording;
 pub mod recording_proxy;
+pub mod scenario;
 pub mod sentinel;
 
 pub use audit::{Hit, ScanReport, Scanner};

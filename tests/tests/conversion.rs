@@ -15,7 +15,9 @@ use crosscode_did_registry::records::Namespace;
 use crosscode_issuer::status::StatusAction;
 use crosscode_issuer::store::Table;
 use crosscode_tests::conversion_client::{Crafting, craft, post_conversion, terms};
-use crosscode_tests::jurisdictions::{SOURCE, TARGET, TwoJurisdictions, default_policy};
+use crosscode_tests::jurisdictions::{
+    SOURCE, TARGET, TwoJurisdictions, WorldOptions, default_policy,
+};
 use crosscode_wallet_core::Wallet;
 use crosscode_wallet_core::convert::ConvertError;
 use crosscode_wallet_core::keystore::SoftwareKeystore;
@@ -47,7 +49,12 @@ struct Setup {
 }
 
 async fn setup_with(policy: Option<ConversionPolicy>, colour: &str) -> Setup {
-    let world = TwoJurisdictions::start(None, policy).await.unwrap();
+    let world = TwoJurisdictions::start(WorldOptions {
+        policy,
+        ..WorldOptions::default()
+    })
+    .await
+    .unwrap();
     let dir = crosscode_testing::temp_dir("conversion-wallet");
     let keystore = Arc::new(
         SoftwareKeystore::open_with_kdf(&dir.join("keys"), b"pass", KdfParams::INSECURE_FOR_TESTS)

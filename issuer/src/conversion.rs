@@ -4,6 +4,10 @@
 //! of this jurisdiction — after checking it against the chain **alone** (a [`TrustFollower`]
 //! synced after the request arrived; never a call to the source jurisdiction).
 //!
+//! Before deciding, the desk requires the synced chain to be fresh: its last certified block
+//! at most [`MAX_TRUST_LAG`] old (`TRUST_UNAVAILABLE` otherwise), so a node that withholds
+//! blocks cannot hide a revocation.
+//!
 //! A refused request issues nothing and anchors nothing: every check
 //! ([`crosscode_verifier::conversion::check_request`]) runs before signing. The converted
 //! credential (C_B) carries the policy's claims (its `jurisdiction` this authority's), is
@@ -39,6 +43,10 @@ use crate::issuance::IssueOptions;
 use crate::service::{IssuerService, ServiceError};
 use crate::wallet_routes::wallet_suites;
 use challenges::{ChallengeBook, ChallengeRefused};
+
+/// How old the chain's last certified block may be when a request is decided (the dev and
+/// production nodes make a heartbeat block every few seconds when idle).
+pub const MAX_TRUST_LAG: time::Duration = time::Duration::minutes(2);
 
 /// The `type` of a converted credential's provenance entry in `evidence`.
 pub const CONVERSION_EVIDENCE_TYPE: &str = "CrosscodeConversion";
@@ -101,6 +109,15 @@ impl ConversionDesk {
         {
             return Err(DeskError::PolicyMismatch(
                 "it issues a type this service is not configured for",
+            ));
+        }
+        if !policy
+            .claims
+            .iter()
+            .any(|claim| claim.as_str() == "jurisdiction")
+        {
+            return Err(DeskError::PolicyMismatch(
+                "its claims must name `jurisdiction` (the source issuer's scope is checked against it)",
             ));
         }
         let rules = RuleSet::from_json(policy.rules.as_value())
@@ -193,6 +210,18 @@ impl ConversionDesk {
             .fresh()
             .await
             .map_err(|err| Refusal::new(RefusalCode::TrustUnavailable, err.to_string()))?;
+        // A node that withholds blocks would hide revocations: the chain's last certified
+        // block must be recent (the chain makes heartbeat blocks when idle).
+        let lag = now.unix_timestamp() - i64::try_from(trust.time()).unwrap_or(i64::MAX);
+        if lag > MAX_TRUST_LAG.whole_seconds() {
+            return Err(Refusal::new(
+                RefusalCode::TrustUnavailable,
+                format!(
+                    "the chain's last certified block is {lag} s old (at most {} s); the node may be withholding blocks",
+                    MAX_TRUST_LAG.whole_seconds()
+                ),
+            ));
+        }
         let terms = ConversionTerms {
             policy: &self.policy,
             policy_hash: self.policy_hash,

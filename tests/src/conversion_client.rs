@@ -140,3 +140,31 @@ pub async fn post_conversion(url: &str, body: &Value) -> Result<(u16, Value), Wo
     let status = answer.status().as_u16();
     Ok((status, answer.json().await.unwrap_or(Value::Null)))
 }
+
+/// The request of `body` (a request's JSON, altered by a test) with its consent signed anew
+/// by `stored`'s holder key in `keystore` for `terms`' policy, at `signed_at`: what a holder
+/// who alters their own request can send.
+pub fn resign(
+    body: Value,
+    stored: &StoredCredential,
+    keystore: &dyn Keystore,
+    terms: &Terms,
+    signed_at: OffsetDateTime,
+) -> Result<ConversionRequest, WorldError> {
+    let altered: ConversionRequest =
+        serde_json::from_value(body).map_err(step("the altered request"))?;
+    let holder_key =
+        KeystoreSigner::new(keystore, stored.key_handle.clone()).map_err(step("the holder key"))?;
+    ConversionRequest::sign(
+        RequestBody {
+            policy_hash: altered.policy_hash,
+            challenge: altered.challenge,
+            source: altered.source,
+            holder: altered.holder,
+        },
+        &terms.published.policy.issuer,
+        &holder_key,
+        DateTimeStamp::from_instant(signed_at),
+    )
+    .map_err(step("the consent"))
+}

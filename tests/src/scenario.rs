@@ -149,7 +149,11 @@ pub async fn run(
             number: 1,
             title: "a dev chain; CN-GD (SM2) and MO (Ed25519) admitted, each with its issuer service",
             details: vec![
-                format!("chain       {} at {}", world.pinned.chain_id, world.chain.base_url()),
+                format!(
+                    "chain       {} at {}",
+                    world.pinned.chain_id,
+                    world.chain.base_url()
+                ),
                 format!("{SOURCE}       {}", world.source.did.as_str()),
                 format!("{TARGET}          {}", world.target.did.as_str()),
                 format!(
@@ -189,7 +193,10 @@ pub async fn run(
         .await
         .map_err(failed("receiving the health code"))?;
     let stored = wallet.get(&source.id).map_err(failed("the stored code"))?;
-    let source_credential_id = stored.credential["id"].as_str().unwrap_or_default().to_owned();
+    let source_credential_id = stored.credential["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
     record(
         &mut report,
         StepReport {
@@ -243,7 +250,12 @@ pub async fn run(
     world.source.stop_service().await?;
     let started = Instant::now();
     let converted = wallet
-        .convert(&source.id, &world.target.url, &trust, OffsetDateTime::now_utc())
+        .convert(
+            &source.id,
+            &world.target.url,
+            &trust,
+            OffsetDateTime::now_utc(),
+        )
         .await;
     let elapsed = started.elapsed();
     let (converted_id, deviation, details) = match &converted {
@@ -255,7 +267,11 @@ pub async fn run(
                 "CN-GD       not reachable during the conversion".to_owned(),
             ],
         ),
-        Err(err) => (None, Some(format!("the conversion failed: {err}")), Vec::new()),
+        Err(err) => (
+            None,
+            Some(format!("the conversion failed: {err}")),
+            Vec::new(),
+        ),
     };
     record(
         &mut report,
@@ -320,7 +336,12 @@ pub async fn run(
     // 7. A second conversion is refused.
     let started = Instant::now();
     let again = wallet
-        .convert(&source.id, &world.target.url, &trust, OffsetDateTime::now_utc())
+        .convert(
+            &source.id,
+            &world.target.url,
+            &trust,
+            OffsetDateTime::now_utc(),
+        )
         .await;
     let deviation = match &again {
         Err(WalletError::Convert(ConvertError::Refused {
@@ -382,7 +403,10 @@ fn checkpoint(trust: ChainTrust) -> Verifier {
 
 /// Records every block, its transactions, and the chain's stored state (its RocksDB files)
 /// — what every jurisdiction replicates.
-async fn record_chain(world: &TwoJurisdictions, recording: &Recording) -> Result<(), ScenarioError> {
+async fn record_chain(
+    world: &TwoJurisdictions,
+    recording: &Recording,
+) -> Result<(), ScenarioError> {
     let head = world
         .chain
         .chain_info()
@@ -485,7 +509,10 @@ fn audit(
                 .join("; ")
         ))
     } else if !report.limits_reached.is_empty() {
-        Some(format!("{} recording(s) not fully searched", report.limits_reached.len()))
+        Some(format!(
+            "{} recording(s) not fully searched",
+            report.limits_reached.len()
+        ))
     } else {
         None
     };

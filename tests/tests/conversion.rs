@@ -14,7 +14,7 @@ use crosscode_did_registry::profile::CryptoProfile;
 use crosscode_did_registry::records::Namespace;
 use crosscode_issuer::status::StatusAction;
 use crosscode_issuer::store::Table;
-use crosscode_tests::conversion_client::{Crafting, craft, post_conversion, terms};
+use crosscode_tests::conversion_client::{Crafting, craft, post_conversion, resign, terms};
 use crosscode_tests::jurisdictions::{
     SOURCE, TARGET, TwoJurisdictions, WorldOptions, default_policy,
 };
@@ -426,27 +426,16 @@ async fn a_tampered_proof_is_refused() {
         OffsetDateTime::now_utc(),
     )
     .unwrap();
-    // The disclosed status date moved a day: the BBS proof no longer verifies. (The consent
-    // covers the request's hash, so it is re-signed here to reach the proof step.)
+    // The disclosed status date moved: the BBS proof no longer verifies. (The consent covers
+    // the request's hash, so it is signed anew to reach the proof step.)
     let mut body = serde_json::to_value(&request).unwrap();
     body["source"]["credential"]["credentialSubject"]["statusDate"] = json!("2001-01-01");
-    let tampered: crosscode_core::crossborder::ConversionRequest =
-        serde_json::from_value(body).unwrap();
-    let holder_key = crosscode_wallet_core::keystore::KeystoreSigner::new(
+    let resigned = resign(
+        body,
+        &setup.stored,
         setup.keystore.as_ref(),
-        setup.stored.key_handle.clone(),
-    )
-    .unwrap();
-    let resigned = crosscode_core::crossborder::ConversionRequest::sign(
-        crosscode_core::crossborder::RequestBody {
-            policy_hash: tampered.policy_hash,
-            challenge: tampered.challenge,
-            source: tampered.source,
-            holder: tampered.holder,
-        },
-        &terms.published.policy.issuer,
-        &holder_key,
-        crosscode_core::vc::DateTimeStamp::from_instant(OffsetDateTime::now_utc()),
+        &terms,
+        OffsetDateTime::now_utc(),
     )
     .unwrap();
     setup
@@ -512,6 +501,67 @@ async fn an_unknown_challenge_and_a_malformed_request_are_refused() {
         .await;
     setup
         .assert_body_refused(&json!({"policyHash": "00"}), RefusalCode::MalformedRequest)
+        .await;
+    setup.world.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_source_whose_receipt_does_not_prove_its_anchor_is_refused() {
+    let setup = setup().await;
+    let terms = terms(&setup.world.target.url).await.unwrap();
+    let request = craft(
+        &setup.stored,
+        setup.keystore.as_ref(),
+        &terms,
+        &Crafting::default(),
+        OffsetDateTime::now_utc(),
+    )
+    .unwrap();
+    // Another credential hash under the same id: the leaf is not in the anchored batch.
+    let mut body = serde_json::to_value(&request).unwrap();
+    body["source"]["anchor"]["credentialHash"] = json!("ab".repeat(32));
+    let resigned = resign(
+        body,
+        &setup.stored,
+        setup.keystore.as_ref(),
+        &terms,
+        OffsetDateTime::now_utc(),
+    )
+    .unwrap();
+    setup
+        .assert_body_refused(
+            &serde_json::to_value(&resigned).unwrap(),
+            RefusalCode::NotAnchored,
+        )
+        .await;
+    setup.world.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_consent_signed_long_ago_is_refused() {
+    let setup = setup().await;
+    let terms = terms(&setup.world.target.url).await.unwrap();
+    let request = craft(
+        &setup.stored,
+        setup.keystore.as_ref(),
+        &terms,
+        &Crafting::default(),
+        OffsetDateTime::now_utc(),
+    )
+    .unwrap();
+    let stale = resign(
+        serde_json::to_value(&request).unwrap(),
+        &setup.stored,
+        setup.keystore.as_ref(),
+        &terms,
+        OffsetDateTime::now_utc() - time::Duration::minutes(10),
+    )
+    .unwrap();
+    setup
+        .assert_body_refused(
+            &serde_json::to_value(&stale).unwrap(),
+            RefusalCode::ConsentInvalid,
+        )
         .await;
     setup.world.stop().await.unwrap();
 }

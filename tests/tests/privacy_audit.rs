@@ -41,7 +41,12 @@ async fn no_personal_value_of_the_traveller_crosses_a_border_in_the_whole_scenar
     .await
     .unwrap();
     for step in &report.steps {
-        assert!(step.deviation.is_none(), "step {}: {:?}", step.number, step.deviation);
+        assert!(
+            step.deviation.is_none(),
+            "step {}: {:?}",
+            step.number,
+            step.deviation
+        );
     }
     assert!(report.succeeded());
 
@@ -59,7 +64,10 @@ async fn no_personal_value_of_the_traveller_crosses_a_border_in_the_whole_scenar
     // scanner sees what it looks for.
     let inside = scanner.scan_all(inside.iter().map(|(s, b)| (s, b)));
     for label in ["name", "birthDate", "documentNumber"] {
-        assert!(inside.hits.iter().any(|hit| hit.sentinel == label), "{inside}");
+        assert!(
+            inside.hits.iter().any(|hit| hit.sentinel == label),
+            "{inside}"
+        );
     }
     // The scenario's own account (what the demo prints) names no personal value either.
     assert!(scanner.scan("scenario log", log.as_bytes()).is_empty());
@@ -83,7 +91,10 @@ async fn no_personal_value_of_the_traveller_crosses_a_border_in_the_whole_scenar
     let found = scanner.scan_recording(&planted);
     assert!(!found.hits.is_empty(), "the planted sentinel is found");
     assert!(
-        found.hits.iter().all(|hit| hit.sentinel == "documentNumber"),
+        found
+            .hits
+            .iter()
+            .all(|hit| hit.sentinel == "documentNumber"),
         "{found}"
     );
 }

@@ -20,9 +20,12 @@
 //! 6. the derived `bbs-jcs-2026` proof verifies under the issuer's key as of the proof's
 //!    creation, with the request's challenge as its nonce (`PROOF_INVALID`), and the
 //!    credential is within its validity window now (`SOURCE_NOT_VALID`);
-//! 7. the anchor receipt's path leads from the leaf of the credential's `id` and hash to a
-//!    batch root the same issuer anchored at the receipt's height (`NOT_ANCHORED`);
-//! 8. no status entry of the issuer revokes or suspends it (`REVOKED`, `SUSPENDED`);
+//! 7. the anchor receipt is of this chain, and its path leads from the leaf of the
+//!    credential's `id` and hash to a batch root the same issuer anchored at the receipt's
+//!    height (`NOT_ANCHORED`);
+//! 8. it carries a status pointer (`SOURCE_NOT_ACCEPTED` otherwise), and no status entry of
+//!    the issuer — by pointer or by its credential hash — revokes or suspends it (`REVOKED`,
+//!    `SUSPENDED`);
 //! 9. the policy's CertLogic rules pass on the disclosed credential (`RULES_FAILED`).
 
 use crosscode_core::crossborder::{
@@ -33,6 +36,8 @@ use crosscode_core::data_integrity::bbs::verify_derived_credential;
 use crosscode_core::vc::{Credential, DateTimeStamp, VERIFIABLE_CREDENTIAL_TYPE};
 use crosscode_did_registry::document::RegistryDid;
 use crosscode_did_registry::evidence::verify_receipt;
+use crosscode_did_registry::records::CredentialStatus;
+use crosscode_did_registry::transaction::StatusKey;
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
 
@@ -228,6 +233,17 @@ pub fn check_request(
         .and_then(Value::as_str)
         .ok_or_else(|| not_anchored("the source credential discloses no id"))?;
     let receipt = &request.source.anchor;
+    let well_formed = receipt.chain_id == trust.chain.chain_id
+        && receipt.transaction.len() == 64
+        && receipt
+            .transaction
+            .bytes()
+            .all(|byte| byte.is_ascii_digit() || (b'a'..=b'f').contains(&byte));
+    if !well_formed {
+        return Err(not_anchored(
+            "the receipt is not of this chain, or its transaction is not a 32-byte hex hash",
+        ));
+    }
     let root = verify_receipt(trust.chain.profile, receipt, id)
         .map_err(|err| Refusal::new(RefusalCode::NotAnchored, err.to_string()))?;
     let record = trust
@@ -243,8 +259,27 @@ pub fn check_request(
         .credential_hash()
         .ok_or_else(|| not_anchored("the receipt's credential hash is malformed"))?;
 
-    // 8. Status.
+    // 8. Status: by each status pointer, and by the credential hash (the other key an
+    // authority may revoke by). A source without a status pointer could never be revoked.
+    if document.get("credentialStatus").is_none() {
+        return Err(Refusal::new(
+            RefusalCode::SourceNotAccepted,
+            "the source credential carries no status pointer",
+        ));
+    }
     chain_status::check_status(trust, document, false).map_err(refusal_of)?;
+    if let Some(record) = trust.status(&issuer, &StatusKey::CredentialHash(credential_hash)) {
+        return Err(match record.status {
+            CredentialStatus::Revoked => Refusal::new(
+                RefusalCode::Revoked,
+                "the source credential's hash is revoked on the chain",
+            ),
+            CredentialStatus::Suspended => Refusal::new(
+                RefusalCode::Suspended,
+                "the source credential's hash is suspended on the chain",
+            ),
+        });
+    }
 
     // 9. The policy's rules.
     terms

@@ -187,10 +187,7 @@ impl TwoJurisdictions {
             &consortium.validator_key.to_bytes(),
         )
         .map_err(step("the validator key"))?;
-        let mut config = NodeConfig::new(
-            dir.join("chain").join("db"),
-            SocketAddr::from(([127, 0, 0, 1], 0)),
-        );
+        let mut config = NodeConfig::new(dir.join("chain"), SocketAddr::from(([127, 0, 0, 1], 0)));
         config.heartbeat = Duration::from_millis(200);
         let node = Node::start(&consortium.genesis, validator, config)
             .await

@@ -22,10 +22,10 @@
 //!
 //! | Step name        | What is decoded                                                      |
 //! |------------------|----------------------------------------------------------------------|
-//! | `base64(+K)`     | each run of at least [`MIN_BASE64_RUN`] base64 / base64url characters (either alphabet, padding ignored), from its start and from K = 1, 2, 3 characters in (a multibase or other prefix) |
+//! | `base64(+K)`     | each run of at least [`MIN_BASE64_RUN`] base64 or base64url characters (one alphabet per run; padding ignored), from its start and from K = 1, 2, 3 characters in (a multibase or path prefix: containers are then found at their headers) |
 //! | `hex(+K)`        | each run of at least [`MIN_HEX_RUN`] hex digits, from an even and (odd runs) an odd start |
 //! | `base45(+K)`     | each run of at least [`MIN_BASE45_RUN`] base45 characters (`0-9A-Z $%*+-./:`), from its start, 1 and 2 characters in, and after each `:` in its first 16 characters (`CC1:`, `HC1:`) |
-//! | `base58(+K)`     | each run of [`MIN_BASE58_RUN`] to [`MAX_BASE58_LEN`] base58 characters, and without its first character when that is the multibase `z` |
+//! | `base58(+K)`     | each whole alphanumeric token of [`MIN_BASE58_RUN`] to [`MAX_BASE58_LEN`] base58 characters (not a piece of a longer token holding `0`, `O`, `I` or `l`), and without its first character when that is the multibase `z` |
 //! | `percent`, `form`| each run of URL characters holding a `%XX` escape, percent-decoded; with `+` as a space too when it holds a `+` (form bodies) |
 //! | `zlib`           | a zlib stream at each zlib header (`78 01`, `78 5e`, `78 9c`, `78 da`) |
 //! | `gzip`           | a GZIP member at each `1f 8b 08`                                     |
@@ -80,40 +80,60 @@ pub const MIN_HEX_RUN: usize = 32;
 pub const MIN_BASE45_RUN: usize = 16;
 /// The shortest run of base58 characters decoded.
 pub const MIN_BASE58_RUN: usize = 16;
+/// The shortest run of URL characters percent-decoded (one `%XX` escape).
+const MIN_PERCENT_RUN: usize = 3;
 /// Decoded blobs shorter than this are not searched further (no sentinel fits).
 const MIN_BLOB_LEN: usize = 8;
 /// A `:` this far into a base45 run may end a context prefix (`CC1:`, `HC1:`).
 const BASE45_PREFIX_SPAN: usize = 16;
 
-const fn byte_class(members: &[u8]) -> [bool; 256] {
-    let mut table = [false; 256];
-    let mut index = 0;
-    while index < members.len() {
-        table[members[index] as usize] = true;
-        index += 1;
+/// The character classes of text runs (base64, hex, base45, base58, URL), in bit order: their
+/// members and the shortest run searched.
+const CLASS_MEMBERS: [(&[u8], usize); 5] = [
+    (
+        b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_",
+        MIN_BASE64_RUN,
+    ),
+    (b"0123456789abcdefABCDEF", MIN_HEX_RUN),
+    (
+        b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:",
+        MIN_BASE45_RUN,
+    ),
+    (
+        b"123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz",
+        MIN_BASE58_RUN,
+    ),
+    // The characters of a URL or form body (unreserved, reserved and `%`).
+    (
+        b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~:/?#[]@!$&'()*+,;=%",
+        MIN_PERCENT_RUN,
+    ),
+];
+
+/// The classes of each byte: bit `c` set when the byte is a member of class `c`.
+const CLASSES: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut class = 0;
+    while class < CLASS_MEMBERS.len() {
+        let members = CLASS_MEMBERS[class].0;
+        let mut index = 0;
+        while index < members.len() {
+            table[members[index] as usize] |= 1 << class;
+            index += 1;
+        }
+        class += 1;
     }
     table
-}
+};
 
-const BASE64_CHARS: [bool; 256] =
-    byte_class(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_");
-const HEX_CHARS: [bool; 256] = byte_class(b"0123456789abcdefABCDEF");
-const BASE45_CHARS: [bool; 256] = byte_class(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:");
-const BASE58_CHARS: [bool; 256] =
-    byte_class(b"123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz");
-/// The characters of a URL or form body (unreserved, reserved and `%`).
-const URL_CHARS: [bool; 256] = byte_class(
-    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~:/?#[]@!$&'()*+,;=%",
-);
-
-/// Base64 in either alphabet (URL-safe characters mapped first), padding and trailing bits
-/// ignored.
-const LENIENT_BASE64: GeneralPurpose = GeneralPurpose::new(
-    &alphabet::STANDARD,
-    GeneralPurposeConfig::new()
-        .with_decode_padding_mode(DecodePaddingMode::Indifferent)
-        .with_decode_allow_trailing_bits(true),
-);
+/// Decoding that ignores padding and trailing bits (a run cut from a longer text).
+const LENIENT: GeneralPurposeConfig = GeneralPurposeConfig::new()
+    .with_decode_padding_mode(DecodePaddingMode::Indifferent)
+    .with_decode_allow_trailing_bits(true);
+/// Lenient base64, standard alphabet.
+const LENIENT_BASE64: GeneralPurpose = GeneralPurpose::new(&alphabet::STANDARD, LENIENT);
+/// Lenient base64, URL-safe alphabet.
+const LENIENT_BASE64URL: GeneralPurpose = GeneralPurpose::new(&alphabet::URL_SAFE, LENIENT);
 
 /// Why a scanner could not be built.
 #[derive(Debug, thiserror::Error)]
@@ -179,7 +199,8 @@ impl fmt::Display for LimitReached {
 /// What a scan found.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ScanReport {
-    /// Every distinct (sentinel, source, encoding) found, sorted.
+    /// Every distinct (sentinel, source, encoding) found: by source in scan order, then by
+    /// sentinel (in the scanner's order) and encoding.
     pub hits: Vec<Hit>,
     /// Blobs not searched because of a limit.
     pub limits_reached: Vec<LimitReached>,
@@ -464,12 +485,22 @@ impl Search<'_> {
 
     /// The whole blob as raw DEFLATE and as one CBOR item.
     fn whole_blob(&mut self, bytes: &[u8], depth: usize) {
-        if let Some((inflated, _)) = self.inflate("deflate", bytes, inflate_raw) {
+        let Some(&first) = bytes.first() else {
+            return;
+        };
+        // A DEFLATE stream opens with a block header; block type 3 is reserved (RFC 1951
+        // §3.2.3): such a blob is not tried.
+        if (first >> 1) & 3 != 3
+            && let Some((inflated, _)) = self.inflate("deflate", bytes, inflate_raw)
+        {
             self.descend("deflate", &inflated, depth);
         }
+        // Only an item that can hold strings (major types 2 to 6: byte and text strings,
+        // arrays, maps, tags) spanning the whole blob (a JSON text would read as a short CBOR
+        // string).
         let mut rest = bytes;
-        // One item spanning the whole blob (a JSON text would read as a short CBOR string).
-        if let Ok(CborStrings(strings)) = ciborium::from_reader(&mut rest)
+        if (2..=6).contains(&(first >> 5))
+            && let Ok(CborStrings(strings)) = ciborium::from_reader(&mut rest)
             && rest.is_empty()
         {
             for string in strings {
@@ -513,53 +544,58 @@ impl Search<'_> {
 
     /// zlib streams at their headers and GZIP members at their magic bytes.
     fn streams_at_headers(&mut self, bytes: &[u8], depth: usize) {
+        // An index loop: this sees every byte of every blob (see `runs`).
         let mut at = 0;
-        while let Some(offset) = bytes.get(at..).and_then(|rest| {
-            rest.windows(2)
-                .position(|pair| matches!(pair, [0x78, 0x01 | 0x5e | 0x9c | 0xda] | [0x1f, 0x8b]))
-        }) {
-            let start = at + offset;
-            let tail = &bytes[start..];
-            let stream = if tail[0] == 0x78 {
-                self.inflate("zlib", tail, inflate_zlib)
-                    .map(|found| ("zlib", found))
-            } else {
-                self.inflate("gzip", tail, inflate_gzip)
-                    .map(|found| ("gzip", found))
-            };
-            match stream {
-                Some((step, (inflated, taken))) => {
-                    self.descend(step, &inflated, depth);
-                    at = start + taken.max(1);
+        while at + 1 < bytes.len() {
+            let step = match (bytes[at], bytes[at + 1]) {
+                (0x78, 0x01 | 0x5e | 0x9c | 0xda) => "zlib",
+                (0x1f, 0x8b) => "gzip",
+                _ => {
+                    at += 1;
+                    continue;
                 }
-                None => at = start + 1,
+            };
+            let tail = &bytes[at..];
+            let inflate = if step == "zlib" {
+                inflate_zlib
+            } else {
+                inflate_gzip
+            };
+            match self.inflate(step, tail, inflate) {
+                Some((inflated, taken)) => {
+                    self.descend(step, &inflated, depth);
+                    at += taken.max(1);
+                }
+                None => at += 1,
             }
         }
     }
 
     /// Runs of base64, hex, base45, base58 and URL characters, decoded.
     fn text_runs(&mut self, bytes: &[u8], depth: usize) {
-        for run in runs(bytes, &BASE64_CHARS, MIN_BASE64_RUN) {
-            let normalized: Vec<u8> = bytes[run]
-                .iter()
-                .map(|&byte| match byte {
-                    b'-' => b'+',
-                    b'_' => b'/',
-                    other => other,
-                })
-                .collect();
+        let [base64_runs, hex_runs, base45_runs, base58_runs, url_runs] = runs(bytes);
+        for run in base64_runs {
+            let text = &bytes[run];
+            // One alphabet per run: characters of both make it no base64 text.
+            let standard = text.contains(&b'+') || text.contains(&b'/');
+            let url_safe = text.contains(&b'-') || text.contains(&b'_');
+            let engine = match (standard, url_safe) {
+                (true, true) => continue,
+                (false, true) => &LENIENT_BASE64URL,
+                _ => &LENIENT_BASE64,
+            };
             for skip in 0..4 {
-                let text = &normalized[skip..];
-                let usable = text.len() - usize::from(text.len() % 4 == 1);
+                let chars = &text[skip..];
+                let usable = chars.len() - usize::from(chars.len() % 4 == 1);
                 if usable < MIN_BASE64_RUN {
                     continue;
                 }
-                if let Ok(decoded) = LENIENT_BASE64.decode(&text[..usable]) {
+                if let Ok(decoded) = engine.decode(&chars[..usable]) {
                     self.descend(&step_name("base64", skip), &decoded, depth);
                 }
             }
         }
-        for run in runs(bytes, &HEX_CHARS, MIN_HEX_RUN) {
+        for run in hex_runs {
             let text = &bytes[run];
             for skip in 0..=(text.len() % 2) {
                 let digits = &text[skip..];
@@ -568,7 +604,7 @@ impl Search<'_> {
                 }
             }
         }
-        for run in runs(bytes, &BASE45_CHARS, MIN_BASE45_RUN) {
+        for run in base45_runs {
             let text = &bytes[run];
             let after_colons = text
                 .iter()
@@ -587,7 +623,16 @@ impl Search<'_> {
                 }
             }
         }
-        for run in runs(bytes, &BASE58_CHARS, MIN_BASE58_RUN) {
+        for run in base58_runs {
+            // A whole token only: a run cut short by `0`, `O`, `I` or `l` is a piece of some
+            // other alphanumeric text (base64 above all), not base58.
+            let alphanumeric = |at: Option<usize>| {
+                at.and_then(|at| bytes.get(at))
+                    .is_some_and(u8::is_ascii_alphanumeric)
+            };
+            if alphanumeric(run.start.checked_sub(1)) || alphanumeric(Some(run.end)) {
+                continue;
+            }
             let text = &bytes[run];
             let skips = if text.first() == Some(&b'z') {
                 0..2
@@ -603,7 +648,7 @@ impl Search<'_> {
                 }
             }
         }
-        for run in runs(bytes, &URL_CHARS, 3) {
+        for run in url_runs {
             let text = &bytes[run];
             let escaped = text
                 .windows(3)
@@ -634,26 +679,38 @@ fn step_name(name: &str, skip: usize) -> String {
     }
 }
 
-/// The maximal runs of bytes of a class, at least `min_len` long.
-fn runs(bytes: &[u8], class: &[bool; 256], min_len: usize) -> Vec<Range<usize>> {
-    let mut found = Vec::new();
-    let mut start = None;
-    for (at, &byte) in bytes.iter().enumerate() {
-        match (class[usize::from(byte)], start) {
-            (true, None) => start = Some(at),
-            (false, Some(from)) => {
-                if at - from >= min_len {
-                    found.push(from..at);
+/// The maximal runs of each class of [`CLASS_MEMBERS`] in `bytes`, at least as long as its
+/// shortest searched run, indexed by class; one pass over the bytes.
+fn runs(bytes: &[u8]) -> [Vec<Range<usize>>; 5] {
+    // Index loops without closures or iterator adapters: this loop sees every byte of every
+    // blob, and the crate's tests build without optimisation.
+    let mut found: [Vec<Range<usize>>; 5] = Default::default();
+    let mut starts = [0usize; 5];
+    let mut previous = 0u8;
+    let mut at = 0;
+    while at <= bytes.len() {
+        // Past the end every run closes.
+        let classes = if at < bytes.len() {
+            CLASSES[usize::from(bytes[at])]
+        } else {
+            0
+        };
+        let changed = classes ^ previous;
+        if changed != 0 {
+            let mut class = 0;
+            while class < 5 {
+                if (changed >> class) & 1 == 1 {
+                    if (classes >> class) & 1 == 1 {
+                        starts[class] = at;
+                    } else if at - starts[class] >= CLASS_MEMBERS[class].1 {
+                        found[class].push(starts[class]..at);
+                    }
                 }
-                start = None;
+                class += 1;
             }
-            _ => {}
+            previous = classes;
         }
-    }
-    if let Some(from) = start
-        && bytes.len() - from >= min_len
-    {
-        found.push(from..bytes.len());
+        at += 1;
     }
     found
 }

@@ -8,7 +8,10 @@
 //! and in every encoding the project uses. A positive control (a planted sentinel) proves the
 //! scanner finds what it looks for.
 //!
-//! Nothing here is part of any crate's public API; production code never depends on it.
+//! [`jurisdictions`] sets up CN-GD and MO on one chain in process, [`conversion_client`]
+//! builds the refusal tests' requests, and [`scenario`] is the two-jurisdiction scenario that
+//! `crosscode demo` runs and prints. No library crate depends on this one; the CLI does, for
+//! the demo only.
 
 pub mod audit;
 pub mod conversion_client;

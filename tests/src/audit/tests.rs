@@ -287,8 +287,13 @@ fn a_cbor_byte_string_inside_deflate_is_searched() {
 fn percent_and_form_encoded_containers_are_decoded() {
     let sentinels = Sentinels::new();
     let scanner = scanner(&sentinels);
-    let qr =
-        |value: &str| crosscode_core::envelope::payload::to_text(&cose_sign1_with(value)).unwrap();
+    // A payload with a space, so that its form encoding holds a `+` (the signature is random).
+    let qr = |value: &str| loop {
+        let qr = crosscode_core::envelope::payload::to_text(&cose_sign1_with(value)).unwrap();
+        if qr.contains(' ') {
+            break qr;
+        }
+    };
     each_sentinel_is_found(
         &scanner,
         &sentinels,
@@ -478,42 +483,4 @@ fn identical_encodings_of_a_sentinel_are_searched_once_under_both_names() {
         encodings.contains(&"base64(a=0) or base64url(a=0)"),
         "{encodings:?}"
     );
-}
-
-#[test]
-fn zz_timing() {
-    let sentinels = Sentinels::new();
-    let scanner = scanner(&sentinels);
-    let random = random_bytes(1024 * 1024);
-    let mut text = Vec::new();
-    while text.len() < 2 * 1024 * 1024 {
-        text.extend(json_with(&URL_SAFE_NO_PAD.encode(random_bytes(96))));
-        text.extend(b"\ndata: ");
-        text.extend(hex::encode(random_bytes(32)).into_bytes());
-        text.push(b'\n');
-    }
-    let b64 = STANDARD.encode(&random);
-    for (name, bytes) in [
-        ("random", random.as_slice()),
-        ("base64", b64.as_bytes()),
-        ("text", text.as_slice()),
-    ] {
-        let started = Instant::now();
-        scanner.scan(name, bytes);
-        eprintln!("{name}: {:?}", started.elapsed());
-        let started = Instant::now();
-        scanner.automaton.find_overlapping_iter(bytes).count();
-        eprintln!("{name} ac: {:?}", started.elapsed());
-        let started = Instant::now();
-        for class in [
-            &BASE64_CHARS,
-            &HEX_CHARS,
-            &BASE45_CHARS,
-            &BASE58_CHARS,
-            &URL_CHARS,
-        ] {
-            runs(bytes, class, 16);
-        }
-        eprintln!("{name} runs: {:?}", started.elapsed());
-    }
 }

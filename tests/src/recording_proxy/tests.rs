@@ -187,6 +187,21 @@ async fn a_body_over_the_limit_is_answered_413_and_not_forwarded() {
 }
 
 #[tokio::test]
+async fn a_response_over_the_limit_is_cut_and_recorded_as_incomplete() {
+    let (upstream, _) = upstream().await;
+    let recording = Recording::new();
+    let proxy =
+        RecordingProxy::start_with_body_limit("A→B", upstream, recording.clone(), 16).unwrap();
+    let url = format!("{}/item?padding={}", proxy.base_url(), "x".repeat(64));
+    // Cut before or after the status line, depending on when the first chunk arrives.
+    let received = async { client().get(url).send().await?.bytes().await }.await;
+    assert!(received.is_err(), "{received:?}");
+    let exchange = &recording.exchanges()[0];
+    assert!(!exchange.response_complete);
+    assert!(exchange.response_body.len() <= 16);
+}
+
+#[tokio::test]
 async fn a_streamed_response_flows_through_and_is_recorded_as_it_arrives() {
     let (sender, receiver) = mpsc::channel::<Result<Bytes, std::io::Error>>(4);
     let receiver = Arc::new(tokio::sync::Mutex::new(Some(receiver)));

@@ -219,7 +219,11 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let token = BackOfficeToken::load_or_create(&args.authority.data_dir)
         .context("cannot create the back-office token")?;
     let did = service.authority().did.clone();
-    let state = Arc::new(AppState { service, token });
+    let state = Arc::new(AppState {
+        service,
+        token,
+        conversion: None,
+    });
     let running = RunningIssuer::serve(listener, state)?;
     let stop = termination_signal();
     eprintln!(

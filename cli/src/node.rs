@@ -120,7 +120,11 @@ pub fn run(args: NodeArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// The dev consortium's members, their keys read from `DIR/keys/member-<jurisdiction>.key`.
-fn dev_members(dir: &Path, genesis: &Genesis, passphrase: &[u8]) -> anyhow::Result<Vec<DevMember>> {
+pub(crate) fn dev_members(
+    dir: &Path,
+    genesis: &Genesis,
+    passphrase: &[u8],
+) -> anyhow::Result<Vec<DevMember>> {
     genesis
         .members
         .iter()
@@ -157,7 +161,7 @@ fn read_genesis(path: &Path) -> anyhow::Result<Genesis> {
 }
 
 /// The dev passphrase: `CROSSCODE_PASSPHRASE`, or [`DEV_PASSPHRASE`] (said on stderr).
-fn dev_passphrase() -> Zeroizing<Vec<u8>> {
+pub(crate) fn dev_passphrase() -> Zeroizing<Vec<u8>> {
     match std::env::var_os(PASSPHRASE_ENV) {
         Some(value) if !value.is_empty() => Zeroizing::new(value.into_encoded_bytes()),
         _ => {
@@ -180,7 +184,7 @@ const DEV_STAGING: &str = "dev.partial";
 /// the directory is complete, and `DIR/dev.partial/genesis.json` means the files are complete
 /// and only the moves were interrupted (they are finished on the next start). A staging
 /// directory without `genesis.json` was interrupted while being written: it is generated again.
-fn dev_chain(
+pub(crate) fn dev_chain(
     dir: &Path,
     profile: Option<CryptoProfile>,
     passphrase: &[u8],

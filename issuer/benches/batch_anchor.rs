@@ -68,6 +68,7 @@ fn main() {
             .collect();
         let options = IssueOptions {
             cryptosuites: Some(vec!["eddsa-jcs-2022".to_owned()]),
+            ..IssueOptions::default()
         };
 
         let raw_before = raw_ed25519_per_second(records);

@@ -135,6 +135,7 @@ fn main() {
             Arc::new(AppState {
                 service: service.clone(),
                 token,
+                conversion: None,
             }),
         )
         .unwrap();
@@ -157,6 +158,7 @@ fn main() {
                 cryptosuites: suites
                     .as_ref()
                     .map(|s| s.iter().map(|s| (*s).to_owned()).collect()),
+                ..IssueOptions::default()
             };
             let mut body = json!({"credential": unsigned_health_code(&holder)});
             if let Some(suites) = &suites {

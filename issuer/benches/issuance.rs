@@ -32,6 +32,7 @@ use time::OffsetDateTime;
 fn options(suites: &[&str]) -> IssueOptions {
     IssueOptions {
         cryptosuites: Some(suites.iter().map(|s| (*s).to_owned()).collect()),
+        ..IssueOptions::default()
     }
 }
 

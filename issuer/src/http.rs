@@ -22,6 +22,7 @@ use axum::routing::{MethodRouter, delete, get, post};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use crate::conversion::ConversionDesk;
 use crate::issuance::{IssueError, IssueOptions};
 use crate::records::{RecordId, SubjectRecord};
 use crate::service::{BatchRecord, IssuedCredential, IssuerService, MAX_HTTP_BATCH, ServiceError};
@@ -40,6 +41,8 @@ pub struct AppState {
     pub service: Arc<IssuerService>,
     /// The back office's bearer token.
     pub token: BackOfficeToken,
+    /// The conversion desk, when the service converts credentials of other jurisdictions.
+    pub conversion: Option<Arc<ConversionDesk>>,
 }
 
 type Shared = State<Arc<AppState>>;
@@ -145,7 +148,7 @@ impl From<ServiceError> for HttpError {
 
 /// Every route the issuer serves: `(method, path)` (the router is built from this list, and a
 /// test checks that `openapi.json` describes exactly these).
-pub const ROUTES: [(&str, &str); 13] = [
+pub const ROUTES: [(&str, &str); 16] = [
     ("POST", "/credentials/issue"),
     ("POST", "/credentials/status"),
     ("GET", "/status-lists/{id}"),
@@ -159,6 +162,9 @@ pub const ROUTES: [(&str, &str); 13] = [
     ("POST", "/token"),
     ("POST", "/nonce"),
     ("POST", "/credential"),
+    ("GET", "/v1/conversion/policy"),
+    ("POST", "/v1/conversion/challenges"),
+    ("POST", "/v1/conversions"),
 ];
 
 fn handler(method: &str, path: &str) -> Option<MethodRouter<Arc<AppState>>> {
@@ -180,6 +186,9 @@ fn handler(method: &str, path: &str) -> Option<MethodRouter<Arc<AppState>>> {
         ("POST", "/token") => post(crate::wallet_routes::token),
         ("POST", "/nonce") => post(crate::wallet_routes::nonce),
         ("POST", "/credential") => post(crate::wallet_routes::credential),
+        ("GET", "/v1/conversion/policy") => get(crate::conversion_routes::policy),
+        ("POST", "/v1/conversion/challenges") => post(crate::conversion_routes::challenge),
+        ("POST", "/v1/conversions") => post(crate::conversion_routes::convert),
         _ => return None,
     })
 }

@@ -23,7 +23,7 @@
 //! 8. it computes the credential hash ([`crosscode_did_registry::evidence`]) that the anchor
 //!    commits to.
 //!
-//! The `evidence` entry names the anchor — the chain, the issuer whose anchor it is, and for a
+//! The first `evidence` entry names the anchor — the chain, the issuer whose anchor it is, and for a
 //! batch its id:
 //!
 //! ```json
@@ -56,6 +56,10 @@ pub struct IssueOptions {
     /// proof set of the SM2 and Ed25519 suites the authority holds keys for.
     #[serde(default)]
     pub cryptosuites: Option<Vec<String>>,
+    /// Evidence entries the issuer adds after its anchor entry (a converted credential's
+    /// provenance, [`crate::conversion`]); never taken from a request.
+    #[serde(skip)]
+    pub provenance: Vec<Value>,
 }
 
 /// Why a credential was not issued. Messages name the member or the type at fault, never a
@@ -337,7 +341,9 @@ pub fn secure(
     if let (Some(batch), Some(entry)) = (&members.batch, evidence.as_object_mut()) {
         entry.insert("batch".into(), json!(batch));
     }
-    credential.insert("evidence".into(), Value::Array(vec![evidence]));
+    let mut entries = vec![evidence];
+    entries.extend(options.provenance.iter().cloned());
+    credential.insert("evidence".into(), Value::Array(entries));
     let unsigned = Credential::from_value(&Value::Object(credential))
         .map_err(|_| IssueError::InvalidCredential("not a VC 2.0 credential"))?;
     let proof_keys: Vec<ProofKey<'_>> = keys

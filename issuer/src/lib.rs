@@ -23,6 +23,8 @@
 pub mod anchoring;
 pub mod authority;
 pub mod claims;
+pub mod conversion;
+mod conversion_routes;
 pub mod http;
 pub mod issuance;
 pub mod oid4vci;

@@ -73,7 +73,7 @@ fn now() -> OffsetDateTime {
     OffsetDateTime::now_utc()
 }
 
-fn json_with(status: u16, body: &impl Serialize) -> Response {
+pub(crate) fn json_with(status: u16, body: &impl Serialize) -> Response {
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST);
     let mut response = (status, axum::Json(body)).into_response();
     let headers = response.headers_mut();
@@ -245,13 +245,14 @@ pub(crate) async fn credential(State(state): Shared, headers: HeaderMap, body: B
                         .map(|suite| suite.name().to_owned())
                         .collect(),
                 ),
+                ..IssueOptions::default()
             },
         )
         .await
     {
         Ok(issued) => json_with(
             200,
-            &CredentialResponse::single(issued.verifiable_credential),
+            &CredentialResponse::anchored(issued.verifiable_credential, issued.anchor),
         ),
         Err(err) => {
             eprintln!("issuer: credential endpoint failed: {err}");

@@ -81,6 +81,7 @@ async fn schemathesis_finds_every_answer_of_the_issuer_as_its_openapi_document_s
     let state = Arc::new(AppState {
         service: Arc::new(service),
         token,
+        conversion: None,
     });
     let issuer = RunningIssuer::serve(listener, state).unwrap();
     let work = dir.join("schemathesis");

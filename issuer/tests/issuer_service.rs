@@ -136,6 +136,7 @@ impl Fixture {
         let state = Arc::new(AppState {
             service: service.clone(),
             token,
+            conversion: None,
         });
         self.issuer = Some(RunningIssuer::serve(listener, state).unwrap());
         self.service = Some(service);

@@ -79,6 +79,7 @@ fn main() {
             received_at: 0,
             issuer_keys: issued.issuer_keys.to_json(),
             status: StatusCheck::Good,
+            anchor: None,
         })
         .unwrap();
     let trust_file = work.join("trust.json");

@@ -11,8 +11,11 @@
 //! Nothing here is part of any crate's public API; production code never depends on it.
 
 pub mod audit;
+pub mod conversion_client;
+pub mod jurisdictions;
 pub mod recording;
 pub mod recording_proxy;
+pub mod scenario;
 pub mod sentinel;
 
 pub use audit::{Hit, ScanReport, Scanner};

@@ -14,6 +14,7 @@ pub mod certificate;
 pub mod certlogic;
 pub mod chain_trust;
 pub mod clock;
+pub mod conversion;
 pub mod cose;
 pub mod dcc_schema;
 pub mod dcc_testfile;

@@ -28,6 +28,7 @@
 //! and a listed record unchanged since the synced height must be the proven one — so a node
 //! cannot make the checkpoint prove (and keep) DIDs of its choosing.
 
+pub mod follower;
 pub mod registry;
 
 /// Proof requests a sync keeps in flight at once.

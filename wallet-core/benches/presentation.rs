@@ -121,6 +121,7 @@ fn presentation(c: &mut Criterion) {
         received_at: 0,
         issuer_keys: issuer_keys.to_json(),
         status: StatusCheck::Good,
+        anchor: None,
     };
     print_sizes(&keystore, &holder_did, &stored);
     let issued = health_code::issue(&holder_did);

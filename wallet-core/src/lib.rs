@@ -17,6 +17,7 @@
 //! Formats a compatible wallet or verifier needs are in `docs/wallet.md`.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
+pub mod convert;
 pub mod keystore;
 pub mod present;
 pub mod receive;

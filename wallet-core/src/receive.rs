@@ -24,6 +24,7 @@
 //!
 //! Any failure after step 4 deletes the new holder key; nothing is stored.
 
+use crosscode_core::anchor::AnchorReceipt;
 use crosscode_core::data_integrity::{VerificationFailure, verify_document};
 use crosscode_core::did::{DidUrl, KeyResolver, TrustCache, VerificationRelationship};
 use crosscode_core::keys::KeyAlgorithm;
@@ -147,6 +148,8 @@ pub struct Received {
     pub issuer_keys: Value,
     /// The status check.
     pub status: StatusCheck,
+    /// The anchor receipt the issuer gave with it, if any.
+    pub anchor: Option<AnchorReceipt>,
 }
 
 /// Redeems `offer_uri` (with `tx_code` when the offer asks for one), makes a holder key of
@@ -322,15 +325,16 @@ async fn request_and_verify(
             description: error.error_description.unwrap_or_default(),
         });
     };
-    let credential = response
-        .credentials
-        .into_iter()
-        .next()
-        .ok_or(ReceiveError::UnexpectedResponse {
-            endpoint: "credential endpoint",
-            reason: "no credential".to_owned(),
-        })?
-        .credential;
+    let issued =
+        response
+            .credentials
+            .into_iter()
+            .next()
+            .ok_or(ReceiveError::UnexpectedResponse {
+                endpoint: "credential endpoint",
+                reason: "no credential".to_owned(),
+            })?;
+    let credential = issued.credential;
 
     let issuer_keys = verify_on_arrival(&credential, &holder_did, trust, now)?;
     let status = check_status(&credential, transport, trust, now).await?;
@@ -340,6 +344,7 @@ async fn request_and_verify(
         holder_did,
         issuer_keys,
         status,
+        anchor: issued.anchor,
     })
 }
 

@@ -21,6 +21,7 @@
 
 use std::path::{Path, PathBuf};
 
+use crosscode_core::anchor::AnchorReceipt;
 use crosscode_core::keys::{KdfParams, KeyFileError, RecordKey, SealingError};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -59,6 +60,10 @@ pub struct StoredCredential {
     pub issuer_keys: Value,
     /// The status check on arrival.
     pub status: StatusCheck,
+    /// The credential's anchor receipt, when the issuer gave one (what a conversion request
+    /// shows to prove the credential anchored).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub anchor: Option<AnchorReceipt>,
 }
 
 /// The outcome of the status check on arrival.
@@ -284,6 +289,7 @@ mod tests {
             received_at: at,
             issuer_keys: json!({"verificationMethods": {}}),
             status: StatusCheck::Good,
+            anchor: None,
         }
     }
 

@@ -11,6 +11,7 @@ use crosscode_core::vc::Credential;
 use serde_json::Value;
 use time::OffsetDateTime;
 
+use crate::convert::{self, ConvertError, Source};
 use crate::keystore::{Keystore, KeystoreError};
 use crate::present::{self, PresentError, QrPresentation};
 use crate::receive::{self, ReceiveError};
@@ -32,6 +33,9 @@ pub enum WalletError {
     /// The keystore failed.
     #[error("keystore: {0}")]
     Keystore(#[from] KeystoreError),
+    /// Converting into another jurisdiction's credential failed.
+    #[error(transparent)]
+    Convert(#[from] ConvertError),
 }
 
 impl WalletError {
@@ -68,6 +72,20 @@ impl WalletError {
                 "invalid_disclosure"
             }
             WalletError::Present(_) => "presentation_failed",
+            WalletError::Convert(error) => match error {
+                ConvertError::NotSelective | ConvertError::Derive(_) => "invalid_disclosure",
+                ConvertError::NoAnchorReceipt => "no_anchor_receipt",
+                ConvertError::NotAccepted => "not_accepted",
+                ConvertError::Transport(_) => "network",
+                ConvertError::Refused { .. } => "conversion_refused",
+                ConvertError::PolicyHashMismatch | ConvertError::UnexpectedResponse { .. } => {
+                    "issuer_refused"
+                }
+                ConvertError::Egress(_) => "egress_refused",
+                ConvertError::Keystore(_) | ConvertError::Consent(_) => "keystore",
+                ConvertError::IssuerKeys(_) => "corrupted_store",
+                ConvertError::Unverified(_) => "unverified_credential",
+            },
         }
     }
 }
@@ -204,6 +222,60 @@ impl Wallet {
             received_at: now.unix_timestamp(),
             issuer_keys: received.issuer_keys,
             status: received.status,
+            anchor: received.anchor,
+        };
+        if let Err(err) = self.store.put(&stored) {
+            let _ = self.keystore.delete(&stored.key_handle);
+            return Err(err.into());
+        }
+        Ok(CredentialSummary::from(&stored))
+    }
+
+    /// Converts the credential `id` into a credential of the jurisdiction whose conversion
+    /// service is at `service_url` (`docs/conversion.md`), verifies it against `trust` (the
+    /// admitted authorities' keys) at `now`, and stores it beside the source.
+    pub async fn convert(
+        &self,
+        id: &str,
+        service_url: &str,
+        trust: &(dyn KeyResolver + Sync),
+        now: OffsetDateTime,
+    ) -> Result<CredentialSummary, WalletError> {
+        let source = self.store.get(id)?;
+        let converted = convert::convert(
+            Source {
+                credential: &source.credential,
+                key_handle: &source.key_handle,
+                issuer_keys: &source.issuer_keys,
+                anchor: source.anchor.as_ref(),
+            },
+            service_url,
+            self.holder_algorithm,
+            self.keystore.as_ref(),
+            self.transport.as_ref(),
+            trust,
+            now,
+        )
+        .await?;
+        let parsed = Credential::from_value(&converted.credential).ok();
+        let stored = StoredCredential {
+            id: CredentialStore::new_id(),
+            types: parsed
+                .as_ref()
+                .map(|credential| credential.types.iter().cloned().collect())
+                .unwrap_or_default(),
+            issuer: parsed
+                .as_ref()
+                .map(|credential| credential.issuer.id().to_owned())
+                .unwrap_or_default(),
+            credential: converted.credential,
+            key_handle: converted.key_handle,
+            holder_did: converted.holder_did,
+            received_at: now.unix_timestamp(),
+            issuer_keys: converted.issuer_keys,
+            // Checked against the chain by the converting authority a moment ago.
+            status: StatusCheck::Good,
+            anchor: Some(converted.anchor),
         };
         if let Err(err) = self.store.put(&stored) {
             let _ = self.keystore.delete(&stored.key_handle);

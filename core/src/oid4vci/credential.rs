@@ -1,6 +1,7 @@
 //! The credential endpoint's wire types (OpenID4VCI 1.0, "Credential Endpoint"): the request,
 //! the response and the error response.
 
+use crate::anchor::AnchorReceipt;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -64,7 +65,21 @@ impl CredentialResponse {
     /// The response carrying one credential (an `ldp_vc` credential is a JSON object).
     pub fn single(credential: Value) -> CredentialResponse {
         CredentialResponse {
-            credentials: vec![IssuedCredential { credential }],
+            credentials: vec![IssuedCredential {
+                credential,
+                anchor: None,
+            }],
+            notification_id: None,
+        }
+    }
+
+    /// The response carrying one credential and its anchor receipt.
+    pub fn anchored(credential: Value, anchor: AnchorReceipt) -> CredentialResponse {
+        CredentialResponse {
+            credentials: vec![IssuedCredential {
+                credential,
+                anchor: Some(anchor),
+            }],
             notification_id: None,
         }
     }
@@ -75,6 +90,15 @@ impl CredentialResponse {
 pub struct IssuedCredential {
     /// The credential (for `ldp_vc`, the signed VC JSON object, not re-encoded).
     pub credential: Value,
+    /// Crosscode's extension `crosscode_anchor`: the credential's anchor receipt, which the
+    /// wallet keeps to show later that the credential was anchored (a conversion request
+    /// carries it).
+    #[serde(
+        rename = "crosscode_anchor",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub anchor: Option<AnchorReceipt>,
 }
 
 /// The error codes of the credential endpoint: RFC 6750 §3.1 authorization errors and

@@ -180,6 +180,7 @@ pub fn cases() -> Vec<Case> {
         received_at: 0,
         issuer_keys: issued.issuer_keys.to_json(),
         status: StatusCheck::Good,
+        anchor: None,
     };
     let now = OffsetDateTime::now_utc();
     let disclose = vec!["statusColour".to_owned(), "statusDate".to_owned()];

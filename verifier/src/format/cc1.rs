@@ -26,7 +26,7 @@ use serde_json::{Value, json};
 use sha2::{Digest as _, Sha256};
 use time::OffsetDateTime;
 
-mod chain_status;
+pub(crate) mod chain_status;
 
 use super::{Format, StepFailure, VerificationContext};
 use crate::prefix::CredentialFormat;

@@ -106,6 +106,7 @@ impl Fixture {
         let state = Arc::new(AppState {
             service: Arc::new(service),
             token: token.clone(),
+            conversion: None,
         });
         let issuer = RunningIssuer::serve(listener, state).unwrap();
         Fixture {

@@ -58,7 +58,7 @@ fn issuer_of(credential: &Value) -> Result<RegistryDid, StepFailure> {
 /// credential: every type beside `VerifiableCredential`, the `jurisdiction` of every subject
 /// that names one, and its issuance time (`validFrom`, which a credential checked against the
 /// chain must carry).
-pub(super) fn check_admission(chain: &ChainTrust, credential: &Value) -> Result<(), StepFailure> {
+pub(crate) fn check_admission(chain: &ChainTrust, credential: &Value) -> Result<(), StepFailure> {
     let issuer = issuer_of(credential)?;
     let refused = |error| at(VerificationStep::IssuerBinding, error);
     let out_of_scope = |reason: &str| refused(VerificationError::OutOfScope(reason.into()));
@@ -163,7 +163,7 @@ fn chain_key(entry: &BitstringStatusListEntry) -> Option<StatusKey> {
 /// pointers were checked. A credential carried exactly as issued (`as_issued`: a credential
 /// code with its Data Integrity proofs) is also looked up by its credential hash, the other
 /// key an authority may revoke by; a derived or re-signed form has another hash.
-pub(super) fn check_status(
+pub(crate) fn check_status(
     chain: &ChainTrust,
     credential: &Value,
     as_issued: bool,

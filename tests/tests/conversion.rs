@@ -1,0 +1,567 @@
+//! Cross-border conversion end to end on one chain: CN-GD issues a health code to a wallet,
+//! the wallet converts it into an MO health code with MO's service alone (CN-GD's service
+//! stopped), and every refusal of the protocol is a typed answer that issues and anchors
+//! nothing.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+
+use std::sync::Arc;
+
+use crosscode_core::crossborder::{ConversionPolicy, PolicyRules, RefusalCode};
+use crosscode_core::keys::{KdfParams, KeyAlgorithm, SecretKey};
+use crosscode_did_registry::evidence::verify_receipt;
+use crosscode_did_registry::governance::GovernanceAction;
+use crosscode_did_registry::profile::CryptoProfile;
+use crosscode_did_registry::records::Namespace;
+use crosscode_issuer::status::StatusAction;
+use crosscode_issuer::store::Table;
+use crosscode_tests::conversion_client::{Crafting, craft, post_conversion, resign, terms};
+use crosscode_tests::jurisdictions::{
+    SOURCE, TARGET, TwoJurisdictions, WorldOptions, default_policy,
+};
+use crosscode_wallet_core::Wallet;
+use crosscode_wallet_core::convert::ConvertError;
+use crosscode_wallet_core::keystore::SoftwareKeystore;
+use crosscode_wallet_core::store::StoredCredential;
+use crosscode_wallet_core::transport::HttpTransport;
+use crosscode_wallet_core::wallet::WalletError;
+use serde_json::{Value, json};
+use time::OffsetDateTime;
+
+fn record(colour: &str) -> Value {
+    json!({
+        "name": "Chan Siu Ming",
+        "birthDate": "1988-07-14",
+        "documentNumber": "H87654321",
+        "healthStatus": colour,
+        "testResults": [{"testType": "nucleic-acid", "result": "negative",
+                         "sampledAt": "2026-12-05T08:00:00Z"}],
+        "vaccinations": []
+    })
+}
+
+/// A world, a wallet with its keystore, and a CN-GD health code received in it.
+struct Setup {
+    world: TwoJurisdictions,
+    wallet: Wallet,
+    keystore: Arc<SoftwareKeystore>,
+    stored: StoredCredential,
+    _dir: crosscode_testing::TempDir,
+}
+
+async fn setup_with(policy: Option<ConversionPolicy>, colour: &str) -> Setup {
+    let world = TwoJurisdictions::start(WorldOptions {
+        policy,
+        ..WorldOptions::default()
+    })
+    .await
+    .unwrap();
+    let dir = crosscode_testing::temp_dir("conversion-wallet");
+    let keystore = Arc::new(
+        SoftwareKeystore::open_with_kdf(&dir.join("keys"), b"pass", KdfParams::INSECURE_FOR_TESTS)
+            .unwrap(),
+    );
+    let wallet = Wallet::open_with_kdf(
+        &dir,
+        b"pass",
+        KdfParams::INSECURE_FOR_TESTS,
+        keystore.clone(),
+        Arc::new(HttpTransport::new().unwrap()),
+    )
+    .unwrap();
+    let offer = world.offer(&record(colour)).await.unwrap();
+    let trust = world.wallet_trust().await.unwrap();
+    let summary = wallet
+        .receive(&offer, None, &trust, OffsetDateTime::now_utc())
+        .await
+        .unwrap();
+    let stored = wallet.get(&summary.id).unwrap();
+    Setup {
+        world,
+        wallet,
+        keystore,
+        stored,
+        _dir: dir,
+    }
+}
+
+async fn setup() -> Setup {
+    setup_with(None, "green").await
+}
+
+impl Setup {
+    /// What MO has issued and sent to the chain: its credentials and its transactions.
+    async fn target_output(&self) -> (u64, u64) {
+        let target = &self.world.target;
+        let credentials = target.service.store().count(Table::Credentials).unwrap();
+        let sent = self.world.chain.next_sequence(&target.did).await.unwrap();
+        (credentials, sent)
+    }
+
+    fn source_id(&self) -> String {
+        self.stored.credential["id"].as_str().unwrap().to_owned()
+    }
+
+    /// Crafts a request as `crafting` says, posts it, and checks it is refused with `code`
+    /// and that MO issued and anchored nothing.
+    async fn assert_refused_with(&self, crafting: Crafting<'_>, code: RefusalCode) {
+        let terms = terms(&self.world.target.url).await.unwrap();
+        let request = craft(
+            &self.stored,
+            self.keystore.as_ref(),
+            &terms,
+            &crafting,
+            OffsetDateTime::now_utc(),
+        )
+        .unwrap();
+        self.assert_body_refused(&serde_json::to_value(&request).unwrap(), code)
+            .await;
+    }
+
+    async fn assert_body_refused(&self, body: &Value, code: RefusalCode) {
+        let before = self.target_output().await;
+        let (status, answer) = post_conversion(&self.world.target.url, body).await.unwrap();
+        assert_eq!(answer["code"], code.as_str(), "{status} {answer}");
+        assert_eq!(status, code.http_status(), "{answer}");
+        assert_eq!(
+            self.target_output().await,
+            before,
+            "a refused conversion issues and anchors nothing"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_cn_gd_health_code_converts_into_an_mo_one_without_cn_gd_being_reachable() {
+    let mut setup = setup().await;
+    // B never contacts A: CN-GD's service is down for the whole conversion.
+    setup.world.source.stop_service().await.unwrap();
+    let trust = setup.world.wallet_trust().await.unwrap();
+    let summary = setup
+        .wallet
+        .convert(
+            &setup.stored.id,
+            &setup.world.target.url,
+            &trust,
+            OffsetDateTime::now_utc(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(summary.issuer, setup.world.target.did.as_str());
+    assert!(
+        summary.selective,
+        "the converted code can disclose only some claims"
+    );
+    assert_ne!(
+        summary.holder_did, setup.stored.holder_did,
+        "a fresh holder key"
+    );
+
+    let converted = setup.wallet.get(&summary.id).unwrap();
+    let subject = &converted.credential["credentialSubject"];
+    assert_eq!(subject["jurisdiction"], TARGET);
+    assert_eq!(subject["statusColour"], "green");
+    assert_eq!(
+        subject["statusDate"],
+        setup.stored.credential["credentialSubject"]["statusDate"]
+    );
+    for personal in ["name", "birthDate", "documentNumber", "latestTest"] {
+        assert!(
+            subject.get(personal).is_none(),
+            "{personal} stayed in CN-GD"
+        );
+    }
+    let provenance = &converted.credential["evidence"][1];
+    assert_eq!(provenance["type"][0], "CrosscodeConversion");
+    assert_eq!(provenance["sourceIssuer"], setup.world.source.did.as_str());
+    assert_eq!(
+        provenance["sourceCredentialHash"],
+        setup.stored.anchor.as_ref().unwrap().credential_hash
+    );
+    let desk = setup.world.target.desk.as_ref().unwrap();
+    assert_eq!(
+        provenance["policy"],
+        hex::encode(desk.published().policy_hash.0)
+    );
+
+    // C_B is anchored by MO: its receipt leads to a batch root on the chain.
+    let receipt = converted.anchor.as_ref().unwrap();
+    let id = converted.credential["id"].as_str().unwrap();
+    let root = verify_receipt(CryptoProfile::Standard, receipt, id).unwrap();
+    let batch = setup
+        .world
+        .chain
+        .state(Namespace::Batch, &root, false, None)
+        .await
+        .unwrap();
+    assert!(batch.value.is_some(), "C_B's batch root is on the chain");
+    // The policy's hash is anchored too.
+    let policy = setup
+        .world
+        .chain
+        .state(
+            Namespace::Evidence,
+            &desk.published().policy_hash.0,
+            false,
+            None,
+        )
+        .await
+        .unwrap();
+    assert!(policy.value.is_some());
+
+    // CN-GD revokes C_A: a second conversion is refused at the status step.
+    setup
+        .world
+        .source
+        .change_status(&setup.source_id(), StatusAction::Revoke)
+        .await
+        .unwrap();
+    let refused = setup
+        .wallet
+        .convert(
+            &setup.stored.id,
+            &setup.world.target.url,
+            &trust,
+            OffsetDateTime::now_utc(),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            &refused,
+            WalletError::Convert(ConvertError::Refused {
+                code: RefusalCode::Revoked,
+                ..
+            })
+        ),
+        "{refused}"
+    );
+    assert_eq!(setup.wallet.list().unwrap().len(), 2, "nothing more stored");
+    setup.world.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_replayed_challenge_is_refused() {
+    let setup = setup().await;
+    let terms = terms(&setup.world.target.url).await.unwrap();
+    let request = craft(
+        &setup.stored,
+        setup.keystore.as_ref(),
+        &terms,
+        &Crafting::default(),
+        OffsetDateTime::now_utc(),
+    )
+    .unwrap();
+    let body = serde_json::to_value(&request).unwrap();
+    let (status, answer) = post_conversion(&setup.world.target.url, &body)
+        .await
+        .unwrap();
+    assert_eq!(status, 200, "{answer}");
+    setup
+        .assert_body_refused(&body, RefusalCode::ChallengeReplayed)
+        .await;
+    setup.world.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_expired_challenge_is_refused() {
+    let world_policy = {
+        // A policy whose challenges live one second.
+        let issuer =
+            crosscode_did_registry::dev::DevAuthority::derive(CryptoProfile::Standard, TARGET).did;
+        let mut policy = default_policy(&issuer).unwrap();
+        policy.challenge_seconds = 1;
+        policy
+    };
+    let setup = setup_with(Some(world_policy), "green").await;
+    let terms = terms(&setup.world.target.url).await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(2_100)).await;
+    let request = craft(
+        &setup.stored,
+        setup.keystore.as_ref(),
+        &terms,
+        &Crafting::default(),
+        OffsetDateTime::now_utc(),
+    )
+    .unwrap();
+    setup
+        .assert_body_refused(
+            &serde_json::to_value(&request).unwrap(),
+            RefusalCode::ChallengeExpired,
+        )
+        .await;
+    setup.world.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_consent_signed_by_another_key_is_refused() {
+    let setup = setup().await;
+    let stranger = SecretKey::generate(KeyAlgorithm::Ed25519);
+    setup
+        .assert_refused_with(
+            Crafting {
+                consent_signer: Some(&stranger),
+                ..Crafting::default()
+            },
+            RefusalCode::ConsentInvalid,
+        )
+        .await;
+    setup.world.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_request_disclosing_more_than_the_policy_names_is_refused() {
+    let setup = setup().await;
+    setup
+        .assert_refused_with(
+            Crafting {
+                extra_claims: &["vaccinationDoses"],
+                ..Crafting::default()
+            },
+            RefusalCode::DisclosesTooMuch,
+        )
+        .await;
+    setup.world.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_request_carrying_a_personal_claim_is_refused_as_personal_data() {
+    let setup = setup().await;
+    let terms = terms(&setup.world.target.url).await.unwrap();
+    let request = craft(
+        &setup.stored,
+        setup.keystore.as_ref(),
+        &terms,
+        &Crafting::default(),
+        OffsetDateTime::now_utc(),
+    )
+    .unwrap();
+    let mut body = serde_json::to_value(&request).unwrap();
+    body["source"]["credential"]["credentialSubject"]["documentNumber"] = json!("X");
+    setup
+        .assert_body_refused(&body, RefusalCode::PersonalData)
+        .await;
+    setup.world.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_revoked_or_suspended_source_is_refused_at_the_status_step() {
+    let setup = setup().await;
+    setup
+        .world
+        .source
+        .change_status(&setup.source_id(), StatusAction::Suspend)
+        .await
+        .unwrap();
+    setup
+        .assert_refused_with(Crafting::default(), RefusalCode::Suspended)
+        .await;
+    setup
+        .world
+        .source
+        .change_status(&setup.source_id(), StatusAction::Revoke)
+        .await
+        .unwrap();
+    setup
+        .assert_refused_with(Crafting::default(), RefusalCode::Revoked)
+        .await;
+    setup.world.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_source_issuer_no_longer_scoped_for_the_type_is_refused() {
+    let setup = setup().await;
+    let world = &setup.world;
+    let authority =
+        crosscode_did_registry::dev::DevAuthority::derive(CryptoProfile::Standard, SOURCE);
+    let mut scope = authority.scope(world.consortium.genesis.genesis_time);
+    scope.credential_types = vec!["Vaccination".to_owned()];
+    let members = &world.consortium.members;
+    let proposed = world
+        .chain
+        .propose(
+            &members[0].key,
+            Some(&members[0].did),
+            GovernanceAction::RescopeIssuer {
+                issuer: authority.did.clone(),
+                scope,
+            },
+            1_000,
+        )
+        .await
+        .unwrap();
+    world
+        .chain
+        .vote(&members[1].key, Some(&members[1].did), proposed.id, true)
+        .await
+        .unwrap();
+    setup
+        .assert_refused_with(Crafting::default(), RefusalCode::OutOfScope)
+        .await;
+    setup.world.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_suspended_source_issuer_is_refused() {
+    let setup = setup().await;
+    setup
+        .world
+        .suspend_issuer(&setup.world.source.did)
+        .await
+        .unwrap();
+    setup
+        .assert_refused_with(Crafting::default(), RefusalCode::IssuerSuspended)
+        .await;
+    setup.world.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_tampered_proof_is_refused() {
+    let setup = setup().await;
+    let terms = terms(&setup.world.target.url).await.unwrap();
+    let request = craft(
+        &setup.stored,
+        setup.keystore.as_ref(),
+        &terms,
+        &Crafting::default(),
+        OffsetDateTime::now_utc(),
+    )
+    .unwrap();
+    // The disclosed status date moved: the BBS proof no longer verifies. (The consent covers
+    // the request's hash, so it is signed anew to reach the proof step.)
+    let mut body = serde_json::to_value(&request).unwrap();
+    body["source"]["credential"]["credentialSubject"]["statusDate"] = json!("2001-01-01");
+    let resigned = resign(
+        body,
+        &setup.stored,
+        setup.keystore.as_ref(),
+        &terms,
+        OffsetDateTime::now_utc(),
+    )
+    .unwrap();
+    setup
+        .assert_body_refused(
+            &serde_json::to_value(&resigned).unwrap(),
+            RefusalCode::ProofInvalid,
+        )
+        .await;
+    setup.world.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_request_under_a_policy_version_that_is_not_the_anchored_one_is_refused() {
+    let setup = setup().await;
+    let mut terms = terms(&setup.world.target.url).await.unwrap();
+    // The wallet holds another version of the policy (stricter rules, say): its hash is not
+    // the one MO anchored and applies.
+    let mut other = terms.published.policy.clone();
+    other.rules = PolicyRules::new(json!([])).unwrap();
+    terms.published.policy_hash = other.hash().unwrap();
+    let request = craft(
+        &setup.stored,
+        setup.keystore.as_ref(),
+        &terms,
+        &Crafting::default(),
+        OffsetDateTime::now_utc(),
+    )
+    .unwrap();
+    setup
+        .assert_body_refused(
+            &serde_json::to_value(&request).unwrap(),
+            RefusalCode::PolicyMismatch,
+        )
+        .await;
+    setup.world.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_health_code_that_fails_the_policy_rules_is_refused() {
+    let setup = setup_with(None, "yellow").await;
+    setup
+        .assert_refused_with(Crafting::default(), RefusalCode::RulesFailed)
+        .await;
+    setup.world.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_unknown_challenge_and_a_malformed_request_are_refused() {
+    let setup = setup().await;
+    let terms = terms(&setup.world.target.url).await.unwrap();
+    let request = craft(
+        &setup.stored,
+        setup.keystore.as_ref(),
+        &terms,
+        &Crafting::default(),
+        OffsetDateTime::now_utc(),
+    )
+    .unwrap();
+    let mut body = serde_json::to_value(&request).unwrap();
+    body["challenge"] = json!(crosscode_core::crossborder::Challenge::random().as_str());
+    setup
+        .assert_body_refused(&body, RefusalCode::ChallengeUnknown)
+        .await;
+    setup
+        .assert_body_refused(&json!({"policyHash": "00"}), RefusalCode::MalformedRequest)
+        .await;
+    setup.world.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_source_whose_receipt_does_not_prove_its_anchor_is_refused() {
+    let setup = setup().await;
+    let terms = terms(&setup.world.target.url).await.unwrap();
+    let request = craft(
+        &setup.stored,
+        setup.keystore.as_ref(),
+        &terms,
+        &Crafting::default(),
+        OffsetDateTime::now_utc(),
+    )
+    .unwrap();
+    // Another credential hash under the same id: the leaf is not in the anchored batch.
+    let mut body = serde_json::to_value(&request).unwrap();
+    body["source"]["anchor"]["credentialHash"] = json!("ab".repeat(32));
+    let resigned = resign(
+        body,
+        &setup.stored,
+        setup.keystore.as_ref(),
+        &terms,
+        OffsetDateTime::now_utc(),
+    )
+    .unwrap();
+    setup
+        .assert_body_refused(
+            &serde_json::to_value(&resigned).unwrap(),
+            RefusalCode::NotAnchored,
+        )
+        .await;
+    setup.world.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_consent_signed_long_ago_is_refused() {
+    let setup = setup().await;
+    let terms = terms(&setup.world.target.url).await.unwrap();
+    let request = craft(
+        &setup.stored,
+        setup.keystore.as_ref(),
+        &terms,
+        &Crafting::default(),
+        OffsetDateTime::now_utc(),
+    )
+    .unwrap();
+    let stale = resign(
+        serde_json::to_value(&request).unwrap(),
+        &setup.stored,
+        setup.keystore.as_ref(),
+        &terms,
+        OffsetDateTime::now_utc() - time::Duration::minutes(10),
+    )
+    .unwrap();
+    setup
+        .assert_body_refused(
+            &serde_json::to_value(&stale).unwrap(),
+            RefusalCode::ConsentInvalid,
+        )
+        .await;
+    setup.world.stop().await.unwrap();
+}

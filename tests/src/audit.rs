@@ -28,7 +28,7 @@
 //! | `base58(+K)`     | each whole alphanumeric token of [`MIN_BASE58_RUN`] to [`MAX_BASE58_LEN`] base58 characters (not a piece of a longer token holding `0`, `O`, `I` or `l`), and without its first character when that is the multibase `z` |
 //! | `percent`, `form`| each run of URL characters holding a `%XX` escape, percent-decoded; with `+` as a space too when it holds a `+` (form bodies) |
 //! | `zlib`           | a zlib stream at each zlib header (`78 01`, `78 5e`, `78 9c`, `78 da`) |
-//! | `gzip`           | a GZIP member at each `1f 8b 08`                                     |
+//! | `gzip`           | a GZIP member at each `1f 8b`                                        |
 //! | `deflate`        | the whole blob as raw DEFLATE                                        |
 //! | `cbor`           | the whole blob as one CBOR item: its text strings are searched, its byte strings searched and decoded further |
 //!
@@ -42,9 +42,15 @@
 //! pattern, e.g. `raw`, `base64url(a=1)`, `gzip>raw`, `base45(+4)>zlib>cbor>raw`. Every source
 //! is searched on its own: a sentinel split across two sources is not found.
 //!
-//! Cost: one automaton pass per decoded blob, run detection in one pass per character class,
+//! Not searched: text the project never writes across a border — SMART Health Card numeric
+//! mode (`shc:/` digits), a value re-formatted (another date format, a year, an age) or
+//! derived (a hash of it: that is what commitments are for).
+//!
+//! Cost: one automaton pass per decoded blob, run detection for all classes in one pass,
 //! inflate tried only at stream headers and on whole decoded blobs (never at every offset),
-//! base58 (quadratic) only on runs of at most [`MAX_BASE58_LEN`] characters.
+//! CBOR walked without building the item, base58 (quadratic) only on whole tokens of at most
+//! [`MAX_BASE58_LEN`] characters. About 2 s per 4 MB of mixed JSON, base64 and binary in an
+//! unoptimised test build.
 
 use std::collections::BTreeSet;
 use std::fmt;

@@ -20,6 +20,9 @@
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
+/// Named byte sequences, `(source name, bytes)`: what the scanner searches.
+pub type Sources = Vec<(String, Vec<u8>)>;
+
 /// One HTTP exchange recorded by a proxy.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Exchange {
@@ -139,7 +142,7 @@ impl Recording {
 
     /// Every recorded byte sequence as `(source name, bytes)` (see the module documentation):
     /// what [`Scanner::scan_recording`](crate::audit::Scanner::scan_recording) searches.
-    pub fn sources(&self) -> Vec<(String, Vec<u8>)> {
+    pub fn sources(&self) -> Sources {
         let entries = self.lock();
         let mut sources = Vec::with_capacity(4 * entries.exchanges.len() + entries.blobs.len());
         for (index, exchange) in entries.exchanges.iter().enumerate() {

@@ -37,7 +37,7 @@ use time::OffsetDateTime;
 
 use crate::audit::Scanner;
 use crate::jurisdictions::{SOURCE, TARGET, TwoJurisdictions, WorldError, WorldOptions};
-use crate::recording::Recording;
+use crate::recording::{Recording, Sources};
 
 /// The traveller of the demo when no `--subject` is given.
 pub fn sample_subject() -> Value {
@@ -447,7 +447,7 @@ async fn record_chain(
 /// What crossed between jurisdictions, and what stayed inside the source jurisdiction (the
 /// wallet's and the back office's exchanges with CN-GD's own service, which carry the
 /// traveller's record and credential by design), as `(source, bytes)` pairs.
-pub fn split_recording(recording: &Recording) -> (Vec<(String, Vec<u8>)>, Vec<(String, Vec<u8>)>) {
+pub fn split_recording(recording: &Recording) -> (Sources, Sources) {
     let mut crossing = Vec::new();
     let mut inside = Vec::new();
     for (index, exchange) in recording.exchanges().iter().enumerate() {

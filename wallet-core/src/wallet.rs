@@ -12,11 +12,12 @@ use serde_json::Value;
 use time::OffsetDateTime;
 
 use crate::convert::{self, ConvertError, Source};
-use crate::keystore::{Keystore, KeystoreError};
+use crate::keystore::{KeyHandle, Keystore, KeystoreError};
 use crate::present::{self, PresentError, QrPresentation};
 use crate::receive::{self, ReceiveError};
 use crate::store::{CredentialStore, StatusCheck, StoreError, StoredCredential};
 use crate::transport::Transport;
+use crosscode_core::anchor::AnchorReceipt;
 
 /// Why a wallet operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -201,34 +202,15 @@ impl Wallet {
             now,
         )
         .await?;
-        // Verified on arrival, so it is a VC 2.0 credential; core's model reads its types and
-        // issuer.
-        let parsed = Credential::from_value(&received.credential).ok();
-        let types = parsed
-            .as_ref()
-            .map(|credential| credential.types.iter().cloned().collect())
-            .unwrap_or_default();
-        let issuer = parsed
-            .as_ref()
-            .map(|credential| credential.issuer.id().to_owned())
-            .unwrap_or_default();
-        let stored = StoredCredential {
-            id: CredentialStore::new_id(),
-            types,
-            issuer,
-            credential: received.credential,
-            key_handle: received.key_handle,
-            holder_did: received.holder_did,
-            received_at: now.unix_timestamp(),
-            issuer_keys: received.issuer_keys,
-            status: received.status,
-            anchor: received.anchor,
-        };
-        if let Err(err) = self.store.put(&stored) {
-            let _ = self.keystore.delete(&stored.key_handle);
-            return Err(err.into());
-        }
-        Ok(CredentialSummary::from(&stored))
+        self.store_new(
+            received.credential,
+            received.key_handle,
+            received.holder_did,
+            received.issuer_keys,
+            received.status,
+            received.anchor,
+            now,
+        )
     }
 
     /// Converts the credential `id` into a credential of the jurisdiction whose conversion
@@ -257,7 +239,34 @@ impl Wallet {
             now,
         )
         .await?;
-        let parsed = Credential::from_value(&converted.credential).ok();
+        self.store_new(
+            converted.credential,
+            converted.key_handle,
+            converted.holder_did,
+            converted.issuer_keys,
+            // Checked against the chain by the converting authority a moment ago.
+            StatusCheck::Good,
+            Some(converted.anchor),
+            now,
+        )
+    }
+
+    /// Stores a credential verified on arrival under a new id (its holder key is deleted when
+    /// the store fails) and answers its summary.
+    #[allow(clippy::too_many_arguments)]
+    fn store_new(
+        &self,
+        credential: Value,
+        key_handle: KeyHandle,
+        holder_did: String,
+        issuer_keys: Value,
+        status: StatusCheck,
+        anchor: Option<AnchorReceipt>,
+        now: OffsetDateTime,
+    ) -> Result<CredentialSummary, WalletError> {
+        // Verified on arrival, so it is a VC 2.0 credential; core's model reads its types and
+        // issuer.
+        let parsed = Credential::from_value(&credential).ok();
         let stored = StoredCredential {
             id: CredentialStore::new_id(),
             types: parsed
@@ -268,14 +277,13 @@ impl Wallet {
                 .as_ref()
                 .map(|credential| credential.issuer.id().to_owned())
                 .unwrap_or_default(),
-            credential: converted.credential,
-            key_handle: converted.key_handle,
-            holder_did: converted.holder_did,
+            credential,
+            key_handle,
+            holder_did,
             received_at: now.unix_timestamp(),
-            issuer_keys: converted.issuer_keys,
-            // Checked against the chain by the converting authority a moment ago.
-            status: StatusCheck::Good,
-            anchor: Some(converted.anchor),
+            issuer_keys,
+            status,
+            anchor,
         };
         if let Err(err) = self.store.put(&stored) {
             let _ = self.keystore.delete(&stored.key_handle);

@@ -6,6 +6,7 @@
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use tracing::level_filters::LevelFilter;
 
 mod bbs;
 mod checkpoint;
@@ -93,8 +94,27 @@ enum Command {
     Checkpoint(checkpoint::CheckpointArgs),
 }
 
+/// Sends the services' log events to stderr at the level `CROSSCODE_LOG` names (`error`,
+/// `warn`, `info`, `debug`, `trace`, `off`); by default `info`, and `warn` for the demo, whose
+/// account is its output.
+fn init_logs(command: &Command) {
+    let default = match command {
+        Command::Demo(_) => LevelFilter::WARN,
+        _ => LevelFilter::INFO,
+    };
+    let level = std::env::var("CROSSCODE_LOG")
+        .ok()
+        .and_then(|text| text.parse::<LevelFilter>().ok())
+        .unwrap_or(default);
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_max_level(level)
+        .init();
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    init_logs(&cli.command);
     let outcome: anyhow::Result<ExitCode> = match cli.command {
         // Each owner adds its match arm here.
         Command::Demo(args) => demo::run(args),

@@ -35,6 +35,8 @@ fn desk(state: &AppState) -> Result<&ConversionDesk, HttpError> {
 }
 
 fn refused(refusal: Refusal) -> Response {
+    // The code only: the explanation may name a claim, never a value, but logs keep to codes.
+    tracing::info!(code = refusal.code.as_str(), "conversion: refused");
     json_with(
         refusal.code.http_status(),
         &ConversionRefusal {
@@ -90,7 +92,14 @@ pub(crate) async fn convert(
             .convert(&state.service, &request, OffsetDateTime::now_utc())
             .await
         {
-            Ok(response) => json_with(200, &response),
+            Ok(response) => {
+                tracing::info!(
+                    credential_hash = %response.anchor.credential_hash,
+                    height = response.anchor.height,
+                    "conversion: credential issued and anchored"
+                );
+                json_with(200, &response)
+            }
             Err(refusal) => refused(refusal),
         },
     )

@@ -73,7 +73,7 @@ impl HttpError {
     }
 
     fn internal(err: impl std::fmt::Display) -> HttpError {
-        eprintln!("issuer: request failed: {err}");
+        tracing::error!(error = %err, "issuer: request failed");
         HttpError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "internal",

@@ -298,6 +298,11 @@ impl IssuerService {
             Ok::<_, ServiceError>((secured, anchor))
         })
         .await??;
+        tracing::info!(
+            credential = %secured.id,
+            height = anchor.height,
+            "issuer: credential issued and anchored"
+        );
         Ok(IssuedCredential {
             verifiable_credential: secured.credential,
             anchor,
@@ -414,6 +419,10 @@ impl IssuerService {
             if !entries.is_empty() {
                 store.write(&entries)?;
             }
+            tracing::info!(
+                credentials = issued.len(),
+                "issuer: batch issued and anchored"
+            );
             Ok(issued)
         })
         .await?

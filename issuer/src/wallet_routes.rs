@@ -154,7 +154,7 @@ pub(crate) async fn create_offer(
             "no such credential configuration (see /.well-known/openid-credential-issuer)",
         ),
         other => {
-            eprintln!("issuer: offer failed: {other}");
+            tracing::error!(error = %other, "issuer: offer failed");
             HttpError::new(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal",
@@ -255,7 +255,7 @@ pub(crate) async fn credential(State(state): Shared, headers: HeaderMap, body: B
             &CredentialResponse::anchored(issued.verifiable_credential, issued.anchor),
         ),
         Err(err) => {
-            eprintln!("issuer: credential endpoint failed: {err}");
+            tracing::error!(error = %err, "issuer: credential endpoint failed");
             json_with(
                 500,
                 &serde_json::json!({"error": "server_error", "error_description": "the credential could not be issued"}),

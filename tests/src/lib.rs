@@ -4,9 +4,10 @@
 //! checked by running the whole two-jurisdiction flow with [`sentinel`] personal values while a
 //! [`recording_proxy::RecordingProxy`] in front of each party records every HTTP exchange into
 //! a [`recording::Recording`] (other crossing bytes, such as chain replication, are added as
-//! blobs), then searching every recording with the [`audit::Scanner`] for each sentinel, raw
-//! and in every encoding the project uses. A positive control (a planted sentinel) proves the
-//! scanner finds what it looks for.
+//! blobs) and [`log_capture`] keeps every log event of the process, then searching every
+//! recording and the logs with the [`audit::Scanner`] for each sentinel, raw and in every
+//! encoding the project uses. Positive controls (planted sentinels) prove the scanner finds
+//! what it looks for.
 //!
 //! [`jurisdictions`] sets up CN-GD and MO on one chain in process, [`conversion_client`]
 //! builds the refusal tests' requests, and [`scenario`] is the two-jurisdiction scenario that
@@ -16,6 +17,7 @@
 pub mod audit;
 pub mod conversion_client;
 pub mod jurisdictions;
+pub mod log_capture;
 pub mod recording;
 pub mod recording_proxy;
 pub mod scenario;

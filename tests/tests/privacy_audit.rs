@@ -1,19 +1,22 @@
 //! The privacy audit: the whole two-jurisdiction scenario runs with sentinel personal values
 //! (random strings as name and document number, a random birth date) while every byte that
 //! crosses between the wallet, CN-GD, MO and the chain is recorded — the HTTP bodies through
-//! recording proxies, every block and its transactions, the chain's stored state — and the
-//! sentinels are searched raw and in every encoding the project uses: 0 hits. A positive
-//! control plants a sentinel in one recorded message and the same scanner must find it, so
-//! the audit cannot pass by seeing nothing.
+//! recording proxies, every block and its transactions, the chain's stored state, and every
+//! log event of the node and both issuer services — and the sentinels are searched raw and in
+//! every encoding the project uses: 0 hits. Positive controls plant a sentinel in one recorded
+//! message and in one log event, and the same scanner must find them, so the audit cannot pass
+//! by seeing nothing.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
 use crosscode_tests::audit::Scanner;
+use crosscode_tests::log_capture::LogCapture;
 use crosscode_tests::recording::Recording;
 use crosscode_tests::scenario::{ScenarioOptions, run, sample_subject, split_recording};
 use crosscode_tests::sentinel::Sentinels;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn no_personal_value_of_the_traveller_crosses_a_border_in_the_whole_scenario() {
+    let logs = LogCapture::install().unwrap();
     let sentinels = Sentinels::new();
     let mut subject = sample_subject();
     subject["name"] = sentinels.name().into();
@@ -71,6 +74,29 @@ async fn no_personal_value_of_the_traveller_crosses_a_border_in_the_whole_scenar
     }
     // The scenario's own account (what the demo prints) names no personal value either.
     assert!(scanner.scan("scenario log", log.as_bytes()).is_empty());
+
+    // The services' logs (every level, every crate of this process) name no personal value
+    // either; they did log the flow — the issuance, the conversion and the refusal at the
+    // status step.
+    let logged = logs.contents();
+    let text = String::from_utf8_lossy(&logged);
+    for event in [
+        "issuer: credential issued and anchored",
+        "conversion: credential issued and anchored",
+        "conversion: refused",
+        "node: block committed",
+    ] {
+        assert!(text.contains(event), "no {event:?} in the logs:\n{text}");
+    }
+    assert!(scanner.scan("service logs", &logged).is_empty(), "{text}");
+    // Positive control of the log capture: a sentinel logged (hex-encoded, as a hash would be)
+    // is found in what the capture kept.
+    tracing::warn!(note = %hex::encode(sentinels.name()), "planted");
+    let found = scanner.scan("service logs", &logs.contents());
+    assert!(
+        !found.is_empty() && found.iter().all(|hit| hit.sentinel == "name"),
+        "{found:?}"
+    );
 
     // Positive control: the same scanner finds a sentinel planted in one recorded message,
     // base64url-encoded inside its JSON body as a claim would travel.

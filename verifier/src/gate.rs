@@ -225,7 +225,7 @@ impl Gate {
         };
         let record = match outcome {
             Ok(height) => {
-                eprintln!("gate: trust synced, height {height}");
+                tracing::info!(height, "gate: trust synced");
                 SyncRecord {
                     at: now_rfc3339(),
                     succeeded: true,
@@ -235,9 +235,10 @@ impl Gate {
             }
             Err(error) => {
                 let height = previous.map(ChainTrust::height);
-                eprintln!(
-                    "gate: sync failed, the trust in force stays ({}): {error}",
-                    height.map_or_else(|| "none".to_owned(), |h| format!("height {h}"))
+                tracing::warn!(
+                    in_force = ?height,
+                    error = %error,
+                    "gate: sync failed, the trust in force stays"
                 );
                 SyncRecord {
                     at: now_rfc3339(),

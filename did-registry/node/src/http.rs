@@ -77,7 +77,7 @@ impl HttpError {
     }
 
     fn internal(err: impl std::fmt::Display) -> Self {
-        eprintln!("node: request failed: {err}");
+        tracing::error!(error = %err, "node: request failed");
         Self::api(ApiErrorCode::Internal, "the node could not read its store")
     }
 
@@ -556,7 +556,7 @@ async fn resolve(
             Ok(json_response(status, &result, DID_RESOLUTION_MEDIA_TYPE))
         }
         Ok((_, Err(_))) => {
-            eprintln!("node: a stored DID document is not valid DID syntax");
+            tracing::error!("node: a stored DID document is not valid DID syntax");
             Err(HttpError::resolution(
                 ApiErrorCode::Internal,
                 ERROR_INTERNAL,
@@ -568,7 +568,7 @@ async fn resolve(
             "no such DID (at that height or time)",
         )),
         Err(ResolveError::CorruptState) => {
-            eprintln!("node: a DID record does not decode");
+            tracing::error!("node: a DID record does not decode");
             Err(HttpError::resolution(
                 ApiErrorCode::Internal,
                 ERROR_INTERNAL,

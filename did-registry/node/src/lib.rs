@@ -327,10 +327,11 @@ impl Node {
                 })
                 .await
         });
-        eprintln!(
-            "node: chain {} at height {}, listening on {addr}",
-            shared.config.chain_id,
-            shared.head().header.height
+        tracing::info!(
+            chain = %shared.config.chain_id,
+            height = shared.head().header.height,
+            listen = %addr,
+            "node: started"
         );
         Ok(RunningNode {
             addr,
@@ -451,10 +452,7 @@ impl RunningNode {
         while Arc::strong_count(&self.shared) > 1 && tokio::time::Instant::now() < deadline {
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
-        eprintln!(
-            "node: stopped at height {}",
-            self.shared.head().header.height
-        );
+        tracing::info!(height = self.shared.head().header.height, "node: stopped");
         outcome
     }
 }

@@ -57,7 +57,7 @@ impl Drop for ProducerExit<'_> {
     fn drop(&mut self) {
         let asked = self.shared.lock_mempool().is_closed();
         if std::thread::panicking() || !asked {
-            eprintln!("node: the block producer stopped; submissions are refused");
+            tracing::error!("node: the block producer stopped; submissions are refused");
             self.shared
                 .producer_failed
                 .store(true, AtomicOrdering::SeqCst);
@@ -92,9 +92,9 @@ fn next(
                 return Next::Stop;
             }
             if Instant::now() >= deadline {
-                eprintln!(
-                    "node: stopping with {} admitted transactions not committed (drain timeout)",
-                    pool.len()
+                tracing::warn!(
+                    waiting = pool.len(),
+                    "node: stopping with admitted transactions not committed (drain timeout)"
                 );
                 return Next::Stop;
             }
@@ -165,7 +165,7 @@ fn produce(
                 Ok(Some(updated)) => Arc::new(updated),
                 Ok(None) => Arc::clone(&previous.issuers),
                 Err(err) => {
-                    eprintln!("node: an issuer record does not decode: {err}");
+                    tracing::error!(error = %err, "node: an issuer record does not decode");
                     Arc::clone(&previous.issuers)
                 }
             };
@@ -192,6 +192,12 @@ fn produce(
                     TxOutcome::Committed(_) => None,
                 })
                 .collect();
+            tracing::debug!(
+                height = header.height,
+                transactions = committed.block.transactions.len(),
+                rejected = rejected.len(),
+                "node: block committed"
+            );
             shared.lock_mempool().finish(hashes, rejected);
             if let Some(certificate) = committed.certificate {
                 let transaction_count =
@@ -206,9 +212,10 @@ fn produce(
             true
         }
         Err(err) => {
-            eprintln!(
-                "node: block of {} transactions not committed: {err}",
-                hashes.len()
+            tracing::error!(
+                transactions = hashes.len(),
+                error = %err,
+                "node: block not committed"
             );
             shared.lock_mempool().finish(hashes, Vec::new());
             false

@@ -1,0 +1,181 @@
+//! Conversion benchmark (`docs/benchmarks.md`, "Cross-border conversion"): a wallet's
+//! `convert` — B's policy and a challenge fetched, the BBS-derived request built and signed,
+//! B's checks against the chain, C_B issued **and its anchor committed** on the solo chain,
+//! C_B verified and stored encrypted in the wallet — timed end to end with 1, 10 and 100
+//! holders converting at once. Its peer in the same run is the wallet's `receive` of a CN-GD
+//! health code (OpenID4VCI, the issuer's anchor commit included) at the same concurrency.
+//!
+//! Everything runs in this one process on loopback — the registry node (RocksDB, 200 ms
+//! heartbeat, blocks cut as soon as transactions wait), CN-GD's and MO's issuer services and
+//! every wallet — so the holders, both authorities and the chain share this machine's cores.
+//! Samples per level: `CONVERSION_SAMPLES` (default 100; the 100-holder level takes
+//! three rounds at least).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crosscode_core::did::TrustCache;
+use crosscode_core::keys::KdfParams;
+use crosscode_tests::jurisdictions::{TwoJurisdictions, WorldOptions};
+use crosscode_tests::scenario::sample_subject;
+use crosscode_wallet_core::Wallet;
+use crosscode_wallet_core::keystore::SoftwareKeystore;
+use crosscode_wallet_core::transport::HttpTransport;
+use futures_util::future::join_all;
+use time::OffsetDateTime;
+
+/// The concurrency levels of issue #13.
+const LEVELS: [usize; 3] = [1, 10, 100];
+
+/// One holder: a wallet of its own (own directory, keystore and store) and the id of the
+/// CN-GD health code it converts.
+struct Holder {
+    wallet: Wallet,
+    source_id: Option<String>,
+}
+
+fn open_holder(dir: &std::path::Path, index: usize) -> Holder {
+    let dir = dir.join(format!("holder-{index}"));
+    // The passphrase KDF runs once per wallet at open, outside every timed span.
+    let keystore = Arc::new(
+        SoftwareKeystore::open_with_kdf(&dir.join("keys"), b"pass", KdfParams::INSECURE_FOR_TESTS)
+            .unwrap(),
+    );
+    let wallet = Wallet::open_with_kdf(
+        &dir,
+        b"pass",
+        KdfParams::INSECURE_FOR_TESTS,
+        keystore,
+        Arc::new(HttpTransport::new().unwrap()),
+    )
+    .unwrap();
+    Holder {
+        wallet,
+        source_id: None,
+    }
+}
+
+/// p50, p99 and max of `samples` (sorted in place).
+fn percentiles(samples: &mut [Duration]) -> (Duration, Duration, Duration) {
+    samples.sort_unstable();
+    let at = |q: f64| samples[((samples.len() as f64 * q).ceil() as usize).saturating_sub(1)];
+    (at(0.50), at(0.99), samples[samples.len() - 1])
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.1} ms", d.as_secs_f64() * 1e3)
+}
+
+/// `level` holders receive a fresh CN-GD health code at once, `rounds` times; answers each
+/// receive's time (the offers are made before the clock starts).
+async fn receive_round(
+    world: &TwoJurisdictions,
+    holders: &mut [Holder],
+    trust: &TrustCache,
+) -> Vec<Duration> {
+    let mut offers = Vec::with_capacity(holders.len());
+    for _ in 0..holders.len() {
+        offers.push(world.offer(&sample_subject()).await.unwrap());
+    }
+    let runs = holders
+        .iter()
+        .zip(&offers)
+        .map(|(holder, offer)| async move {
+            let start = Instant::now();
+            let summary = holder
+                .wallet
+                .receive(offer, None, trust, OffsetDateTime::now_utc())
+                .await
+                .unwrap();
+            (start.elapsed(), summary.id)
+        });
+    let results = join_all(runs).await;
+    let mut times = Vec::with_capacity(results.len());
+    for (holder, (elapsed, id)) in holders.iter_mut().zip(results) {
+        holder.source_id = Some(id);
+        times.push(elapsed);
+    }
+    times
+}
+
+/// Every holder converts its CN-GD health code into an MO one at once; answers each
+/// conversion's time.
+async fn convert_round(
+    world: &TwoJurisdictions,
+    holders: &[Holder],
+    trust: &TrustCache,
+) -> Vec<Duration> {
+    let url = world.target.url.as_str();
+    let runs = holders.iter().map(|holder| async move {
+        let id = holder.source_id.as_deref().unwrap();
+        let start = Instant::now();
+        holder
+            .wallet
+            .convert(id, url, trust, OffsetDateTime::now_utc())
+            .await
+            .unwrap();
+        start.elapsed()
+    });
+    join_all(runs).await
+}
+
+async fn run() {
+    let samples: usize = std::env::var("CONVERSION_SAMPLES")
+        .ok()
+        .and_then(|text| text.parse().ok())
+        .unwrap_or(100);
+    let world = TwoJurisdictions::start(WorldOptions::default())
+        .await
+        .unwrap();
+    let trust = world.wallet_trust().await.unwrap();
+    let dir = crosscode_testing::temp_dir("conversion-bench");
+    let mut holders: Vec<Holder> = (0..LEVELS[LEVELS.len() - 1])
+        .map(|index| open_holder(&dir, index))
+        .collect();
+
+    // Warm-up: connections, the desk's trust follower, the first blocks.
+    receive_round(&world, &mut holders[..1], &trust).await;
+    convert_round(&world, &holders[..1], &trust).await;
+
+    println!(
+        "| holders at once | samples | receive p50 | receive p99 | convert p50 | convert p99 | convert max | conversions/s |"
+    );
+    println!("|---:|---:|---:|---:|---:|---:|---:|---:|");
+    for level in LEVELS {
+        let rounds = samples
+            .div_ceil(level)
+            .max(if level >= 100 { 3 } else { 1 });
+        let mut received = Vec::new();
+        let mut converted = Vec::new();
+        let mut busy = Duration::ZERO;
+        for _ in 0..rounds {
+            received.extend(receive_round(&world, &mut holders[..level], &trust).await);
+            let start = Instant::now();
+            converted.extend(convert_round(&world, &holders[..level], &trust).await);
+            busy += start.elapsed();
+        }
+        let (receive_p50, receive_p99, _) = percentiles(&mut received);
+        let (p50, p99, max) = percentiles(&mut converted);
+        println!(
+            "| {level} | {} | {} | {} | {} | {} | {} | {:.0} |",
+            converted.len(),
+            ms(receive_p50),
+            ms(receive_p99),
+            ms(p50),
+            ms(p99),
+            ms(max),
+            converted.len() as f64 / busy.as_secs_f64()
+        );
+    }
+    world.stop().await.unwrap();
+}
+
+fn main() {
+    // `cargo bench` passes `--bench` (and maybe a filter); there is nothing to filter.
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(run());
+}

@@ -72,6 +72,10 @@ struct ServeArgs {
     /// Accept only dynamic CC1 presentations (a holder-signed 30-second time slot).
     #[arg(long)]
     dynamic_only: bool,
+    /// Require an anchor receipt beside every CC1 credential (`crosscode wallet present
+    /// --anchor`), checked against the synced trust cache: a code without one is refused.
+    #[arg(long)]
+    require_anchor: bool,
 }
 
 /// Arguments of `crosscode checkpoint sync`.
@@ -120,6 +124,7 @@ fn serve_command(args: ServeArgs) -> anyhow::Result<ExitCode> {
         policy: PresentationPolicy {
             audience: args.audience,
             require_dynamic: args.dynamic_only,
+            require_anchor: args.require_anchor,
             max_trust_age: args
                 .max_age
                 .map(|seconds| time::Duration::seconds(seconds.into())),

@@ -61,6 +61,10 @@ pub struct VerifyArgs {
     /// code could be a screenshot.
     #[arg(long)]
     dynamic_only: bool,
+    /// Require an anchor receipt beside every CC1 credential (`crosscode wallet present
+    /// --anchor`), checked against the synced trust cache: a code without one is refused.
+    #[arg(long)]
+    require_anchor: bool,
     /// A CertLogic rule set (DCC-gateway rule JSON array, or {"rules":[…],"valueSets":{…}}).
     #[arg(long, value_name = "FILE")]
     rules: Option<PathBuf>,
@@ -133,10 +137,12 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
             X5cValidity::AtIssuance,
         )));
     }
-    if args.audience.is_some() || args.dynamic_only || args.max_age.is_some() {
+    if args.audience.is_some() || args.dynamic_only || args.require_anchor || args.max_age.is_some()
+    {
         verifier = verifier.with_format(Box::new(Cc1::with_policy(PresentationPolicy {
             audience: args.audience.clone(),
             require_dynamic: args.dynamic_only,
+            require_anchor: args.require_anchor,
             max_trust_age: args
                 .max_age
                 .map(|seconds| time::Duration::seconds(seconds.into())),

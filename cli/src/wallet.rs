@@ -110,6 +110,10 @@ struct PresentArgs {
     /// Sign the presentation for the current 30-second time slot (a dynamic QR code).
     #[arg(long)]
     dynamic: bool,
+    /// Carry the credential's anchor receipt beside the presentation, for a checkpoint that
+    /// checks anchor inclusion (`--require-anchor`); the QR code grows.
+    #[arg(long)]
+    anchor: bool,
     /// Write the QR code as a PNG image here.
     #[arg(long, value_name = "OUT.png")]
     png: Option<PathBuf>,
@@ -226,7 +230,7 @@ fn list(args: &DirArgs) -> anyhow::Result<()> {
 }
 
 fn present(args: &PresentArgs) -> anyhow::Result<()> {
-    let wallet = open(&args.credential.wallet.dir, false)?;
+    let wallet = open(&args.credential.wallet.dir, false)?.with_anchor_receipts(args.anchor);
     let presentation = wallet.present(
         &args.credential.id,
         &args.disclose,

@@ -10,11 +10,13 @@
 //!
 //! Both forms carry the document in the lossless [`compact`] JSON encoding (a term dictionary,
 //! `did:key` and multibase strings as bytes, times as epoch integers). [`decode`] parses and
-//! verifies either form and returns the JSON document; every failure is a typed
+//! verifies either form and returns the JSON document, with the [`anchors`] receipts an
+//! envelope may carry beside it (`[kind, body, receipts]`); every failure is a typed
 //! [`EnvelopeError`] that names the failing [`VerificationStep`]. [`qr`] writes the payload as a QR
 //! code (level Q, alphanumeric mode); with feature `qr-image` it also renders a PNG, and
 //! `qr_image` reads QR codes back from photos and screenshots.
 
+pub mod anchors;
 pub mod carriage;
 pub mod compact;
 pub mod dictionary;
@@ -30,6 +32,7 @@ use ciborium::Value as Cbor;
 use serde_json::Value as Json;
 use time::OffsetDateTime;
 
+use crate::anchor::AnchorReceipt;
 use crate::data_integrity::{VerificationFailure, VerificationReport};
 use crate::did::{DidError, DidUrl, KeyResolver, VerificationRelationship};
 use crate::keys::{KeyAlgorithm, SignatureError, Signer};
@@ -408,6 +411,9 @@ pub struct ParsedEnvelope {
     pub kind: EnvelopeKind,
     /// Its body.
     pub body: EnvelopeBody,
+    /// The anchor receipts it carries ([`anchors`]): one entry per carried credential, in
+    /// order, or none at all.
+    pub anchors: Vec<Option<AnchorReceipt>>,
 }
 
 /// How a verified envelope was secured.
@@ -437,11 +443,18 @@ pub struct VerifiedEnvelope {
     /// The credential / presentation (form (a): the signed claim set, without `proof`;
     /// form (b): the byte-identical secured document).
     pub document: Json,
+    /// The anchor receipts it carries, not yet checked against any chain ([`anchors`]).
+    pub anchors: Vec<Option<AnchorReceipt>>,
 }
 
-fn envelope_text(kind: EnvelopeKind, body: Cbor) -> Result<String, EnvelopeError> {
-    let envelope = Cbor::Array(vec![Cbor::Integer(kind.code().into()), body]);
-    payload::to_text(&cbor_bytes(&envelope)?)
+fn envelope_text(
+    kind: EnvelopeKind,
+    body: Cbor,
+    anchors: &[Option<&AnchorReceipt>],
+) -> Result<String, EnvelopeError> {
+    let mut items = vec![Cbor::Integer(kind.code().into()), body];
+    items.extend(anchors::to_cbor(anchors)?);
+    payload::to_text(&cbor_bytes(&Cbor::Array(items))?)
 }
 
 /// Form (a): signs the compact claim set of `document` (a credential signed by its issuer, or
@@ -452,18 +465,37 @@ pub fn encode_signed(
     key: &dyn Signer,
     verification_method: &DidUrl,
 ) -> Result<String, EnvelopeError> {
+    encode_signed_with_anchors(document, key, verification_method, &[])
+}
+
+/// [`encode_signed`] carrying `anchors` beside the document: one entry per carried credential,
+/// in order ([`anchors`]).
+pub fn encode_signed_with_anchors(
+    document: &Json,
+    key: &dyn Signer,
+    verification_method: &DidUrl,
+    anchors: &[Option<&AnchorReceipt>],
+) -> Result<String, EnvelopeError> {
     let (kind, body) = signed::sign(document, key, verification_method)?;
-    envelope_text(kind, body)
+    envelope_text(kind, body, anchors)
 }
 
 /// Form (b): carries a document that already has Data Integrity proof(s), losslessly, and
 /// returns the `CC1:` payload.
 pub fn encode_data_integrity(document: &Json) -> Result<String, EnvelopeError> {
+    encode_data_integrity_with_anchors(document, &[])
+}
+
+/// [`encode_data_integrity`] carrying `anchors` beside the document ([`anchors`]).
+pub fn encode_data_integrity_with_anchors(
+    document: &Json,
+    anchors: &[Option<&AnchorReceipt>],
+) -> Result<String, EnvelopeError> {
     let kind = EnvelopeKind::of_document(document)?;
     if document.get("proof").is_none() {
         return Err(EnvelopeError::MissingProof);
     }
-    envelope_text(kind, compact_document(document)?)
+    envelope_text(kind, compact_document(document)?, anchors)
 }
 
 /// Parses a `CC1:` payload into its kind and body, without verifying anything.
@@ -472,9 +504,18 @@ pub fn parse(payload_text: &str) -> Result<ParsedEnvelope, EnvelopeError> {
     let Cbor::Array(items) = cbor_item(&bytes)? else {
         return Err(EnvelopeError::Structure("envelope is not a CBOR array"));
     };
-    let [kind, body]: [Cbor; 2] = items
-        .try_into()
-        .map_err(|_| EnvelopeError::Structure("envelope array does not have 2 items"))?;
+    let mut items = items.into_iter();
+    let (Some(kind), Some(body), receipts, None) =
+        (items.next(), items.next(), items.next(), items.next())
+    else {
+        return Err(EnvelopeError::Structure(
+            "envelope array does not have 2 or 3 items",
+        ));
+    };
+    let anchors = match receipts {
+        Some(receipts) => anchors::from_cbor(receipts)?,
+        None => Vec::new(),
+    };
     let kind = match kind {
         Cbor::Integer(code) => u64::try_from(code).ok().and_then(EnvelopeKind::from_code),
         _ => None,
@@ -496,7 +537,11 @@ pub fn parse(payload_text: &str) -> Result<ParsedEnvelope, EnvelopeError> {
             ));
         }
     };
-    Ok(ParsedEnvelope { kind, body })
+    Ok(ParsedEnvelope {
+        kind,
+        body,
+        anchors,
+    })
 }
 
 /// Checks that the envelope's kind is the carried document's type.
@@ -527,7 +572,11 @@ pub fn decode(
     resolver: &dyn KeyResolver,
     at: OffsetDateTime,
 ) -> Result<VerifiedEnvelope, EnvelopeError> {
-    let ParsedEnvelope { kind, body } = parse(payload_text)?;
+    let ParsedEnvelope {
+        kind,
+        body,
+        anchors,
+    } = parse(payload_text)?;
     match body {
         EnvelopeBody::Signed(body) => {
             let document = signed::verify(&body, kind, resolver)?;
@@ -543,6 +592,7 @@ pub fn decode(
                     algorithm: body.algorithm,
                 },
                 document,
+                anchors,
             })
         }
         EnvelopeBody::DataIntegrity(document) => {
@@ -556,6 +606,7 @@ pub fn decode(
                     report: Box::new(report),
                 },
                 document,
+                anchors,
             })
         }
     }

@@ -73,6 +73,9 @@ pub enum VerificationStep {
     Schema,
     /// The credential is not revoked or suspended (revocation lists, status entries).
     Status,
+    /// The credential was anchored on the chain by its issuer: its anchor receipt's inclusion
+    /// path leads from the credential's anchor leaf to a batch root the issuer anchored.
+    AnchorInclusion,
     /// The verifier's business rules (CertLogic) accept the credential.
     BusinessRules,
     /// A step this build does not know: the reading of a name no variant has (a report from a
@@ -82,7 +85,7 @@ pub enum VerificationStep {
 
 impl VerificationStep {
     /// Every step but `Unknown`, in pipeline order.
-    pub const ALL: [VerificationStep; 19] = [
+    pub const ALL: [VerificationStep; 20] = [
         VerificationStep::ReadImage,
         VerificationStep::Prefix,
         VerificationStep::Decode,
@@ -101,6 +104,7 @@ impl VerificationStep {
         VerificationStep::KeyUsage,
         VerificationStep::Schema,
         VerificationStep::Status,
+        VerificationStep::AnchorInclusion,
         VerificationStep::BusinessRules,
     ];
 
@@ -125,6 +129,7 @@ impl VerificationStep {
             VerificationStep::KeyUsage => "KeyUsage",
             VerificationStep::Schema => "Schema",
             VerificationStep::Status => "Status",
+            VerificationStep::AnchorInclusion => "AnchorInclusion",
             VerificationStep::BusinessRules => "BusinessRules",
             VerificationStep::Unknown => "Unknown",
         }

@@ -186,6 +186,7 @@ fn tamper(text: &str, edit: impl FnOnce(&mut Json)) -> String {
     let Ok(envelope::ParsedEnvelope {
         kind,
         body: envelope::EnvelopeBody::DataIntegrity(mut document),
+        ..
     }) = envelope::parse(text)
     else {
         panic!("not a form (b) payload")
@@ -316,5 +317,54 @@ fn presentations_in_both_forms() {
     assert!(matches!(
         decode(&text).unwrap_err(),
         EnvelopeError::DataIntegrity { embedded: None, .. }
+    ));
+}
+
+#[test]
+fn anchor_receipts_travel_beside_the_document_in_both_forms_and_old_codes_carry_none() {
+    use crosscode_core::anchor::AnchorReceipt;
+    let (issuer, holder) = (party(KeyAlgorithm::Ed25519), party(KeyAlgorithm::Ed25519));
+    let credential = secured(&health_code(&issuer, &holder), &issuer);
+    let receipt = AnchorReceipt {
+        credential_hash: "ab".repeat(32),
+        chain_id: "crosscode-dev".into(),
+        merkle_root: "cd".repeat(32),
+        index: 0,
+        size: 1,
+        path: Vec::new(),
+        height: 7,
+        transaction: "ef".repeat(32),
+    };
+
+    let plain = envelope::encode_data_integrity(&credential).unwrap();
+    assert!(decode(&plain).unwrap().anchors.is_empty());
+    let anchored =
+        envelope::encode_data_integrity_with_anchors(&credential, &[Some(&receipt)]).unwrap();
+    println!(
+        "form (b) health code: {} characters, {} with a one-leaf anchor receipt",
+        plain.len(),
+        anchored.len()
+    );
+    let verified = decode(&anchored).unwrap();
+    assert_eq!(verified.anchors, vec![Some(receipt.clone())]);
+    assert_byte_identical(&verified.document, &credential);
+
+    let unsigned = presentation(&holder, &credential);
+    let text =
+        envelope::encode_signed_with_anchors(&unsigned, &holder.key, &holder.vm, &[Some(&receipt)])
+            .unwrap();
+    assert_eq!(decode(&text).unwrap().anchors, vec![Some(receipt)]);
+
+    // A fourth item is not an envelope this version knows.
+    let bytes = payload::from_text(&anchored).unwrap();
+    let ciborium::Value::Array(mut items) = ciborium::from_reader(&bytes[..]).unwrap() else {
+        panic!("not an array")
+    };
+    items.push(ciborium::Value::Null);
+    let mut extended = Vec::new();
+    ciborium::into_writer(&ciborium::Value::Array(items), &mut extended).unwrap();
+    assert!(matches!(
+        decode(&payload::to_text(&extended).unwrap()),
+        Err(EnvelopeError::Structure(_))
     ));
 }

@@ -18,6 +18,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crosscode_core::VerificationStep;
 use crosscode_core::crossborder::RefusalCode;
 use crosscode_core::keys::KdfParams;
 use crosscode_did_registry::dev::DevConsortium;
@@ -25,7 +26,7 @@ use crosscode_issuer::status::StatusAction;
 use crosscode_verifier::Verifier;
 use crosscode_verifier::chain_trust::ChainTrust;
 use crosscode_verifier::format::cc1::{Cc1, PresentationPolicy};
-use crosscode_verifier::report::Verdict;
+use crosscode_verifier::report::{Report, StepOutcome, Verdict};
 use crosscode_verifier::trust::TrustStore;
 use crosscode_wallet_core::Wallet;
 use crosscode_wallet_core::convert::ConvertError;
@@ -185,7 +186,9 @@ pub async fn run(
         keystore,
         Arc::new(HttpTransport::new().map_err(failed("the wallet's transport"))?),
     )
-    .map_err(failed("the wallet"))?;
+    .map_err(failed("the wallet"))?
+    // Both checkpoints check anchor inclusion: the codes carry their receipts.
+    .with_anchor_receipts(true);
     let trust = world.wallet_trust().await?;
     let offer = world.offer(&options.subject).await?;
     let source = wallet
@@ -239,6 +242,7 @@ pub async fn run(
             details: vec![
                 format!("QR payload  {} characters", shown.payload.len()),
                 format!("verdict     {:?}", verdict.verdict()),
+                anchor_line(&verdict),
             ],
             elapsed: started.elapsed(),
             deviation: (verdict.verdict() != Verdict::Accept)
@@ -300,7 +304,10 @@ pub async fn run(
             (
                 (verdict.verdict() != Verdict::Accept)
                     .then(|| format!("the checkpoint refused: {:?}", verdict.failure())),
-                vec![format!("verdict     {:?}", verdict.verdict())],
+                vec![
+                    format!("verdict     {:?}", verdict.verdict()),
+                    anchor_line(&verdict),
+                ],
             )
         }
         None => (Some("no MO code to show".to_owned()), Vec::new()),
@@ -391,14 +398,24 @@ async fn checkpoint_sync(world: &TwoJurisdictions) -> Result<ChainTrust, Scenari
         .map_err(failed("a checkpoint's sync"))
 }
 
-/// A checkpoint verifier over `trust` that demands dynamic codes.
+/// A checkpoint verifier over `trust` that demands dynamic codes carrying their anchor
+/// receipts.
 fn checkpoint(trust: ChainTrust) -> Verifier {
     Verifier::new(TrustStore::new())
         .with_format(Box::new(Cc1::with_policy(PresentationPolicy {
             require_dynamic: true,
+            require_anchor: true,
             ..PresentationPolicy::default()
         })))
         .with_chain_trust(trust)
+}
+
+/// The account's line for a checkpoint report's anchor inclusion.
+fn anchor_line(report: &Report) -> String {
+    match report.outcome(VerificationStep::AnchorInclusion) {
+        StepOutcome::Passed(detail) => format!("anchor      {detail}"),
+        other => format!("anchor      {other:?}"),
+    }
 }
 
 /// Records every block, its transactions, and the chain's stored state (its RocksDB files)

@@ -11,7 +11,8 @@
 //! - the credential schemas (`schema/<hash>`);
 //! - the status entries (`status/<issuer>/<key>`: revoked or suspended — a credential without
 //!   one is neither);
-//! - the evidence anchors (`evidence/<hash>`, `batch/<root>`).
+//! - the evidence anchors (`evidence/<hash>`, `batch/<root>`): [`ChainTrust::check_anchor`]
+//!   checks a credential's anchor receipt against them.
 //!
 //! [`ChainTrust::key_resolver`] turns the key histories into core's [`TrustCache`] with those
 //! windows, so core's verifiers resolve an issuer's method **as of the proof's creation time**:
@@ -23,9 +24,11 @@ pub mod file;
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crosscode_core::anchor::AnchorReceipt;
 use crosscode_core::did::{DidUrl, TrustCache, TrustedKey, VerificationRelationship};
 use crosscode_did_registry::block::{CommitCertificate, Header};
 use crosscode_did_registry::document::RegistryDid;
+use crosscode_did_registry::evidence::{ReceiptError, verify_receipt};
 use crosscode_did_registry::proof::TrustedChain;
 use crosscode_did_registry::records::{
     DidRecord, DidVersion, EvidenceRecord, IssuerRecord, SchemaRecord, StatusRecord,
@@ -99,6 +102,38 @@ pub enum AdmissionError {
     IssuedOutsideWindow,
 }
 
+/// Why an anchor receipt does not prove its credential anchored on the synced chain
+/// ([`ChainTrust::check_anchor`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AnchorError {
+    /// The receipt names another chain.
+    #[error("the anchor receipt is of another chain")]
+    OtherChain,
+    /// A hash is malformed, or the path does not lead from the credential's leaf to the root.
+    #[error(transparent)]
+    Receipt(#[from] ReceiptError),
+    /// No batch anchor on the synced chain has the receipt's root.
+    #[error("no batch anchor on the chain has the receipt's root")]
+    UnknownRoot,
+    /// The batch was anchored by another authority than the credential's issuer.
+    #[error("the batch anchor is not the credential issuer's")]
+    OtherIssuer,
+    /// The batch anchor is not at the receipt's height, or not of its size.
+    #[error("the batch anchor is not at the receipt's height or of its size")]
+    OtherBatch,
+}
+
+/// Where a credential was anchored ([`ChainTrust::check_anchor`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Anchored {
+    /// The batch's Merkle root.
+    pub root: [u8; 32],
+    /// The height of the block that committed the anchor.
+    pub height: u64,
+    /// The credential hash the anchor leaf commits to.
+    pub credential_hash: [u8; 32],
+}
+
 impl ChainTrust {
     /// The synced height.
     pub fn height(&self) -> u64 {
@@ -168,6 +203,48 @@ impl ChainTrust {
         self.statuses
             .get(issuer)
             .and_then(|entries| entries.get(key))
+    }
+
+    /// Checks that `receipt` proves `issuer`'s credential `credential_id` anchored on this
+    /// chain: the receipt is of this chain, its path leads from the credential's anchor leaf to
+    /// its root, and the chain's `batch/<root>` entry is `issuer`'s, of the receipt's size, at
+    /// its height.
+    pub fn check_anchor(
+        &self,
+        receipt: &AnchorReceipt,
+        issuer: &RegistryDid,
+        credential_id: &str,
+    ) -> Result<Anchored, AnchorError> {
+        if receipt.chain_id != self.chain.chain_id {
+            return Err(AnchorError::OtherChain);
+        }
+        let transaction_is_hash = receipt.transaction.len() == 64
+            && receipt
+                .transaction
+                .bytes()
+                .all(|byte| byte.is_ascii_digit() || (b'a'..=b'f').contains(&byte));
+        if !transaction_is_hash {
+            return Err(AnchorError::Receipt(ReceiptError::Malformed("transaction")));
+        }
+        let root = verify_receipt(self.chain.profile, receipt, credential_id)?;
+        let credential_hash =
+            receipt
+                .credential_hash()
+                .ok_or(AnchorError::Receipt(ReceiptError::Malformed(
+                    "credentialHash",
+                )))?;
+        let record = self.batches.get(&root).ok_or(AnchorError::UnknownRoot)?;
+        if &record.issuer != issuer {
+            return Err(AnchorError::OtherIssuer);
+        }
+        if record.height != receipt.height || record.count != receipt.size {
+            return Err(AnchorError::OtherBatch);
+        }
+        Ok(Anchored {
+            root,
+            height: record.height,
+            credential_hash,
+        })
     }
 
     /// The number of status entries.

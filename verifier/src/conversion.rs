@@ -35,9 +35,6 @@ use crosscode_core::data_integrity::VerificationStep;
 use crosscode_core::data_integrity::bbs::verify_derived_credential;
 use crosscode_core::vc::{Credential, DateTimeStamp, VERIFIABLE_CREDENTIAL_TYPE};
 use crosscode_did_registry::document::RegistryDid;
-use crosscode_did_registry::evidence::verify_receipt;
-use crosscode_did_registry::records::CredentialStatus;
-use crosscode_did_registry::transaction::StatusKey;
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
 
@@ -232,32 +229,9 @@ pub fn check_request(
         .get("id")
         .and_then(Value::as_str)
         .ok_or_else(|| not_anchored("the source credential discloses no id"))?;
-    let receipt = &request.source.anchor;
-    let well_formed = receipt.chain_id == trust.chain.chain_id
-        && receipt.transaction.len() == 64
-        && receipt
-            .transaction
-            .bytes()
-            .all(|byte| byte.is_ascii_digit() || (b'a'..=b'f').contains(&byte));
-    if !well_formed {
-        return Err(not_anchored(
-            "the receipt is not of this chain, or its transaction is not a 32-byte hex hash",
-        ));
-    }
-    let root = verify_receipt(trust.chain.profile, receipt, id)
+    let anchored = trust
+        .check_anchor(&request.source.anchor, &issuer, id)
         .map_err(|err| Refusal::new(RefusalCode::NotAnchored, err.to_string()))?;
-    let record = trust
-        .batches
-        .get(&root)
-        .ok_or_else(|| not_anchored("no batch anchor on the chain has the receipt's root"))?;
-    if record.issuer != issuer || record.height != receipt.height {
-        return Err(not_anchored(
-            "the batch anchor is not the source issuer's, or not at the receipt's height",
-        ));
-    }
-    let credential_hash = receipt
-        .credential_hash()
-        .ok_or_else(|| not_anchored("the receipt's credential hash is malformed"))?;
 
     // 8. Status: by each status pointer, and by the credential hash (the other key an
     // authority may revoke by). A source without a status pointer could never be revoked.
@@ -267,19 +241,8 @@ pub fn check_request(
             "the source credential carries no status pointer",
         ));
     }
-    chain_status::check_status(trust, document, false).map_err(refusal_of)?;
-    if let Some(record) = trust.status(&issuer, &StatusKey::CredentialHash(credential_hash)) {
-        return Err(match record.status {
-            CredentialStatus::Revoked => Refusal::new(
-                RefusalCode::Revoked,
-                "the source credential's hash is revoked on the chain",
-            ),
-            CredentialStatus::Suspended => Refusal::new(
-                RefusalCode::Suspended,
-                "the source credential's hash is suspended on the chain",
-            ),
-        });
-    }
+    chain_status::check_status(trust, document, false, Some(anchored.credential_hash))
+        .map_err(refusal_of)?;
 
     // 9. The policy's rules.
     terms
@@ -305,10 +268,10 @@ pub fn check_request(
     Ok(AcceptedSource {
         issuer,
         credential_type,
-        credential_hash,
-        anchor_root: root,
-        anchor_height: receipt.height,
-        anchor_transaction: receipt.transaction.clone(),
+        credential_hash: anchored.credential_hash,
+        anchor_root: anchored.root,
+        anchor_height: anchored.height,
+        anchor_transaction: request.source.anchor.transaction.clone(),
         claims,
         valid_until: credential.valid_until.clone(),
     })

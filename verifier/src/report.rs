@@ -160,6 +160,10 @@ pub enum VerificationError {
     /// The credential is outside its issuer's admitted scope (type, jurisdiction or time).
     #[error("outside the issuer's scope: {0}")]
     OutOfScope(String),
+    /// The code's anchor receipt does not prove its credential anchored by its issuer on the
+    /// synced chain, or the checkpoint requires a receipt and the code carries none.
+    #[error("not anchored: {0}")]
+    NotAnchored(String),
     /// A dynamic presentation was shown again while its time slot is still accepted.
     #[error("this code was already shown at this checkpoint in its time slot")]
     Replayed,
@@ -211,6 +215,7 @@ impl VerificationError {
             Self::IssuerSuspended(_) => "ISSUER_SUSPENDED",
             Self::OutOfScope(_) => "OUT_OF_SCOPE",
             Self::StaleTrustCache { .. } => "STALE_TRUST_CACHE",
+            Self::NotAnchored(_) => "NOT_ANCHORED",
             Self::Replayed => "REPLAYED",
             Self::Rule(_) => "RULE_FAILED",
             Self::Envelope(error) => envelope_code(error),

@@ -25,7 +25,12 @@
 //!   including the audience (`domain`) and the time slot.
 //! - **Dynamic QR**: `timeSlot` is the slot of `now` (core `envelope::time_slot`); a verifier
 //!   refuses a slot more than one away from its own, so a screenshot expires within 30–60 s.
+//! - **Anchor receipt** ([`present_with_anchor`]): the credential's anchor receipt may travel
+//!   beside the presentation (the envelope's third item), for checkpoints that check anchor
+//!   inclusion offline; a derived credential then also reveals its `id`, which the receipt's
+//!   anchor leaf binds. Both are the same at every showing: such presentations are linkable.
 
+use crosscode_core::anchor::AnchorReceipt;
 use crosscode_core::data_integrity::Cryptosuite;
 use crosscode_core::data_integrity::bbs::{self, DeriveOptions, SelectiveDisclosureError};
 use crosscode_core::data_integrity::selective::escape_token;
@@ -120,11 +125,30 @@ pub fn present(
     dynamic: bool,
     now: OffsetDateTime,
 ) -> Result<QrPresentation, PresentError> {
+    present_with_anchor(stored, keystore, disclose, audience, dynamic, now, None)
+}
+
+/// [`present`] carrying `anchor` — the credential's anchor receipt — beside the presentation
+/// in the envelope, so a checkpoint checks offline that the credential was anchored by its
+/// issuer (core `envelope::anchors`; about 150–700 more characters, with the batch's depth).
+pub fn present_with_anchor(
+    stored: &StoredCredential,
+    keystore: &dyn Keystore,
+    disclose: &[String],
+    audience: Option<&str>,
+    dynamic: bool,
+    now: OffsetDateTime,
+    anchor: Option<&AnchorReceipt>,
+) -> Result<QrPresentation, PresentError> {
     let carried = if has_bbs_proof(&stored.credential) {
         let issuer_keys = TrustCache::from_json(&stored.issuer_keys.to_string())
             .map_err(|err| PresentError::IssuerKeys(err.to_string()))?;
         let mut reveal: Vec<String> = disclose.iter().map(|claim| claim_pointer(claim)).collect();
         reveal.push("/credentialSubject/id".to_owned());
+        if anchor.is_some() {
+            // The receipt's anchor leaf binds the credential's id: the checkpoint needs it.
+            reveal.push("/id".to_owned());
+        }
         bbs::derive_credential(
             &stored.credential,
             &issuer_keys,
@@ -158,15 +182,19 @@ pub fn present(
 
     let signer = KeystoreSigner::new(keystore, stored.key_handle.clone())?;
     let verification_method = signer.did_key().verification_method_id();
-    let payload =
-        envelope::encode_signed(&Value::Object(presentation), &signer, &verification_method)
-            .map_err(|err| match (signer.take_error(), err) {
-                (Some(keystore_error), _) => PresentError::Keystore(keystore_error),
-                (None, EnvelopeError::Signing(SignatureError::SignerFailed { reason })) => {
-                    PresentError::Keystore(KeystoreError::Platform(reason))
-                }
-                (None, other) => PresentError::Envelope(other),
-            })?;
+    let payload = envelope::encode_signed_with_anchors(
+        &Value::Object(presentation),
+        &signer,
+        &verification_method,
+        &[anchor],
+    )
+    .map_err(|err| match (signer.take_error(), err) {
+        (Some(keystore_error), _) => PresentError::Keystore(keystore_error),
+        (None, EnvelopeError::Signing(SignatureError::SignerFailed { reason })) => {
+            PresentError::Keystore(KeystoreError::Platform(reason))
+        }
+        (None, other) => PresentError::Envelope(other),
+    })?;
     let png = qr::render_png(&payload).map_err(|err| PresentError::Qr(err.to_string()))?;
     Ok(QrPresentation {
         payload,

@@ -137,6 +137,7 @@ pub struct Wallet {
     keystore: Arc<dyn Keystore>,
     transport: Arc<dyn Transport>,
     holder_algorithm: KeyAlgorithm,
+    carry_anchor_receipts: bool,
 }
 
 impl std::fmt::Debug for Wallet {
@@ -173,12 +174,21 @@ impl Wallet {
             keystore,
             transport,
             holder_algorithm: KeyAlgorithm::Ed25519,
+            carry_anchor_receipts: false,
         })
     }
 
     /// The wallet making holder keys of `algorithm` (default Ed25519).
     pub fn with_holder_algorithm(mut self, algorithm: KeyAlgorithm) -> Wallet {
         self.holder_algorithm = algorithm;
+        self
+    }
+
+    /// The wallet carrying each credential's anchor receipt, when it has one, beside its
+    /// presentations (default: not — the receipt lengthens the QR code), for checkpoints that
+    /// check anchor inclusion.
+    pub fn with_anchor_receipts(mut self, carry: bool) -> Wallet {
+        self.carry_anchor_receipts = carry;
         self
     }
 
@@ -332,13 +342,18 @@ impl Wallet {
         now: OffsetDateTime,
     ) -> Result<QrPresentation, WalletError> {
         let stored = self.store.get(id)?;
-        Ok(present::present(
+        let anchor = self
+            .carry_anchor_receipts
+            .then_some(stored.anchor.as_ref())
+            .flatten();
+        Ok(present::present_with_anchor(
             &stored,
             self.keystore.as_ref(),
             disclose,
             audience,
             dynamic,
             now,
+            anchor,
         )?)
     }
 }

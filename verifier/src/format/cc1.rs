@@ -14,8 +14,10 @@
 //! IssuerBinding (the signer is the credential's issuer, in force), HolderBinding (a
 //! presentation is signed by its holder, about whom its credentials are), ValidityWindow
 //! (`validFrom` / `validUntil`, and a presentation's time slot within one slot of the clock),
-//! Status (not checked: the checkpoint holds no status lists of the chain yet, so the step is
-//! SKIPPED and says so) and BusinessRules (the CertLogic rules of the credential's type over the
+//! Status and AnchorInclusion (against the trust synced from the chain, [`chain_status`]:
+//! status entries by pointer and by credential hash; the anchor receipts the envelope carries
+//! beside the credentials, required under [`PresentationPolicy::require_anchor`]; both SKIPPED
+//! without a synced trust) and BusinessRules (the CertLogic rules of the credential's type over the
 //! credential). The disclosed claims are the credential's `credentialSubject` — for a
 //! selective-disclosure presentation, only what the holder revealed.
 
@@ -29,6 +31,7 @@ use time::OffsetDateTime;
 pub(crate) mod chain_status;
 
 use super::{Format, StepFailure, VerificationContext};
+use crate::chain_trust::Anchored;
 use crate::prefix::CredentialFormat;
 use crate::report::{Report, StepOutcome, VerificationError};
 use crosscode_core::VerificationStep;
@@ -61,6 +64,10 @@ pub struct PresentationPolicy {
     /// The oldest a synced trust cache may be at the verification time (`--max-age`): an
     /// older one turns every `CC1` verdict to REJECT at Status (`STALE_TRUST_CACHE`).
     pub max_trust_age: Option<time::Duration>,
+    /// Require an anchor receipt beside every carried credential (`--require-anchor`): a code
+    /// without one is refused (`NOT_ANCHORED` at AnchorInclusion). Without this policy a
+    /// receipt is checked when the code carries one, and the step is skipped otherwise.
+    pub require_anchor: bool,
     /// Refuse a dynamic presentation shown a second time while its time slot is still
     /// accepted (`REPLAYED` at Challenge): a gate that remembers what it saw stops a code
     /// photographed over the holder's shoulder and shown again within the same minute.
@@ -249,15 +256,26 @@ impl Format for Cc1 {
                         chain.height()
                     )),
                 );
-                let checked = chain_status::check_freshness(chain, self.policy.max_trust_age, now)
-                    .and_then(|()| {
-                        credentials
-                            .iter()
-                            .map(|credential| {
-                                chain_status::check_status(chain, credential, as_issued)
-                            })
-                            .sum::<Result<usize, StepFailure>>()
-                    })?;
+                chain_status::check_freshness(chain, self.policy.max_trust_age, now)?;
+                let anchored = chain_status::check_anchors(
+                    chain,
+                    &credentials,
+                    &verified.anchors,
+                    as_issued,
+                    self.policy.require_anchor,
+                )?;
+                let checked = credentials
+                    .iter()
+                    .zip(&anchored)
+                    .map(|(credential, anchored)| {
+                        chain_status::check_status(
+                            chain,
+                            credential,
+                            as_issued,
+                            anchored.map(|anchored| anchored.credential_hash),
+                        )
+                    })
+                    .sum::<Result<usize, StepFailure>>()?;
                 report.set(
                     VerificationStep::Status,
                     StepOutcome::Passed(format!(
@@ -267,13 +285,19 @@ impl Format for Cc1 {
                         chain_status::as_of_text(chain)
                     )),
                 );
+                report.set(VerificationStep::AnchorInclusion, anchor_outcome(&anchored));
             }
-            None => report.set(
-                VerificationStep::Status,
-                StepOutcome::Skipped(
-                    "no trust cache synced from the chain (crosscode checkpoint sync)".into(),
-                ),
-            ),
+            None => {
+                let unsynced = "no trust cache synced from the chain (crosscode checkpoint sync)";
+                report.set(
+                    VerificationStep::Status,
+                    StepOutcome::Skipped(unsynced.into()),
+                );
+                report.set(
+                    VerificationStep::AnchorInclusion,
+                    StepOutcome::Skipped(unsynced.into()),
+                );
+            }
         }
         if self.policy.refuse_replays
             && let Some(slot) = verified
@@ -304,6 +328,27 @@ impl Format for Cc1 {
             ),
         );
         Ok(())
+    }
+}
+
+/// The AnchorInclusion outcome of anchors that verified: where each was anchored, or skipped
+/// when the code carries no receipt.
+fn anchor_outcome(anchored: &[Option<Anchored>]) -> StepOutcome {
+    let proven: Vec<String> = anchored
+        .iter()
+        .flatten()
+        .map(|anchored| {
+            format!(
+                "anchored by its issuer at height {} (batch {})",
+                anchored.height,
+                &hex::encode(anchored.root)[..16]
+            )
+        })
+        .collect();
+    if proven.is_empty() {
+        StepOutcome::Skipped("the code carries no anchor receipt".into())
+    } else {
+        StepOutcome::Passed(proven.join("; "))
     }
 }
 

@@ -1,7 +1,8 @@
 //! The `CC1` checks that need the chain: every carried credential's issuer admitted, not
-//! suspended and scoped for it (IssuerBinding), the trust cache fresh enough, and no status
-//! entry revoking or suspending the credential (Status) — all against the [`ChainTrust`]
-//! synced with proofs, offline.
+//! suspended and scoped for it (IssuerBinding), the trust cache fresh enough, no status
+//! entry revoking or suspending the credential (Status), and the anchor receipts the code
+//! carries leading to batches its issuer anchored (AnchorInclusion) — all against the
+//! [`ChainTrust`] synced with proofs, offline.
 //!
 //! A credential's status pointers are its `credentialStatus` entries of type
 //! `BitstringStatusListEntry` (`docs/issuer.md` §4): `statusListCredential` ends in
@@ -20,10 +21,11 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use super::issuer_id;
-use crate::chain_trust::{AdmissionError, ChainTrust};
+use crate::chain_trust::{AdmissionError, Anchored, ChainTrust};
 use crate::format::StepFailure;
 use crate::report::VerificationError;
 use crosscode_core::VerificationStep;
+use crosscode_core::anchor::AnchorReceipt;
 use crosscode_core::status_list::BitstringStatusListEntry;
 use crosscode_core::vc::VERIFIABLE_CREDENTIAL_TYPE;
 use crosscode_did_registry::document::RegistryDid;
@@ -163,10 +165,15 @@ fn chain_key(entry: &BitstringStatusListEntry) -> Option<StatusKey> {
 /// pointers were checked. A credential carried exactly as issued (`as_issued`: a credential
 /// code with its Data Integrity proofs) is also looked up by its credential hash, the other
 /// key an authority may revoke by; a derived or re-signed form has another hash.
+///
+/// `anchored` is the credential hash its anchor receipt proved anchored
+/// ([`check_anchors`]), looked up too: a receipt lets a checkpoint check a derived form by
+/// the hash of the credential as issued.
 pub(crate) fn check_status(
     chain: &ChainTrust,
     credential: &Value,
     as_issued: bool,
+    anchored: Option<[u8; 32]>,
 ) -> Result<usize, StepFailure> {
     let issuer = issuer_of(credential)?;
     let refused = |error| at(VerificationStep::Status, error);
@@ -193,6 +200,7 @@ pub(crate) fn check_status(
             .map_err(|error| refused(VerificationError::Payload(error.to_string())))?;
         keys.insert(StatusKey::CredentialHash(hash));
     }
+    keys.extend(anchored.map(StatusKey::CredentialHash));
     for key in &keys {
         if let Some(record) = chain.status(&issuer, key) {
             let detail = format!("at height {} ({})", record.height, time_text(record.time));
@@ -203,6 +211,69 @@ pub(crate) fn check_status(
         }
     }
     Ok(keys.len())
+}
+
+/// The anchor receipts the code carries (`anchors`, one entry per carried credential or none
+/// at all) checked against the chain: each proves its credential — by its `id`, and for a
+/// credential shown as issued (`as_issued`) by its recomputed credential hash too — anchored
+/// by the credential's issuer ([`ChainTrust::check_anchor`]). A credential without a receipt
+/// is refused when the checkpoint requires one (`required`). Answers the anchored credential
+/// hash of each credential (`None`: no receipt).
+pub(crate) fn check_anchors(
+    chain: &ChainTrust,
+    credentials: &[&Value],
+    anchors: &[Option<AnchorReceipt>],
+    as_issued: bool,
+    required: bool,
+) -> Result<Vec<Option<Anchored>>, StepFailure> {
+    let refused = |why: String| {
+        at(
+            VerificationStep::AnchorInclusion,
+            VerificationError::NotAnchored(why),
+        )
+    };
+    if !anchors.is_empty() && anchors.len() != credentials.len() {
+        return Err(refused(format!(
+            "the code carries {} anchor receipts for {} credentials",
+            anchors.len(),
+            credentials.len()
+        )));
+    }
+    let mut anchored = Vec::with_capacity(credentials.len());
+    for (index, credential) in credentials.iter().enumerate() {
+        let Some(receipt) = anchors.get(index).and_then(Option::as_ref) else {
+            if required {
+                return Err(refused(format!(
+                    "credential {index} is shown without an anchor receipt"
+                )));
+            }
+            anchored.push(None);
+            continue;
+        };
+        let issuer = issuer_of(credential)?;
+        let id = credential
+            .get("id")
+            .and_then(Value::as_str)
+            .ok_or_else(|| refused(format!("credential {index} shows no id")))?;
+        let proven = chain
+            .check_anchor(receipt, &issuer, id)
+            .map_err(|error| refused(error.to_string()))?;
+        if as_issued {
+            let hash = credential_hash(chain.chain.profile, credential).map_err(|error| {
+                at(
+                    VerificationStep::AnchorInclusion,
+                    VerificationError::Payload(error.to_string()),
+                )
+            })?;
+            if hash != proven.credential_hash {
+                return Err(refused(
+                    "the anchor receipt is for another credential hash".into(),
+                ));
+            }
+        }
+        anchored.push(Some(proven));
+    }
+    Ok(anchored)
 }
 
 /// The synced header's time, RFC 3339.

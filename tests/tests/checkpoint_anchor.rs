@@ -1,0 +1,208 @@
+//! Anchor inclusion at the checkpoint: a wallet carries its credential's anchor receipt beside
+//! the dynamic presentation, and a checkpoint holding a trust cache synced from the chain
+//! checks offline that the receipt's path leads from the credential's anchor leaf to a batch
+//! its issuer anchored — and refuses a code whose receipt is missing (when required), altered,
+//! made up, or another credential's.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+
+use std::sync::Arc;
+
+use crosscode_core::VerificationStep;
+use crosscode_core::anchor::AnchorReceipt;
+use crosscode_core::keys::KdfParams;
+use crosscode_did_registry::evidence::anchor_leaf;
+use crosscode_did_registry::merkle::merkle_root;
+use crosscode_tests::jurisdictions::{TwoJurisdictions, WorldOptions};
+use crosscode_tests::scenario::sample_subject;
+use crosscode_verifier::chain_trust::ChainTrust;
+use crosscode_verifier::format::cc1::{Cc1, PresentationPolicy};
+use crosscode_verifier::report::StepOutcome;
+use crosscode_verifier::{Report, TrustStore, Verdict, Verifier};
+use crosscode_wallet_core::Wallet;
+use crosscode_wallet_core::keystore::SoftwareKeystore;
+use crosscode_wallet_core::present::present_with_anchor;
+use crosscode_wallet_core::store::StoredCredential;
+use crosscode_wallet_core::transport::HttpTransport;
+use time::OffsetDateTime;
+
+const DISCLOSE: [&str; 2] = ["statusColour", "statusDate"];
+
+struct Setup {
+    world: TwoJurisdictions,
+    wallet: Wallet,
+    keystore: Arc<SoftwareKeystore>,
+    /// Two CN-GD health codes in the wallet, each with its receipt.
+    first: StoredCredential,
+    second: StoredCredential,
+    trust: ChainTrust,
+    _dir: crosscode_testing::TempDir,
+}
+
+async fn setup() -> Setup {
+    let world = TwoJurisdictions::start(WorldOptions::default())
+        .await
+        .unwrap();
+    let dir = crosscode_testing::temp_dir("anchor-wallet");
+    let keystore = Arc::new(
+        SoftwareKeystore::open_with_kdf(&dir.join("keys"), b"pass", KdfParams::INSECURE_FOR_TESTS)
+            .unwrap(),
+    );
+    let wallet = Wallet::open_with_kdf(
+        &dir,
+        b"pass",
+        KdfParams::INSECURE_FOR_TESTS,
+        keystore.clone(),
+        Arc::new(HttpTransport::new().unwrap()),
+    )
+    .unwrap()
+    .with_anchor_receipts(true);
+    let wallet_trust = world.wallet_trust().await.unwrap();
+    let mut stored = Vec::new();
+    for _ in 0..2 {
+        let offer = world.offer(&sample_subject()).await.unwrap();
+        let summary = wallet
+            .receive(&offer, None, &wallet_trust, OffsetDateTime::now_utc())
+            .await
+            .unwrap();
+        let credential = wallet.get(&summary.id).unwrap();
+        assert!(credential.anchor.is_some(), "the issuer gave a receipt");
+        stored.push(credential);
+    }
+    let trust = crosscode_verifier::sync::sync(&world.chain, &world.pinned, None, &mut |_| {})
+        .await
+        .unwrap()
+        .0;
+    let second = stored.pop().unwrap();
+    let first = stored.pop().unwrap();
+    Setup {
+        world,
+        wallet,
+        keystore,
+        first,
+        second,
+        trust,
+        _dir: dir,
+    }
+}
+
+impl Setup {
+    fn checkpoint(&self, require_anchor: bool) -> Verifier {
+        Verifier::new(TrustStore::new())
+            .with_format(Box::new(Cc1::with_policy(PresentationPolicy {
+                require_dynamic: true,
+                require_anchor,
+                ..PresentationPolicy::default()
+            })))
+            .with_chain_trust(self.trust.clone())
+    }
+
+    /// The first credential's dynamic presentation carrying `anchor`, verified by a checkpoint
+    /// that requires a receipt (or not).
+    fn shown_with(&self, anchor: Option<&AnchorReceipt>, require_anchor: bool) -> Report {
+        let disclose: Vec<String> = DISCLOSE.iter().map(|claim| (*claim).to_owned()).collect();
+        let now = OffsetDateTime::now_utc();
+        let shown = present_with_anchor(
+            &self.first,
+            self.keystore.as_ref(),
+            &disclose,
+            None,
+            true,
+            now,
+            anchor,
+        )
+        .unwrap();
+        self.checkpoint(require_anchor)
+            .verify_text(&shown.payload, now)
+    }
+
+    fn receipt(&self) -> AnchorReceipt {
+        self.first.anchor.clone().unwrap()
+    }
+}
+
+fn assert_not_anchored(report: &Report) {
+    assert_eq!(report.verdict(), Verdict::Reject, "{report:?}");
+    let (step, error) = report.failure().unwrap();
+    assert_eq!(step, VerificationStep::AnchorInclusion, "{error}");
+    assert_eq!(error.code(), "NOT_ANCHORED");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_dynamic_code_carrying_its_receipt_is_accepted_with_anchor_inclusion_passed() {
+    let setup = setup().await;
+    let disclose: Vec<String> = DISCLOSE.iter().map(|claim| (*claim).to_owned()).collect();
+    let now = OffsetDateTime::now_utc();
+    // Through the wallet, which carries the receipt when asked to.
+    let shown = setup
+        .wallet
+        .present(&setup.first.id, &disclose, None, true, now)
+        .unwrap();
+    let report = setup.checkpoint(true).verify_text(&shown.payload, now);
+    assert_eq!(report.verdict(), Verdict::Accept, "{report:?}");
+    let StepOutcome::Passed(detail) = report.outcome(VerificationStep::AnchorInclusion) else {
+        panic!("{report:?}")
+    };
+    assert!(
+        detail.contains(&format!("height {}", setup.receipt().height)),
+        "{detail}"
+    );
+    setup.world.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_code_without_a_receipt_is_refused_when_required_and_skips_the_step_otherwise() {
+    let setup = setup().await;
+    assert_not_anchored(&setup.shown_with(None, true));
+    let report = setup.shown_with(None, false);
+    assert_eq!(report.verdict(), Verdict::Accept, "{report:?}");
+    assert!(matches!(
+        report.outcome(VerificationStep::AnchorInclusion),
+        StepOutcome::Skipped(_)
+    ));
+    setup.world.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_altered_receipt_is_refused_even_when_not_required() {
+    let setup = setup().await;
+    let mut other_hash = setup.receipt();
+    other_hash.credential_hash = "00".repeat(32);
+    let mut other_height = setup.receipt();
+    other_height.height += 1;
+    let mut other_chain = setup.receipt();
+    other_chain.chain_id = "another-chain".into();
+    let mut other_size = setup.receipt();
+    other_size.size += 1;
+    for altered in [other_hash, other_height, other_chain, other_size] {
+        assert_not_anchored(&setup.shown_with(Some(&altered), false));
+    }
+    setup.world.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_credential_never_anchored_is_refused_with_a_receipt_made_up_for_it() {
+    let setup = setup().await;
+    // A one-leaf batch of this credential's own leaf: the path checks, but no batch with that
+    // root was ever anchored on the chain.
+    let id = setup.first.credential["id"].as_str().unwrap();
+    let profile = setup.trust.chain.profile;
+    let hash = [7; 32];
+    let made_up = AnchorReceipt {
+        credential_hash: hex::encode(hash),
+        merkle_root: hex::encode(merkle_root(profile, &[anchor_leaf(profile, id, &hash)])),
+        index: 0,
+        size: 1,
+        path: Vec::new(),
+        ..setup.receipt()
+    };
+    assert_not_anchored(&setup.shown_with(Some(&made_up), false));
+    setup.world.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn another_credentials_receipt_does_not_prove_this_one_anchored() {
+    let setup = setup().await;
+    let theirs = setup.second.anchor.clone().unwrap();
+    assert_not_anchored(&setup.shown_with(Some(&theirs), false));
+    setup.world.stop().await.unwrap();
+}

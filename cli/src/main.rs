@@ -102,10 +102,13 @@ fn init_logs(command: &Command) {
         Command::Demo(_) => LevelFilter::WARN,
         _ => LevelFilter::INFO,
     };
-    let level = std::env::var("CROSSCODE_LOG")
-        .ok()
-        .and_then(|text| text.parse::<LevelFilter>().ok())
-        .unwrap_or(default);
+    let level = match std::env::var("CROSSCODE_LOG") {
+        Ok(text) => text.parse::<LevelFilter>().unwrap_or_else(|_| {
+            eprintln!("warning: CROSSCODE_LOG={text:?} is not a level; logging at {default}");
+            default
+        }),
+        Err(_) => default,
+    };
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_max_level(level)

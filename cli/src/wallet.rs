@@ -231,6 +231,11 @@ fn list(args: &DirArgs) -> anyhow::Result<()> {
 
 fn present(args: &PresentArgs) -> anyhow::Result<()> {
     let wallet = open(&args.credential.wallet.dir, false)?.with_anchor_receipts(args.anchor);
+    if args.anchor && wallet.get(&args.credential.id)?.anchor.is_none() {
+        eprintln!(
+            "warning: this credential has no anchor receipt; a checkpoint that requires one will refuse the code"
+        );
+    }
     let presentation = wallet.present(
         &args.credential.id,
         &args.disclose,

@@ -71,11 +71,11 @@ pub enum VerificationStep {
     KeyUsage,
     /// The payload matches its JSON schema (advisory in the checkpoint verifier).
     Schema,
-    /// The credential is not revoked or suspended (revocation lists, status entries).
-    Status,
     /// The credential was anchored on the chain by its issuer: its anchor receipt's inclusion
     /// path leads from the credential's anchor leaf to a batch root the issuer anchored.
     AnchorInclusion,
+    /// The credential is not revoked or suspended (revocation lists, status entries).
+    Status,
     /// The verifier's business rules (CertLogic) accept the credential.
     BusinessRules,
     /// A step this build does not know: the reading of a name no variant has (a report from a
@@ -103,8 +103,8 @@ impl VerificationStep {
         VerificationStep::ValidityWindow,
         VerificationStep::KeyUsage,
         VerificationStep::Schema,
-        VerificationStep::Status,
         VerificationStep::AnchorInclusion,
+        VerificationStep::Status,
         VerificationStep::BusinessRules,
     ];
 

@@ -299,7 +299,7 @@ impl IssuerService {
         })
         .await??;
         tracing::info!(
-            credential = %secured.id,
+            credential_hash = %hex::encode(secured.hash),
             height = anchor.height,
             "issuer: credential issued and anchored"
         );

@@ -67,8 +67,8 @@ fn ms(d: Duration) -> String {
     format!("{:.1} ms", d.as_secs_f64() * 1e3)
 }
 
-/// `level` holders receive a fresh CN-GD health code at once, `rounds` times; answers each
-/// receive's time (the offers are made before the clock starts).
+/// Every holder receives a fresh CN-GD health code at once; answers each receive's time (the
+/// offers are made before the clock starts).
 async fn receive_round(
     world: &TwoJurisdictions,
     holders: &mut [Holder],

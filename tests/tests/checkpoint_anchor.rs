@@ -206,3 +206,37 @@ async fn another_credentials_receipt_does_not_prove_this_one_anchored() {
     assert_not_anchored(&setup.shown_with(Some(&theirs), false));
     setup.world.stop().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_checkpoint_requiring_receipts_without_a_synced_cache_refuses_even_a_carried_one() {
+    let setup = setup().await;
+    let disclose: Vec<String> = DISCLOSE.iter().map(|claim| (*claim).to_owned()).collect();
+    let now = OffsetDateTime::now_utc();
+    let shown = present_with_anchor(
+        &setup.first,
+        setup.keystore.as_ref(),
+        &disclose,
+        None,
+        true,
+        now,
+        setup.first.anchor.as_ref(),
+    )
+    .unwrap();
+    // The authorities' keys from trust-cache files, no chain to check the receipt against.
+    let keys_only = |require_anchor| {
+        Verifier::new(TrustStore::new())
+            .with_format(Box::new(Cc1::with_policy(PresentationPolicy {
+                require_anchor,
+                ..PresentationPolicy::default()
+            })))
+            .with_crosscode_trust(setup.trust.key_resolver())
+    };
+    assert_not_anchored(&keys_only(true).verify_text(&shown.payload, now));
+    let report = keys_only(false).verify_text(&shown.payload, now);
+    assert_eq!(report.verdict(), Verdict::Accept, "{report:?}");
+    assert!(matches!(
+        report.outcome(VerificationStep::AnchorInclusion),
+        StepOutcome::Skipped(_)
+    ));
+    setup.world.stop().await.unwrap();
+}

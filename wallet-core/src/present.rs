@@ -130,7 +130,7 @@ pub fn present(
 
 /// [`present`] carrying `anchor` — the credential's anchor receipt — beside the presentation
 /// in the envelope, so a checkpoint checks offline that the credential was anchored by its
-/// issuer (core `envelope::anchors`; about 150–700 more characters, with the batch's depth).
+/// issuer (core `envelope::anchors`; about 175–1,100 more characters, with the batch's depth).
 pub fn present_with_anchor(
     stored: &StoredCredential,
     keystore: &dyn Keystore,

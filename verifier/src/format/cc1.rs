@@ -14,7 +14,7 @@
 //! IssuerBinding (the signer is the credential's issuer, in force), HolderBinding (a
 //! presentation is signed by its holder, about whom its credentials are), ValidityWindow
 //! (`validFrom` / `validUntil`, and a presentation's time slot within one slot of the clock),
-//! Status and AnchorInclusion (against the trust synced from the chain, [`chain_status`]:
+//! AnchorInclusion and Status (against the trust synced from the chain, [`chain_status`]:
 //! status entries by pointer and by credential hash; the anchor receipts the envelope carries
 //! beside the credentials, required under [`PresentationPolicy::require_anchor`]; both SKIPPED
 //! without a synced trust) and BusinessRules (the CertLogic rules of the credential's type over the
@@ -264,6 +264,7 @@ impl Format for Cc1 {
                     as_issued,
                     self.policy.require_anchor,
                 )?;
+                report.set(VerificationStep::AnchorInclusion, anchor_outcome(&anchored));
                 let checked = credentials
                     .iter()
                     .zip(&anchored)
@@ -285,7 +286,6 @@ impl Format for Cc1 {
                         chain_status::as_of_text(chain)
                     )),
                 );
-                report.set(VerificationStep::AnchorInclusion, anchor_outcome(&anchored));
             }
             None => {
                 let unsynced = "no trust cache synced from the chain (crosscode checkpoint sync)";
@@ -293,6 +293,15 @@ impl Format for Cc1 {
                     VerificationStep::Status,
                     StepOutcome::Skipped(unsynced.into()),
                 );
+                if self.policy.require_anchor {
+                    return Err(StepFailure {
+                        step: VerificationStep::AnchorInclusion,
+                        error: VerificationError::NotAnchored(
+                            "no trust synced from the chain to check anchor receipts against"
+                                .into(),
+                        ),
+                    });
+                }
                 report.set(
                     VerificationStep::AnchorInclusion,
                     StepOutcome::Skipped(unsynced.into()),
@@ -334,22 +343,26 @@ impl Format for Cc1 {
 /// The AnchorInclusion outcome of anchors that verified: where each was anchored, or skipped
 /// when the code carries no receipt.
 fn anchor_outcome(anchored: &[Option<Anchored>]) -> StepOutcome {
-    let proven: Vec<String> = anchored
-        .iter()
-        .flatten()
-        .map(|anchored| {
-            format!(
-                "anchored by its issuer at height {} (batch {})",
-                anchored.height,
-                &hex::encode(anchored.root)[..16]
-            )
-        })
-        .collect();
-    if proven.is_empty() {
-        StepOutcome::Skipped("the code carries no anchor receipt".into())
-    } else {
-        StepOutcome::Passed(proven.join("; "))
+    if anchored.iter().all(Option::is_none) {
+        return StepOutcome::Skipped("the code carries no anchor receipt".into());
     }
+    let each = |anchored: &Option<Anchored>| match anchored {
+        Some(anchored) => format!(
+            "anchored by its issuer at height {} (batch {})",
+            anchored.height,
+            &hex::encode(anchored.root)[..16]
+        ),
+        None => "no anchor receipt".to_owned(),
+    };
+    StepOutcome::Passed(match anchored {
+        [single] => each(single),
+        several => several
+            .iter()
+            .enumerate()
+            .map(|(index, anchored)| format!("credential {index}: {}", each(anchored)))
+            .collect::<Vec<_>>()
+            .join("; "),
+    })
 }
 
 /// Records the steps core's decoder passed for a verified envelope.

@@ -9,18 +9,22 @@
 //! heartbeat, blocks cut as soon as transactions wait), CN-GD's and MO's issuer services and
 //! every wallet — so the holders, both authorities and the chain share this machine's cores.
 //! Samples per level: `CONVERSION_SAMPLES` (default 100; the 100-holder level takes
-//! three rounds at least).
+//! three rounds at least). Holder keys: the wallet's software keystore (key files sealed under
+//! the passphrase with argon2id, here at [`KdfParams::INSECURE_FOR_TESTS`]), or with
+//! `CONVERSION_KEYSTORE=platform` a keystore holding keys in memory, as a phone's platform
+//! keystore does (no passphrase KDF per new key).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crosscode_core::did::TrustCache;
-use crosscode_core::keys::KdfParams;
+use crosscode_core::keys::{KdfParams, KeyAlgorithm, PublicKey, SecretKey};
 use crosscode_tests::jurisdictions::{TwoJurisdictions, WorldOptions};
 use crosscode_tests::scenario::sample_subject;
 use crosscode_wallet_core::Wallet;
-use crosscode_wallet_core::keystore::SoftwareKeystore;
+use crosscode_wallet_core::keystore::{KeyHandle, Keystore, KeystoreError, SoftwareKeystore};
 use crosscode_wallet_core::transport::HttpTransport;
 use futures_util::future::join_all;
 use time::OffsetDateTime;
@@ -35,13 +39,58 @@ struct Holder {
     source_id: Option<String>,
 }
 
-fn open_holder(dir: &std::path::Path, index: usize) -> Holder {
+/// Keys held in memory, as a platform keystore holds them (`CONVERSION_KEYSTORE=platform`).
+#[derive(Default)]
+struct PlatformKeystore {
+    keys: Mutex<HashMap<String, SecretKey>>,
+}
+
+impl Keystore for PlatformKeystore {
+    fn generate(&self, algorithm: KeyAlgorithm) -> Result<KeyHandle, KeystoreError> {
+        let mut keys = self.keys.lock().unwrap();
+        let handle = format!("key-{}", keys.len());
+        keys.insert(handle.clone(), SecretKey::generate(algorithm));
+        Ok(KeyHandle(handle))
+    }
+
+    fn public_key(&self, handle: &KeyHandle) -> Result<PublicKey, KeystoreError> {
+        let keys = self.keys.lock().unwrap();
+        let key = keys
+            .get(&handle.0)
+            .ok_or_else(|| KeystoreError::UnknownKey(handle.0.clone()))?;
+        Ok(key.public_key())
+    }
+
+    fn sign(&self, handle: &KeyHandle, message: &[u8]) -> Result<Vec<u8>, KeystoreError> {
+        let keys = self.keys.lock().unwrap();
+        let key = keys
+            .get(&handle.0)
+            .ok_or_else(|| KeystoreError::UnknownKey(handle.0.clone()))?;
+        key.sign(message)
+            .map_err(|err| KeystoreError::Platform(err.to_string()))
+    }
+
+    fn delete(&self, handle: &KeyHandle) -> Result<(), KeystoreError> {
+        self.keys.lock().unwrap().remove(&handle.0);
+        Ok(())
+    }
+}
+
+fn open_holder(dir: &std::path::Path, index: usize, platform: bool) -> Holder {
     let dir = dir.join(format!("holder-{index}"));
     // The passphrase KDF runs once per wallet at open, outside every timed span.
-    let keystore = Arc::new(
-        SoftwareKeystore::open_with_kdf(&dir.join("keys"), b"pass", KdfParams::INSECURE_FOR_TESTS)
+    let keystore: Arc<dyn Keystore> = if platform {
+        Arc::new(PlatformKeystore::default())
+    } else {
+        Arc::new(
+            SoftwareKeystore::open_with_kdf(
+                &dir.join("keys"),
+                b"pass",
+                KdfParams::INSECURE_FOR_TESTS,
+            )
             .unwrap(),
-    );
+        )
+    };
     let wallet = Wallet::open_with_kdf(
         &dir,
         b"pass",
@@ -130,8 +179,17 @@ async fn run() {
         .unwrap();
     let trust = world.wallet_trust().await.unwrap();
     let dir = crosscode_testing::temp_dir("conversion-bench");
+    let platform = std::env::var("CONVERSION_KEYSTORE").is_ok_and(|name| name == "platform");
+    println!(
+        "holder keys: {}",
+        if platform {
+            "in memory (a platform keystore)"
+        } else {
+            "software keystore (argon2id-sealed key files)"
+        }
+    );
     let mut holders: Vec<Holder> = (0..LEVELS[LEVELS.len() - 1])
-        .map(|index| open_holder(&dir, index))
+        .map(|index| open_holder(&dir, index, platform))
         .collect();
 
     // Warm-up: connections, the desk's trust follower, the first blocks.

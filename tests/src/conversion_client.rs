@@ -61,6 +61,8 @@ pub async fn terms(url: &str) -> Result<Terms, WorldError> {
 pub struct Crafting<'a> {
     /// Claims to disclose beyond the policy's (names under `credentialSubject`).
     pub extra_claims: &'a [&'a str],
+    /// Claims of the policy not to disclose (names under `credentialSubject`).
+    pub omitted_claims: &'a [&'a str],
     /// Who signs the consent instead of the source credential's holder key.
     pub consent_signer: Option<&'a dyn Signer>,
 }
@@ -90,6 +92,7 @@ pub fn craft(
         policy
             .claims
             .iter()
+            .filter(|name| !crafting.omitted_claims.contains(&name.as_str()))
             .map(|name| format!("/credentialSubject/{}", name.as_str())),
     );
     reveal.extend(

@@ -565,3 +565,49 @@ async fn a_consent_signed_long_ago_is_refused() {
         .await;
     setup.world.stop().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_request_leaving_out_a_claim_the_policy_needs_is_refused() {
+    let setup = setup().await;
+    setup
+        .assert_refused_with(
+            Crafting {
+                omitted_claims: &["statusDate"],
+                ..Crafting::default()
+            },
+            RefusalCode::ClaimMissing,
+        )
+        .await;
+    setup.world.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_source_the_policy_does_not_accept_is_refused_by_the_wallet_and_by_the_authority() {
+    // MO converts only Hong Kong's health codes.
+    let mo = crosscode_did_registry::dev::DevAuthority::derive(CryptoProfile::Standard, TARGET);
+    let mut policy = serde_json::to_value(default_policy(&mo.did).unwrap()).unwrap();
+    policy["accepts"] = json!([{"jurisdiction": "HK", "credentialType": "HealthCode"}]);
+    let setup = setup_with(Some(serde_json::from_value(policy).unwrap()), "green").await;
+
+    // The wallet reads the policy and does not even ask.
+    let trust = setup.world.wallet_trust().await.unwrap();
+    let err = setup
+        .wallet
+        .convert(
+            &setup.stored.id,
+            &setup.world.target.url,
+            &trust,
+            OffsetDateTime::now_utc(),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, WalletError::Convert(ConvertError::NotAccepted)),
+        "{err:?}"
+    );
+    // A client that asks anyway is refused, and nothing is issued.
+    setup
+        .assert_refused_with(Crafting::default(), RefusalCode::SourceNotAccepted)
+        .await;
+    setup.world.stop().await.unwrap();
+}

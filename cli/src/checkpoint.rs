@@ -102,7 +102,7 @@ pub fn run(args: CheckpointArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// The pinned validator set in `path`.
-fn read_pinned(path: &Path) -> anyhow::Result<TrustedChain> {
+pub(crate) fn read_pinned(path: &Path) -> anyhow::Result<TrustedChain> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     TrustedChain::from_json(&text)

@@ -14,8 +14,10 @@ use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
+use crosscode_core::crossborder::ConversionPolicy;
 use crosscode_core::keys::SecretKey;
 use crosscode_did_registry::dev::{DEV_JURISDICTIONS, DevAuthority};
+use crosscode_issuer::conversion::ConversionDesk;
 use crosscode_issuer::http::AppState;
 use crosscode_issuer::issuance::IssueOptions;
 use crosscode_issuer::records::SubjectRecord;
@@ -93,6 +95,15 @@ struct ServeArgs {
     /// http://ADDR of the listener).
     #[arg(long, value_name = "URL")]
     public_url: Option<String>,
+    /// Open the cross-border conversion desk under this conversion policy (JSON,
+    /// docs/conversion.md §2): its hash is anchored on the chain unless it is already, and
+    /// `/v1/conversion/…` serve wallets of the jurisdictions it accepts.
+    #[arg(long, value_name = "POLICY.json", requires = "validators")]
+    conversion_policy: Option<PathBuf>,
+    /// With --conversion-policy: the pinned validator set (validators.json) the desk checks
+    /// the chain against.
+    #[arg(long, value_name = "FILE")]
+    validators: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -219,10 +230,16 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let token = BackOfficeToken::load_or_create(&args.authority.data_dir)
         .context("cannot create the back-office token")?;
     let did = service.authority().did.clone();
+    let conversion = match (&args.conversion_policy, &args.validators) {
+        (Some(path), Some(validators)) => Some(Arc::new(
+            open_desk(&args.authority, &service, path, validators).await?,
+        )),
+        _ => None,
+    };
     let state = Arc::new(AppState {
         service,
         token,
-        conversion: None,
+        conversion,
     });
     let running = RunningIssuer::serve(listener, state)?;
     let stop = termination_signal();
@@ -237,6 +254,33 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     ))?;
     running.wait_until(stop).await?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Opens the conversion desk of `service` under the policy in `path`, following the chain of
+/// the validators pinned in `validators`.
+async fn open_desk(
+    authority: &AuthorityArgs,
+    service: &IssuerService,
+    path: &Path,
+    validators: &Path,
+) -> anyhow::Result<ConversionDesk> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let policy: ConversionPolicy = serde_json::from_str(&text)
+        .with_context(|| format!("{} is not a conversion policy", path.display()))?;
+    let pinned = crate::checkpoint::read_pinned(validators)?;
+    let client = RegistryClient::new(&authority.node).context("invalid --node URL")?;
+    let desk = ConversionDesk::open(service, policy, client, pinned)
+        .await
+        .context("cannot open the conversion desk")?;
+    let published = desk.published();
+    eprintln!(
+        "issuer: conversion policy {} (hash {}, anchored at height {})",
+        published.policy.version.as_str(),
+        hex::encode(published.policy_hash.0),
+        published.anchored_at
+    );
+    Ok(desk)
 }
 
 async fn batch(args: BatchArgs) -> anyhow::Result<ExitCode> {

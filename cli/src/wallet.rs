@@ -1,6 +1,6 @@
 //! `crosscode wallet`: a holder's wallet on the command line, over `crosscode-wallet-core`
-//! (docs/wallet.md). The CLI parses, reads files and prints; receiving, storing and presenting
-//! are the wallet core's.
+//! (docs/wallet.md). The CLI parses, reads files and prints; receiving, storing, presenting
+//! and converting are the wallet core's.
 //!
 //! The wallet lives in `--dir W`: the encrypted store (`W/wallet.key`, `W/credentials/`) and
 //! the software keystore of the holder keys (`W/keys/`), all sealed under the passphrase in
@@ -18,6 +18,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
+use crosscode_core::did::TrustCache;
 use crosscode_registry_client::RegistryClient;
 use crosscode_wallet_core::keystore::SoftwareKeystore;
 use crosscode_wallet_core::store::WALLET_KEY_FILE;
@@ -55,6 +56,10 @@ enum WalletCommand {
     Present(PresentArgs),
     /// Delete a credential and its holder key.
     Delete(IdArgs),
+    /// Convert a credential into one of another jurisdiction at its conversion service
+    /// (docs/conversion.md): discloses only the claims its policy names, with the holder's
+    /// consent; stores the converted credential beside the source and prints its summary.
+    Convert(ConvertArgs),
 }
 
 #[derive(Debug, Args)]
@@ -73,13 +78,9 @@ struct IdArgs {
     id: String,
 }
 
+/// Whose keys a wallet trusts for what it receives: a node's admitted issuers, or a file.
 #[derive(Debug, Args)]
-struct ReceiveArgs {
-    #[command(flatten)]
-    wallet: DirArgs,
-    /// The transaction code the issuer gave apart from the offer (when the offer asks for one).
-    #[arg(long, value_name = "CODE")]
-    tx_code: Option<String>,
+struct TrustArgs {
     /// Trust the current keys of every admitted, non-suspended issuer of this registry node.
     #[arg(
         long,
@@ -91,6 +92,28 @@ struct ReceiveArgs {
     /// Trust the keys of this trust-cache file (docs/trust-cache.md) instead.
     #[arg(long, value_name = "FILE")]
     trust: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+struct ConvertArgs {
+    #[command(flatten)]
+    credential: IdArgs,
+    /// The converting authority's service (its base URL).
+    #[arg(long, value_name = "URL")]
+    to: String,
+    #[command(flatten)]
+    trust: TrustArgs,
+}
+
+#[derive(Debug, Args)]
+struct ReceiveArgs {
+    #[command(flatten)]
+    wallet: DirArgs,
+    /// The transaction code the issuer gave apart from the offer (when the offer asks for one).
+    #[arg(long, value_name = "CODE")]
+    tx_code: Option<String>,
+    #[command(flatten)]
+    trust: TrustArgs,
     /// The credential offer URI.
     #[arg(value_name = "OFFER_URI")]
     offer: String,
@@ -127,6 +150,7 @@ pub fn run(args: WalletArgs) -> anyhow::Result<ExitCode> {
         WalletCommand::List(args) => list(&args),
         WalletCommand::Present(args) => present(&args),
         WalletCommand::Delete(args) => delete(&args),
+        WalletCommand::Convert(args) => convert(&args),
     };
     match outcome {
         Ok(()) => Ok(ExitCode::SUCCESS),
@@ -171,9 +195,9 @@ fn init(args: &DirArgs) -> anyhow::Result<()> {
     print_line(&format!("wallet created in {}", args.dir.display()))
 }
 
-fn receive(args: &ReceiveArgs) -> anyhow::Result<()> {
-    let wallet = open(&args.wallet.dir, false)?;
-    let trust = match (&args.node, &args.trust) {
+/// The keys `args` says to trust.
+fn load_trust(args: &TrustArgs) -> anyhow::Result<TrustCache> {
+    Ok(match (&args.node, &args.trust) {
         (_, Some(path)) => crate::trust_cache::load(std::slice::from_ref(path))?,
         (Some(node), None) => {
             let client = RegistryClient::new(node).context("invalid --node URL")?;
@@ -181,7 +205,12 @@ fn receive(args: &ReceiveArgs) -> anyhow::Result<()> {
                 .context("cannot fetch the admitted issuers' keys from the node")?
         }
         (None, None) => bail!("give --node URL or --trust FILE"),
-    };
+    })
+}
+
+fn receive(args: &ReceiveArgs) -> anyhow::Result<()> {
+    let wallet = open(&args.wallet.dir, false)?;
+    let trust = load_trust(&args.trust)?;
     let summary = block_on(wallet.receive(
         &args.offer,
         args.tx_code.as_deref(),
@@ -211,6 +240,19 @@ fn received_at(summary: &CredentialSummary) -> String {
         .ok()
         .and_then(|at| at.format(&Rfc3339).ok())
         .unwrap_or_else(|| summary.received_at.to_string())
+}
+
+fn convert(args: &ConvertArgs) -> anyhow::Result<()> {
+    let wallet = open(&args.credential.wallet.dir, false)?;
+    let trust = load_trust(&args.trust)?;
+    let summary = block_on(wallet.convert(
+        &args.credential.id,
+        &args.to,
+        &trust,
+        OffsetDateTime::now_utc(),
+    ))??;
+    let text = serde_json::to_string_pretty(&summary_json(&summary)?)?;
+    print_line(&text)
 }
 
 fn list(args: &DirArgs) -> anyhow::Result<()> {

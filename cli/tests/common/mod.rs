@@ -89,21 +89,31 @@ pub fn start_node(dir: &Path) -> CapturedProcess {
 
 /// `crosscode issuer serve --dev MO` against `node_url`, its data in `dir`, on a free port.
 pub fn start_issuer(node_url: &str, dir: &Path) -> CapturedProcess {
-    CapturedProcess::spawn(command_with_passphrase(
-        &[
-            "issuer",
-            "serve",
-            "--dev",
-            "MO",
-            "--node",
-            node_url,
-            "--data-dir",
-            dir.to_str().unwrap(),
-            "--listen",
-            "127.0.0.1:0",
-        ],
-        None,
-    ))
+    start_issuer_of("MO", node_url, dir, &[])
+}
+
+/// `crosscode issuer serve --dev JURISDICTION` against `node_url`, its data in `dir`, on a free
+/// port, with `extra` arguments.
+pub fn start_issuer_of(
+    jurisdiction: &str,
+    node_url: &str,
+    dir: &Path,
+    extra: &[&str],
+) -> CapturedProcess {
+    let mut args = vec![
+        "issuer",
+        "serve",
+        "--dev",
+        jurisdiction,
+        "--node",
+        node_url,
+        "--data-dir",
+        dir.to_str().unwrap(),
+        "--listen",
+        "127.0.0.1:0",
+    ];
+    args.extend_from_slice(extra);
+    CapturedProcess::spawn(command_with_passphrase(&args, None))
 }
 
 /// A `crosscode node` child process and the URL it announced; killed when dropped.

@@ -39,7 +39,7 @@ use zeroize::{Zeroize, Zeroizing};
 
 pub use self::bls::Bls12381G2PublicKey;
 pub use self::key_file::{
-    CIPHER_NAME, KDF_NAME, KEY_FILE_VERSION, KdfParams, KeyFile, KeyFileError,
+    CIPHER_NAME, KDF_NAME, KEY_FILE_VERSION, KdfParams, KeyFile, KeyFileError, SealingKey,
 };
 pub use self::p256::{P256_PUBLIC_KEY_LEN, P256_UNCOMPRESSED_PUBLIC_KEY_LEN};
 pub use self::record_key::{RecordKey, SealingError};

@@ -12,7 +12,11 @@
 //!
 //! The software keystore keeps each key in `DIR/<handle>.key`, a core [`KeyFile`] (argon2id +
 //! XChaCha20-Poly1305 under the wallet passphrase, mode 0600); a handle is 32 lowercase hex
-//! digits. Keys opened once stay in memory (zeroized on drop) until deleted.
+//! digits. Keys opened once stay in memory (zeroized on drop) until deleted. The argon2id key is
+//! derived once per keystore instance and salt, not once per file: the files one instance
+//! writes share its salt (each with its own nonce), so a new holder key costs an encryption,
+//! not an argon2id run (core's [`SealingKey`]); each file still opens with the passphrase
+//! alone.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -20,7 +24,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use crosscode_core::did::DidKey;
 use crosscode_core::keys::{
-    KdfParams, KeyAlgorithm, KeyFile, KeyFileError, PublicKey, SecretKey, SignatureError, Signer,
+    KdfParams, KeyAlgorithm, KeyFile, KeyFileError, PublicKey, SealingKey, SecretKey,
+    SignatureError, Signer,
 };
 use rand::RngCore as _;
 use serde::{Deserialize, Serialize};
@@ -92,6 +97,10 @@ pub struct SoftwareKeystore {
     passphrase: Zeroizing<Vec<u8>>,
     kdf: KdfParams,
     opened: Mutex<HashMap<String, Arc<SecretKey>>>,
+    /// The key new key files are sealed with, derived at the first `generate`.
+    sealing: Mutex<Option<Arc<SealingKey>>>,
+    /// Keys derived to open key files, one per salt met.
+    derived: Mutex<Vec<Arc<SealingKey>>>,
 }
 
 impl std::fmt::Debug for SoftwareKeystore {
@@ -122,6 +131,8 @@ impl SoftwareKeystore {
             passphrase: Zeroizing::new(passphrase.to_vec()),
             kdf,
             opened: Mutex::new(HashMap::new()),
+            sealing: Mutex::new(None),
+            derived: Mutex::new(Vec::new()),
         })
     }
 
@@ -151,12 +162,42 @@ impl SoftwareKeystore {
         if let Some(key) = self.cache().get(&handle.0) {
             return Ok(key.clone());
         }
+        let file = self.read(handle)?;
+        let sealing = self
+            .opening_key(&file)
+            .map_err(|err| key_file_error(handle, err))?;
         let key = Arc::new(
-            self.read(handle)?
-                .open(&self.passphrase)
+            file.open_with_key(&sealing)
                 .map_err(|err| key_file_error(handle, err))?,
         );
         self.cache().insert(handle.0.clone(), key.clone());
+        Ok(key)
+    }
+
+    /// The key that opens `file`: one derived before for its salt, or derived now (one
+    /// argon2id run per salt: the files this keystore writes share one).
+    fn opening_key(&self, file: &KeyFile) -> Result<Arc<SealingKey>, KeyFileError> {
+        let mut derived = self.derived.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(key) = derived.iter().find(|key| key.fits(file)) {
+            return Ok(key.clone());
+        }
+        let key = Arc::new(SealingKey::for_file(file, &self.passphrase)?);
+        derived.push(key.clone());
+        Ok(key)
+    }
+
+    /// The key new key files are sealed with (derived once, at the first use).
+    fn sealing_key(&self) -> Result<Arc<SealingKey>, KeyFileError> {
+        let mut sealing = self.sealing.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(key) = sealing.as_ref() {
+            return Ok(key.clone());
+        }
+        let key = Arc::new(SealingKey::derive(&self.passphrase, self.kdf)?);
+        self.derived
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(key.clone());
+        *sealing = Some(key.clone());
         Ok(key)
     }
 
@@ -187,7 +228,9 @@ impl Keystore for SoftwareKeystore {
             .map_err(|err| KeystoreError::Platform(err.to_string()))?;
         let handle = KeyHandle(hex::encode(bytes));
         let key = SecretKey::generate(algorithm);
-        let file = KeyFile::seal_with_params(&key, &self.passphrase, self.kdf)
+        let file = self
+            .sealing_key()
+            .and_then(|sealing| KeyFile::seal_with_key(&key, &sealing))
             .map_err(|err| key_file_error(&handle, err))?;
         file.write(self.path(&handle)?)
             .map_err(|err| key_file_error(&handle, err))?;
@@ -312,6 +355,36 @@ mod tests {
             reopened.delete(&handle),
             Err(KeystoreError::UnknownKey(handle.0.clone()))
         );
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn the_keys_of_one_keystore_share_one_salt_and_a_reopened_keystore_signs_with_each() {
+        let (dir, keystore) = keystore("keystore-one-salt");
+        let handles: Vec<KeyHandle> = [KeyAlgorithm::Ed25519, KeyAlgorithm::P256]
+            .into_iter()
+            .map(|algorithm| keystore.generate(algorithm).unwrap())
+            .collect();
+        let salts: Vec<String> = handles
+            .iter()
+            .map(|handle| {
+                let file: serde_json::Value =
+                    serde_json::from_str(&keystore.read(handle).unwrap().to_json()).unwrap();
+                file["kdf"]["salt"].as_str().unwrap().to_owned()
+            })
+            .collect();
+        assert_eq!(salts[0], salts[1]);
+        let reopened =
+            SoftwareKeystore::open_with_kdf(&dir, b"pass", KdfParams::INSECURE_FOR_TESTS).unwrap();
+        for handle in &handles {
+            let signature = reopened.sign(handle, b"m").unwrap();
+            let public = reopened.public_key(handle).unwrap();
+            public.verify(b"m", &signature).unwrap();
+        }
+        // The reopened keystore derived one key for that salt, and seals new keys under its own.
+        assert_eq!(reopened.derived.lock().unwrap().len(), 1);
+        reopened.generate(KeyAlgorithm::Ed25519).unwrap();
+        assert_eq!(reopened.derived.lock().unwrap().len(), 2);
         std::fs::remove_dir_all(dir).unwrap();
     }
 

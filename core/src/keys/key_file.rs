@@ -294,8 +294,18 @@ pub(super) fn encrypt(
 ) -> Result<String, KeyFileError> {
     let (salt, nonce) = salt_and_nonce(kdf, cipher)?;
     let key = derive_key(kdf.params(), passphrase, &salt)?;
-    let ciphertext = XChaCha20Poly1305::new(key.as_ref().into())
-        .encrypt(XNonce::from_slice(&nonce), Payload { msg: secret, aad })
+    seal_secret(&key, &nonce, secret, aad)
+}
+
+/// Seals `secret` under the derived `key` with `nonce`, bound to `aad`; base64url.
+fn seal_secret(
+    key: &[u8; 32],
+    nonce: &[u8],
+    secret: &[u8],
+    aad: &[u8],
+) -> Result<String, KeyFileError> {
+    let ciphertext = XChaCha20Poly1305::new(key.into())
+        .encrypt(XNonce::from_slice(nonce), Payload { msg: secret, aad })
         .map_err(|_| malformed("encryption failed"))?;
     Ok(URL_SAFE_NO_PAD.encode(ciphertext))
 }
@@ -315,16 +325,70 @@ pub(super) fn decrypt(
         return Err(malformed("ciphertext too long"));
     }
     let key = derive_key(kdf.params(), passphrase, &salt)?;
-    XChaCha20Poly1305::new(key.as_ref().into())
+    open_secret(&key, &nonce, &ciphertext, aad)
+}
+
+/// Opens what [`seal_secret`] sealed under `key` (decoded `ciphertext`).
+fn open_secret(
+    key: &[u8; 32],
+    nonce: &[u8],
+    ciphertext: &[u8],
+    aad: &[u8],
+) -> Result<Zeroizing<Vec<u8>>, KeyFileError> {
+    XChaCha20Poly1305::new(key.into())
         .decrypt(
-            XNonce::from_slice(&nonce),
+            XNonce::from_slice(nonce),
             Payload {
-                msg: &ciphertext,
+                msg: ciphertext,
                 aad,
             },
         )
         .map(Zeroizing::new)
         .map_err(|_| KeyFileError::WrongPassphrase)
+}
+
+/// A passphrase's argon2id key for one salt and parameter set, derived once. A keystore that
+/// seals many key files with it writes the same salt into each (with a fresh nonce each), so
+/// only the first costs an argon2id run; a file sealed with it opens with the passphrase
+/// alone like any other ([`KeyFile::open`]).
+pub struct SealingKey {
+    params: KdfParams,
+    salt: Vec<u8>,
+    key: Zeroizing<[u8; 32]>,
+}
+
+impl std::fmt::Debug for SealingKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SealingKey")
+            .field("params", &self.params)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SealingKey {
+    /// Derives the key of `passphrase` under `params` with a fresh random salt.
+    pub fn derive(passphrase: &[u8], params: KdfParams) -> Result<SealingKey, KeyFileError> {
+        let (kdf, _) = new_sections(params)?;
+        let salt = decode_field(&kdf.salt, "kdf.salt")?;
+        let key = derive_key(params, passphrase, &salt)?;
+        Ok(SealingKey { params, salt, key })
+    }
+
+    /// Derives the key of `passphrase` under the parameters and salt `file` names (to open it
+    /// and every other file sealed with the same salt).
+    pub fn for_file(file: &KeyFile, passphrase: &[u8]) -> Result<SealingKey, KeyFileError> {
+        let (salt, _) = salt_and_nonce(&file.kdf, &file.cipher)?;
+        let params = file.kdf.params();
+        let key = derive_key(params, passphrase, &salt)?;
+        Ok(SealingKey { params, salt, key })
+    }
+
+    /// Whether `file` names this key's parameters and salt (so [`KeyFile::open_with_key`]
+    /// applies).
+    pub fn fits(&self, file: &KeyFile) -> bool {
+        file.kdf.params() == self.params
+            && decode_field(&file.kdf.salt, "kdf.salt").is_ok_and(|salt| salt == self.salt)
+    }
 }
 
 impl KeyFile {
@@ -341,17 +405,7 @@ impl KeyFile {
         params: KdfParams,
     ) -> Result<KeyFile, KeyFileError> {
         let (kdf, cipher) = new_sections(params)?;
-        let public_key = secret_key.public_key();
-        let did_key = DidKey::from_public_key(&public_key);
-        let mut file = KeyFile {
-            version: u64::from(KEY_FILE_VERSION),
-            algorithm: secret_key.algorithm().to_string(),
-            did: did_key.did().to_string(),
-            public_key_multibase: multicodec::encode_multikey(&public_key),
-            kdf,
-            cipher,
-            ciphertext: String::new(),
-        };
+        let mut file = KeyFile::unsealed(secret_key, kdf, cipher);
         let secret = secret_key.to_bytes();
         file.ciphertext = encrypt(
             &file.kdf,
@@ -361,6 +415,57 @@ impl KeyFile {
             &file.associated_data(),
         )?;
         Ok(file)
+    }
+
+    /// Encrypts `secret_key` under `sealing`, a key derived once for many files (the file
+    /// names its salt and parameters; see [`SealingKey`]).
+    pub fn seal_with_key(
+        secret_key: &SecretKey,
+        sealing: &SealingKey,
+    ) -> Result<KeyFile, KeyFileError> {
+        let (mut kdf, cipher) = new_sections(sealing.params)?;
+        kdf.salt = URL_SAFE_NO_PAD.encode(&sealing.salt);
+        let (_, nonce) = salt_and_nonce(&kdf, &cipher)?;
+        let mut file = KeyFile::unsealed(secret_key, kdf, cipher);
+        let secret = secret_key.to_bytes();
+        file.ciphertext = seal_secret(
+            &sealing.key,
+            &nonce,
+            secret.as_slice(),
+            &file.associated_data(),
+        )?;
+        Ok(file)
+    }
+
+    /// The file of `secret_key`'s public part with these sections, its ciphertext empty.
+    fn unsealed(secret_key: &SecretKey, kdf: KdfSection, cipher: CipherSection) -> KeyFile {
+        let public_key = secret_key.public_key();
+        let did_key = DidKey::from_public_key(&public_key);
+        KeyFile {
+            version: u64::from(KEY_FILE_VERSION),
+            algorithm: secret_key.algorithm().to_string(),
+            did: did_key.did().to_string(),
+            public_key_multibase: multicodec::encode_multikey(&public_key),
+            kdf,
+            cipher,
+            ciphertext: String::new(),
+        }
+    }
+
+    /// Decrypts the secret key with `sealing`, which must fit the file
+    /// ([`SealingKey::fits`]; else [`KeyFileError::WrongPassphrase`]).
+    pub fn open_with_key(&self, sealing: &SealingKey) -> Result<SecretKey, KeyFileError> {
+        let algorithm = self.check_header()?;
+        if !sealing.fits(self) {
+            return Err(KeyFileError::WrongPassphrase);
+        }
+        let (_, nonce) = salt_and_nonce(&self.kdf, &self.cipher)?;
+        let ciphertext = decode_field(&self.ciphertext, "ciphertext")?;
+        if ciphertext.len() > 1024 {
+            return Err(malformed("ciphertext too long"));
+        }
+        let secret = open_secret(&sealing.key, &nonce, &ciphertext, &self.associated_data())?;
+        self.checked_secret(algorithm, &secret)
     }
 
     /// Decrypts the secret key with `passphrase`.
@@ -374,7 +479,16 @@ impl KeyFile {
             &self.associated_data(),
             1024,
         )?;
-        let secret_key = SecretKey::from_bytes(algorithm, &secret)?;
+        self.checked_secret(algorithm, &secret)
+    }
+
+    /// The secret key of `secret`'s bytes, whose public key must be the file's.
+    fn checked_secret(
+        &self,
+        algorithm: KeyAlgorithm,
+        secret: &[u8],
+    ) -> Result<SecretKey, KeyFileError> {
+        let secret_key = SecretKey::from_bytes(algorithm, secret)?;
         if multicodec::encode_multikey(&secret_key.public_key()) != self.public_key_multibase {
             return Err(KeyFileError::PublicKeyMismatch);
         }
@@ -577,6 +691,49 @@ mod tests {
             Err(KeyFileError::Key(KeyError::InvalidSecretKey {
                 algorithm: KeyAlgorithm::Sm2
             }))
+        ));
+    }
+
+    #[test]
+    fn files_sealed_with_one_sealing_key_share_its_salt_and_open_with_the_passphrase_alone() {
+        let sealing = SealingKey::derive(PASS, KdfParams::INSECURE_FOR_TESTS).unwrap();
+        let (a, b) = (
+            SecretKey::generate(KeyAlgorithm::Ed25519),
+            SecretKey::generate(KeyAlgorithm::P256),
+        );
+        let file_a = KeyFile::seal_with_key(&a, &sealing).unwrap();
+        let file_b = KeyFile::seal_with_key(&b, &sealing).unwrap();
+        assert_eq!(file_a.kdf.salt, file_b.kdf.salt);
+        assert_ne!(file_a.cipher.nonce, file_b.cipher.nonce);
+        // The passphrase alone opens them, and a key derived for one file opens the other.
+        let reread = KeyFile::from_json(&file_a.to_json()).unwrap();
+        assert_eq!(reread.open(PASS).unwrap().to_bytes(), a.to_bytes());
+        let for_a = SealingKey::for_file(&reread, PASS).unwrap();
+        assert!(for_a.fits(&file_b));
+        assert_eq!(
+            file_b.open_with_key(&for_a).unwrap().to_bytes(),
+            b.to_bytes()
+        );
+    }
+
+    #[test]
+    fn a_sealing_key_of_another_passphrase_or_salt_does_not_open_a_file() {
+        let file = KeyFile::seal_with_params(
+            &SecretKey::generate(KeyAlgorithm::Ed25519),
+            PASS,
+            KdfParams::INSECURE_FOR_TESTS,
+        )
+        .unwrap();
+        let wrong = SealingKey::for_file(&file, b"wrong").unwrap();
+        assert!(matches!(
+            file.open_with_key(&wrong),
+            Err(KeyFileError::WrongPassphrase)
+        ));
+        let other_salt = SealingKey::derive(PASS, KdfParams::INSECURE_FOR_TESTS).unwrap();
+        assert!(!other_salt.fits(&file));
+        assert!(matches!(
+            file.open_with_key(&other_salt),
+            Err(KeyFileError::WrongPassphrase)
         ));
     }
 }

@@ -102,7 +102,7 @@ struct ServeArgs {
     conversion_policy: Option<PathBuf>,
     /// With --conversion-policy: the pinned validator set (validators.json) the desk checks
     /// the chain against.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", requires = "conversion_policy")]
     validators: Option<PathBuf>,
 }
 

@@ -10,7 +10,8 @@
 //! every wallet — so the holders, both authorities and the chain share this machine's cores.
 //! Samples per level: `CONVERSION_SAMPLES` (default 100; the 100-holder level takes
 //! three rounds at least). Holder keys: the wallet's software keystore (key files sealed under
-//! the passphrase with argon2id, here at [`KdfParams::INSECURE_FOR_TESTS`]), or with
+//! the passphrase with argon2id, here at [`KdfParams::INSECURE_FOR_TESTS`], derived once per
+//! keystore before the clock starts), or with
 //! `CONVERSION_KEYSTORE=platform` a keystore holding keys in memory, as a phone's platform
 //! keystore does (no passphrase KDF per new key).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
@@ -43,12 +44,14 @@ struct Holder {
 #[derive(Default)]
 struct PlatformKeystore {
     keys: Mutex<HashMap<String, SecretKey>>,
+    made: std::sync::atomic::AtomicU64,
 }
 
 impl Keystore for PlatformKeystore {
     fn generate(&self, algorithm: KeyAlgorithm) -> Result<KeyHandle, KeystoreError> {
+        let made = self.made.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let handle = format!("key-{made}");
         let mut keys = self.keys.lock().unwrap();
-        let handle = format!("key-{}", keys.len());
         keys.insert(handle.clone(), SecretKey::generate(algorithm));
         Ok(KeyHandle(handle))
     }
@@ -78,7 +81,8 @@ impl Keystore for PlatformKeystore {
 
 fn open_holder(dir: &std::path::Path, index: usize, platform: bool) -> Holder {
     let dir = dir.join(format!("holder-{index}"));
-    // The passphrase KDF runs once per wallet at open, outside every timed span.
+    // The passphrase KDF runs at the wallet's open and the keystore's first key, both here,
+    // outside every timed span.
     let keystore: Arc<dyn Keystore> = if platform {
         Arc::new(PlatformKeystore::default())
     } else {
@@ -91,6 +95,8 @@ fn open_holder(dir: &std::path::Path, index: usize, platform: bool) -> Holder {
             .unwrap(),
         )
     };
+    let first = keystore.generate(KeyAlgorithm::Ed25519).unwrap();
+    keystore.delete(&first).unwrap();
     let wallet = Wallet::open_with_kdf(
         &dir,
         b"pass",

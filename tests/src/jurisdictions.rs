@@ -13,7 +13,7 @@
 //! URLs name them), and each issuer talks to the chain through its own proxy.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -36,6 +36,9 @@ use crosscode_issuer::store::embedded::EmbeddedStore;
 use crosscode_issuer::token::BackOfficeToken;
 use crosscode_registry_client::RegistryClient;
 use crosscode_registry_node::{Node, NodeConfig, RunningNode};
+use crosscode_wallet_core::Wallet;
+use crosscode_wallet_core::keystore::SoftwareKeystore;
+use crosscode_wallet_core::transport::HttpTransport;
 use serde_json::{Value, json};
 
 use crate::recording::Recording;
@@ -51,6 +54,32 @@ pub enum WorldError {
 
 fn step<E: std::fmt::Display>(what: &'static str) -> impl FnOnce(E) -> WorldError {
     move |err| WorldError::Step(format!("{what}: {err}"))
+}
+
+/// A traveller's wallet in `dir` with its software keystore in `dir/keys`, both sealed under
+/// `passphrase` with the tests' argon2id parameters, talking HTTP; answers the keystore too
+/// (a test may sign with the holder keys directly).
+pub fn open_wallet(
+    dir: &Path,
+    passphrase: &[u8],
+) -> Result<(Wallet, Arc<SoftwareKeystore>), WorldError> {
+    let keystore = Arc::new(
+        SoftwareKeystore::open_with_kdf(
+            &dir.join("keys"),
+            passphrase,
+            KdfParams::INSECURE_FOR_TESTS,
+        )
+        .map_err(step("the wallet's keystore"))?,
+    );
+    let wallet = Wallet::open_with_kdf(
+        dir,
+        passphrase,
+        KdfParams::INSECURE_FOR_TESTS,
+        keystore.clone(),
+        Arc::new(HttpTransport::new().map_err(step("the wallet's transport"))?),
+    )
+    .map_err(step("the wallet"))?;
+    Ok((wallet, keystore))
 }
 
 /// The source jurisdiction.

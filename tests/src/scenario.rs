@@ -15,12 +15,10 @@
 //!    project uses — 0 hits — after a positive control shows the scanner finds a planted one.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crosscode_core::VerificationStep;
 use crosscode_core::crossborder::RefusalCode;
-use crosscode_core::keys::KdfParams;
 use crosscode_did_registry::dev::DevConsortium;
 use crosscode_issuer::status::StatusAction;
 use crosscode_verifier::Verifier;
@@ -28,16 +26,15 @@ use crosscode_verifier::chain_trust::ChainTrust;
 use crosscode_verifier::format::cc1::{Cc1, PresentationPolicy};
 use crosscode_verifier::report::{Report, StepOutcome, Verdict};
 use crosscode_verifier::trust::TrustStore;
-use crosscode_wallet_core::Wallet;
 use crosscode_wallet_core::convert::ConvertError;
-use crosscode_wallet_core::keystore::SoftwareKeystore;
-use crosscode_wallet_core::transport::HttpTransport;
 use crosscode_wallet_core::wallet::WalletError;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
 use crate::audit::Scanner;
-use crate::jurisdictions::{SOURCE, TARGET, TwoJurisdictions, WorldError, WorldOptions};
+use crate::jurisdictions::{
+    SOURCE, TARGET, TwoJurisdictions, WorldError, WorldOptions, open_wallet,
+};
 use crate::recording::{Recording, Sources};
 
 /// The traveller of the demo when no `--subject` is given.
@@ -170,25 +167,9 @@ pub async fn run(
 
     // 2. CN-GD issues the health code to the wallet.
     let started = Instant::now();
-    let wallet_dir = world.dir.join("wallet");
-    let keystore = Arc::new(
-        SoftwareKeystore::open_with_kdf(
-            &wallet_dir.join("keys"),
-            WALLET_PASSPHRASE,
-            KdfParams::INSECURE_FOR_TESTS,
-        )
-        .map_err(failed("the wallet's keystore"))?,
-    );
-    let wallet = Wallet::open_with_kdf(
-        &wallet_dir,
-        WALLET_PASSPHRASE,
-        KdfParams::INSECURE_FOR_TESTS,
-        keystore,
-        Arc::new(HttpTransport::new().map_err(failed("the wallet's transport"))?),
-    )
-    .map_err(failed("the wallet"))?
+    let (wallet, _) = open_wallet(&world.dir.join("wallet"), WALLET_PASSPHRASE)?;
     // Both checkpoints check anchor inclusion: the codes carry their receipts.
-    .with_anchor_receipts(true);
+    let wallet = wallet.with_anchor_receipts(true);
     let trust = world.wallet_trust().await?;
     let offer = world.offer(&options.subject).await?;
     let source = wallet

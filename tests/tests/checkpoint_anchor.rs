@@ -9,10 +9,9 @@ use std::sync::Arc;
 
 use crosscode_core::VerificationStep;
 use crosscode_core::anchor::AnchorReceipt;
-use crosscode_core::keys::KdfParams;
 use crosscode_did_registry::evidence::anchor_leaf;
 use crosscode_did_registry::merkle::merkle_root;
-use crosscode_tests::jurisdictions::{TwoJurisdictions, WorldOptions};
+use crosscode_tests::jurisdictions::{TwoJurisdictions, WorldOptions, open_wallet};
 use crosscode_tests::scenario::sample_subject;
 use crosscode_verifier::chain_trust::ChainTrust;
 use crosscode_verifier::format::cc1::{Cc1, PresentationPolicy};
@@ -22,7 +21,6 @@ use crosscode_wallet_core::Wallet;
 use crosscode_wallet_core::keystore::SoftwareKeystore;
 use crosscode_wallet_core::present::present_with_anchor;
 use crosscode_wallet_core::store::StoredCredential;
-use crosscode_wallet_core::transport::HttpTransport;
 use time::OffsetDateTime;
 
 const DISCLOSE: [&str; 2] = ["statusColour", "statusDate"];
@@ -43,19 +41,8 @@ async fn setup() -> Setup {
         .await
         .unwrap();
     let dir = crosscode_testing::temp_dir("anchor-wallet");
-    let keystore = Arc::new(
-        SoftwareKeystore::open_with_kdf(&dir.join("keys"), b"pass", KdfParams::INSECURE_FOR_TESTS)
-            .unwrap(),
-    );
-    let wallet = Wallet::open_with_kdf(
-        &dir,
-        b"pass",
-        KdfParams::INSECURE_FOR_TESTS,
-        keystore.clone(),
-        Arc::new(HttpTransport::new().unwrap()),
-    )
-    .unwrap()
-    .with_anchor_receipts(true);
+    let (wallet, keystore) = open_wallet(&dir, b"pass").unwrap();
+    let wallet = wallet.with_anchor_receipts(true);
     let wallet_trust = world.wallet_trust().await.unwrap();
     let mut stored = Vec::new();
     for _ in 0..2 {

@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use crosscode_core::crossborder::{ConversionPolicy, PolicyRules, RefusalCode};
-use crosscode_core::keys::{KdfParams, KeyAlgorithm, SecretKey};
+use crosscode_core::keys::{KeyAlgorithm, SecretKey};
 use crosscode_did_registry::evidence::verify_receipt;
 use crosscode_did_registry::governance::GovernanceAction;
 use crosscode_did_registry::profile::CryptoProfile;
@@ -16,13 +16,12 @@ use crosscode_issuer::status::StatusAction;
 use crosscode_issuer::store::Table;
 use crosscode_tests::conversion_client::{Crafting, craft, post_conversion, resign, terms};
 use crosscode_tests::jurisdictions::{
-    SOURCE, TARGET, TwoJurisdictions, WorldOptions, default_policy,
+    SOURCE, TARGET, TwoJurisdictions, WorldOptions, default_policy, open_wallet,
 };
 use crosscode_wallet_core::Wallet;
 use crosscode_wallet_core::convert::ConvertError;
 use crosscode_wallet_core::keystore::SoftwareKeystore;
 use crosscode_wallet_core::store::StoredCredential;
-use crosscode_wallet_core::transport::HttpTransport;
 use crosscode_wallet_core::wallet::WalletError;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
@@ -56,18 +55,7 @@ async fn setup_with(policy: Option<ConversionPolicy>, colour: &str) -> Setup {
     .await
     .unwrap();
     let dir = crosscode_testing::temp_dir("conversion-wallet");
-    let keystore = Arc::new(
-        SoftwareKeystore::open_with_kdf(&dir.join("keys"), b"pass", KdfParams::INSECURE_FOR_TESTS)
-            .unwrap(),
-    );
-    let wallet = Wallet::open_with_kdf(
-        &dir,
-        b"pass",
-        KdfParams::INSECURE_FOR_TESTS,
-        keystore.clone(),
-        Arc::new(HttpTransport::new().unwrap()),
-    )
-    .unwrap();
+    let (wallet, keystore) = open_wallet(&dir, b"pass").unwrap();
     let offer = world.offer(&record(colour)).await.unwrap();
     let trust = world.wallet_trust().await.unwrap();
     let summary = wallet

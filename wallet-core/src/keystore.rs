@@ -176,29 +176,40 @@ impl SoftwareKeystore {
 
     /// The key that opens `file`: one derived before for its salt, or derived now (one
     /// argon2id run per salt: the files this keystore writes share one).
+    /// No lock is held while argon2id runs (two first uses of one salt may both derive it).
     fn opening_key(&self, file: &KeyFile) -> Result<Arc<SealingKey>, KeyFileError> {
-        let mut derived = self.derived.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(key) = derived.iter().find(|key| key.fits(file)) {
+        if let Some(key) = self.derived().iter().find(|key| key.fits(file)) {
             return Ok(key.clone());
         }
         let key = Arc::new(SealingKey::for_file(file, &self.passphrase)?);
-        derived.push(key.clone());
+        self.derived().push(key.clone());
         Ok(key)
     }
 
-    /// The key new key files are sealed with (derived once, at the first use).
+    /// The key new key files are sealed with (derived at the first use; no lock is held while
+    /// argon2id runs, and the first key stored wins).
     fn sealing_key(&self) -> Result<Arc<SealingKey>, KeyFileError> {
+        let current = self
+            .sealing
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        if let Some(key) = current {
+            return Ok(key);
+        }
+        let derived = Arc::new(SealingKey::derive(&self.passphrase, self.kdf)?);
         let mut sealing = self.sealing.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(key) = sealing.as_ref() {
             return Ok(key.clone());
         }
-        let key = Arc::new(SealingKey::derive(&self.passphrase, self.kdf)?);
-        self.derived
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push(key.clone());
-        *sealing = Some(key.clone());
-        Ok(key)
+        *sealing = Some(derived.clone());
+        drop(sealing);
+        self.derived().push(derived.clone());
+        Ok(derived)
+    }
+
+    fn derived(&self) -> std::sync::MutexGuard<'_, Vec<Arc<SealingKey>>> {
+        self.derived.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     fn cache(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<SecretKey>>> {
@@ -385,6 +396,20 @@ mod tests {
         assert_eq!(reopened.derived.lock().unwrap().len(), 1);
         reopened.generate(KeyAlgorithm::Ed25519).unwrap();
         assert_eq!(reopened.derived.lock().unwrap().len(), 2);
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn a_key_file_sealed_on_its_own_salt_still_opens_and_signs() {
+        let (dir, keystore) = keystore("keystore-own-salt");
+        let key = SecretKey::generate(KeyAlgorithm::Ed25519);
+        let handle = KeyHandle("0123456789abcdef0123456789abcdef".into());
+        KeyFile::seal_with_params(&key, b"pass", KdfParams::INSECURE_FOR_TESTS)
+            .unwrap()
+            .write(dir.join(format!("{}.key", handle.0)))
+            .unwrap();
+        let signature = keystore.sign(&handle, b"m").unwrap();
+        key.public_key().verify(b"m", &signature).unwrap();
         std::fs::remove_dir_all(dir).unwrap();
     }
 

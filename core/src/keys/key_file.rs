@@ -103,6 +103,11 @@ pub enum KeyFileError {
     /// The operating system's random number generator failed.
     #[error("random number generator failure")]
     Randomness,
+    /// [`KeyFile::open_with_key`] was given a sealing key of another salt or parameter set
+    /// than the file names (a caller error: derive one for the file with
+    /// [`SealingKey::for_file`]).
+    #[error("the key file is sealed under another salt or argon2id parameters")]
+    OtherSealingKey,
 }
 
 /// argon2id parameters (memory in KiB, iterations, lanes).
@@ -320,12 +325,21 @@ pub(super) fn decrypt(
     max_len: usize,
 ) -> Result<Zeroizing<Vec<u8>>, KeyFileError> {
     let (salt, nonce) = salt_and_nonce(kdf, cipher)?;
+    let ciphertext = ciphertext_bytes(ciphertext, max_len)?;
+    let key = derive_key(kdf.params(), passphrase, &salt)?;
+    open_secret(&key, &nonce, &ciphertext, aad)
+}
+
+/// The longest ciphertext a key file may hold (a secret key and its tag are far shorter).
+const MAX_CIPHERTEXT_LEN: usize = 1024;
+
+/// The decoded `ciphertext` (base64url), at most `max_len` bytes.
+fn ciphertext_bytes(ciphertext: &str, max_len: usize) -> Result<Vec<u8>, KeyFileError> {
     let ciphertext = decode_field(ciphertext, "ciphertext")?;
     if ciphertext.len() > max_len {
         return Err(malformed("ciphertext too long"));
     }
-    let key = derive_key(kdf.params(), passphrase, &salt)?;
-    open_secret(&key, &nonce, &ciphertext, aad)
+    Ok(ciphertext)
 }
 
 /// Opens what [`seal_secret`] sealed under `key` (decoded `ciphertext`).
@@ -368,8 +382,10 @@ impl std::fmt::Debug for SealingKey {
 impl SealingKey {
     /// Derives the key of `passphrase` under `params` with a fresh random salt.
     pub fn derive(passphrase: &[u8], params: KdfParams) -> Result<SealingKey, KeyFileError> {
-        let (kdf, _) = new_sections(params)?;
-        let salt = decode_field(&kdf.salt, "kdf.salt")?;
+        let mut salt = vec![0u8; SALT_LEN];
+        OsRng
+            .try_fill_bytes(&mut salt)
+            .map_err(|_| KeyFileError::Randomness)?;
         let key = derive_key(params, passphrase, &salt)?;
         Ok(SealingKey { params, salt, key })
     }
@@ -453,17 +469,14 @@ impl KeyFile {
     }
 
     /// Decrypts the secret key with `sealing`, which must fit the file
-    /// ([`SealingKey::fits`]; else [`KeyFileError::WrongPassphrase`]).
+    /// ([`SealingKey::fits`]; else [`KeyFileError::OtherSealingKey`]).
     pub fn open_with_key(&self, sealing: &SealingKey) -> Result<SecretKey, KeyFileError> {
         let algorithm = self.check_header()?;
-        if !sealing.fits(self) {
-            return Err(KeyFileError::WrongPassphrase);
-        }
         let (_, nonce) = salt_and_nonce(&self.kdf, &self.cipher)?;
-        let ciphertext = decode_field(&self.ciphertext, "ciphertext")?;
-        if ciphertext.len() > 1024 {
-            return Err(malformed("ciphertext too long"));
+        if !sealing.fits(self) {
+            return Err(KeyFileError::OtherSealingKey);
         }
+        let ciphertext = ciphertext_bytes(&self.ciphertext, MAX_CIPHERTEXT_LEN)?;
         let secret = open_secret(&sealing.key, &nonce, &ciphertext, &self.associated_data())?;
         self.checked_secret(algorithm, &secret)
     }
@@ -477,7 +490,7 @@ impl KeyFile {
             passphrase,
             &self.ciphertext,
             &self.associated_data(),
-            1024,
+            MAX_CIPHERTEXT_LEN,
         )?;
         self.checked_secret(algorithm, &secret)
     }
@@ -733,7 +746,7 @@ mod tests {
         assert!(!other_salt.fits(&file));
         assert!(matches!(
             file.open_with_key(&other_salt),
-            Err(KeyFileError::WrongPassphrase)
+            Err(KeyFileError::OtherSealingKey)
         ));
     }
 }

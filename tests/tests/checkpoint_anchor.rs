@@ -2,16 +2,20 @@
 //! the dynamic presentation, and a checkpoint holding a trust cache synced from the chain
 //! checks offline that the receipt's path leads from the credential's anchor leaf to a batch
 //! its issuer anchored — and refuses a code whose receipt is missing (when required), altered,
-//! made up, or another credential's.
+//! made up, or another credential's, and one whose credential hash the receipt proves is
+//! revoked.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
 use std::sync::Arc;
 
 use crosscode_core::VerificationStep;
 use crosscode_core::anchor::AnchorReceipt;
+use crosscode_did_registry::dev::DevAuthority;
 use crosscode_did_registry::evidence::anchor_leaf;
 use crosscode_did_registry::merkle::merkle_root;
-use crosscode_tests::jurisdictions::{TwoJurisdictions, WorldOptions, open_wallet};
+use crosscode_did_registry::profile::CryptoProfile;
+use crosscode_did_registry::transaction::{StatusChange, StatusKey};
+use crosscode_tests::jurisdictions::{SOURCE, TwoJurisdictions, WorldOptions, open_wallet};
 use crosscode_tests::scenario::sample_subject;
 use crosscode_verifier::chain_trust::ChainTrust;
 use crosscode_verifier::format::cc1::{Cc1, PresentationPolicy};
@@ -225,5 +229,40 @@ async fn a_checkpoint_requiring_receipts_without_a_synced_cache_refuses_even_a_c
         report.outcome(VerificationStep::AnchorInclusion),
         StepOutcome::Skipped(_)
     ));
+    setup.world.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_derived_code_is_refused_at_status_when_its_credential_hash_is_revoked_through_the_receipt()
+ {
+    let mut setup = setup().await;
+    let receipt = setup.receipt();
+    // CN-GD revokes the credential by its hash — an entry a derived form alone cannot be
+    // looked up by.
+    let cn_gd = DevAuthority::derive(CryptoProfile::Standard, SOURCE);
+    setup
+        .world
+        .chain
+        .set_status(
+            &cn_gd.chain_key,
+            Some(&cn_gd.did),
+            StatusKey::CredentialHash(receipt.credential_hash().unwrap()),
+            StatusChange::Revoke,
+        )
+        .await
+        .unwrap();
+    setup.trust =
+        crosscode_verifier::sync::sync(&setup.world.chain, &setup.world.pinned, None, &mut |_| {})
+            .await
+            .unwrap()
+            .0;
+    let report = setup.shown_with(Some(&receipt), false);
+    assert_eq!(
+        report.failure().map(|(step, error)| (step, error.code())),
+        Some((VerificationStep::Status, "REVOKED")),
+        "{report:?}"
+    );
+    // Without the receipt the checkpoint has no hash to look up: the status pointers alone.
+    assert_eq!(setup.shown_with(None, false).verdict(), Verdict::Accept);
     setup.world.stop().await.unwrap();
 }

@@ -36,6 +36,7 @@ use crosscode_issuer::store::embedded::EmbeddedStore;
 use crosscode_issuer::token::BackOfficeToken;
 use crosscode_registry_client::RegistryClient;
 use crosscode_registry_node::{Node, NodeConfig, RunningNode};
+use crosscode_verifier::chain_trust::ChainTrust;
 use crosscode_wallet_core::Wallet;
 use crosscode_wallet_core::keystore::SoftwareKeystore;
 use crosscode_wallet_core::transport::HttpTransport;
@@ -270,6 +271,15 @@ impl TwoJurisdictions {
             .trust_cache_of_admitted_issuers()
             .await
             .map_err(step("the wallet's trust"))
+    }
+
+    /// What a checkpoint syncs from the chain from scratch: the chain's data replicated to
+    /// it, proven against the pinned validators.
+    pub async fn checkpoint_trust(&self) -> Result<ChainTrust, WorldError> {
+        crosscode_verifier::sync::sync(&self.chain, &self.pinned, None, &mut |_| {})
+            .await
+            .map(|(trust, _)| trust)
+            .map_err(step("a checkpoint's sync"))
     }
 
     /// Stores `record` at CN-GD and answers an OpenID4VCI offer of its health code (no

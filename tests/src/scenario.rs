@@ -206,7 +206,7 @@ pub async fn run(
 
     // 3. CN-GD's exit checkpoint.
     let started = Instant::now();
-    let exit_trust = checkpoint_sync(&world).await?;
+    let exit_trust = world.checkpoint_trust().await?;
     let disclose = ["statusColour".to_owned(), "statusDate".to_owned()];
     let shown = wallet
         .present(&source.id, &disclose, None, true, OffsetDateTime::now_utc())
@@ -271,7 +271,7 @@ pub async fn run(
 
     // 5. MO's entry checkpoint.
     let started = Instant::now();
-    let entry_trust = checkpoint_sync(&world).await?;
+    let entry_trust = world.checkpoint_trust().await?;
     let (deviation, details) = match &converted_id {
         Some(id) => {
             let shown = wallet
@@ -369,14 +369,6 @@ pub async fn run(
     );
     world.stop().await?;
     Ok(report)
-}
-
-/// A checkpoint's sync of the chain trust (the chain's data replicated to it, proven).
-async fn checkpoint_sync(world: &TwoJurisdictions) -> Result<ChainTrust, ScenarioError> {
-    crosscode_verifier::sync::sync(&world.chain, &world.pinned, None, &mut |_| {})
-        .await
-        .map(|(trust, _)| trust)
-        .map_err(failed("a checkpoint's sync"))
 }
 
 /// A checkpoint verifier over `trust` that demands dynamic codes carrying their anchor

@@ -59,10 +59,7 @@ async fn setup() -> Setup {
         assert!(credential.anchor.is_some(), "the issuer gave a receipt");
         stored.push(credential);
     }
-    let trust = crosscode_verifier::sync::sync(&world.chain, &world.pinned, None, &mut |_| {})
-        .await
-        .unwrap()
-        .0;
+    let trust = world.checkpoint_trust().await.unwrap();
     let second = stored.pop().unwrap();
     let first = stored.pop().unwrap();
     Setup {
@@ -87,12 +84,10 @@ impl Setup {
             .with_chain_trust(self.trust.clone())
     }
 
-    /// The first credential's dynamic presentation carrying `anchor`, verified by a checkpoint
-    /// that requires a receipt (or not).
-    fn shown_with(&self, anchor: Option<&AnchorReceipt>, require_anchor: bool) -> Report {
+    /// The first credential's dynamic presentation carrying `anchor` at `now`: its payload.
+    fn payload_with(&self, anchor: Option<&AnchorReceipt>, now: OffsetDateTime) -> String {
         let disclose: Vec<String> = DISCLOSE.iter().map(|claim| (*claim).to_owned()).collect();
-        let now = OffsetDateTime::now_utc();
-        let shown = present_with_anchor(
+        present_with_anchor(
             &self.first,
             self.keystore.as_ref(),
             &disclose,
@@ -101,9 +96,15 @@ impl Setup {
             now,
             anchor,
         )
-        .unwrap();
+        .unwrap()
+        .payload
+    }
+
+    /// [`Setup::payload_with`] verified by a checkpoint that requires a receipt (or not).
+    fn shown_with(&self, anchor: Option<&AnchorReceipt>, require_anchor: bool) -> Report {
+        let now = OffsetDateTime::now_utc();
         self.checkpoint(require_anchor)
-            .verify_text(&shown.payload, now)
+            .verify_text(&self.payload_with(anchor, now), now)
     }
 
     fn receipt(&self) -> AnchorReceipt {
@@ -201,18 +202,8 @@ async fn another_credentials_receipt_does_not_prove_this_one_anchored() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_checkpoint_requiring_receipts_without_a_synced_cache_refuses_even_a_carried_one() {
     let setup = setup().await;
-    let disclose: Vec<String> = DISCLOSE.iter().map(|claim| (*claim).to_owned()).collect();
     let now = OffsetDateTime::now_utc();
-    let shown = present_with_anchor(
-        &setup.first,
-        setup.keystore.as_ref(),
-        &disclose,
-        None,
-        true,
-        now,
-        setup.first.anchor.as_ref(),
-    )
-    .unwrap();
+    let payload = setup.payload_with(setup.first.anchor.as_ref(), now);
     // The authorities' keys from trust-cache files, no chain to check the receipt against.
     let keys_only = |require_anchor| {
         Verifier::new(TrustStore::new())
@@ -222,8 +213,8 @@ async fn a_checkpoint_requiring_receipts_without_a_synced_cache_refuses_even_a_c
             })))
             .with_crosscode_trust(setup.trust.key_resolver())
     };
-    assert_not_anchored(&keys_only(true).verify_text(&shown.payload, now));
-    let report = keys_only(false).verify_text(&shown.payload, now);
+    assert_not_anchored(&keys_only(true).verify_text(&payload, now));
+    let report = keys_only(false).verify_text(&payload, now);
     assert_eq!(report.verdict(), Verdict::Accept, "{report:?}");
     assert!(matches!(
         report.outcome(VerificationStep::AnchorInclusion),
@@ -251,11 +242,7 @@ async fn a_derived_code_is_refused_at_status_when_its_credential_hash_is_revoked
         )
         .await
         .unwrap();
-    setup.trust =
-        crosscode_verifier::sync::sync(&setup.world.chain, &setup.world.pinned, None, &mut |_| {})
-            .await
-            .unwrap()
-            .0;
+    setup.trust = setup.world.checkpoint_trust().await.unwrap();
     let report = setup.shown_with(Some(&receipt), false);
     assert_eq!(
         report.failure().map(|(step, error)| (step, error.code())),

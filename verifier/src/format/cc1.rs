@@ -269,10 +269,12 @@ impl Format for Cc1 {
                     .iter()
                     .zip(&anchored)
                     .map(|(credential, anchored)| {
+                        // A receipt checked for a credential shown as issued proved the very
+                        // hash `as_issued` would recompute: it is not canonicalised twice.
                         chain_status::check_status(
                             chain,
                             credential,
-                            as_issued,
+                            as_issued && anchored.is_none(),
                             anchored.map(|anchored| anchored.credential_hash),
                         )
                     })

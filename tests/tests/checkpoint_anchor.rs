@@ -15,7 +15,7 @@ use crosscode_did_registry::evidence::anchor_leaf;
 use crosscode_did_registry::merkle::merkle_root;
 use crosscode_did_registry::profile::CryptoProfile;
 use crosscode_did_registry::transaction::{StatusChange, StatusKey};
-use crosscode_tests::jurisdictions::{SOURCE, TwoJurisdictions, WorldOptions, open_wallet};
+use crosscode_tests::jurisdictions::{SOURCE, TARGET, TwoJurisdictions, WorldOptions, open_wallet};
 use crosscode_tests::scenario::sample_subject;
 use crosscode_verifier::chain_trust::ChainTrust;
 use crosscode_verifier::format::cc1::{Cc1, PresentationPolicy};
@@ -251,5 +251,42 @@ async fn a_derived_code_is_refused_at_status_when_its_credential_hash_is_revoked
     );
     // Without the receipt the checkpoint has no hash to look up: the status pointers alone.
     assert_eq!(setup.shown_with(None, false).verdict(), Verdict::Accept);
+    setup.world.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_receipt_for_a_batch_another_authority_anchored_is_refused() {
+    let mut setup = setup().await;
+    // MO anchors a one-leaf batch of CN-GD's credential id (with another hash: the chain
+    // refuses a root anchored before): the path checks, the batch is on the chain, but it is
+    // not the credential issuer's anchor.
+    let id = setup.first.credential["id"].as_str().unwrap();
+    let profile = setup.trust.chain.profile;
+    let hash = [9; 32];
+    let root = merkle_root(profile, &[anchor_leaf(profile, id, &hash)]);
+    let mo = DevAuthority::derive(CryptoProfile::Standard, TARGET);
+    let committed = setup
+        .world
+        .chain
+        .anchor_batch(&mo.chain_key, Some(&mo.did), &root, 1)
+        .await
+        .unwrap();
+    setup.trust = setup.world.checkpoint_trust().await.unwrap();
+    let by_another = AnchorReceipt {
+        credential_hash: hex::encode(hash),
+        merkle_root: hex::encode(root),
+        index: 0,
+        size: 1,
+        path: Vec::new(),
+        height: committed.height,
+        transaction: hex::encode(committed.hash),
+        ..setup.receipt()
+    };
+    let report = setup.shown_with(Some(&by_another), false);
+    assert_not_anchored(&report);
+    assert!(
+        format!("{:?}", report.failure()).contains("not the credential issuer's"),
+        "{report:?}"
+    );
     setup.world.stop().await.unwrap();
 }

@@ -4,6 +4,8 @@
 //! C_B verified and stored encrypted in the wallet — timed end to end with 1, 10 and 100
 //! holders converting at once. Its peer in the same run is the wallet's `receive` of a CN-GD
 //! health code (OpenID4VCI, the issuer's anchor commit included) at the same concurrency.
+//! A third measure times the span issue #13 names, *conversion request → C_B stored*: every
+//! holder first prepares its request (what its own phone computes), then all send at once.
 //!
 //! Everything runs in this one process on loopback — the registry node (RocksDB, 200 ms
 //! heartbeat, blocks cut as soon as transactions wait), CN-GD's and MO's issuer services and
@@ -155,7 +157,7 @@ async fn receive_round(
 }
 
 /// Every holder converts its CN-GD health code into an MO one at once; answers each
-/// conversion's time.
+/// conversion's time (the whole `Wallet::convert`).
 async fn convert_round(
     world: &TwoJurisdictions,
     holders: &[Holder],
@@ -172,6 +174,39 @@ async fn convert_round(
             .unwrap();
         start.elapsed()
     });
+    join_all(runs).await
+}
+
+/// Every holder prepares its conversion request (policy, challenge, disclosure, consent —
+/// work its own phone does) before the clock starts, then all send at once; answers each
+/// request's time from sending to C_B stored.
+async fn request_round(
+    world: &TwoJurisdictions,
+    holders: &[Holder],
+    trust: &TrustCache,
+) -> Vec<Duration> {
+    let url = world.target.url.as_str();
+    let prepared = join_all(holders.iter().map(|holder| async move {
+        let id = holder.source_id.as_deref().unwrap();
+        holder
+            .wallet
+            .prepare_conversion(id, url, OffsetDateTime::now_utc())
+            .await
+            .unwrap()
+    }))
+    .await;
+    let runs = holders
+        .iter()
+        .zip(prepared)
+        .map(|(holder, prepared)| async move {
+            let start = Instant::now();
+            holder
+                .wallet
+                .send_conversion(prepared, trust, OffsetDateTime::now_utc())
+                .await
+                .unwrap();
+            start.elapsed()
+        });
     join_all(runs).await
 }
 
@@ -201,35 +236,42 @@ async fn run() {
     // Warm-up: connections, the desk's trust follower, the first blocks.
     receive_round(&world, &mut holders[..1], &trust).await;
     convert_round(&world, &holders[..1], &trust).await;
+    request_round(&world, &holders[..1], &trust).await;
 
     println!(
-        "| holders at once | samples | receive p50 | receive p99 | convert p50 | convert p99 | convert max | conversions/s |"
+        "| holders at once | samples | receive p50 | receive p99 | convert p50 | convert p99 | convert max | conversions/s | request→stored p50 | request→stored p99 | request→stored max |"
     );
-    println!("|---:|---:|---:|---:|---:|---:|---:|---:|");
+    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for level in LEVELS {
         let rounds = samples
             .div_ceil(level)
             .max(if level >= 100 { 3 } else { 1 });
         let mut received = Vec::new();
         let mut converted = Vec::new();
+        let mut requested = Vec::new();
         let mut busy = Duration::ZERO;
         for _ in 0..rounds {
             received.extend(receive_round(&world, &mut holders[..level], &trust).await);
             let start = Instant::now();
             converted.extend(convert_round(&world, &holders[..level], &trust).await);
             busy += start.elapsed();
+            requested.extend(request_round(&world, &holders[..level], &trust).await);
         }
         let (receive_p50, receive_p99, _) = percentiles(&mut received);
         let (p50, p99, max) = percentiles(&mut converted);
+        let (sent_p50, sent_p99, sent_max) = percentiles(&mut requested);
         println!(
-            "| {level} | {} | {} | {} | {} | {} | {} | {:.0} |",
+            "| {level} | {} | {} | {} | {} | {} | {} | {:.0} | {} | {} | {} |",
             converted.len(),
             ms(receive_p50),
             ms(receive_p99),
             ms(p50),
             ms(p99),
             ms(max),
-            converted.len() as f64 / busy.as_secs_f64()
+            converted.len() as f64 / busy.as_secs_f64(),
+            ms(sent_p50),
+            ms(sent_p99),
+            ms(sent_max)
         );
     }
     world.stop().await.unwrap();

@@ -599,3 +599,45 @@ async fn a_source_the_policy_does_not_accept_is_refused_by_the_wallet_and_by_the
         .await;
     setup.world.stop().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_prepared_conversion_dropped_unsent_leaves_no_key_and_one_sent_later_converts() {
+    let setup = setup().await;
+    let keys = || std::fs::read_dir(setup._dir.join("keys")).unwrap().count();
+    let trust = setup.world.wallet_trust().await.unwrap();
+    let url = setup.world.target.url.as_str();
+    let (keys_before, output_before) = (keys(), setup.target_output().await);
+
+    let prepared = setup
+        .wallet
+        .prepare_conversion(&setup.stored.id, url, OffsetDateTime::now_utc())
+        .await
+        .unwrap();
+    assert_eq!(keys(), keys_before + 1, "the new holder key is made");
+    drop(prepared);
+    assert_eq!(keys(), keys_before, "an unsent request's key is deleted");
+    assert_eq!(
+        setup.target_output().await,
+        output_before,
+        "nothing was sent"
+    );
+
+    let prepared = setup
+        .wallet
+        .prepare_conversion(&setup.stored.id, url, OffsetDateTime::now_utc())
+        .await
+        .unwrap();
+    assert!(
+        !format!("{prepared:?}").contains("green"),
+        "a prepared request does not print what it discloses"
+    );
+    let summary = setup
+        .wallet
+        .send_conversion(prepared, &trust, OffsetDateTime::now_utc())
+        .await
+        .unwrap();
+    assert_eq!(summary.issuer, setup.world.target.did.as_str());
+    assert_eq!(keys(), keys_before + 1, "the sent request's key is kept");
+    assert_eq!(setup.wallet.list().unwrap().len(), 2);
+    setup.world.stop().await.unwrap();
+}

@@ -17,7 +17,10 @@
 //! 6. the converted credential is verified on arrival like a received one (about the new
 //!    holder key, every proof with the converting authority's keys from the app's trust).
 //!
-//! Any failure after step 3 deletes the new key; nothing is stored.
+//! [`prepare`] runs steps 1–5 up to the `POST`, [`PreparedConversion::send`] the rest (an app
+//! may build the request first and send it when the traveller confirms); [`convert`] both.
+//! Any failure after step 3 deletes the new key, as does dropping an unsent request; nothing
+//! is stored.
 
 use crosscode_core::anchor::AnchorReceipt;
 use crosscode_core::crossborder::{
@@ -30,6 +33,8 @@ use crosscode_core::did::{KeyResolver, TrustCache};
 use crosscode_core::keys::KeyAlgorithm;
 use crosscode_core::vc::DateTimeStamp;
 use serde::de::DeserializeOwned;
+use std::sync::Arc;
+
 use serde_json::Value;
 use time::OffsetDateTime;
 
@@ -127,11 +132,74 @@ pub async fn convert(
     source: Source<'_>,
     service_url: &str,
     algorithm: KeyAlgorithm,
-    keystore: &dyn Keystore,
+    keystore: &Arc<dyn Keystore>,
     transport: &dyn Transport,
     trust: &(dyn KeyResolver + Sync),
     now: OffsetDateTime,
 ) -> Result<Converted, ConvertError> {
+    prepare(source, service_url, algorithm, keystore, transport, now)
+        .await?
+        .send(transport, trust, now)
+        .await
+}
+
+/// A conversion request built, disclosed and consented to (steps 1–5 up to the `POST`), not
+/// yet sent: [`PreparedConversion::send`] sends it. It must be sent before its challenge
+/// expires. Its new holder key is deleted when it is dropped unsent or its sending fails.
+pub struct PreparedConversion {
+    /// `{service}` without a trailing slash.
+    base: String,
+    /// The signed `ConversionRequest` as JSON.
+    body: Value,
+    /// The new holder key and its `did:key`.
+    holder: PendingKey,
+    holder_did: String,
+}
+
+impl std::fmt::Debug for PreparedConversion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The request discloses claims of the holder's: not printed.
+        f.debug_struct("PreparedConversion")
+            .field("service", &self.base)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A holder key not yet bound to a stored credential: deleted on drop unless kept.
+struct PendingKey {
+    keystore: Arc<dyn Keystore>,
+    handle: KeyHandle,
+    kept: bool,
+}
+
+impl PendingKey {
+    /// The handle, now the caller's to store or delete.
+    fn keep(mut self) -> KeyHandle {
+        self.kept = true;
+        self.handle.clone()
+    }
+}
+
+impl Drop for PendingKey {
+    fn drop(&mut self) {
+        if !self.kept {
+            // Best effort: the key was never used for anything stored.
+            let _ = self.keystore.delete(&self.handle);
+        }
+    }
+}
+
+/// Steps 1–5 of the module documentation up to the `POST`: fetches the policy and a
+/// challenge, makes the new holder key (of `algorithm`), derives the disclosure and signs the
+/// consent at `now`.
+pub async fn prepare(
+    source: Source<'_>,
+    service_url: &str,
+    algorithm: KeyAlgorithm,
+    keystore: &Arc<dyn Keystore>,
+    transport: &dyn Transport,
+    now: OffsetDateTime,
+) -> Result<PreparedConversion, ConvertError> {
     let base = service_url.trim_end_matches('/');
     if !has_bbs_proof(source.credential) {
         return Err(ConvertError::NotSelective);
@@ -180,31 +248,66 @@ pub async fn convert(
         });
     }
 
-    let handle = keystore.generate(algorithm)?;
-    let outcome = request_and_verify(
-        source, base, &published, challenge, anchor, &handle, keystore, transport, trust, now,
-    )
-    .await;
-    if outcome.is_err() {
-        // Best effort: the key was never used for anything stored.
-        let _ = keystore.delete(&handle);
-    }
-    outcome
+    let holder = PendingKey {
+        keystore: Arc::clone(keystore),
+        handle: keystore.generate(algorithm)?,
+        kept: false,
+    };
+    let (body, holder_did) = sign_request(
+        source,
+        &published,
+        challenge,
+        anchor,
+        &holder.handle,
+        keystore.as_ref(),
+        now,
+    )?;
+    Ok(PreparedConversion {
+        base: base.to_owned(),
+        body,
+        holder,
+        holder_did,
+    })
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn request_and_verify(
+impl PreparedConversion {
+    /// Step 5's `POST {service}/v1/conversions` and step 6: sends the request and verifies the
+    /// converted credential on arrival with `trust` at `now`.
+    pub async fn send(
+        self,
+        transport: &dyn Transport,
+        trust: &(dyn KeyResolver + Sync),
+        now: OffsetDateTime,
+    ) -> Result<Converted, ConvertError> {
+        let answer = transport
+            .send(HttpRequest::post_json(
+                &format!("{}/v1/conversions", self.base),
+                &self.body,
+            ))
+            .await?;
+        let response: ConversionResponse = expect(&answer, 200, "conversion")?;
+        let credential = Value::from(response.credential);
+        let issuer_keys = verify_on_arrival(&credential, &self.holder_did, trust, now)?;
+        Ok(Converted {
+            credential,
+            anchor: response.anchor,
+            key_handle: self.holder.keep(),
+            holder_did: self.holder_did,
+            issuer_keys,
+        })
+    }
+}
+
+/// Step 4 and the consent of step 5: the request body as JSON and the new holder's `did:key`.
+fn sign_request(
     source: Source<'_>,
-    base: &str,
     published: &PublishedPolicy,
     challenge: ConversionChallenge,
     anchor: AnchorReceipt,
     handle: &KeyHandle,
     keystore: &dyn Keystore,
-    transport: &dyn Transport,
-    trust: &(dyn KeyResolver + Sync),
     now: OffsetDateTime,
-) -> Result<Converted, ConvertError> {
+) -> Result<(Value, String), ConvertError> {
     let policy = &published.policy;
     let holder_did = KeystoreSigner::new(keystore, handle.clone())?
         .did_key()
@@ -261,22 +364,7 @@ async fn request_and_verify(
         endpoint: "conversion",
         reason: err.to_string(),
     })?;
-    let answer = transport
-        .send(HttpRequest::post_json(
-            &format!("{base}/v1/conversions"),
-            &body,
-        ))
-        .await?;
-    let response: ConversionResponse = expect(&answer, 200, "conversion")?;
-    let credential = Value::from(response.credential);
-    let issuer_keys = verify_on_arrival(&credential, &holder_did, trust, now)?;
-    Ok(Converted {
-        credential,
-        anchor: response.anchor,
-        key_handle: handle.clone(),
-        holder_did,
-        issuer_keys,
-    })
+    Ok((body, holder_did))
 }
 
 /// The answer's body as `T` when its status is `status`; a refusal's code otherwise.

@@ -11,7 +11,7 @@ use crosscode_core::vc::Credential;
 use serde_json::Value;
 use time::OffsetDateTime;
 
-use crate::convert::{self, ConvertError, Source};
+use crate::convert::{self, ConvertError, PreparedConversion, Source};
 use crate::keystore::{KeyHandle, Keystore, KeystoreError};
 use crate::present::{self, PresentError, QrPresentation};
 use crate::receive::{self, ReceiveError};
@@ -225,7 +225,8 @@ impl Wallet {
 
     /// Converts the credential `id` into a credential of the jurisdiction whose conversion
     /// service is at `service_url` (`docs/conversion.md`), verifies it against `trust` (the
-    /// admitted authorities' keys) at `now`, and stores it beside the source.
+    /// admitted authorities' keys) at `now`, and stores it beside the source: the two halves
+    /// below, one after the other.
     pub async fn convert(
         &self,
         id: &str,
@@ -233,8 +234,23 @@ impl Wallet {
         trust: &(dyn KeyResolver + Sync),
         now: OffsetDateTime,
     ) -> Result<CredentialSummary, WalletError> {
+        let prepared = self.prepare_conversion(id, service_url, now).await?;
+        self.send_conversion(prepared, trust, now).await
+    }
+
+    /// The first half of [`Wallet::convert`]: fetches the service's policy and a challenge,
+    /// makes the new holder key and builds the signed request (the disclosure and the
+    /// holder's consent at `now`) without sending it — e.g. to show the traveller what will be
+    /// disclosed before they confirm. Send it with [`Wallet::send_conversion`] before the
+    /// challenge expires; dropping it deletes its holder key.
+    pub async fn prepare_conversion(
+        &self,
+        id: &str,
+        service_url: &str,
+        now: OffsetDateTime,
+    ) -> Result<PreparedConversion, WalletError> {
         let source = self.store.get(id)?;
-        let converted = convert::convert(
+        Ok(convert::prepare(
             Source {
                 credential: &source.credential,
                 key_handle: &source.key_handle,
@@ -243,12 +259,22 @@ impl Wallet {
             },
             service_url,
             self.holder_algorithm,
-            self.keystore.as_ref(),
+            &self.keystore,
             self.transport.as_ref(),
-            trust,
             now,
         )
-        .await?;
+        .await?)
+    }
+
+    /// The second half of [`Wallet::convert`]: sends a prepared request, verifies the
+    /// converted credential against `trust` at `now` and stores it.
+    pub async fn send_conversion(
+        &self,
+        prepared: PreparedConversion,
+        trust: &(dyn KeyResolver + Sync),
+        now: OffsetDateTime,
+    ) -> Result<CredentialSummary, WalletError> {
+        let converted = prepared.send(self.transport.as_ref(), trust, now).await?;
         self.store_new(
             converted.credential,
             converted.key_handle,

@@ -641,3 +641,141 @@ async fn a_prepared_conversion_dropped_unsent_leaves_no_key_and_one_sent_later_c
     assert_eq!(setup.wallet.list().unwrap().len(), 2);
     setup.world.stop().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_source_naming_an_issuer_the_chain_never_admitted_is_refused() {
+    // A forged issuer: the source claims to come from a DID on the chain that is no
+    // admitted authority (a consortium member's own DID).
+    let setup = setup().await;
+    let terms = terms(&setup.world.target.url).await.unwrap();
+    let request = craft(
+        &setup.stored,
+        setup.keystore.as_ref(),
+        &terms,
+        &Crafting::default(),
+        OffsetDateTime::now_utc(),
+    )
+    .unwrap();
+    let mut body = serde_json::to_value(&request).unwrap();
+    let member = setup.world.consortium.members[0].did.as_str().to_owned();
+    body["source"]["credential"]["issuer"] = json!(member);
+    let resigned = resign(
+        body,
+        &setup.stored,
+        setup.keystore.as_ref(),
+        &terms,
+        OffsetDateTime::now_utc(),
+    )
+    .unwrap();
+    setup
+        .assert_body_refused(
+            &serde_json::to_value(&resigned).unwrap(),
+            RefusalCode::IssuerNotAdmitted,
+        )
+        .await;
+    setup.world.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_request_while_the_chain_is_unreachable_is_refused_as_trust_unavailable() {
+    let setup = setup().await;
+    let terms = terms(&setup.world.target.url).await.unwrap();
+    let request = craft(
+        &setup.stored,
+        setup.keystore.as_ref(),
+        &terms,
+        &Crafting::default(),
+        OffsetDateTime::now_utc(),
+    )
+    .unwrap();
+    let issued_before = setup
+        .world
+        .target
+        .service
+        .store()
+        .count(Table::Credentials)
+        .unwrap();
+    // MO cannot check anything against a chain it cannot reach: it refuses, and issues
+    // nothing on a stale view.
+    let Setup { world, .. } = setup;
+    let TwoJurisdictions { node, target, .. } = world;
+    node.shutdown().await.unwrap();
+    let (status, answer) = post_conversion(&target.url, &serde_json::to_value(&request).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(
+        answer["code"],
+        RefusalCode::TrustUnavailable.as_str(),
+        "{status} {answer}"
+    );
+    assert_eq!(status, RefusalCode::TrustUnavailable.http_status());
+    assert_eq!(
+        target.service.store().count(Table::Credentials).unwrap(),
+        issued_before
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_wallet_refuses_a_policy_whose_published_hash_is_not_its_own_and_sends_nothing() {
+    let setup = setup().await;
+    let trust = setup.world.wallet_trust().await.unwrap();
+    // A service (or a proxy in the way) answers MO's policy under another hash; the
+    // challenge route would answer, were it ever asked.
+    let terms = terms(&setup.world.target.url).await.unwrap();
+    let mut published = serde_json::to_value(&terms.published).unwrap();
+    published["policyHash"] = json!(hex::encode([7u8; 32]));
+    let challenge = serde_json::to_string(&terms.challenge).unwrap();
+    let url = crosscode_testing::fixed_answer::routed_server(vec![
+        ("GET /v1/conversion/policy", 200, published.to_string()),
+        ("POST /v1/conversion/challenges", 201, challenge),
+    ]);
+    let keys = || std::fs::read_dir(setup._dir.join("keys")).unwrap().count();
+    let keys_before = keys();
+    let err = setup
+        .wallet
+        .convert(&setup.stored.id, &url, &trust, OffsetDateTime::now_utc())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, WalletError::Convert(ConvertError::PolicyHashMismatch)),
+        "{err:?}"
+    );
+    assert_eq!(err.code(), "issuer_refused");
+    assert_eq!(keys(), keys_before, "no holder key was made");
+    setup.world.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_credential_stored_without_an_anchor_receipt_cannot_be_converted() {
+    let setup = setup().await;
+    let trust = setup.world.wallet_trust().await.unwrap();
+    // A credential whose issuer answered no receipt (as an issuer without the chain does).
+    let store = crosscode_wallet_core::store::CredentialStore::open(
+        &setup._dir,
+        b"pass",
+        crosscode_core::keys::KdfParams::INSECURE_FOR_TESTS,
+    )
+    .unwrap();
+    let unanchored = StoredCredential {
+        id: crosscode_wallet_core::store::CredentialStore::new_id(),
+        anchor: None,
+        ..setup.stored.clone()
+    };
+    store.put(&unanchored).unwrap();
+    let err = setup
+        .wallet
+        .convert(
+            &unanchored.id,
+            &setup.world.target.url,
+            &trust,
+            OffsetDateTime::now_utc(),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, WalletError::Convert(ConvertError::NoAnchorReceipt)),
+        "{err:?}"
+    );
+    assert_eq!(err.code(), "no_anchor_receipt");
+    setup.world.stop().await.unwrap();
+}

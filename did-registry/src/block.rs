@@ -4,10 +4,19 @@
 //! A header commits to the chain id, height, time, the previous header's hash, the
 //! transactions root ([`crate::merkle`] over the transaction hashes), the state root (the
 //! state tree after the block), the hash of the validator set that signs this block and of the
-//! one that signs the next. A [`CommitCertificate`] carries validator signatures over
-//! `"crosscode-commit-v1" || 0 || chain id || height || header hash`; it is accepted when the
-//! signers hold more than 2/3 of the voting power. One validator makes a 1-of-1 certificate in
-//! the same format.
+//! one that signs the next. A [`CommitCertificate`] is what a BFT engine (Malachite) certifies:
+//! the validators' **precommits** for the value id — the header hash — in one round
+//! ([`crate::vote`]); it is accepted when the signers hold more than 2/3 of the voting power.
+//! One validator (the `solo` adapter) makes a 1-of-1 certificate of round 0 in the same format.
+//!
+//! ```text
+//! CommitCertificate = u8 version (2) || u64 height || u32 round || value_id (32 bytes)
+//!                     || seq of (u32 validator index || bytes signature)
+//! ```
+//!
+//! Each signature is the validator's over
+//! [`precommit_message`]`(chain id, height, round, value_id)`; indexes name validators of the
+//! set the header names, in strictly increasing order.
 
 use alloc::vec::Vec;
 
@@ -15,13 +24,14 @@ use crate::codec::{Decode, DecodeError, Encode, Reader, Writer};
 use crate::profile::CryptoProfile;
 use crate::transaction::{MAX_CHAIN_ID_LEN, MAX_SIGNATURE_LEN};
 use crate::validators::{ChainKey, ValidatorSet};
+use crate::vote::precommit_message;
 
 /// The header format version.
 pub const HEADER_VERSION: u8 = 1;
 /// Domain tag of the header hash.
 pub const HEADER_DOMAIN: &[u8] = b"crosscode-header-v1\0";
-/// Domain tag of commit signatures.
-pub const COMMIT_DOMAIN: &[u8] = b"crosscode-commit-v1\0";
+/// The commit certificate format version.
+pub const CERTIFICATE_VERSION: u8 = 2;
 
 /// A block header.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -92,7 +102,7 @@ impl Decode for Header {
 pub struct CommitSignature {
     /// The validator's index in the set.
     pub validator: u32,
-    /// Its signature over [`commit_message`].
+    /// Its signature over the certificate's [`precommit_message`].
     pub signature: Vec<u8>,
 }
 
@@ -112,22 +122,32 @@ impl Decode for CommitSignature {
     }
 }
 
-/// Validator signatures over a header hash.
+/// Precommits for one value in one round: a block's proof of commitment.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CommitCertificate {
     /// The height.
     pub height: u64,
-    /// The header hash.
-    pub header_hash: [u8; 32],
-    /// Signatures, by strictly increasing validator index.
+    /// The round in which the value was decided (0 for the `solo` adapter).
+    pub round: u32,
+    /// The decided value's id: the header hash.
+    pub value_id: [u8; 32],
+    /// Precommit signatures, by strictly increasing validator index.
     pub signatures: Vec<CommitSignature>,
+}
+
+impl CommitCertificate {
+    /// The message each of its signatures signs.
+    pub fn message(&self, chain_id: &str) -> Vec<u8> {
+        precommit_message(chain_id, self.height, self.round, &self.value_id)
+    }
 }
 
 impl Encode for CommitCertificate {
     fn encode(&self, w: &mut Writer) {
-        w.u8(1);
+        w.u8(CERTIFICATE_VERSION);
         w.u64(self.height);
-        w.hash(&self.header_hash);
+        w.u32(self.round);
+        w.hash(&self.value_id);
         w.seq(&self.signatures);
     }
 }
@@ -135,7 +155,7 @@ impl Encode for CommitCertificate {
 impl Decode for CommitCertificate {
     fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
         let version = r.u8("certificate version")?;
-        if version != 1 {
+        if version != CERTIFICATE_VERSION {
             return Err(DecodeError::UnsupportedVersion {
                 what: "certificate",
                 version,
@@ -143,20 +163,11 @@ impl Decode for CommitCertificate {
         }
         Ok(Self {
             height: r.u64("height")?,
-            header_hash: r.hash("header hash")?,
+            round: r.u32("round")?,
+            value_id: r.hash("value id")?,
             signatures: r.seq("signatures", crate::governance::MAX_VALIDATORS)?,
         })
     }
-}
-
-/// The message validators sign to commit a header.
-pub fn commit_message(chain_id: &str, height: u64, header_hash: &[u8; 32]) -> Vec<u8> {
-    let mut w = Writer::new();
-    w.raw(COMMIT_DOMAIN);
-    w.str(chain_id);
-    w.u64(height);
-    w.hash(header_hash);
-    w.into_bytes()
 }
 
 /// Checks signatures by chain keys (Ed25519 / SM2). Kept behind a trait so the verifier module
@@ -172,9 +183,9 @@ pub enum CertificateError {
     /// The certificate is for another height.
     #[error("certificate height does not match the header")]
     HeightMismatch,
-    /// The certificate signs another header.
-    #[error("certificate header hash does not match the header")]
-    HeaderHashMismatch,
+    /// The certificate's value id is not the header's hash: it commits another header.
+    #[error("certificate value id is not the header hash")]
+    ValueMismatch,
     /// The header is not signed by the validator set given.
     #[error("header names another validator set")]
     ValidatorSetMismatch,
@@ -223,13 +234,13 @@ pub fn verify_certificate(
         return Err(CertificateError::HeightMismatch);
     }
     let header_hash = header.hash(profile);
-    if certificate.header_hash != header_hash {
-        return Err(CertificateError::HeaderHashMismatch);
+    if certificate.value_id != header_hash {
+        return Err(CertificateError::ValueMismatch);
     }
     if validators.hash(profile) != header.validators_hash {
         return Err(CertificateError::ValidatorSetMismatch);
     }
-    let message = commit_message(chain_id, header.height, &header_hash);
+    let message = certificate.message(chain_id);
     let mut signed: u128 = 0;
     let mut previous: Option<u32> = None;
     for sig in &certificate.signatures {

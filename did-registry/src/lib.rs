@@ -46,3 +46,4 @@ pub mod state;
 pub mod transaction;
 pub mod tree;
 pub mod validators;
+pub mod vote;

@@ -1,13 +1,14 @@
 //! Ordering: the port through which a consensus engine decides blocks, and the `solo` adapter
-//! (one validator signs every proposed header: a 1-of-1 certificate in the same format several
-//! validators will use). A multi-validator engine (Malachite) plugs in behind [`Ordering`]
+//! (one validator precommits every proposed header in round 0: a 1-of-1 certificate in the
+//! format a multi-validator engine certifies, [`crate::vote`]). A multi-validator engine (Malachite) plugs in behind [`Ordering`]
 //! without changes to the state machine, the storage or the proof format.
 
 use crosscode_core::keys::{KeyAlgorithm, PublicKey, SecretKey, SignatureError};
 
-use crate::block::{CommitCertificate, CommitSignature, Header, SignatureVerifier, commit_message};
+use crate::block::{CommitCertificate, CommitSignature, Header, SignatureVerifier};
 use crate::profile::{CryptoProfile, SignatureAlgorithm};
 use crate::validators::{ChainKey, ValidatorSet};
+use crate::vote::precommit_message;
 
 /// Why ordering could not decide a block.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -72,18 +73,22 @@ impl Ordering for SoloOrdering {
         if u128::from(validator.power) * 3 <= u128::from(validators.total_power()) * 2 {
             return Err(OrderingError::InsufficientPower);
         }
-        let header_hash = header.hash(self.profile);
+        // One validator decides in the first round: its precommit alone is > 2/3.
+        let round = 0;
+        let value_id = header.hash(self.profile);
         let signature = self
             .key
-            .sign(&commit_message(
+            .sign(&precommit_message(
                 &header.chain_id,
                 header.height,
-                &header_hash,
+                round,
+                &value_id,
             ))
             .map_err(OrderingError::Signing)?;
         Ok(CommitCertificate {
             height: header.height,
-            header_hash,
+            round,
+            value_id,
             signatures: vec![CommitSignature {
                 validator: u32::try_from(index).map_err(|_| OrderingError::NotAValidator)?,
                 signature,

@@ -4,9 +4,9 @@
 
 use crosscode_core::keys::SecretKey;
 use crosscode_did_registry::block::{
-    CertificateError, CommitCertificate, CommitSignature, commit_message, verify_certificate,
+    CertificateError, CommitCertificate, CommitSignature, verify_certificate,
 };
-use crosscode_did_registry::codec::{Decode, Encode};
+use crosscode_did_registry::codec::{Decode, DecodeError, Encode};
 use crosscode_did_registry::governance::GovernanceAction;
 use crosscode_did_registry::ledger::{
     Block, Ledger, LedgerError, LedgerStore, MemoryStore, TxOutcome, TxReceipt,
@@ -22,6 +22,7 @@ use crosscode_did_registry::records::{DidRecord, StateKey};
 use crosscode_did_registry::state::{Event, Rejection};
 use crosscode_did_registry::transaction::{Payload, StatusChange, StatusKey};
 use crosscode_did_registry::validators::ValidatorSet;
+use crosscode_did_registry::vote::{VoteKind, precommit_message, vote_message};
 use crosscode_testing::registry::{
     Actor, CHAIN_ID, Chain, GENESIS_TIME, key_algorithm, scope, validator_of,
 };
@@ -184,9 +185,7 @@ fn a_follower_applies_decided_blocks_and_refuses_tampered_ones() {
                 forged.header.state_root = [0; 32];
                 assert!(matches!(
                     follower.apply_block(&forged, &certificate, &CoreSignatureVerifier),
-                    Err(LedgerError::Certificate(
-                        CertificateError::HeaderHashMismatch
-                    ))
+                    Err(LedgerError::Certificate(CertificateError::ValueMismatch))
                 ));
             }
             follower
@@ -364,11 +363,15 @@ fn certificates_need_more_than_two_thirds_of_the_power() {
     let hash = header.hash(profile);
     let sign = |i: usize| CommitSignature {
         validator: i as u32,
-        signature: keys[i].sign(&commit_message(CHAIN_ID, 7, &hash)).unwrap(),
+        signature: keys[i]
+            .sign(&precommit_message(CHAIN_ID, 7, 2, &hash))
+            .unwrap(),
     };
+    // Decided in round 2 (two rounds failed before, as when a proposer is down).
     let cert = |sigs: Vec<CommitSignature>| CommitCertificate {
         height: 7,
-        header_hash: hash,
+        round: 2,
+        value_id: hash,
         signatures: sigs,
     };
     let check = |c: &CommitCertificate| {
@@ -407,6 +410,105 @@ fn certificates_need_more_than_two_thirds_of_the_power() {
     assert!(matches!(
         check(&wrong_height),
         Err(CertificateError::HeightMismatch)
+    ));
+}
+
+#[test]
+fn only_precommits_for_the_header_in_the_certificates_round_count() {
+    let profile = CryptoProfile::GuoMi;
+    let keys: Vec<SecretKey> = (0..4)
+        .map(|_| SecretKey::generate(key_algorithm(profile)))
+        .collect();
+    let set = ValidatorSet::new(
+        profile,
+        keys.iter().map(|k| validator_of(profile, k)).collect(),
+    )
+    .unwrap();
+    let node = Node::new(profile);
+    let mut header = node.ledger.head().clone();
+    header.height = 5;
+    header.validators_hash = set.hash(profile);
+    let hash = header.hash(profile);
+    let certificate = |round: u32, message: &dyn Fn(usize) -> Vec<u8>| CommitCertificate {
+        height: 5,
+        round,
+        value_id: hash,
+        signatures: (0..3)
+            .map(|i| CommitSignature {
+                validator: i as u32,
+                signature: keys[i].sign(&message(i)).unwrap(),
+            })
+            .collect(),
+    };
+    let check = |c: &CommitCertificate| {
+        verify_certificate(profile, CHAIN_ID, &header, c, &set, &CoreSignatureVerifier)
+    };
+    check(&certificate(1, &|_| {
+        precommit_message(CHAIN_ID, 5, 1, &hash)
+    }))
+    .unwrap();
+    // Validator 2 only prevoted: a prevote is not a precommit.
+    let prevoted = certificate(1, &|i| {
+        let kind = if i == 2 {
+            VoteKind::Prevote
+        } else {
+            VoteKind::Precommit
+        };
+        vote_message(CHAIN_ID, kind, 5, 1, Some(&hash))
+    });
+    assert_eq!(
+        check(&prevoted),
+        Err(CertificateError::BadSignature { index: 2 })
+    );
+    // Validator 1 precommitted in round 0: precommits of two rounds do not add up.
+    let other_round = certificate(1, &|i| {
+        precommit_message(CHAIN_ID, 5, u32::from(i != 1), &hash)
+    });
+    assert_eq!(
+        check(&other_round),
+        Err(CertificateError::BadSignature { index: 1 })
+    );
+    // A certificate relabelled with another round does not verify either.
+    let mut relabelled = certificate(1, &|_| precommit_message(CHAIN_ID, 5, 1, &hash));
+    relabelled.round = 0;
+    assert_eq!(
+        check(&relabelled),
+        Err(CertificateError::BadSignature { index: 0 })
+    );
+    // Validator 0 precommitted nil.
+    let nil = certificate(1, &|i| {
+        vote_message(
+            CHAIN_ID,
+            VoteKind::Precommit,
+            5,
+            1,
+            (i != 0).then_some(&hash),
+        )
+    });
+    assert_eq!(
+        check(&nil),
+        Err(CertificateError::BadSignature { index: 0 })
+    );
+    // Precommits on another chain do not count here.
+    let elsewhere = certificate(1, &|_| precommit_message("another-chain", 5, 1, &hash));
+    assert_eq!(
+        check(&elsewhere),
+        Err(CertificateError::BadSignature { index: 0 })
+    );
+}
+
+#[test]
+fn a_certificate_of_the_retired_version_1_format_is_refused_as_unsupported() {
+    let mut bytes = vec![1u8];
+    bytes.extend_from_slice(&7u64.to_be_bytes());
+    bytes.extend_from_slice(&[0u8; 32]);
+    bytes.extend_from_slice(&0u32.to_be_bytes());
+    assert!(matches!(
+        CommitCertificate::from_bytes(&bytes),
+        Err(DecodeError::UnsupportedVersion {
+            what: "certificate",
+            version: 1
+        })
     ));
 }
 

@@ -731,7 +731,7 @@ fn a_lying_source_is_refused_with_a_typed_error_and_the_previous_trust_stays() {
     assert!(matches!(
         synced(&world, Some(&previous)),
         Err(SyncError::Certificate {
-            error: CertificateError::HeaderHashMismatch,
+            error: CertificateError::ValueMismatch,
             ..
         })
     ));

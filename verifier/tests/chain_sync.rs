@@ -5,6 +5,7 @@
 //! credential, a stale cache — and every lie is refused with its typed sync error.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
+use std::fs;
 use std::sync::Mutex;
 
 use crosscode_core::VerificationStep;
@@ -13,22 +14,24 @@ use crosscode_core::did::{DidKey, DidUrl};
 use crosscode_core::envelope;
 use crosscode_core::keys::{KeyAlgorithm, SecretKey};
 use crosscode_did_registry::api::BlockTransactions;
-use crosscode_did_registry::block::CertificateError;
+use crosscode_did_registry::block::{CertificateError, CommitCertificate, Header};
 use crosscode_did_registry::codec::{Decode as _, Encode as _};
 use crosscode_did_registry::document::{RegistryDid, Relationships, VerificationMethod};
 use crosscode_did_registry::evidence::credential_hash;
 use crosscode_did_registry::governance::GovernanceAction;
 use crosscode_did_registry::ledger::{Ledger, LedgerStore, MemoryStore, TxOutcome};
-use crosscode_did_registry::ordering::SoloOrdering;
+use crosscode_did_registry::ordering::{Ordering as _, SoloOrdering};
 use crosscode_did_registry::profile::CryptoProfile;
-use crosscode_did_registry::proof::{BundleError, ProofBundle, TrustedChain};
-use crosscode_did_registry::records::{IssuerRecord, Namespace, StateKey};
+use crosscode_did_registry::proof::{BundleError, ProofBundle, ProofEntry, TrustedChain};
+use crosscode_did_registry::records::{DidRecord, IssuerRecord, Namespace, StateKey};
+use crosscode_did_registry::state::META_VALIDATORS;
 use crosscode_did_registry::transaction::{Payload, SignedTransaction, StatusChange, StatusKey};
+use crosscode_did_registry::tree::{MemoryTreeStore, StateTree};
 use crosscode_did_registry::validators::ValidatorSet;
 use crosscode_testing::registry::{Actor, Chain, GENESIS_TIME, scope, validator_of};
 use crosscode_testing::temp_dir;
 use crosscode_verifier::chain_trust::ChainTrust;
-use crosscode_verifier::chain_trust::file::CacheFileError;
+use crosscode_verifier::chain_trust::file::{CACHE_FILE, CacheFileError, KEY_FILE};
 use crosscode_verifier::format::cc1::{Cc1, PresentationPolicy};
 use crosscode_verifier::sync::{ChainSource, SourceBlock, SyncError, sync};
 use crosscode_verifier::{TrustStore, Verdict, Verifier};
@@ -53,6 +56,22 @@ enum Lie {
     IssuerList,
     /// The issuer list adds a DID the chain never named, as changed after the synced height.
     ExtraIssuer,
+    /// A block answered with the certified block before it (a stale or replaying node).
+    ReplayedBlock,
+    /// A header answered as of another chain (a node of another network).
+    OtherChainHeader,
+    /// The head answered as the header the validators certified in [`World::forge_head`],
+    /// with its proofs against the state that header commits to.
+    ForgedHead,
+}
+
+/// A head header the validators certified in place of the real one (see
+/// [`World::forge_head`]).
+struct Forged {
+    header: Header,
+    certificate: CommitCertificate,
+    /// The state it commits to, when not the ledger's (proofs are answered at version 0).
+    state: Option<StateTree<MemoryTreeStore>>,
 }
 
 /// An in-memory chain and the source a checkpoint syncs from.
@@ -62,6 +81,7 @@ struct World {
     ordering: Mutex<SoloOrdering>,
     time: Mutex<u64>,
     lie: Mutex<Lie>,
+    forged: Mutex<Option<Forged>>,
 }
 
 impl World {
@@ -74,6 +94,7 @@ impl World {
             ordering: Mutex::new(ordering),
             time: Mutex::new(GENESIS_TIME),
             lie: Mutex::new(Lie::None),
+            forged: Mutex::new(None),
         }
     }
 
@@ -142,22 +163,98 @@ impl World {
     fn current_lie(&self) -> Lie {
         *self.lie.lock().unwrap()
     }
+
+    /// The header committed at `height`.
+    fn header(&self, height: u64) -> Header {
+        let ledger = self.ledger.lock().unwrap();
+        ledger.store().block(height).unwrap().unwrap().block.header
+    }
+
+    /// Has the validators certify, in place of the head, the head header changed by `edit` —
+    /// over the ledger's state with `entry` set in it when given (`None`: left out) — and
+    /// makes the source answer it ([`Lie::ForgedHead`]): what a validator quorum running a
+    /// faulty or hostile build signs. A node alone cannot make such a header: its certificate
+    /// would not verify.
+    fn forge_head(
+        &self,
+        entry: Option<(Vec<u8>, Option<Vec<u8>>)>,
+        edit: impl FnOnce(&mut Header),
+    ) {
+        let ledger = self.ledger.lock().unwrap();
+        let profile = ledger.config().profile;
+        let mut header = ledger.head().clone();
+        let state = entry.map(|(key, value)| {
+            let mut changes: Vec<(Vec<u8>, Option<Vec<u8>>)> = ledger
+                .state()
+                .entries()
+                .filter(|(existing, _)| *existing != key.as_slice())
+                .map(|(key, value)| (key.to_vec(), Some(value.to_vec())))
+                .collect();
+            if let Some(value) = value {
+                changes.push((key, Some(value)));
+            }
+            let tree = StateTree::new(profile, MemoryTreeStore::new());
+            let update = tree.compute_update(0, &changes).unwrap();
+            tree.write(&update).unwrap();
+            header.state_root = update.root;
+            tree
+        });
+        edit(&mut header);
+        let certificate = self
+            .ordering
+            .lock()
+            .unwrap()
+            .decide(&header, &ledger.validators().unwrap())
+            .unwrap();
+        *self.forged.lock().unwrap() = Some(Forged {
+            header,
+            certificate,
+            state,
+        });
+        drop(ledger);
+        self.lie(Lie::ForgedHead);
+    }
+
+    /// The forged head's header and certificate when the source answers it at `height`.
+    fn forged_at(&self, height: u64) -> Option<(Header, CommitCertificate)> {
+        if self.current_lie() != Lie::ForgedHead {
+            return None;
+        }
+        let forged = self.forged.lock().unwrap();
+        forged
+            .as_ref()
+            .filter(|forged| forged.header.height == height)
+            .map(|forged| (forged.header.clone(), forged.certificate.clone()))
+    }
 }
 
 impl ChainSource for World {
     async fn head(&self) -> Result<(u64, [u8; 32]), SyncError> {
         let ledger = self.ledger.lock().unwrap();
         let head = ledger.head();
+        if let Some((forged, _)) = self.forged_at(head.height) {
+            return Ok((forged.height, forged.hash(ledger.config().profile)));
+        }
         Ok((head.height, head.hash(ledger.config().profile)))
     }
 
     async fn block(&self, height: u64) -> Result<SourceBlock, SyncError> {
         let ledger = self.ledger.lock().unwrap();
         let profile = ledger.config().profile;
-        let committed = ledger.store().block(height).unwrap().unwrap();
+        let answered = match self.current_lie() {
+            Lie::ReplayedBlock => height - 1,
+            _ => height,
+        };
+        let mut committed = ledger.store().block(answered).unwrap().unwrap();
         let mut header = committed.block.header;
-        if self.current_lie() == Lie::HeaderTime {
-            header.time += 1;
+        match self.current_lie() {
+            Lie::HeaderTime => header.time += 1,
+            Lie::OtherChainHeader => header.chain_id = "crosscode-testnet-1".into(),
+            _ => {}
+        }
+        if let Some((forged, certificate)) = self.forged_at(height) {
+            header = forged;
+            committed.certificate = Some(certificate);
         }
         let mut transactions: Vec<[u8; 32]> = committed
             .block
@@ -198,6 +295,27 @@ impl ChainSource for World {
             _ => height,
         };
         let mut bundle = ledger.prove(keys, asked).unwrap();
+        if let Some((header, certificate)) = self.forged_at(height) {
+            bundle.header = header;
+            bundle.certificate = certificate;
+            let forged = self.forged.lock().unwrap();
+            if let Some(Forged {
+                state: Some(tree), ..
+            }) = &*forged
+            {
+                bundle.entries = keys
+                    .iter()
+                    .map(|key| {
+                        let (value, proof) = tree.get_with_proof(key, 0).unwrap();
+                        ProofEntry {
+                            key: key.clone(),
+                            value,
+                            proof,
+                        }
+                    })
+                    .collect();
+            }
+        }
         if self.current_lie() == Lie::ProvenValueHidden {
             for entry in &mut bundle.entries {
                 entry.value = None;
@@ -842,5 +960,285 @@ fn the_cache_file_round_trips_and_a_changed_byte_or_another_key_is_refused_at_lo
     assert!(matches!(
         ChainTrust::from_file_bytes(&forged, &key),
         Err(CacheFileError::Decode(_))
+    ));
+}
+
+/// The typed refusals of a sync below: each is tried from a trust synced at the block before
+/// the head, which must stay as it was and still extend once the source answers honestly.
+struct Refusal {
+    world: World,
+    issuer: Actor,
+    previous: ChainTrust,
+    head: u64,
+}
+
+impl Refusal {
+    /// An admitted issuer, a trust synced, then a revocation committed at the head.
+    fn new() -> Refusal {
+        let mut world = World::new();
+        let mut issuer = world.admitted_issuer();
+        let previous = synced(&world, None).unwrap();
+        world.commit(vec![set_status(&mut issuer, 4, StatusChange::Revoke)]);
+        let head = previous.height() + 1;
+        Refusal {
+            world,
+            issuer,
+            previous,
+            head,
+        }
+    }
+
+    /// The refusal of an incremental sync (the previous trust is unchanged by it).
+    fn refusal(&self) -> SyncError {
+        let kept = self.previous.clone();
+        let error = synced(&self.world, Some(&self.previous)).unwrap_err();
+        assert_eq!(self.previous, kept);
+        error
+    }
+
+    /// The previous trust still extends to the head once the source is honest.
+    fn still_extends(&self) {
+        self.world.lie(Lie::None);
+        let trust = synced(&self.world, Some(&self.previous)).unwrap();
+        assert_eq!(trust.height(), self.head);
+        assert_eq!(trust.status_count(), 1);
+        assert_eq!(trust.chain.validators, self.world.pinned().validators);
+    }
+}
+
+#[test]
+fn a_header_of_another_height_or_chain_than_asked_is_refused_as_a_wrong_header() {
+    let refusal = Refusal::new();
+    // A stale or replaying node answers the certified block before the one asked for: its
+    // certificate verifies, its height is not the one asked.
+    refusal.world.lie(Lie::ReplayedBlock);
+    let error = refusal.refusal();
+    assert!(
+        matches!(error, SyncError::WrongHeader { height } if height == refusal.head),
+        "{error:?}"
+    );
+    // A node of another network (a checkpoint pointed at a test network's node) answers a
+    // header of its own chain at the height asked.
+    refusal.world.lie(Lie::OtherChainHeader);
+    let error = refusal.refusal();
+    assert!(
+        matches!(error, SyncError::WrongHeader { height } if height == refusal.head),
+        "{error:?}"
+    );
+    refusal.still_extends();
+}
+
+#[test]
+fn a_header_that_does_not_link_to_the_previous_one_is_refused_as_a_broken_chain() {
+    let refusal = Refusal::new();
+    let world = &refusal.world;
+    // The validators certify a head that follows the block before the previous one, as on a
+    // fork that left the synced block out: its certificate verifies, its link does not.
+    let skipped = world.header(refusal.head - 2).hash(CryptoProfile::Standard);
+    world.forge_head(None, |header| header.previous_hash = skipped);
+    let error = refusal.refusal();
+    assert!(
+        matches!(error, SyncError::BrokenChain { height } if height == refusal.head),
+        "{error:?}"
+    );
+    // From genesis too: every header followed must link to the one before it.
+    let error = synced(world, None).unwrap_err();
+    assert!(
+        matches!(error, SyncError::BrokenChain { height } if height == refusal.head),
+        "{error:?}"
+    );
+    refusal.still_extends();
+}
+
+#[test]
+fn a_validator_set_change_the_certified_state_does_not_prove_is_refused_and_the_current_set_keeps_signing()
+ {
+    let refusal = Refusal::new();
+    let world = &refusal.world;
+    let profile = CryptoProfile::Standard;
+    let outsider = ValidatorSet::new(
+        profile,
+        vec![validator_of(
+            profile,
+            &SecretKey::generate(KeyAlgorithm::Ed25519),
+        )],
+    )
+    .unwrap();
+    // The head hands signing over to an outsider's set no governance vote chose: the state it
+    // commits to still holds the current set, so the handover is not proven.
+    world.forge_head(None, |header| {
+        header.next_validators_hash = outsider.hash(profile);
+    });
+    let error = refusal.refusal();
+    assert!(
+        matches!(error, SyncError::ValidatorSet { height } if height == refusal.head),
+        "{error:?}"
+    );
+    let error = synced(world, None).unwrap_err();
+    assert!(
+        matches!(error, SyncError::ValidatorSet { height } if height == refusal.head),
+        "{error:?}"
+    );
+    // The same handover over a state that holds no validator set at all.
+    world.forge_head(Some((StateKey::meta(META_VALIDATORS).0, None)), |header| {
+        header.next_validators_hash = outsider.hash(profile);
+    });
+    let error = refusal.refusal();
+    assert!(
+        matches!(error, SyncError::ValidatorSet { height } if height == refusal.head),
+        "{error:?}"
+    );
+    refusal.still_extends();
+}
+
+#[test]
+fn garbage_bytes_proven_as_a_record_are_refused_as_undecodable() {
+    let refusal = Refusal::new();
+    let world = &refusal.world;
+    let profile = CryptoProfile::Standard;
+    // The issuer's record in bytes this checkpoint cannot read (a faulty build, or a record
+    // format newer than the checkpoint's), certified and proven against the head.
+    world.forge_head(
+        Some((
+            StateKey::issuer(&refusal.issuer.did).0,
+            Some(b"not an issuer record".to_vec()),
+        )),
+        |_| {},
+    );
+    let error = refusal.refusal();
+    assert!(
+        matches!(error, SyncError::Undecodable { what: "issuer", .. }),
+        "{error:?}"
+    );
+    // A validator set handed over to, proven in bytes that are no validator set (cut short).
+    let mut cut = world.pinned().validators.to_bytes();
+    cut.pop();
+    world.forge_head(
+        Some((StateKey::meta(META_VALIDATORS).0, Some(cut.clone()))),
+        |header| header.next_validators_hash = profile.hash(&[&cut]),
+    );
+    let error = refusal.refusal();
+    assert!(
+        matches!(
+            error,
+            SyncError::Undecodable {
+                what: "validator set",
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    // The issuer's DID record counts a key version the state does not hold: a first sync
+    // reads its whole key history and finds the last version missing.
+    let did_key = StateKey::did(&refusal.issuer.did);
+    let mut record = world
+        .ledger
+        .lock()
+        .unwrap()
+        .state()
+        .record::<DidRecord>(&did_key)
+        .unwrap()
+        .unwrap();
+    record.versions += 1;
+    world.forge_head(Some((did_key.0, Some(record.to_bytes()))), |_| {});
+    let error = synced(world, None).unwrap_err();
+    assert!(
+        matches!(
+            error,
+            SyncError::Undecodable {
+                what: "DID version",
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    refusal.still_extends();
+}
+
+#[test]
+fn a_cache_key_file_that_is_not_32_bytes_is_refused_as_an_invalid_key_and_the_cache_is_not_overwritten()
+ {
+    let mut world = World::new();
+    let mut issuer = world.admitted_issuer();
+    let trust = synced(&world, None).unwrap();
+    let dir = temp_dir("chain-trust-invalid-key");
+    trust.save(&dir).unwrap();
+    world.commit(vec![set_status(&mut issuer, 4, StatusChange::Revoke)]);
+    let newer = synced(&world, Some(&trust)).unwrap();
+    let key_path = dir.join(KEY_FILE);
+    let cache_path = dir.join(CACHE_FILE);
+    let key = fs::read(&key_path).unwrap();
+    let cached = fs::read(&cache_path).unwrap();
+    let hex: String = key.iter().map(|byte| format!("{byte:02x}")).collect();
+    // Left empty by a crash or a full disk; restored with an editor's trailing newline; pasted
+    // as hex by an operator.
+    for malformed in [Vec::new(), [&key[..], b"\n"].concat(), hex.into_bytes()] {
+        fs::write(&key_path, &malformed).unwrap();
+        let loaded = ChainTrust::load(&dir);
+        assert!(
+            matches!(&loaded, Err(CacheFileError::InvalidKey { path }) if *path == key_path),
+            "{loaded:?}"
+        );
+        // A newer sync is not saved under it, and no new key replaces it: the cache on disk
+        // stays the one last written, and no partial file is left.
+        let saved = newer.save(&dir);
+        assert!(
+            matches!(&saved, Err(CacheFileError::InvalidKey { path }) if *path == key_path),
+            "{saved:?}"
+        );
+        assert_eq!(fs::read(&cache_path).unwrap(), cached);
+        assert_eq!(fs::read(&key_path).unwrap(), malformed);
+        let mut files: Vec<String> = fs::read_dir(&dir)
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().into_string().unwrap())
+            .collect();
+        files.sort();
+        assert_eq!(files, [KEY_FILE, CACHE_FILE]);
+    }
+    // The key restored: the cache last written loads again.
+    fs::write(&key_path, &key).unwrap();
+    assert_eq!(ChainTrust::load(&dir).unwrap(), trust);
+}
+
+#[test]
+fn a_cache_file_whose_validator_sets_are_not_the_ones_its_header_names_is_refused_as_a_validators_mismatch()
+ {
+    let mut world = World::new();
+    let _issuer = world.admitted_issuer();
+    let trust = synced(&world, None).unwrap();
+    let dir = temp_dir("chain-trust-validators");
+    trust.save(&dir).unwrap();
+    let profile = CryptoProfile::Standard;
+    let outsider = ValidatorSet::new(
+        profile,
+        vec![validator_of(
+            profile,
+            &SecretKey::generate(KeyAlgorithm::Ed25519),
+        )],
+    )
+    .unwrap();
+    // Someone holding the cache key puts an outsider's set in as the set that signs next —
+    // the next sync would follow whatever chain that set signs — or as the header's signers.
+    let mut next_swapped = trust.clone();
+    next_swapped.chain.validators = outsider.clone();
+    let mut signers_swapped = trust.clone();
+    signers_swapped.signers = outsider.clone();
+    for forged in [next_swapped, signers_swapped] {
+        forged.save(&dir).unwrap();
+        let loaded = ChainTrust::load(&dir);
+        assert!(
+            matches!(loaded, Err(CacheFileError::ValidatorsMismatch)),
+            "{loaded:?}"
+        );
+    }
+    // A cache honestly synced under other pinned validators is consistent: it loads, and the
+    // sync under this checkpoint's pin refuses to extend it instead.
+    let mut other_pin = trust.clone();
+    other_pin.pinned_validators = outsider.hash(profile);
+    other_pin.save(&dir).unwrap();
+    let loaded = ChainTrust::load(&dir).unwrap();
+    assert!(matches!(
+        synced(&world, Some(&loaded)),
+        Err(SyncError::PinMismatch { .. })
     ));
 }

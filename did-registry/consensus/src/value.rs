@@ -1,0 +1,90 @@
+//! The value a round decides: a proposed block, carried whole in the proposal. Its id is the
+//! header hash, so votes — and the commit certificate — commit to the header, which commits to
+//! the transactions, the state after them and the validator sets. A validator re-executes the
+//! block before it prevotes for it (the adapter's part); here a value only checks that its
+//! bytes are a block and that its id is that block's header hash.
+
+use std::fmt;
+use std::sync::Arc;
+
+use arc_malachitebft_core_types::{self as malachite};
+use crosscode_did_registry::codec::{Decode, DecodeError, Encode};
+use crosscode_did_registry::ledger::Block;
+use crosscode_did_registry::profile::CryptoProfile;
+
+use crate::context::RegistryContext;
+
+/// A value id: the proposed block's header hash.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ValueId(pub [u8; 32]);
+
+impl fmt::Display for ValueId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&hex::encode(self.0))
+    }
+}
+
+/// Why bytes are not a proposed block.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ValueError {
+    /// The bytes do not decode as a block.
+    #[error("not a block: {0}")]
+    Decode(#[from] DecodeError),
+}
+
+/// A proposed block: its canonical encoding and its id (its header hash).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ProposedBlock {
+    id: ValueId,
+    encoded: Arc<[u8]>,
+}
+
+impl ProposedBlock {
+    /// `block` as a value on a chain of `profile`.
+    pub fn new(profile: CryptoProfile, block: &Block) -> ProposedBlock {
+        ProposedBlock {
+            id: ValueId(block.header.hash(profile)),
+            encoded: Arc::from(block.to_bytes()),
+        }
+    }
+
+    /// The value whose canonical encoding is `bytes` (as received from a peer); its id is
+    /// recomputed.
+    pub fn from_bytes(profile: CryptoProfile, bytes: &[u8]) -> Result<ProposedBlock, ValueError> {
+        let block = Block::from_bytes(bytes)?;
+        Ok(ProposedBlock::new(profile, &block))
+    }
+
+    /// The block.
+    pub fn block(&self) -> Result<Block, ValueError> {
+        Ok(Block::from_bytes(&self.encoded)?)
+    }
+
+    /// The canonical encoding.
+    pub fn encoded(&self) -> &[u8] {
+        &self.encoded
+    }
+}
+
+impl malachite::Value for ProposedBlock {
+    type Id = ValueId;
+
+    fn id(&self) -> ValueId {
+        self.id
+    }
+}
+
+/// A proposal part: the whole block (values travel in the proposal message, so a block is
+/// always one part, first and last).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BlockPart(pub ProposedBlock);
+
+impl malachite::ProposalPart<RegistryContext> for BlockPart {
+    fn is_first(&self) -> bool {
+        true
+    }
+
+    fn is_last(&self) -> bool {
+        true
+    }
+}

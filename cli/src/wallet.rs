@@ -272,19 +272,20 @@ fn list(args: &DirArgs) -> anyhow::Result<()> {
 }
 
 fn present(args: &PresentArgs) -> anyhow::Result<()> {
-    let wallet = open(&args.credential.wallet.dir, false)?.with_anchor_receipts(args.anchor);
-    if args.anchor && wallet.get(&args.credential.id)?.anchor.is_none() {
-        eprintln!(
-            "warning: this credential has no anchor receipt; a checkpoint that requires one will refuse the code"
-        );
-    }
-    let presentation = wallet.present(
+    let wallet = open(&args.credential.wallet.dir, false)?;
+    let presentation = wallet.present_carrying(
         &args.credential.id,
         &args.disclose,
         args.audience.as_deref(),
         args.dynamic,
+        args.anchor,
         OffsetDateTime::now_utc(),
     )?;
+    if args.anchor && !presentation.anchored {
+        eprintln!(
+            "warning: this credential has no anchor receipt; a checkpoint that requires one will refuse the code"
+        );
+    }
     if let Some(path) = &args.png {
         std::fs::write(path, &presentation.png)
             .with_context(|| format!("cannot write {}", path.display()))?;

@@ -90,7 +90,7 @@ fuzz_target!(|data: &[u8]| {
             assert!(wallet.credential_json(id.clone()).map_err(refused).is_err());
             assert!(
                 wallet
-                    .present(id.clone(), disclose, audience, true)
+                    .present(id.clone(), disclose, audience, true, false)
                     .map_err(refused)
                     .is_err()
             );

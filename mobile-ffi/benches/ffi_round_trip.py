@@ -66,9 +66,9 @@ def main():
     results = {
         "trust_len": timed(trust.len, 20000),
         "list": timed(wallet.list, 2000),
-        "present": timed(lambda: wallet.present(credential, disclose, "checkpoint-7", True), 300),
+        "present": timed(lambda: wallet.present(credential, disclose, "checkpoint-7", True, False), 300),
         "present_python_keystore": timed(
-            lambda: forwarded.present(credential, disclose, "checkpoint-7", True), 300),
+            lambda: forwarded.present(credential, disclose, "checkpoint-7", True, False), 300),
     }
     print(json.dumps(results))
 

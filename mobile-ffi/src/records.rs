@@ -70,6 +70,8 @@ pub struct QrPresentation {
     pub png: Vec<u8>,
     /// The time slot a dynamic presentation is good for (Unix time / 30 s), else none.
     pub time_slot: Option<i64>,
+    /// Whether the credential's anchor receipt travels in the code.
+    pub anchored: bool,
 }
 
 impl From<present::QrPresentation> for QrPresentation {
@@ -78,6 +80,7 @@ impl From<present::QrPresentation> for QrPresentation {
             payload: shown.payload,
             png: shown.png,
             time_slot: shown.time_slot,
+            anchored: shown.anchored,
         }
     }
 }

@@ -78,19 +78,23 @@ impl Wallet {
 
     /// The CC1 QR presentation of credential `id` disclosing only `disclose` (claim names or
     /// JSON pointers), for `audience`; `dynamic` signs the current 30-second time slot so that a
-    /// screenshot expires.
+    /// screenshot expires; `anchor_receipt` carries the credential's anchor receipt, when it
+    /// has one, for checkpoints that check anchor inclusion (the code grows and a derived
+    /// credential reveals its `id`).
     pub fn present(
         &self,
         id: String,
         disclose: Vec<String>,
         audience: Option<String>,
         dynamic: bool,
+        anchor_receipt: bool,
     ) -> Result<QrPresentation, WalletError> {
-        let shown = self.inner.present(
+        let shown = self.inner.present_carrying(
             &id,
             &disclose,
             audience.as_deref(),
             dynamic,
+            anchor_receipt,
             OffsetDateTime::now_utc(),
         )?;
         Ok(shown.into())

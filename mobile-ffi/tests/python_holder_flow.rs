@@ -8,6 +8,10 @@ mod foreign;
 
 use std::process::Command;
 
+use crosscode_core::envelope;
+use crosscode_did_registry::evidence::verify_receipt;
+use crosscode_did_registry::profile::CryptoProfile;
+use crosscode_did_registry::records::Namespace;
 use foreign::support::Fixture;
 use foreign::{check_dynamic_presentation, generate, library, run};
 use serde_json::{Value, json};
@@ -81,6 +85,31 @@ async fn a_python_app_receives_lists_and_presents_with_its_own_keystore_and_the_
             assert!(subject.get(hidden).is_none(), "{hidden} is disclosed");
         }
     }
+
+    // The code presented with its anchor receipt: the receipt proves the credential's anchor
+    // leaf up to a batch root MO anchored on the chain.
+    let presented: Value = serde_json::from_slice(&std::fs::read(&out_file).unwrap()).unwrap();
+    let made_at =
+        OffsetDateTime::from_unix_timestamp(presented["madeAt"].as_i64().unwrap()).unwrap();
+    let anchored = presented["anchoredPayload"].as_str().unwrap();
+    check_dynamic_presentation(anchored, &trust, "checkpoint-7", made_at);
+    let verified = envelope::decode(anchored, &trust, made_at).unwrap();
+    let [Some(receipt)] = verified.anchors.as_slice() else {
+        panic!("one receipt expected: {:?}", verified.anchors);
+    };
+    let id = verified.document["verifiableCredential"]["id"]
+        .as_str()
+        .unwrap();
+    let root = verify_receipt(CryptoProfile::Standard, receipt, id).unwrap();
+    let batch = fixture
+        .client
+        .state(Namespace::Batch, &root, false, None)
+        .await
+        .unwrap();
+    assert!(
+        batch.value.is_some(),
+        "the receipt's batch root is on the chain"
+    );
     fixture.stop().await;
     let _ = std::fs::remove_dir_all(&work);
 }

@@ -12,6 +12,7 @@ use crosscode_did_registry::evidence::verify_receipt;
 use crosscode_did_registry::governance::GovernanceAction;
 use crosscode_did_registry::profile::CryptoProfile;
 use crosscode_did_registry::records::Namespace;
+use crosscode_issuer::conversion::{ConversionDesk, DeskError};
 use crosscode_issuer::status::StatusAction;
 use crosscode_issuer::store::Table;
 use crosscode_tests::conversion_client::{Crafting, craft, post_conversion, resign, terms};
@@ -778,4 +779,63 @@ async fn a_credential_stored_without_an_anchor_receipt_cannot_be_converted() {
     );
     assert_eq!(err.code(), "no_anchor_receipt");
     setup.world.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_desk_opened_with_a_policy_that_does_not_fit_the_authority_is_refused_and_anchors_nothing()
+ {
+    let world = TwoJurisdictions::start(WorldOptions::default())
+        .await
+        .unwrap();
+    let target = &world.target;
+    let chain_url = target.service.writer().client().base_url().to_owned();
+    let sent_before = world.chain.next_sequence(&target.did).await.unwrap();
+    let policy = serde_json::to_value(default_policy(&target.did).unwrap()).unwrap();
+    let altered = |edit: &dyn Fn(&mut Value)| {
+        let mut policy = policy.clone();
+        edit(&mut policy);
+        serde_json::from_value::<ConversionPolicy>(policy).unwrap()
+    };
+    let cases: Vec<(&str, ConversionPolicy)> = vec![
+        (
+            "another authority's policy",
+            altered(&|p| p["issuer"] = json!(world.source.did.as_str())),
+        ),
+        (
+            "another jurisdiction",
+            altered(&|p| p["jurisdiction"] = json!("HK")),
+        ),
+        (
+            "a type MO does not issue",
+            altered(&|p| p["issues"] = json!("VaccinationCertificate")),
+        ),
+        (
+            "no jurisdiction claim",
+            altered(&|p| p["claims"] = json!(["type", "statusColour", "statusDate"])),
+        ),
+    ];
+    for (case, policy) in cases {
+        let client = crosscode_registry_client::RegistryClient::new(&chain_url).unwrap();
+        let refused = ConversionDesk::open(&target.service, policy, client, world.pinned.clone())
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(refused, DeskError::PolicyMismatch(_)),
+            "{case}: {refused}"
+        );
+    }
+    let client = crosscode_registry_client::RegistryClient::new(&chain_url).unwrap();
+    let rules = altered(&|p| {
+        p["rules"] = json!([{"Identifier": "CV-MO-0002", "Type": "Sometimes", "Logic": true}])
+    });
+    let refused = ConversionDesk::open(&target.service, rules, client, world.pinned.clone())
+        .await
+        .unwrap_err();
+    assert!(matches!(refused, DeskError::Rules(_)), "{refused}");
+    assert_eq!(
+        world.chain.next_sequence(&target.did).await.unwrap(),
+        sent_before,
+        "no policy hash was anchored"
+    );
+    world.stop().await.unwrap();
 }

@@ -54,6 +54,9 @@ pub struct QrPresentation {
     pub png: Vec<u8>,
     /// The time slot it is good for (dynamic presentations).
     pub time_slot: Option<i64>,
+    /// Whether the credential's anchor receipt travels in the code (for checkpoints that
+    /// check anchor inclusion).
+    pub anchored: bool,
 }
 
 /// Why a presentation could not be made.
@@ -200,5 +203,6 @@ pub fn present_with_anchor(
         payload,
         png,
         time_slot,
+        anchored: anchor.is_some(),
     })
 }

@@ -367,11 +367,30 @@ impl Wallet {
         dynamic: bool,
         now: OffsetDateTime,
     ) -> Result<QrPresentation, WalletError> {
+        self.present_carrying(
+            id,
+            disclose,
+            audience,
+            dynamic,
+            self.carry_anchor_receipts,
+            now,
+        )
+    }
+
+    /// [`Wallet::present`], carrying the credential's anchor receipt (when its issuer gave
+    /// one: [`QrPresentation::anchored`] tells) as `anchor_receipt` says rather than as the
+    /// wallet was set up.
+    pub fn present_carrying(
+        &self,
+        id: &str,
+        disclose: &[String],
+        audience: Option<&str>,
+        dynamic: bool,
+        anchor_receipt: bool,
+        now: OffsetDateTime,
+    ) -> Result<QrPresentation, WalletError> {
         let stored = self.store.get(id)?;
-        let anchor = self
-            .carry_anchor_receipts
-            .then_some(stored.anchor.as_ref())
-            .flatten();
+        let anchor = anchor_receipt.then_some(stored.anchor.as_ref()).flatten();
         Ok(present::present_with_anchor(
             &stored,
             self.keystore.as_ref(),

@@ -1117,9 +1117,11 @@ public protocol WalletProtocol: AnyObject, Sendable {
     /**
      * The CC1 QR presentation of credential `id` disclosing only `disclose` (claim names or
      * JSON pointers), for `audience`; `dynamic` signs the current 30-second time slot so that a
-     * screenshot expires.
+     * screenshot expires; `anchor_receipt` carries the credential's anchor receipt, when it
+     * has one, for checkpoints that check anchor inclusion (the code grows and a derived
+     * credential reveals its `id`).
      */
-    func present(id: String, disclose: [String], audience: String?, dynamic: Bool) throws  -> QrPresentation
+    func present(id: String, disclose: [String], audience: String?, dynamic: Bool, anchorReceipt: Bool) throws  -> QrPresentation
     
     /**
      * Redeems the OpenID4VCI offer `offer_uri` (with `tx_code` when the offer asks for one),
@@ -1240,9 +1242,11 @@ open func list()throws  -> [CredentialSummary]  {
     /**
      * The CC1 QR presentation of credential `id` disclosing only `disclose` (claim names or
      * JSON pointers), for `audience`; `dynamic` signs the current 30-second time slot so that a
-     * screenshot expires.
+     * screenshot expires; `anchor_receipt` carries the credential's anchor receipt, when it
+     * has one, for checkpoints that check anchor inclusion (the code grows and a derived
+     * credential reveals its `id`).
      */
-open func present(id: String, disclose: [String], audience: String?, dynamic: Bool)throws  -> QrPresentation  {
+open func present(id: String, disclose: [String], audience: String?, dynamic: Bool, anchorReceipt: Bool)throws  -> QrPresentation  {
     return try  FfiConverterTypeQrPresentation_lift(try rustCallWithError(FfiConverterTypeWalletError_lift) {
         uniffiCallStatus in
     uniffi_crosscode_mobile_ffi_fn_method_wallet_present(
@@ -1250,7 +1254,8 @@ open func present(id: String, disclose: [String], audience: String?, dynamic: Bo
         FfiConverterString.lower(id),
         FfiConverterSequenceString.lower(disclose),
         FfiConverterOptionString.lower(audience),
-        FfiConverterBool.lower(dynamic),uniffiCallStatus
+        FfiConverterBool.lower(dynamic),
+        FfiConverterBool.lower(anchorReceipt),uniffiCallStatus
     )
 })
 }
@@ -1468,6 +1473,10 @@ public struct QrPresentation: Equatable, Hashable {
      * The time slot a dynamic presentation is good for (Unix time / 30 s), else none.
      */
     public var timeSlot: Int64?
+    /**
+     * Whether the credential's anchor receipt travels in the code.
+     */
+    public var anchored: Bool
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -1480,10 +1489,14 @@ public struct QrPresentation: Equatable, Hashable {
          */png: Data, 
         /**
          * The time slot a dynamic presentation is good for (Unix time / 30 s), else none.
-         */timeSlot: Int64?) {
+         */timeSlot: Int64?, 
+        /**
+         * Whether the credential's anchor receipt travels in the code.
+         */anchored: Bool) {
         self.payload = payload
         self.png = png
         self.timeSlot = timeSlot
+        self.anchored = anchored
     }
 
     
@@ -1504,7 +1517,8 @@ public struct FfiConverterTypeQrPresentation: FfiConverterRustBuffer {
             try QrPresentation(
                 payload: FfiConverterString.read(from: &buf), 
                 png: FfiConverterData.read(from: &buf), 
-                timeSlot: FfiConverterOptionInt64.read(from: &buf)
+                timeSlot: FfiConverterOptionInt64.read(from: &buf), 
+                anchored: FfiConverterBool.read(from: &buf)
         )
     }
 
@@ -1512,6 +1526,7 @@ public struct FfiConverterTypeQrPresentation: FfiConverterRustBuffer {
         FfiConverterString.write(value.payload, into: &buf)
         FfiConverterData.write(value.png, into: &buf)
         FfiConverterOptionInt64.write(value.timeSlot, into: &buf)
+        FfiConverterBool.write(value.anchored, into: &buf)
     }
 }
 
@@ -1984,7 +1999,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_crosscode_mobile_ffi_checksum_method_wallet_list() != 40852) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_crosscode_mobile_ffi_checksum_method_wallet_present() != 18598) {
+    if (uniffi_crosscode_mobile_ffi_checksum_method_wallet_present() != 63118) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_crosscode_mobile_ffi_checksum_method_wallet_receive() != 8392) {

@@ -375,7 +375,7 @@ RustBuffer uniffi_crosscode_mobile_ffi_fn_method_wallet_list(uint64_t ptr, RustC
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CROSSCODE_MOBILE_FFI_FN_METHOD_WALLET_PRESENT
 #define UNIFFI_FFIDEF_UNIFFI_CROSSCODE_MOBILE_FFI_FN_METHOD_WALLET_PRESENT
-RustBuffer uniffi_crosscode_mobile_ffi_fn_method_wallet_present(uint64_t ptr, RustBuffer id, RustBuffer disclose, RustBuffer audience, int8_t dynamic, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_crosscode_mobile_ffi_fn_method_wallet_present(uint64_t ptr, RustBuffer id, RustBuffer disclose, RustBuffer audience, int8_t dynamic, int8_t anchor_receipt, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CROSSCODE_MOBILE_FFI_FN_METHOD_WALLET_RECEIVE

@@ -61,13 +61,17 @@ fun main(args: Array<String>) {
     check(wallet.list().map { it.id } == listOf(summary.id))
 
     val madeAt = System.currentTimeMillis() / 1000
-    val shown = wallet.present(summary.id, listOf("statusColour"), "checkpoint-7", true)
+    val shown = wallet.present(summary.id, listOf("statusColour"), "checkpoint-7", true, false)
     // The target is 1,000 characters; today's issued credential gives ~1,720 (docs/wallet.md).
     check(shown.payload.startsWith("CC1:") && shown.payload.length <= 1800) { "${shown.payload.length} characters" }
     check(shown.timeSlot == madeAt / 30)
+    check(!shown.anchored)
+    check(wallet.present(summary.id, listOf("statusColour"), "checkpoint-7", true, true).anchored) {
+        "the issuer's anchor receipt travels in the code when asked"
+    }
 
     try {
-        wallet.present(summary.id, listOf("noSuchClaim"), null, false)
+        wallet.present(summary.id, listOf("noSuchClaim"), null, false, false)
         error("an unknown claim must be refused")
     } catch (e: WalletException.Failed) {
         check(e.code == "invalid_disclosure") { "code ${e.code}" }

@@ -137,20 +137,25 @@ class HolderFlow(unittest.TestCase):
 
         signs = keystore.calls.count("sign")
         made_at = int(time.time())
-        shown = wallet.present(summary.id, ["statusColour", "statusDate"], "checkpoint-7", True)
+        shown = wallet.present(summary.id, ["statusColour", "statusDate"], "checkpoint-7", True,
+                               False)
         self.assertEqual(keystore.calls.count("sign"), signs + 1)
+        self.assertFalse(shown.anchored)
         self.assertTrue(shown.payload.startswith("CC1:"))
         # The target is 1,000 characters; today's issued credential gives ~1,720 (docs/wallet.md).
         self.assertLessEqual(len(shown.payload), 1800)
         self.assertEqual(shown.time_slot, made_at // 30)
         self.assertEqual(bytes(shown.png[:8]), b"\x89PNG\r\n\x1a\n")
+        # For a checkpoint that checks anchor inclusion: the issuer's receipt travels along.
+        anchored = wallet.present(summary.id, ["statusColour"], "checkpoint-7", True, True)
+        self.assertTrue(anchored.anchored)
         with open(self.out, "w") as f:
-            json.dump({"payload": shown.payload, "madeAt": made_at,
-                       "holderDid": summary.holder_did}, f)
+            json.dump({"payload": shown.payload, "anchoredPayload": anchored.payload,
+                       "madeAt": made_at, "holderDid": summary.holder_did}, f)
 
         # A claim the credential does not have is a typed refusal, not a crash.
         self.assert_code("invalid_disclosure", wallet.present, summary.id, ["noSuchClaim"],
-                         None, False)
+                         None, False, False)
         # Deleting removes the credential and its key.
         wallet.delete(second.id)
         self.assertEqual([s.id for s in wallet.list()], [summary.id])
@@ -194,7 +199,8 @@ class HolderFlow(unittest.TestCase):
         locked = ffi.Wallet.open(folder, "right passphrase",
                                  ffi.software_keystore(keys, "wrong passphrase"),
                                  ffi.HolderKeyAlgorithm.ED25519)
-        self.assert_code("keystore", locked.present, summary.id, ["statusColour"], None, True)
+        self.assert_code("keystore", locked.present, summary.id, ["statusColour"], None, True,
+                         False)
         # One flipped byte in the sealed credential file: a typed error, nothing panics.
         path = os.path.join(folder, "credentials", summary.id + ".cred")
         with open(path, "r+b") as f:
@@ -212,7 +218,7 @@ class HolderFlow(unittest.TestCase):
         summary = asyncio.run(wallet.receive(self.offers[6]["uri"], None, self.trust))
         self.assertTrue(summary.holder_did.startswith("did:key:zDn"), summary.holder_did)
         made_at = int(time.time())
-        shown = wallet.present(summary.id, ["statusColour"], "checkpoint-7", True)
+        shown = wallet.present(summary.id, ["statusColour"], "checkpoint-7", True, False)
         self.assertTrue(shown.payload.startswith("CC1:"))
         with open(self.out + ".p256", "w") as f:
             json.dump({"payload": shown.payload, "madeAt": made_at,

@@ -4,7 +4,7 @@
 
 use crosscode_core::keys::SecretKey;
 use crosscode_did_registry::block::{
-    CertificateError, CommitCertificate, CommitSignature, verify_certificate,
+    CertificateError, CommitCertificate, CommitSignature, Header, verify_certificate,
 };
 use crosscode_did_registry::codec::{Decode, DecodeError, Encode};
 use crosscode_did_registry::governance::GovernanceAction;
@@ -345,9 +345,11 @@ fn a_proof_bundle_fails_when_any_byte_changes() {
     }
 }
 
-#[test]
-fn certificates_need_more_than_two_thirds_of_the_power() {
-    let profile = CryptoProfile::Standard;
+/// Four validators of equal power and a header at `height` naming their set.
+fn four_validators_and_a_header(
+    profile: CryptoProfile,
+    height: u64,
+) -> (Vec<SecretKey>, ValidatorSet, Header) {
     let keys: Vec<SecretKey> = (0..4)
         .map(|_| SecretKey::generate(key_algorithm(profile)))
         .collect();
@@ -356,10 +358,16 @@ fn certificates_need_more_than_two_thirds_of_the_power() {
         keys.iter().map(|k| validator_of(profile, k)).collect(),
     )
     .unwrap();
-    let node = Node::new(profile);
-    let mut header = node.ledger.head().clone();
-    header.height = 7;
+    let mut header = Node::new(profile).ledger.head().clone();
+    header.height = height;
     header.validators_hash = set.hash(profile);
+    (keys, set, header)
+}
+
+#[test]
+fn certificates_need_more_than_two_thirds_of_the_power() {
+    let profile = CryptoProfile::Standard;
+    let (keys, set, header) = four_validators_and_a_header(profile, 7);
     let hash = header.hash(profile);
     let sign = |i: usize| CommitSignature {
         validator: i as u32,
@@ -416,18 +424,7 @@ fn certificates_need_more_than_two_thirds_of_the_power() {
 #[test]
 fn only_precommits_for_the_header_in_the_certificates_round_count() {
     let profile = CryptoProfile::GuoMi;
-    let keys: Vec<SecretKey> = (0..4)
-        .map(|_| SecretKey::generate(key_algorithm(profile)))
-        .collect();
-    let set = ValidatorSet::new(
-        profile,
-        keys.iter().map(|k| validator_of(profile, k)).collect(),
-    )
-    .unwrap();
-    let node = Node::new(profile);
-    let mut header = node.ledger.head().clone();
-    header.height = 5;
-    header.validators_hash = set.hash(profile);
+    let (keys, set, header) = four_validators_and_a_header(profile, 5);
     let hash = header.hash(profile);
     let certificate = |round: u32, message: &dyn Fn(usize) -> Vec<u8>| CommitCertificate {
         height: 5,

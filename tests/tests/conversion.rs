@@ -106,6 +106,38 @@ impl Setup {
             .await;
     }
 
+    /// Crafts an honest request, lets `edit` change its JSON, signs the consent anew at
+    /// `signed_at` (the consent covers the request's hash, so the change reaches the later
+    /// checks), posts it and checks it is refused with `code`, nothing issued.
+    async fn assert_edited_refused(
+        &self,
+        edit: impl FnOnce(&mut Value),
+        signed_at: OffsetDateTime,
+        code: RefusalCode,
+    ) {
+        let terms = terms(&self.world.target.url).await.unwrap();
+        let request = craft(
+            &self.stored,
+            self.keystore.as_ref(),
+            &terms,
+            &Crafting::default(),
+            OffsetDateTime::now_utc(),
+        )
+        .unwrap();
+        let mut body = serde_json::to_value(&request).unwrap();
+        edit(&mut body);
+        let resigned = resign(
+            body,
+            &self.stored,
+            self.keystore.as_ref(),
+            &terms,
+            signed_at,
+        )
+        .unwrap();
+        self.assert_body_refused(&serde_json::to_value(&resigned).unwrap(), code)
+            .await;
+    }
+
     async fn assert_body_refused(&self, body: &Value, code: RefusalCode) {
         let before = self.target_output().await;
         let (status, answer) = post_conversion(&self.world.target.url, body).await.unwrap();
@@ -406,30 +438,14 @@ async fn a_suspended_source_issuer_is_refused() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_tampered_proof_is_refused() {
     let setup = setup().await;
-    let terms = terms(&setup.world.target.url).await.unwrap();
-    let request = craft(
-        &setup.stored,
-        setup.keystore.as_ref(),
-        &terms,
-        &Crafting::default(),
-        OffsetDateTime::now_utc(),
-    )
-    .unwrap();
-    // The disclosed status date moved: the BBS proof no longer verifies. (The consent covers
-    // the request's hash, so it is signed anew to reach the proof step.)
-    let mut body = serde_json::to_value(&request).unwrap();
-    body["source"]["credential"]["credentialSubject"]["statusDate"] = json!("2001-01-01");
-    let resigned = resign(
-        body,
-        &setup.stored,
-        setup.keystore.as_ref(),
-        &terms,
-        OffsetDateTime::now_utc(),
-    )
-    .unwrap();
+    // The disclosed status date moved: the BBS proof no longer verifies.
     setup
-        .assert_body_refused(
-            &serde_json::to_value(&resigned).unwrap(),
+        .assert_edited_refused(
+            |body| {
+                body["source"]["credential"]["credentialSubject"]["statusDate"] =
+                    json!("2001-01-01")
+            },
+            OffsetDateTime::now_utc(),
             RefusalCode::ProofInvalid,
         )
         .await;
@@ -497,29 +513,11 @@ async fn an_unknown_challenge_and_a_malformed_request_are_refused() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_source_whose_receipt_does_not_prove_its_anchor_is_refused() {
     let setup = setup().await;
-    let terms = terms(&setup.world.target.url).await.unwrap();
-    let request = craft(
-        &setup.stored,
-        setup.keystore.as_ref(),
-        &terms,
-        &Crafting::default(),
-        OffsetDateTime::now_utc(),
-    )
-    .unwrap();
     // Another credential hash under the same id: the leaf is not in the anchored batch.
-    let mut body = serde_json::to_value(&request).unwrap();
-    body["source"]["anchor"]["credentialHash"] = json!("ab".repeat(32));
-    let resigned = resign(
-        body,
-        &setup.stored,
-        setup.keystore.as_ref(),
-        &terms,
-        OffsetDateTime::now_utc(),
-    )
-    .unwrap();
     setup
-        .assert_body_refused(
-            &serde_json::to_value(&resigned).unwrap(),
+        .assert_edited_refused(
+            |body| body["source"]["anchor"]["credentialHash"] = json!("ab".repeat(32)),
+            OffsetDateTime::now_utc(),
             RefusalCode::NotAnchored,
         )
         .await;
@@ -529,26 +527,10 @@ async fn a_source_whose_receipt_does_not_prove_its_anchor_is_refused() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_consent_signed_long_ago_is_refused() {
     let setup = setup().await;
-    let terms = terms(&setup.world.target.url).await.unwrap();
-    let request = craft(
-        &setup.stored,
-        setup.keystore.as_ref(),
-        &terms,
-        &Crafting::default(),
-        OffsetDateTime::now_utc(),
-    )
-    .unwrap();
-    let stale = resign(
-        serde_json::to_value(&request).unwrap(),
-        &setup.stored,
-        setup.keystore.as_ref(),
-        &terms,
-        OffsetDateTime::now_utc() - time::Duration::minutes(10),
-    )
-    .unwrap();
     setup
-        .assert_body_refused(
-            &serde_json::to_value(&stale).unwrap(),
+        .assert_edited_refused(
+            |_| {},
+            OffsetDateTime::now_utc() - time::Duration::minutes(10),
             RefusalCode::ConsentInvalid,
         )
         .await;
@@ -648,29 +630,11 @@ async fn a_source_naming_an_issuer_the_chain_never_admitted_is_refused() {
     // A forged issuer: the source claims to come from a DID on the chain that is no
     // admitted authority (a consortium member's own DID).
     let setup = setup().await;
-    let terms = terms(&setup.world.target.url).await.unwrap();
-    let request = craft(
-        &setup.stored,
-        setup.keystore.as_ref(),
-        &terms,
-        &Crafting::default(),
-        OffsetDateTime::now_utc(),
-    )
-    .unwrap();
-    let mut body = serde_json::to_value(&request).unwrap();
     let member = setup.world.consortium.members[0].did.as_str().to_owned();
-    body["source"]["credential"]["issuer"] = json!(member);
-    let resigned = resign(
-        body,
-        &setup.stored,
-        setup.keystore.as_ref(),
-        &terms,
-        OffsetDateTime::now_utc(),
-    )
-    .unwrap();
     setup
-        .assert_body_refused(
-            &serde_json::to_value(&resigned).unwrap(),
+        .assert_edited_refused(
+            |body| body["source"]["credential"]["issuer"] = json!(member),
+            OffsetDateTime::now_utc(),
             RefusalCode::IssuerNotAdmitted,
         )
         .await;

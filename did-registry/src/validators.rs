@@ -84,6 +84,10 @@ impl Decode for Validator {
     }
 }
 
+/// Most total voting power of a set: a BFT engine's quorum arithmetic (3 × power, e.g.
+/// Malachite's) must not overflow a `u64`.
+pub const MAX_TOTAL_POWER: u64 = u64::MAX / 3;
+
 /// An ordered validator set (signatures in certificates name validators by index).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ValidatorSet {
@@ -102,8 +106,8 @@ pub enum ValidatorSetError {
     /// A validator with zero power.
     #[error("a validator has zero voting power")]
     ZeroPower,
-    /// The total power overflows `u64`.
-    #[error("total voting power overflows")]
+    /// The total power exceeds [`MAX_TOTAL_POWER`].
+    #[error("total voting power exceeds a third of 2^64")]
     PowerOverflow,
     /// The same key twice.
     #[error("duplicate validator key")]
@@ -139,6 +143,9 @@ impl ValidatorSet {
             if validators.iter().skip(i + 1).any(|o| o.key == v.key) {
                 return Err(ValidatorSetError::DuplicateKey);
             }
+        }
+        if total > MAX_TOTAL_POWER {
+            return Err(ValidatorSetError::PowerOverflow);
         }
         Ok(ValidatorSet { validators })
     }

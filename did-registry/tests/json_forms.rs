@@ -262,6 +262,12 @@ fn genesis_json_goes_through_the_genesis_rules() {
         genesis_error(standard, |v| v["validators"][0]["power"] = json!(0)),
         JsonFormError::Genesis(GenesisError::Validators(ValidatorSetError::ZeroPower))
     );
+    // A set no engine could count a quorum of (3 × power overflows).
+    assert_eq!(
+        genesis_error(standard, |v| v["validators"][0]["power"] =
+            json!(u64::MAX / 3 + 1)),
+        JsonFormError::Genesis(GenesisError::Validators(ValidatorSetError::PowerOverflow))
+    );
     // An SM2 validator on a standard chain.
     let sm2 = SecretKey::generate(KeyAlgorithm::Sm2)
         .public_key()

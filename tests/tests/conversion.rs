@@ -622,6 +622,30 @@ async fn a_prepared_conversion_dropped_unsent_leaves_no_key_and_one_sent_later_c
     assert_eq!(summary.issuer, setup.world.target.did.as_str());
     assert_eq!(keys(), keys_before + 1, "the sent request's key is kept");
     assert_eq!(setup.wallet.list().unwrap().len(), 2);
+
+    // A request prepared by this wallet and sent through another is refused; its key goes.
+    let other_dir = crosscode_testing::temp_dir("conversion-other-wallet");
+    let (other, _) = open_wallet(&other_dir, b"pass").unwrap();
+    let prepared = setup
+        .wallet
+        .prepare_conversion(&setup.stored.id, url, OffsetDateTime::now_utc())
+        .await
+        .unwrap();
+    let err = other
+        .send_conversion(prepared, &trust, OffsetDateTime::now_utc())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, WalletError::Convert(ConvertError::OtherWallet)),
+        "{err:?}"
+    );
+    assert_eq!(err.code(), "other_wallet");
+    assert_eq!(
+        keys(),
+        keys_before + 1,
+        "the refused request's key is deleted"
+    );
+    assert!(other.list().unwrap().is_empty());
     setup.world.stop().await.unwrap();
 }
 
@@ -684,16 +708,16 @@ async fn a_request_while_the_chain_is_unreachable_is_refused_as_trust_unavailabl
 async fn the_wallet_refuses_a_policy_whose_published_hash_is_not_its_own_and_sends_nothing() {
     let setup = setup().await;
     let trust = setup.world.wallet_trust().await.unwrap();
-    // A service (or a proxy in the way) answers MO's policy under another hash; the
-    // challenge route would answer, were it ever asked.
+    // A service (or a proxy in the way) answers MO's policy under another hash.
     let terms = terms(&setup.world.target.url).await.unwrap();
     let mut published = serde_json::to_value(&terms.published).unwrap();
     published["policyHash"] = json!(hex::encode([7u8; 32]));
-    let challenge = serde_json::to_string(&terms.challenge).unwrap();
-    let url = crosscode_testing::fixed_answer::routed_server(vec![
-        ("GET /v1/conversion/policy", 200, published.to_string()),
-        ("POST /v1/conversion/challenges", 201, challenge),
-    ]);
+    // No challenge route: had the wallet asked for one, it would fail otherwise.
+    let url = crosscode_testing::fixed_answer::routed_server(vec![(
+        "GET /v1/conversion/policy",
+        200,
+        published.to_string(),
+    )]);
     let keys = || std::fs::read_dir(setup._dir.join("keys")).unwrap().count();
     let keys_before = keys();
     let err = setup
@@ -762,30 +786,30 @@ async fn a_desk_opened_with_a_policy_that_does_not_fit_the_authority_is_refused_
     };
     let cases: Vec<(&str, ConversionPolicy)> = vec![
         (
-            "another authority's policy",
+            "its issuer is another DID",
             altered(&|p| p["issuer"] = json!(world.source.did.as_str())),
         ),
         (
-            "another jurisdiction",
+            "its jurisdiction is not the authority's",
             altered(&|p| p["jurisdiction"] = json!("HK")),
         ),
         (
-            "a type MO does not issue",
+            "it issues a type this service is not configured for",
             altered(&|p| p["issues"] = json!("VaccinationCertificate")),
         ),
         (
-            "no jurisdiction claim",
+            "its claims must name `jurisdiction`",
             altered(&|p| p["claims"] = json!(["type", "statusColour", "statusDate"])),
         ),
     ];
-    for (case, policy) in cases {
+    for (reason, policy) in cases {
         let client = crosscode_registry_client::RegistryClient::new(&chain_url).unwrap();
         let refused = ConversionDesk::open(&target.service, policy, client, world.pinned.clone())
             .await
             .unwrap_err();
         assert!(
-            matches!(refused, DeskError::PolicyMismatch(_)),
-            "{case}: {refused}"
+            matches!(refused, DeskError::PolicyMismatch(why) if why.starts_with(reason)),
+            "{reason}: {refused}"
         );
     }
     let client = crosscode_registry_client::RegistryClient::new(&chain_url).unwrap();

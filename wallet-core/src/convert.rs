@@ -18,9 +18,12 @@
 //!    holder key, every proof with the converting authority's keys from the app's trust).
 //!
 //! [`prepare`] runs steps 1–5 up to the `POST`, [`PreparedConversion::send`] the rest (an app
-//! may build the request first and send it when the traveller confirms); [`convert`] both.
+//! may build the request first and send it when the traveller confirms; `Wallet::convert`
+//! runs both).
 //! Any failure after step 3 deletes the new key, as does dropping an unsent request; nothing
 //! is stored.
+
+use std::sync::Arc;
 
 use crosscode_core::anchor::AnchorReceipt;
 use crosscode_core::crossborder::{
@@ -33,7 +36,6 @@ use crosscode_core::did::{KeyResolver, TrustCache};
 use crosscode_core::keys::KeyAlgorithm;
 use crosscode_core::vc::DateTimeStamp;
 use serde::de::DeserializeOwned;
-use std::sync::Arc;
 
 use serde_json::Value;
 use time::OffsetDateTime;
@@ -96,6 +98,10 @@ pub enum ConvertError {
     /// The converted credential does not verify on arrival.
     #[error("the converted credential: {0}")]
     Unverified(#[from] ReceiveError),
+    /// The prepared conversion was made by another wallet (its holder key is in another
+    /// keystore).
+    #[error("the prepared conversion belongs to another wallet")]
+    OtherWallet,
 }
 
 /// A converted credential, verified, not yet stored.
@@ -124,23 +130,6 @@ pub struct Source<'a> {
     pub issuer_keys: &'a Value,
     /// Its anchor receipt.
     pub anchor: Option<&'a AnchorReceipt>,
-}
-
-/// Converts `source` at the service `service_url` (see the module documentation); the new
-/// holder key is of `algorithm`, and the converted credential is verified with `trust`.
-pub async fn convert(
-    source: Source<'_>,
-    service_url: &str,
-    algorithm: KeyAlgorithm,
-    keystore: &Arc<dyn Keystore>,
-    transport: &dyn Transport,
-    trust: &(dyn KeyResolver + Sync),
-    now: OffsetDateTime,
-) -> Result<Converted, ConvertError> {
-    prepare(source, service_url, algorithm, keystore, transport, now)
-        .await?
-        .send(transport, trust, now)
-        .await
 }
 
 /// A conversion request built, disclosed and consented to (steps 1–5 up to the `POST`), not
@@ -271,6 +260,11 @@ pub async fn prepare(
 }
 
 impl PreparedConversion {
+    /// Whether its new holder key was made in `keystore`.
+    pub fn made_in(&self, keystore: &Arc<dyn Keystore>) -> bool {
+        std::ptr::addr_eq(Arc::as_ptr(&self.holder.keystore), Arc::as_ptr(keystore))
+    }
+
     /// Step 5's `POST {service}/v1/conversions` and step 6: sends the request and verifies the
     /// converted credential on arrival with `trust` at `now`.
     pub async fn send(

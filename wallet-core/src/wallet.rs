@@ -86,6 +86,7 @@ impl WalletError {
                 ConvertError::Keystore(_) | ConvertError::Consent(_) => "keystore",
                 ConvertError::IssuerKeys(_) => "corrupted_store",
                 ConvertError::Unverified(_) => "unverified_credential",
+                ConvertError::OtherWallet => "other_wallet",
             },
         }
     }
@@ -266,14 +267,18 @@ impl Wallet {
         .await?)
     }
 
-    /// The second half of [`Wallet::convert`]: sends a prepared request, verifies the
-    /// converted credential against `trust` at `now` and stores it.
+    /// The second half of [`Wallet::convert`]: sends a request this wallet prepared (else
+    /// [`ConvertError::OtherWallet`]), verifies the converted credential against `trust` at
+    /// `now` and stores it.
     pub async fn send_conversion(
         &self,
         prepared: PreparedConversion,
         trust: &(dyn KeyResolver + Sync),
         now: OffsetDateTime,
     ) -> Result<CredentialSummary, WalletError> {
+        if !prepared.made_in(&self.keystore) {
+            return Err(ConvertError::OtherWallet.into());
+        }
         let converted = prepared.send(self.transport.as_ref(), trust, now).await?;
         self.store_new(
             converted.credential,

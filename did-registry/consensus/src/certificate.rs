@@ -26,6 +26,10 @@ pub enum ConversionError {
     /// Two signatures name the same validator.
     #[error("two signatures name the same validator")]
     DuplicateValidator,
+    /// The registry certificate's signatures are not in strictly increasing position order
+    /// (the offline verifier refuses such a certificate too).
+    #[error("signatures out of position order or duplicated")]
+    UnorderedSignatures,
     /// The set has more validators than a certificate can name.
     #[error("too many validators")]
     TooManyValidators,
@@ -73,6 +77,13 @@ pub fn to_engine(
     certificate: &CommitCertificate,
     validators: &Validators,
 ) -> Result<EngineCertificate, ConversionError> {
+    if certificate
+        .signatures
+        .windows(2)
+        .any(|pair| pair[0].validator >= pair[1].validator)
+    {
+        return Err(ConversionError::UnorderedSignatures);
+    }
     let commit_signatures = certificate
         .signatures
         .iter()

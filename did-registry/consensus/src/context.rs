@@ -123,13 +123,12 @@ pub enum ValidatorsError {
     /// Two validators' keys hash to the same address.
     #[error("two validators share an address")]
     DuplicateAddress,
-    /// The set's total power does not fit the engine's voting power.
-    #[error("the total voting power overflows")]
-    PowerOverflow,
 }
 
 /// The chain's validator set, in the chain's order (a certificate names signers by position).
-/// Never empty (the chain refuses an empty set).
+/// Never empty, and its total power is at most a third of `u64::MAX` (the chain refuses other
+/// sets, `did_registry::validators::MAX_TOTAL_POWER`), so the engine's 3 × power never
+/// overflows.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Validators {
     validators: Vec<Validator>,
@@ -153,11 +152,10 @@ impl Validators {
         if addresses.windows(2).any(|pair| pair[0] == pair[1]) {
             return Err(ValidatorsError::DuplicateAddress);
         }
-        let total = validators
-            .iter()
-            .try_fold(0u64, |total, v| total.checked_add(v.power))
-            .ok_or(ValidatorsError::PowerOverflow)?;
-        Ok(Validators { validators, total })
+        Ok(Validators {
+            validators,
+            total: set.total_power(),
+        })
     }
 
     /// The validators, in the chain's order.

@@ -32,7 +32,11 @@ mod messages;
 mod signing;
 mod value;
 
-pub use context::{Address, Height, RegistryContext, Validator, Validators, ValidatorsError};
-pub use messages::{Proposal, Vote, proposal_message};
-pub use signing::{ChainScheme, ChainSignature, ChainSigner, ChainVerifier, SchemeError};
+pub use context::{
+    ADDRESS_DOMAIN, Address, Height, RegistryContext, Validator, Validators, ValidatorsError,
+};
+pub use messages::{PROPOSAL_DOMAIN, Proposal, Vote, proposal_message};
+pub use signing::{
+    ChainScheme, ChainSignature, ChainSigner, ChainVerifier, EXTENSION_DOMAIN, NoRound, SchemeError,
+};
 pub use value::{BlockPart, ProposedBlock, ValueError, ValueId};

@@ -12,7 +12,6 @@ use crosscode_core::keys::SecretKey;
 use crosscode_did_registry::block::SignatureVerifier;
 use crosscode_did_registry::codec::{Decode, DecodeError, Encode, Writer};
 use crosscode_did_registry::ordering::{CoreSignatureVerifier, chain_key};
-use crosscode_did_registry::profile::CryptoProfile;
 use crosscode_did_registry::transaction::MAX_SIGNATURE_LEN;
 use crosscode_did_registry::validators::ChainKey;
 
@@ -22,7 +21,7 @@ use crate::messages::{Proposal, Vote};
 /// Domain tag of vote-extension messages.
 pub const EXTENSION_DOMAIN: &[u8] = b"crosscode-vote-extension-v1\0";
 
-/// A chain key's signature (64 bytes for both algorithms of the chain).
+/// A chain key's signature: 64 bytes for both algorithms of the chain (Ed25519; SM2 `r ‖ s`).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ChainSignature(pub Vec<u8>);
 
@@ -32,9 +31,12 @@ pub enum SchemeError {
     /// Not a chain key.
     #[error("not a chain key: {0}")]
     Key(#[from] DecodeError),
-    /// Empty or longer than any chain signature.
-    #[error("not a chain signature ({0} bytes)")]
+    /// Not the 64 bytes of a chain signature.
+    #[error("not a chain signature ({0} bytes, not 64)")]
     Signature(usize),
+    /// A key of another algorithm than the chain's profile signs with.
+    #[error("the key's algorithm is not the chain's")]
+    WrongAlgorithm,
 }
 
 /// The chain's signing scheme: [`ChainKey`]s (their codec encoding on the wire) and their
@@ -49,7 +51,7 @@ impl SigningScheme for ChainScheme {
     type PrivateKey = Arc<SecretKey>;
 
     fn decode_signature(bytes: &[u8]) -> Result<ChainSignature, SchemeError> {
-        if bytes.is_empty() || bytes.len() > MAX_SIGNATURE_LEN {
+        if bytes.len() != MAX_SIGNATURE_LEN {
             return Err(SchemeError::Signature(bytes.len()));
         }
         Ok(ChainSignature(bytes.to_vec()))
@@ -85,10 +87,11 @@ fn extension_message(
     Some(w.into_bytes())
 }
 
-/// A message no validator may sign (a vote or proposal of no round).
+/// Why the signer refused: a vote, proposal or extension of no round, which no validator may
+/// sign (the source of the engine's signing error).
 #[derive(Debug, thiserror::Error)]
 #[error("a vote or proposal of no round cannot be signed")]
-struct NoRound;
+pub struct NoRound;
 
 /// A validator's signer: its chain key, on one chain.
 #[derive(Debug, Clone)]
@@ -100,15 +103,20 @@ pub struct ChainSigner {
 }
 
 impl ChainSigner {
-    /// The signer of `key` on chain `chain_id` of `profile`.
-    pub fn new(chain_id: &str, profile: CryptoProfile, key: SecretKey) -> ChainSigner {
+    /// The signer of `key` on the chain of `ctx`; the key must be of the algorithm the chain's
+    /// profile signs with.
+    pub fn new(ctx: &RegistryContext, key: SecretKey) -> Result<ChainSigner, SchemeError> {
+        let profile = ctx.profile();
+        if key.algorithm() != profile.key_algorithm() {
+            return Err(SchemeError::WrongAlgorithm);
+        }
         let public = chain_key(profile, &key);
-        ChainSigner {
-            chain_id: chain_id.to_owned(),
+        Ok(ChainSigner {
+            chain_id: ctx.chain_id().to_owned(),
             address: Address::of(profile, &public),
             key: Arc::new(key),
             public,
-        }
+        })
     }
 
     /// The validator's address.
@@ -174,10 +182,10 @@ pub struct ChainVerifier {
 }
 
 impl ChainVerifier {
-    /// The verifier of chain `chain_id`.
-    pub fn new(chain_id: &str) -> ChainVerifier {
+    /// The verifier of the chain of `ctx`.
+    pub fn new(ctx: &RegistryContext) -> ChainVerifier {
         ChainVerifier {
-            chain_id: chain_id.to_owned(),
+            chain_id: ctx.chain_id().to_owned(),
         }
     }
 }

@@ -1,8 +1,10 @@
 //! The value a round decides: a proposed block, carried whole in the proposal. Its id is the
 //! header hash, so votes — and the commit certificate — commit to the header, which commits to
 //! the transactions, the state after them and the validator sets. A validator re-executes the
-//! block before it prevotes for it (the adapter's part); here a value only checks that its
-//! bytes are a block and that its id is that block's header hash.
+//! block before it prevotes for it (the adapter's part); here a value received as bytes is
+//! checked to be a block whose transactions are the ones its header's transactions root names
+//! (so a relaying peer cannot swap them under the proposer's signature), and its id is
+//! recomputed from the header.
 
 use std::fmt;
 use std::sync::Arc;
@@ -10,6 +12,7 @@ use std::sync::Arc;
 use arc_malachitebft_core_types::{self as malachite};
 use crosscode_did_registry::codec::{Decode, DecodeError, Encode};
 use crosscode_did_registry::ledger::Block;
+use crosscode_did_registry::merkle::merkle_root;
 use crosscode_did_registry::profile::CryptoProfile;
 
 use crate::context::RegistryContext;
@@ -30,6 +33,9 @@ pub enum ValueError {
     /// The bytes do not decode as a block.
     #[error("not a block: {0}")]
     Decode(#[from] DecodeError),
+    /// The transactions are not the ones the header's transactions root names.
+    #[error("the block's transactions are not the ones its header commits to")]
+    TransactionsRoot,
 }
 
 /// A proposed block: its canonical encoding and its id (its header hash).
@@ -48,10 +54,19 @@ impl ProposedBlock {
         }
     }
 
-    /// The value whose canonical encoding is `bytes` (as received from a peer); its id is
+    /// The value whose canonical encoding is `bytes` (as received from a peer): its
+    /// transactions must be the ones its header's transactions root names; its id is
     /// recomputed.
     pub fn from_bytes(profile: CryptoProfile, bytes: &[u8]) -> Result<ProposedBlock, ValueError> {
         let block = Block::from_bytes(bytes)?;
+        let hashes: Vec<[u8; 32]> = block
+            .transactions
+            .iter()
+            .map(|transaction| transaction.hash(profile))
+            .collect();
+        if merkle_root(profile, &hashes) != block.header.transactions_root {
+            return Err(ValueError::TransactionsRoot);
+        }
         Ok(ProposedBlock::new(profile, &block))
     }
 

@@ -12,6 +12,7 @@ use crosscode_core::keys::SecretKey;
 use crosscode_did_registry::block::{CertificateError, Header, verify_certificate};
 use crosscode_did_registry::codec::Encode;
 use crosscode_did_registry::ledger::Block;
+use crosscode_did_registry::merkle::merkle_root;
 use crosscode_did_registry::ordering::CoreSignatureVerifier;
 use crosscode_did_registry::profile::CryptoProfile;
 use crosscode_did_registry::validators::ValidatorSet;
@@ -19,8 +20,8 @@ use crosscode_registry_consensus::certificate::{
     ConversionError, EngineCertificate, to_engine, to_registry,
 };
 use crosscode_registry_consensus::{
-    Address, ChainSigner, ChainVerifier, Height, ProposedBlock, RegistryContext, Validators,
-    ValueError, ValueId,
+    Address, ChainScheme, ChainSigner, ChainVerifier, Height, NoRound, ProposedBlock,
+    RegistryContext, SchemeError, Validators, ValueError, ValueId,
 };
 use crosscode_testing::registry::{CHAIN_ID, key_algorithm, validator_of};
 
@@ -41,7 +42,7 @@ fn header(set: &ValidatorSet, profile: CryptoProfile, state_root: [u8; 32]) -> H
         height: 1,
         time: 1_700_000_000,
         previous_hash: [1; 32],
-        transactions_root: [2; 32],
+        transactions_root: merkle_root(profile, &[]),
         state_root,
         validators_hash: set.hash(profile),
         next_validators_hash: set.hash(profile),
@@ -65,14 +66,15 @@ fn four(profile: CryptoProfile) -> Four {
             transactions: Vec::new(),
         },
     );
+    let ctx = RegistryContext::new(CHAIN_ID, profile);
     Four {
         profile,
-        ctx: RegistryContext::new(CHAIN_ID, profile),
         validators: Validators::new(profile, &set).unwrap(),
         signers: keys
             .into_iter()
-            .map(|key| ChainSigner::new(CHAIN_ID, profile, key))
+            .map(|key| ChainSigner::new(&ctx, key).unwrap())
             .collect(),
+        ctx,
         set,
         header,
         value,
@@ -116,7 +118,7 @@ impl Four {
         &self,
         certificate: &EngineCertificate,
     ) -> Result<(), EngineError<RegistryContext>> {
-        ChainVerifier::new(CHAIN_ID)
+        ChainVerifier::new(&self.ctx)
             .verify_commit_certificate(
                 &self.ctx,
                 certificate,
@@ -200,7 +202,12 @@ async fn n4f1_byzantine_a_precommit_for_a_header_with_another_state_root_does_no
     // The engine leaves a precommit for another value out of the certificate…
     let certificate = EngineCertificate::new(Height(1), Round::new(0), id, votes.clone());
     assert_eq!(certificate.commit_signatures.len(), 2);
-    assert!(four.engine_verdict(&certificate).await.is_err());
+    let power = four.set.validators()[0].power;
+    let verdict = four.engine_verdict(&certificate).await;
+    assert!(
+        matches!(verdict, Err(EngineError::NotEnoughVotingPower { signed, .. }) if signed == 2 * power),
+        "{verdict:?}"
+    );
     // …and a certificate that counts it anyway is refused by both verifiers.
     let mut padded = certificate.clone();
     padded
@@ -256,11 +263,18 @@ async fn a_certificate_naming_a_stranger_twice_or_no_round_does_not_convert() {
     );
     let mut registry =
         to_registry(&four.certificate(0, &[0, 1, 2]).await, &four.validators).unwrap();
-    registry.signatures[2].validator = 4;
-    assert!(matches!(
-        to_engine(&registry, &four.validators),
+    let mut beyond = registry.clone();
+    beyond.signatures[2].validator = 4;
+    assert_eq!(
+        to_engine(&beyond, &four.validators),
         Err(ConversionError::UnknownValidator)
-    ));
+    );
+    // Out of position order: the offline verifier would refuse it, so it does not convert.
+    registry.signatures.swap(0, 1);
+    assert_eq!(
+        to_engine(&registry, &four.validators),
+        Err(ConversionError::UnorderedSignatures)
+    );
 }
 
 #[tokio::test]
@@ -275,7 +289,7 @@ async fn a_proposal_verifies_under_its_proposers_key_only_as_signed() {
         proposer.address(),
     );
     let signed = proposer.sign_proposal(proposal.clone()).await.unwrap();
-    let verifier = ChainVerifier::new(CHAIN_ID);
+    let verifier = ChainVerifier::new(&four.ctx);
     let verify = |proposal, key| {
         let verifier = verifier.clone();
         let signature = signed.signature.clone();
@@ -308,7 +322,7 @@ async fn a_proposal_verifies_under_its_proposers_key_only_as_signed() {
         !verify(relocked, proposer.public_key()).await,
         "another proof-of-lock round"
     );
-    let elsewhere = ChainVerifier::new("another-chain")
+    let elsewhere = ChainVerifier::new(&RegistryContext::new("another-chain", four.profile))
         .verify_signed_proposal(&proposal, &signed.signature, proposer.public_key())
         .await
         .unwrap();
@@ -327,7 +341,7 @@ async fn a_prevote_signature_does_not_verify_as_a_precommit() {
     let precommit = four
         .ctx
         .new_precommit(Height(1), Round::new(0), id, signer.address());
-    let verifier = ChainVerifier::new(CHAIN_ID);
+    let verifier = ChainVerifier::new(&four.ctx);
     assert!(
         verifier
             .verify_signed_vote(&signed.message, &signed.signature, signer.public_key())
@@ -351,7 +365,15 @@ async fn a_vote_of_no_round_is_not_signed() {
     let vote = four
         .ctx
         .new_precommit(Height(1), Round::Nil, NilOrVal::Nil, signer.address());
-    assert!(signer.sign_vote(vote).await.is_err());
+    let refused = signer.sign_vote(vote).await.unwrap_err();
+    assert!(
+        refused
+            .into_source()
+            .unwrap()
+            .0
+            .downcast_ref::<NoRound>()
+            .is_some()
+    );
 }
 
 #[tokio::test]
@@ -363,7 +385,7 @@ async fn a_validator_proof_binds_its_chain_key_to_one_peer_id() {
         .sign_validator_proof(key_bytes.clone(), b"peer-a".to_vec())
         .await
         .unwrap();
-    let verifier = ChainVerifier::new(CHAIN_ID);
+    let verifier = ChainVerifier::new(&four.ctx);
     assert!(
         verifier
             .verify_validator_proof(&proof)
@@ -423,5 +445,39 @@ fn a_block_received_as_bytes_is_identified_by_its_header_hash_and_garbage_is_a_t
     assert!(matches!(
         ProposedBlock::from_bytes(four.profile, &four.value.encoded()[..10]),
         Err(ValueError::Decode(_))
+    )); // A peer that relays the proposal with other transactions than the header names.
+    let mut swapped = four.header.clone();
+    swapped.transactions_root = [2; 32];
+    let block = Block {
+        header: swapped,
+        transactions: Vec::new(),
+    };
+    assert_eq!(
+        ProposedBlock::from_bytes(four.profile, &block.to_bytes()),
+        Err(ValueError::TransactionsRoot)
+    );
+}
+
+#[test]
+fn a_signer_whose_key_is_not_of_the_chains_algorithm_is_refused() {
+    let ctx = RegistryContext::new(CHAIN_ID, CryptoProfile::GuoMi);
+    let ed25519 = SecretKey::generate(key_algorithm(CryptoProfile::Standard));
+    assert!(matches!(
+        ChainSigner::new(&ctx, ed25519),
+        Err(SchemeError::WrongAlgorithm)
+    ));
+}
+
+#[test]
+fn a_signature_or_key_of_the_wrong_shape_does_not_decode() {
+    use arc_malachitebft_core_types::SigningScheme as _;
+    assert_eq!(
+        ChainScheme::decode_signature(&[0; 63]),
+        Err(SchemeError::Signature(63))
+    );
+    assert!(ChainScheme::decode_signature(&[0; 64]).is_ok());
+    assert!(matches!(
+        ChainScheme::decode_public_key(&[9; 5]),
+        Err(SchemeError::Key(_))
     ));
 }

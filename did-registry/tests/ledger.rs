@@ -24,7 +24,7 @@ use crosscode_did_registry::transaction::{Payload, StatusChange, StatusKey};
 use crosscode_did_registry::validators::ValidatorSet;
 use crosscode_did_registry::vote::{VoteKind, precommit_message, vote_message};
 use crosscode_testing::registry::{
-    Actor, CHAIN_ID, Chain, GENESIS_TIME, key_algorithm, scope, validator_of,
+    Actor, CHAIN_ID, Chain, GENESIS_TIME, key_algorithm, scope, validator_of, validator_set,
 };
 
 struct Node {
@@ -350,14 +350,7 @@ fn four_validators_and_a_header(
     profile: CryptoProfile,
     height: u64,
 ) -> (Vec<SecretKey>, ValidatorSet, Header) {
-    let keys: Vec<SecretKey> = (0..4)
-        .map(|_| SecretKey::generate(key_algorithm(profile)))
-        .collect();
-    let set = ValidatorSet::new(
-        profile,
-        keys.iter().map(|k| validator_of(profile, k)).collect(),
-    )
-    .unwrap();
+    let (keys, set) = validator_set(profile, 4);
     let mut header = Node::new(profile).ledger.head().clone();
     header.height = height;
     header.validators_hash = set.hash(profile);

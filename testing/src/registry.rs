@@ -10,13 +10,13 @@ use crosscode_did_registry::document::{
 use crosscode_did_registry::genesis::{Genesis, GenesisMember};
 use crosscode_did_registry::governance::{GovernanceAction, IssuerScope};
 use crosscode_did_registry::ledger::{Ledger, MemoryStore};
-use crosscode_did_registry::ordering::SoloOrdering;
-use crosscode_did_registry::profile::{CryptoProfile, SignatureAlgorithm};
+use crosscode_did_registry::ordering::{SoloOrdering, chain_key};
+use crosscode_did_registry::profile::CryptoProfile;
 use crosscode_did_registry::state::{BlockContext, Effects, Rejection, State};
 use crosscode_did_registry::transaction::{
     Payload, SignedTransaction, Transaction, batch_message, evidence_message,
 };
-use crosscode_did_registry::validators::{ChainKey, Validator};
+use crosscode_did_registry::validators::{Validator, ValidatorSet};
 
 /// What tells one fixture chain from another: its id, its DIDs' network and its genesis time.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -45,10 +45,7 @@ pub const GENESIS_TIME: u64 = TEST_CHAIN.genesis_time;
 
 /// The key algorithm of a crypto profile's signatures.
 pub fn key_algorithm(profile: CryptoProfile) -> KeyAlgorithm {
-    match profile.signature_algorithm() {
-        SignatureAlgorithm::Ed25519 => KeyAlgorithm::Ed25519,
-        SignatureAlgorithm::Sm2 => KeyAlgorithm::Sm2,
-    }
+    profile.key_algorithm()
 }
 
 /// Someone who sends transactions: a DID, its control key and its next sequence number.
@@ -193,12 +190,22 @@ pub struct Chain {
 /// The validator of power 10 holding `key`.
 pub fn validator_of(profile: CryptoProfile, key: &SecretKey) -> Validator {
     Validator {
-        key: ChainKey {
-            algorithm: profile.signature_algorithm(),
-            bytes: key.public_key().to_bytes(),
-        },
+        key: chain_key(profile, key),
         power: 10,
     }
+}
+
+/// `count` validators of power 10 with fresh keys: their keys and their set, in key order.
+pub fn validator_set(profile: CryptoProfile, count: usize) -> (Vec<SecretKey>, ValidatorSet) {
+    let keys: Vec<SecretKey> = (0..count)
+        .map(|_| SecretKey::generate(key_algorithm(profile)))
+        .collect();
+    let set = ValidatorSet::new(
+        profile,
+        keys.iter().map(|key| validator_of(profile, key)).collect(),
+    )
+    .expect("fresh validators of power 10 make a set");
+    (keys, set)
 }
 
 /// The genesis of [`TEST_CHAIN`]: see [`genesis_on`].

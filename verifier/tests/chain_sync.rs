@@ -28,7 +28,7 @@ use crosscode_did_registry::state::META_VALIDATORS;
 use crosscode_did_registry::transaction::{Payload, SignedTransaction, StatusChange, StatusKey};
 use crosscode_did_registry::tree::{MemoryTreeStore, StateTree};
 use crosscode_did_registry::validators::ValidatorSet;
-use crosscode_testing::registry::{Actor, Chain, GENESIS_TIME, scope, validator_of};
+use crosscode_testing::registry::{Actor, Chain, GENESIS_TIME, scope, validator_of, validator_set};
 use crosscode_testing::temp_dir;
 use crosscode_verifier::chain_trust::ChainTrust;
 use crosscode_verifier::chain_trust::file::{CACHE_FILE, CacheFileError, KEY_FILE};
@@ -1054,14 +1054,7 @@ fn a_validator_set_change_the_certified_state_does_not_prove_is_refused_and_the_
     let refusal = Refusal::new();
     let world = &refusal.world;
     let profile = CryptoProfile::Standard;
-    let outsider = ValidatorSet::new(
-        profile,
-        vec![validator_of(
-            profile,
-            &SecretKey::generate(KeyAlgorithm::Ed25519),
-        )],
-    )
-    .unwrap();
+    let (_, outsider) = validator_set(profile, 1);
     // The head hands signing over to an outsider's set no governance vote chose: the state it
     // commits to still holds the current set, so the handover is not proven.
     world.forge_head(None, |header| {
@@ -1207,14 +1200,7 @@ fn a_cache_file_whose_validator_sets_are_not_the_ones_its_header_names_is_refuse
     let dir = temp_dir("chain-trust-validators");
     trust.save(&dir).unwrap();
     let profile = CryptoProfile::Standard;
-    let outsider = ValidatorSet::new(
-        profile,
-        vec![validator_of(
-            profile,
-            &SecretKey::generate(KeyAlgorithm::Ed25519),
-        )],
-    )
-    .unwrap();
+    let (_, outsider) = validator_set(profile, 1);
     // Someone holding the cache key puts an outsider's set in as the set that signs next —
     // the next sync would follow whatever chain that set signs — or as the header's signers.
     let mut next_swapped = trust.clone();

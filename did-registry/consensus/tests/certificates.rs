@@ -23,7 +23,7 @@ use crosscode_registry_consensus::{
     Address, ChainScheme, ChainSigner, ChainVerifier, Height, NoRound, ProposedBlock,
     RegistryContext, SchemeError, Validators, ValueError, ValueId,
 };
-use crosscode_testing::registry::{CHAIN_ID, key_algorithm, validator_of};
+use crosscode_testing::registry::{CHAIN_ID, key_algorithm, validator_set};
 
 /// Four validators of equal power, a block at height 1 for them to decide, and the context.
 struct Four {
@@ -50,14 +50,7 @@ fn header(set: &ValidatorSet, profile: CryptoProfile, state_root: [u8; 32]) -> H
 }
 
 fn four(profile: CryptoProfile) -> Four {
-    let keys: Vec<SecretKey> = (0..4)
-        .map(|_| SecretKey::generate(key_algorithm(profile)))
-        .collect();
-    let set = ValidatorSet::new(
-        profile,
-        keys.iter().map(|key| validator_of(profile, key)).collect(),
-    )
-    .unwrap();
+    let (keys, set) = validator_set(profile, 4);
     let header = header(&set, profile, [3; 32]);
     let value = ProposedBlock::new(
         profile,

@@ -30,9 +30,6 @@ pub enum ConversionError {
     /// (the offline verifier refuses such a certificate too).
     #[error("signatures out of position order or duplicated")]
     UnorderedSignatures,
-    /// The set has more validators than a certificate can name.
-    #[error("too many validators")]
-    TooManyValidators,
 }
 
 /// The registry's certificate for the engine's `certificate` under `validators` (the set of
@@ -46,12 +43,13 @@ pub fn to_registry(
         .commit_signatures
         .iter()
         .map(|signed| {
+            // A set holds at most `MAX_VALIDATORS`, so a position always fits a `u32`.
             let position = validators
                 .position(&signed.address)
+                .and_then(|position| u32::try_from(position).ok())
                 .ok_or(ConversionError::UnknownValidator)?;
             Ok(block::CommitSignature {
-                validator: u32::try_from(position)
-                    .map_err(|_| ConversionError::TooManyValidators)?,
+                validator: position,
                 signature: signed.signature.0.clone(),
             })
         })

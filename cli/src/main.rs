@@ -21,6 +21,7 @@ mod node;
 mod proof;
 mod qr;
 mod registry;
+mod testnet;
 mod trust_cache;
 mod vc;
 mod verify;
@@ -75,7 +76,9 @@ enum Command {
     /// input). `verify dcc-testfile FILE.json` runs one EU DCC test-data file.
     Verify(verify::VerifyArgs),
     /// Run a registry chain node: `node --dev --data-dir DIR` starts an embedded dev chain
-    /// (writing DIR/genesis.json and DIR/validators.json), `node --genesis G.json` joins a chain.
+    /// (writing DIR/genesis.json and DIR/validators.json), `node --genesis G.json` joins a chain
+    /// (with `--p2p ADDR --peer ADDR…` as a validator of a consortium chain); `node testnet
+    /// init --validators 4 --dir D` / `node testnet run --dir D` make and run a local one.
     Node(node::NodeArgs),
     /// The health authority's issuer service: `issuer serve` issues, anchors, revokes and
     /// publishes status lists over HTTP (VC-API, OpenID4VCI); `issuer batch` issues a JSON

@@ -12,7 +12,7 @@ use std::process::ExitCode;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, bail};
-use clap::{Args, ValueEnum};
+use clap::{Args, Subcommand, ValueEnum};
 use crosscode_core::keys::{KeyFile, SecretKey};
 use crosscode_did_registry::dev::{DevConsortium, DevMember};
 use crosscode_did_registry::document::RegistryDid;
@@ -20,6 +20,7 @@ use crosscode_did_registry::genesis::Genesis;
 use crosscode_did_registry::profile::CryptoProfile;
 use crosscode_did_registry::proof::TrustedChain;
 use crosscode_registry_client::RegistryClient;
+use crosscode_registry_node::consortium::ConsortiumConfig;
 use crosscode_registry_node::{DEFAULT_LISTEN, Node, NodeConfig, termination_signal};
 use zeroize::Zeroizing;
 
@@ -30,7 +31,11 @@ pub const DEV_PASSPHRASE: &str = "crosscode-dev";
 
 /// `crosscode node` arguments.
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
 pub struct NodeArgs {
+    /// A local consortium chain of several validators (`testnet init`, `testnet run`).
+    #[command(subcommand)]
+    command: Option<NodeCommand>,
     /// Run the embedded dev chain: generate its genesis and keys in DIR on first start (a
     /// consortium of the dev jurisdictions CN-GD, MO and HK, 2 of 3, one validator), reuse
     /// them afterwards. Key files are encrypted with CROSSCODE_PASSPHRASE, or with the dev
@@ -38,8 +43,8 @@ pub struct NodeArgs {
     #[arg(long, conflicts_with_all = ["genesis", "validator_key"])]
     dev: bool,
     /// The node's data directory (the chain's RocksDB store is DIR/db).
-    #[arg(long, value_name = "DIR")]
-    data_dir: PathBuf,
+    #[arg(long, value_name = "DIR", required = true)]
+    data_dir: Option<PathBuf>,
     /// The genesis of the chain to run (genesis.json).
     #[arg(long, value_name = "GENESIS.json", required_unless_present = "dev")]
     genesis: Option<PathBuf>,
@@ -55,6 +60,23 @@ pub struct NodeArgs {
     /// Milliseconds without transactions before an empty heartbeat block.
     #[arg(long, value_name = "MS", default_value_t = 5000, value_parser = clap::value_parser!(u64).range(1..))]
     heartbeat_ms: u64,
+    /// Run as one validator of a consortium chain (Malachite BFT): the address its
+    /// peer-to-peer network listens on (TCP).
+    #[arg(long, value_name = "ADDR", conflicts_with = "dev")]
+    p2p: Option<SocketAddr>,
+    /// Another validator's peer-to-peer address (repeat for each).
+    #[arg(long, value_name = "ADDR", requires = "p2p")]
+    peer: Vec<SocketAddr>,
+}
+
+/// `crosscode node` subcommands.
+#[derive(Debug, Subcommand)]
+enum NodeCommand {
+    /// A local consortium chain: `testnet init --validators 4 --dir D` writes its genesis,
+    /// keys and ports and prints one `crosscode node` command line per validator; `testnet
+    /// run --dir D` starts them all.
+    #[command(subcommand)]
+    Testnet(crate::testnet::TestnetCommand),
 }
 
 /// A crypto profile on the command line.
@@ -77,18 +99,23 @@ impl ProfileArg {
 
 /// Runs `crosscode node`.
 pub fn run(args: NodeArgs) -> anyhow::Result<ExitCode> {
+    if let Some(NodeCommand::Testnet(command)) = args.command {
+        return crate::testnet::run(command);
+    }
+    let Some(data_dir) = args.data_dir.clone() else {
+        bail!("--data-dir is required");
+    };
     let dev_passphrase = args.dev.then(dev_passphrase);
     let (genesis, validator_key) = if let Some(passphrase) = &dev_passphrase {
-        dev_chain(
-            &args.data_dir,
-            args.profile.map(ProfileArg::profile),
-            passphrase,
-        )?
+        dev_chain(&data_dir, args.profile.map(ProfileArg::profile), passphrase)?
     } else {
         configured_chain(&args)?
     };
-    let mut config = NodeConfig::new(args.data_dir.clone(), args.listen);
+    let mut config = NodeConfig::new(data_dir.clone(), args.listen);
     config.heartbeat = Duration::from_millis(args.heartbeat_ms);
+    config.consortium = args
+        .p2p
+        .map(|p2p| ConsortiumConfig::new(p2p, args.peer.clone()));
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -101,7 +128,7 @@ pub fn run(args: NodeArgs) -> anyhow::Result<ExitCode> {
         // node cleanly.
         let stop = termination_signal();
         if let Some(passphrase) = &dev_passphrase {
-            let members = dev_members(&args.data_dir, &genesis, passphrase)?;
+            let members = dev_members(&data_dir, &genesis, passphrase)?;
             let url = format!("http://{}", node.local_addr());
             RegistryClient::new(&url)?
                 .admit_dev_authorities(&members, genesis.genesis_time)
@@ -298,11 +325,11 @@ fn install_dev_chain(dir: &Path, staging: &Path) -> anyhow::Result<()> {
     std::fs::remove_dir(staging).with_context(|| format!("cannot remove {}", staging.display()))
 }
 
-fn trusted_json(trusted: &TrustedChain) -> String {
+pub(crate) fn trusted_json(trusted: &TrustedChain) -> String {
     format!("{}\n", trusted.to_json())
 }
 
-fn seal(key: &SecretKey, passphrase: &[u8], path: &Path) -> anyhow::Result<()> {
+pub(crate) fn seal(key: &SecretKey, passphrase: &[u8], path: &Path) -> anyhow::Result<()> {
     KeyFile::seal(key, passphrase)
         .context("cannot encrypt a dev key")?
         .write(path)
@@ -310,7 +337,7 @@ fn seal(key: &SecretKey, passphrase: &[u8], path: &Path) -> anyhow::Result<()> {
 }
 
 /// Writes `text` to `path` through a temporary file renamed into place.
-fn write_atomically(path: &Path, text: &str) -> anyhow::Result<()> {
+pub(crate) fn write_atomically(path: &Path, text: &str) -> anyhow::Result<()> {
     let temporary = path.with_extension("json.partial");
     std::fs::write(&temporary, text)
         .with_context(|| format!("cannot write {}", temporary.display()))?;

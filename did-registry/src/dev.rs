@@ -120,6 +120,48 @@ impl DevConsortium {
     }
 }
 
+/// A generated local consortium chain of several validators (a testnet): the default dev
+/// consortium's genesis with `n` validators of equal power, their keys and the members' keys.
+#[derive(Debug)]
+pub struct DevTestnet {
+    /// The genesis (valid for [`State::genesis`]).
+    pub genesis: Genesis,
+    /// The validators' keys, in the genesis order.
+    pub validator_keys: Vec<SecretKey>,
+    /// The members, in genesis order.
+    pub members: Vec<DevMember>,
+}
+
+impl DevTestnet {
+    /// The default dev consortium ([`DevConsortium::generate_default`]) ordered by
+    /// `validators` validators of power [`DEV_VALIDATOR_POWER`] each. Fails as the genesis
+    /// does for a count of 0 or above the chain's maximum.
+    pub fn generate(
+        profile: CryptoProfile,
+        validators: usize,
+        genesis_time: u64,
+    ) -> Result<DevTestnet, GenesisError> {
+        let dev = DevConsortium::generate_default(profile, genesis_time)?;
+        let validator_keys: Vec<SecretKey> = (0..validators)
+            .map(|_| SecretKey::generate(profile.key_algorithm()))
+            .collect();
+        let mut genesis = dev.genesis;
+        genesis.validators = validator_keys
+            .iter()
+            .map(|key| Validator {
+                key: chain_key(profile, key),
+                power: DEV_VALIDATOR_POWER,
+            })
+            .collect();
+        State::genesis(&genesis)?;
+        Ok(DevTestnet {
+            genesis,
+            validator_keys,
+            members: dev.members,
+        })
+    }
+}
+
 /// The credential types a dev authority is admitted for.
 pub const DEV_AUTHORITY_TYPES: [&str; 3] = ["HealthCode", "NucleicAcidTestResult", "Vaccination"];
 /// How long a dev authority's admission lasts from the genesis time (ten years, in seconds).

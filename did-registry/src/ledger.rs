@@ -1,7 +1,10 @@
 //! The ledger: the state machine, the state tree and the block store together. It produces
 //! blocks (applying candidate transactions, dropping rejected ones, asking [`Ordering`] for the
 //! certificate), applies blocks decided elsewhere (checking certificate, roots and hashes), and
-//! builds proof bundles for any committed height.
+//! builds proof bundles for any committed height. Under a multi-validator engine the same
+//! steps come apart: a proposer builds a block without committing it
+//! ([`Ledger::build_block`]), every validator re-executes a proposal before it votes
+//! ([`Ledger::check_block`]), and the decided block is applied with its certificate.
 //!
 //! Storage sits behind [`LedgerStore`]: one call commits a block, its certificate and its
 //! state-tree nodes together (the node's RocksDB store does it in one `WriteBatch`). How a
@@ -19,8 +22,10 @@ use crate::genesis::{Genesis, GenesisError};
 use crate::merkle::merkle_root;
 use crate::ordering::{Ordering, OrderingError};
 use crate::proof::{ProofBundle, ProofEntry};
-use crate::records::ChainConfig;
-use crate::state::{BlockContext, Effects, Event, MAX_EVENTS_PER_TRANSACTION, Rejection, State};
+use crate::records::{ChainConfig, StateKey};
+use crate::state::{
+    BlockContext, Effects, Event, MAX_EVENTS_PER_TRANSACTION, META_VALIDATORS, Rejection, State,
+};
 use crate::transaction::SignedTransaction;
 use crate::tree::{StateTree, TreeError, TreeStore, TreeUpdate};
 use crate::validators::ValidatorSet;
@@ -83,6 +88,10 @@ pub struct BlockCommit<'a> {
     pub tx_events: &'a [Vec<Event>],
     /// The state changes.
     pub state_changes: &'a [(Vec<u8>, Option<Vec<u8>>)],
+    /// The previous block's certificate as consensus carried it with this block: it replaces
+    /// the one stored with that block, so that every validator serves the same one (`None`:
+    /// keep it).
+    pub previous_certificate: Option<&'a CommitCertificate>,
 }
 
 /// A committed block's header and its certificate (`None` only for the genesis header).
@@ -112,6 +121,32 @@ impl Included {
         self.hashes.push(hash);
         self.events.push(events);
     }
+}
+
+/// A block's transactions applied to the state (not yet committed).
+struct Executed {
+    ctx: BlockContext,
+    included: Included,
+    /// Each candidate's outcome (empty for a block decided elsewhere: all are accepted).
+    outcomes: Vec<TxOutcome>,
+    /// The state changes and tree update, when computed while the transactions were applied.
+    precomputed: Option<(StateChanges, TreeUpdate)>,
+}
+
+/// Whether a received header is the one recomputed; names the first field that differs.
+fn header_matches(computed: &Header, expected: &Header) -> Result<(), LedgerError> {
+    let field = if computed.transactions_root != expected.transactions_root {
+        "transactions root"
+    } else if computed.state_root != expected.state_root {
+        "state root"
+    } else if computed.next_validators_hash != expected.next_validators_hash {
+        "next validators hash"
+    } else if computed != expected {
+        "other fields"
+    } else {
+        return Ok(());
+    };
+    Err(LedgerError::HeaderMismatch { field })
 }
 
 /// The entries of a state: `(key, value)` in key order.
@@ -335,6 +370,7 @@ impl<S: LedgerStore> Ledger<S> {
             tx_hashes: &[],
             tx_events: &[],
             state_changes: &changes,
+            previous_certificate: None,
         })?;
         tree.committed(&update);
         Ok(Self {
@@ -443,6 +479,24 @@ impl<S: LedgerStore> Ledger<S> {
         self.state.validator_set().map_err(LedgerError::Corrupt)
     }
 
+    /// The validator set that signs block `height` (the set in force after block
+    /// `height - 1`), for any committed height and the next one.
+    pub fn validators_at(&self, height: u64) -> Result<ValidatorSet, LedgerError> {
+        if height == 0 || height > self.head.height + 1 {
+            return Err(LedgerError::UnknownHeight { height });
+        }
+        if height == self.head.height + 1 {
+            return self.validators();
+        }
+        let key = StateKey::meta(META_VALIDATORS);
+        let (value, _) = self.tree.get_with_proof(key.as_bytes(), height - 1)?;
+        let bytes = value.ok_or(LedgerError::Corrupt(DecodeError::Invalid {
+            what: "validator set",
+            reason: "missing",
+        }))?;
+        ValidatorSet::decode_for(self.config().profile, &bytes).map_err(LedgerError::Corrupt)
+    }
+
     /// Produces the next block at `time` from `candidates` (rejected ones are left out and
     /// reported), has `ordering` decide it, and commits it. An empty candidate list makes an
     /// empty heartbeat block.
@@ -452,13 +506,183 @@ impl<S: LedgerStore> Ledger<S> {
         time: u64,
         ordering: &mut dyn Ordering,
     ) -> Result<(CommittedBlock, Vec<TxOutcome>), LedgerError> {
+        let validators = self.validators()?;
+        let mut executed = self.run_candidates(candidates, time)?;
+        let result =
+            self.header_for(&mut executed, &validators)
+                .and_then(|(header, changes, update)| {
+                    let certificate = ordering.decide(&header, &validators)?;
+                    self.write(
+                        header,
+                        executed.included,
+                        certificate,
+                        None,
+                        changes,
+                        update,
+                    )
+                });
+        match result {
+            Ok(block) => Ok((block, executed.outcomes)),
+            Err(err) => {
+                self.state.rollback_changes();
+                Err(err)
+            }
+        }
+    }
+
+    /// Builds the next block at `time` from `candidates` as [`Ledger::produce_block`] does, but
+    /// commits nothing: what a proposer offers to a multi-validator engine, which decides it
+    /// later ([`Ledger::apply_block`] then commits it with its certificate).
+    pub fn build_block(
+        &mut self,
+        candidates: Vec<SignedTransaction>,
+        time: u64,
+    ) -> Result<(Block, Vec<TxOutcome>), LedgerError> {
+        let validators = self.validators()?;
+        let mut executed = self.run_candidates(candidates, time)?;
+        let built = self.header_for(&mut executed, &validators);
+        self.state.rollback_changes();
+        let (header, _, _) = built?;
+        Ok((
+            Block {
+                header,
+                transactions: executed.included.transactions,
+            },
+            executed.outcomes,
+        ))
+    }
+
+    /// Re-executes a block another validator proposes, committing nothing: it must extend the
+    /// head, every transaction must be accepted, and the header must be the one recomputed
+    /// (transactions root, state root, validator sets and the rest); the previous block's
+    /// certificate it carries, if any, must certify the head. What a validator checks before
+    /// it votes for a proposal.
+    pub fn check_block(
+        &mut self,
+        block: &Block,
+        previous_certificate: Option<&CommitCertificate>,
+        verifier: &dyn SignatureVerifier,
+    ) -> Result<(), LedgerError> {
+        self.check_extends(&block.header)?;
+        self.check_previous(previous_certificate, verifier)?;
+        let validators = self.validators()?;
+        let mut executed = self.run_block(block)?;
+        let checked = self
+            .header_for(&mut executed, &validators)
+            .and_then(|(computed, _, _)| header_matches(&computed, &block.header));
+        self.state.rollback_changes();
+        checked
+    }
+
+    /// Applies a block decided elsewhere: checks it extends the head, its certificate against
+    /// the current validator set, applies every transaction (all must be accepted) and checks
+    /// the recomputed header fields, then commits it.
+    pub fn apply_block(
+        &mut self,
+        block: &Block,
+        certificate: &CommitCertificate,
+        verifier: &dyn SignatureVerifier,
+    ) -> Result<(), LedgerError> {
+        self.apply_decided_block(block, certificate, None, verifier)
+    }
+
+    /// [`Ledger::apply_block`] for a block a multi-validator engine decided together with the
+    /// previous block's certificate it carried: that certificate (checked against the head and
+    /// the set that signed it) replaces the one stored with the head, in the same write. Each
+    /// validator first stores the certificate it gathered itself; the one the next block
+    /// carries is the same everywhere, so every validator then serves the same proofs.
+    pub fn apply_decided_block(
+        &mut self,
+        block: &Block,
+        certificate: &CommitCertificate,
+        previous_certificate: Option<&CommitCertificate>,
+        verifier: &dyn SignatureVerifier,
+    ) -> Result<(), LedgerError> {
+        self.check_extends(&block.header)?;
+        self.check_previous(previous_certificate, verifier)?;
+        let validators = self.validators()?;
+        let profile = self.config().profile;
+        let chain_id = self.config().chain_id.clone();
+        verify_certificate(
+            profile,
+            &chain_id,
+            &block.header,
+            certificate,
+            &validators,
+            verifier,
+        )?;
+        let mut executed = self.run_block(block)?;
+        let result =
+            self.header_for(&mut executed, &validators)
+                .and_then(|(computed, changes, update)| {
+                    header_matches(&computed, &block.header)?;
+                    self.write(
+                        computed,
+                        executed.included,
+                        certificate.clone(),
+                        previous_certificate,
+                        changes,
+                        update,
+                    )
+                });
+        match result {
+            Ok(_) => Ok(()),
+            Err(err) => {
+                self.state.rollback_changes();
+                Err(err)
+            }
+        }
+    }
+
+    /// Whether `certificate`, if any, certifies the head (by the set that signed it).
+    fn check_previous(
+        &self,
+        certificate: Option<&CommitCertificate>,
+        verifier: &dyn SignatureVerifier,
+    ) -> Result<(), LedgerError> {
+        let Some(certificate) = certificate else {
+            return Ok(());
+        };
+        if self.head.height == 0 {
+            return Err(LedgerError::Certificate(CertificateError::HeightMismatch));
+        }
+        verify_certificate(
+            self.config().profile,
+            &self.config().chain_id,
+            &self.head,
+            certificate,
+            &self.validators_at(self.head.height)?,
+            verifier,
+        )?;
+        Ok(())
+    }
+
+    /// Whether `header` follows the head (height, previous hash, time).
+    fn check_extends(&self, header: &Header) -> Result<(), LedgerError> {
+        let profile = self.config().profile;
+        if header.height != self.head.height + 1 || header.previous_hash != self.head.hash(profile)
+        {
+            return Err(LedgerError::NotNext);
+        }
+        if header.time < self.head.time {
+            return Err(LedgerError::TimeGoesBackwards);
+        }
+        Ok(())
+    }
+
+    /// Applies `candidates` at `time` to the state (rejected ones left out and reported); on
+    /// error the state is rolled back.
+    fn run_candidates(
+        &mut self,
+        candidates: Vec<SignedTransaction>,
+        time: u64,
+    ) -> Result<Executed, LedgerError> {
         if candidates.len() > MAX_BLOCK_TRANSACTIONS {
             return Err(LedgerError::TooManyTransactions);
         }
         if time < self.head.time {
             return Err(LedgerError::TimeGoesBackwards);
         }
-        let validators = self.validators()?;
         let ctx = BlockContext {
             height: self.head.height + 1,
             time,
@@ -496,54 +720,22 @@ impl<S: LedgerStore> Ledger<S> {
             }
             None => None,
         };
-        let result = self.seal(
+        Ok(Executed {
             ctx,
             included,
+            outcomes,
             precomputed,
-            &validators,
-            |header, validators| {
-                ordering
-                    .decide(header, validators)
-                    .map_err(LedgerError::from)
-            },
-        );
-        match result {
-            Ok(block) => Ok((block, outcomes)),
-            Err(err) => {
-                self.state.rollback_changes();
-                Err(err)
-            }
-        }
+        })
     }
 
-    /// Applies a block decided elsewhere: checks it extends the head, its certificate against
-    /// the current validator set, applies every transaction (all must be accepted) and checks
-    /// the recomputed header fields, then commits it.
-    pub fn apply_block(
-        &mut self,
-        block: &Block,
-        certificate: &CommitCertificate,
-        verifier: &dyn SignatureVerifier,
-    ) -> Result<(), LedgerError> {
+    /// Applies every transaction of `block`, which must extend the head; all must be accepted
+    /// (on error the state is rolled back).
+    fn run_block(&mut self, block: &Block) -> Result<Executed, LedgerError> {
         let header = &block.header;
-        let profile = self.config().profile;
-        if header.height != self.head.height + 1 || header.previous_hash != self.head.hash(profile)
-        {
-            return Err(LedgerError::NotNext);
+        self.check_extends(header)?;
+        if block.transactions.len() > MAX_BLOCK_TRANSACTIONS {
+            return Err(LedgerError::TooManyTransactions);
         }
-        if header.time < self.head.time {
-            return Err(LedgerError::TimeGoesBackwards);
-        }
-        let validators = self.validators()?;
-        let chain_id = self.config().chain_id.clone();
-        verify_certificate(
-            profile,
-            &chain_id,
-            header,
-            certificate,
-            &validators,
-            verifier,
-        )?;
         let ctx = BlockContext {
             height: header.height,
             time: header.time,
@@ -566,46 +758,24 @@ impl<S: LedgerStore> Ledger<S> {
             included.push(tx.into_transaction(), hash, effects.events);
         }
         self.timings.apply = apply_start.elapsed();
-        let expected = header.clone();
-        let cert = certificate.clone();
-        let result = self.seal(ctx, included, None, &validators, move |computed, _| {
-            let field = if computed.transactions_root != expected.transactions_root {
-                Some("transactions root")
-            } else if computed.state_root != expected.state_root {
-                Some("state root")
-            } else if computed.next_validators_hash != expected.next_validators_hash {
-                Some("next validators hash")
-            } else if computed != &expected {
-                Some("other fields")
-            } else {
-                None
-            };
-            match field {
-                Some(field) => Err(LedgerError::HeaderMismatch { field }),
-                None => Ok(cert.clone()),
-            }
-        });
-        match result {
-            Ok(_) => Ok(()),
-            Err(err) => {
-                self.state.rollback_changes();
-                Err(err)
-            }
-        }
+        Ok(Executed {
+            ctx,
+            included,
+            outcomes: Vec::new(),
+            precomputed: None,
+        })
     }
 
-    /// Builds the header over the applied state changes, gets the certificate from `decide`
-    /// and commits. On error nothing is written (the caller rolls the state back).
-    fn seal(
+    /// The header over the applied state changes of `executed` (signed by `validators`), with
+    /// the changes and the state-tree update it commits to. Nothing is written.
+    fn header_for(
         &mut self,
-        ctx: BlockContext,
-        included: Included,
-        precomputed: Option<(StateChanges, TreeUpdate)>,
+        executed: &mut Executed,
         validators: &ValidatorSet,
-        decide: impl FnOnce(&Header, &ValidatorSet) -> Result<CommitCertificate, LedgerError>,
-    ) -> Result<CommittedBlock, LedgerError> {
+    ) -> Result<(Header, StateChanges, TreeUpdate), LedgerError> {
         let profile = self.config().profile;
-        let (changes, update) = match precomputed {
+        let ctx = executed.ctx;
+        let (changes, update) = match executed.precomputed.take() {
             Some(precomputed) => precomputed,
             None => {
                 let tree_start = Instant::now();
@@ -615,24 +785,37 @@ impl<S: LedgerStore> Ledger<S> {
                 (changes, update)
             }
         };
-        let seal_start = Instant::now();
-        let Included {
-            transactions,
-            hashes: tx_hashes,
-            events: tx_events,
-        } = included;
         let next_validators = self.state.validator_set().map_err(LedgerError::Corrupt)?;
         let header = Header {
             chain_id: self.config().chain_id.clone(),
             height: ctx.height,
             time: ctx.time,
             previous_hash: self.head.hash(profile),
-            transactions_root: merkle_root(profile, &tx_hashes),
+            transactions_root: merkle_root(profile, &executed.included.hashes),
             state_root: update.root,
             validators_hash: validators.hash(profile),
             next_validators_hash: next_validators.hash(profile),
         };
-        let certificate = decide(&header, validators)?;
+        Ok((header, changes, update))
+    }
+
+    /// Commits a block with its certificate, its state changes and tree update. On error
+    /// nothing is written (the caller rolls the state back).
+    fn write(
+        &mut self,
+        header: Header,
+        included: Included,
+        certificate: CommitCertificate,
+        previous_certificate: Option<&CommitCertificate>,
+        changes: StateChanges,
+        update: TreeUpdate,
+    ) -> Result<CommittedBlock, LedgerError> {
+        let seal_start = Instant::now();
+        let Included {
+            transactions,
+            hashes: tx_hashes,
+            events: tx_events,
+        } = included;
         let committed = CommittedBlock {
             block: Block {
                 header: header.clone(),
@@ -655,6 +838,7 @@ impl<S: LedgerStore> Ledger<S> {
                 tx_hashes: &tx_hashes,
                 tx_events: &tx_events,
                 state_changes: &changes,
+                previous_certificate,
             });
             if let Err(payload) = caching.join() {
                 std::panic::resume_unwind(payload);

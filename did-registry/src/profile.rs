@@ -11,7 +11,7 @@
 use crate::codec::{Decode, DecodeError, Encode, Reader, Writer};
 
 /// The chain's crypto profile.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CryptoProfile {
     /// SHA-256 hashes, Ed25519 signatures.
     Standard,

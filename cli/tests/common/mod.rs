@@ -131,7 +131,17 @@ impl NodeProcess {
     /// unset) and waits for its ready line, `node listening on http://ADDR chain ID height H`,
     /// within [`NODE_READY_DEADLINE`]. Its stdout is read on a thread of its own.
     pub fn spawn(args: &[&str], passphrase: Option<&str>) -> NodeProcess {
+        NodeProcess::spawn_with_env(args, passphrase, &[])
+    }
+
+    /// [`NodeProcess::spawn`] with more environment variables.
+    pub fn spawn_with_env(
+        args: &[&str],
+        passphrase: Option<&str>,
+        env: &[(&str, &str)],
+    ) -> NodeProcess {
         let mut child = node_command(args, passphrase)
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())

@@ -9,11 +9,12 @@
 //! | address | [`Address`] | 20 bytes: `H("crosscode-validator-address-v1" ‖ 0x00 ‖ ChainKey)[..20]` (the profile's hash, the key's codec encoding) |
 //! | validator set | [`Validators`] | the chain's [`ValidatorSet`](crosscode_did_registry::validators::ValidatorSet) in its order: a certificate names signers by position |
 //! | value / value id | [`ProposedBlock`] / [`ValueId`] | an encoded block (header ‖ transactions); its id is the header hash |
-//! | proposal part | [`BlockPart`] | the whole block (values travel in the proposal itself) |
+//! | proposal part | [`BlockPart`] | the whole block, signed by its proposer (one part per proposal) |
 //! | vote | [`Vote`] | signed as [`crosscode_did_registry::vote`]'s vote message |
 //! | proposal | [`Proposal`] | signed as the proposal message below |
 //! | signing scheme | [`ChainScheme`] | chain keys and their signatures |
 //! | commit certificate | [`certificate`] | the registry's `CommitCertificate` (version 2) |
+//! | wire encodings | borsh | see `wire.rs`: what the engine's network, WAL and sync codecs carry |
 //!
 //! ```text
 //! proposal message  = "crosscode-proposal-v1" || 0x00 || str chain_id || u64 height
@@ -31,6 +32,7 @@ mod context;
 mod messages;
 mod signing;
 mod value;
+mod wire;
 
 pub use context::{
     ADDRESS_DOMAIN, Address, Height, RegistryContext, Validator, Validators, ValidatorsError,

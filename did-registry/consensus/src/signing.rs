@@ -15,8 +15,11 @@ use crosscode_did_registry::ordering::{CoreSignatureVerifier, chain_key};
 use crosscode_did_registry::transaction::MAX_SIGNATURE_LEN;
 use crosscode_did_registry::validators::ChainKey;
 
-use crate::context::{Address, RegistryContext};
-use crate::messages::{Proposal, Vote};
+use arc_malachitebft_core_types::{self as malachite, Round};
+
+use crate::context::{Address, Height, RegistryContext};
+use crate::messages::{Proposal, Vote, proposal_message};
+use crate::value::{BlockPart, ProposedBlock};
 
 /// Domain tag of vote-extension messages.
 pub const EXTENSION_DOMAIN: &[u8] = b"crosscode-vote-extension-v1\0";
@@ -129,6 +132,34 @@ impl ChainSigner {
         &self.public
     }
 
+    /// The part that carries `value` as this validator's proposal at `height` and `round`
+    /// (re-proposing the value locked in `pol_round`, or nil), signed over the proposal
+    /// message.
+    pub fn sign_part(
+        &self,
+        height: Height,
+        round: Round,
+        pol_round: Round,
+        value: ProposedBlock,
+    ) -> Result<BlockPart, Error> {
+        let message = proposal_message(
+            &self.chain_id,
+            height,
+            round,
+            pol_round,
+            &malachite::Value::id(&value),
+            &self.address,
+        );
+        Ok(BlockPart {
+            height,
+            round,
+            pol_round,
+            proposer: self.address,
+            value,
+            signature: self.sign(message)?,
+        })
+    }
+
     fn sign(&self, message: Option<Vec<u8>>) -> Result<ChainSignature, Error> {
         let message = message.ok_or_else(|| Error::from_source(NoRound))?;
         self.key
@@ -187,6 +218,13 @@ impl ChainVerifier {
         ChainVerifier {
             chain_id: ctx.chain_id().to_owned(),
         }
+    }
+}
+
+impl ChainVerifier {
+    /// Whether `part` is signed by `key` (its proposer's) over its proposal message.
+    pub fn verify_part(&self, part: &BlockPart, key: &ChainKey) -> bool {
+        verified(key, part.message(&self.chain_id), &part.signature).is_valid()
     }
 }
 

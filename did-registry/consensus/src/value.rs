@@ -10,12 +10,17 @@ use std::fmt;
 use std::sync::Arc;
 
 use arc_malachitebft_core_types::{self as malachite};
+use crosscode_did_registry::block::CommitCertificate;
 use crosscode_did_registry::codec::{Decode, DecodeError, Encode};
 use crosscode_did_registry::ledger::Block;
 use crosscode_did_registry::merkle::merkle_root;
 use crosscode_did_registry::profile::CryptoProfile;
 
-use crate::context::RegistryContext;
+use arc_malachitebft_core_types::Round;
+
+use crate::context::{Address, Height, RegistryContext};
+use crate::messages::proposal_message;
+use crate::signing::ChainSignature;
 
 /// A value id: the proposed block's header hash.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -42,7 +47,11 @@ pub enum ValueError {
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct ProposedBlock {
     id: ValueId,
+    profile: CryptoProfile,
     encoded: Arc<[u8]>,
+    /// The encoded certificate of the block before, as the proposer holds it (outside the
+    /// id: see [`ProposedBlock::with_previous`]).
+    previous: Option<Arc<[u8]>>,
 }
 
 impl ProposedBlock {
@@ -50,8 +59,35 @@ impl ProposedBlock {
     pub fn new(profile: CryptoProfile, block: &Block) -> ProposedBlock {
         ProposedBlock {
             id: ValueId(block.header.hash(profile)),
+            profile,
             encoded: Arc::from(block.to_bytes()),
+            previous: None,
         }
+    }
+
+    /// This value carrying `certificate`, the proposer's certificate of the block before (the
+    /// head it builds on). Every validator replaces the certificate it stored for that block
+    /// with the one the decided value carries, so that all serve the same. It is not part of
+    /// the value id (votes sign the header hash): each validator checks it before voting, and
+    /// a peer that swaps it for another valid certificate can only make validators keep
+    /// different valid certificates.
+    pub fn with_previous(mut self, certificate: Option<&CommitCertificate>) -> ProposedBlock {
+        self.previous = certificate.map(|certificate| Arc::from(certificate.to_bytes()));
+        self
+    }
+
+    /// The certificate of the block before it carries, if any.
+    pub fn previous(&self) -> Result<Option<CommitCertificate>, ValueError> {
+        Ok(self
+            .previous
+            .as_deref()
+            .map(CommitCertificate::from_bytes)
+            .transpose()?)
+    }
+
+    /// Its encoded previous certificate, if any.
+    pub fn previous_encoded(&self) -> Option<&[u8]> {
+        self.previous.as_deref()
     }
 
     /// The value whose canonical encoding is `bytes` (as received from a peer): its
@@ -79,6 +115,11 @@ impl ProposedBlock {
     pub fn encoded(&self) -> &[u8] {
         &self.encoded
     }
+
+    /// The profile whose hash its id is.
+    pub fn profile(&self) -> CryptoProfile {
+        self.profile
+    }
 }
 
 impl malachite::Value for ProposedBlock {
@@ -89,10 +130,41 @@ impl malachite::Value for ProposedBlock {
     }
 }
 
-/// A proposal part: the whole block (values travel in the proposal message, so a block is
-/// always one part, first and last).
+/// A proposal part: the whole proposed block with the height, round and proposer it is
+/// proposed for, signed by the proposer over the proposal message
+/// ([`crate::proposal_message`]) — the signature its proposal carries — so a validator knows
+/// who sent a block before it spends a re-execution on it. A block is always one part, first
+/// and last.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BlockPart(pub ProposedBlock);
+pub struct BlockPart {
+    /// The height.
+    pub height: Height,
+    /// The round.
+    pub round: Round,
+    /// The round of the proof of lock it re-proposes, or nil.
+    pub pol_round: Round,
+    /// The proposer.
+    pub proposer: Address,
+    /// The block.
+    pub value: ProposedBlock,
+    /// The proposer's signature over the proposal message.
+    pub signature: ChainSignature,
+}
+
+impl BlockPart {
+    /// The message the proposer signs on chain `chain_id` (the proposal message); `None` for
+    /// a part of no round.
+    pub fn message(&self, chain_id: &str) -> Option<Vec<u8>> {
+        proposal_message(
+            chain_id,
+            self.height,
+            self.round,
+            self.pol_round,
+            &self.value.id,
+            &self.proposer,
+        )
+    }
+}
 
 impl malachite::ProposalPart<RegistryContext> for BlockPart {
     fn is_first(&self) -> bool {

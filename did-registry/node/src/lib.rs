@@ -27,6 +27,7 @@
 
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
+pub mod consortium;
 pub(crate) mod http;
 mod issuers;
 mod mempool;
@@ -44,6 +45,7 @@ use std::time::Duration;
 use crosscode_core::keys::SecretKey;
 use tokio::sync::{Notify, RwLock, Semaphore, broadcast, watch};
 
+use crate::consortium::ConsortiumConfig;
 use crate::rocks::{RocksOptions, RocksStore};
 use crosscode_did_registry::api::{BlockEvent, IssuerEntry};
 use crosscode_did_registry::block::Header;
@@ -87,8 +89,12 @@ pub struct NodeConfig {
     /// Most `GET /v1/blocks/stream` streams open at once; more get `503 unavailable`.
     pub max_block_streams: usize,
     /// How long a stopping node keeps producing blocks of the transactions it admitted before
-    /// the stop (what is left after it is not committed).
+    /// the stop (what is left after it is not committed). Solo mode only.
     pub drain_timeout: Duration,
+    /// `None`: the node orders blocks alone (solo). `Some`: it is one validator of a
+    /// consortium chain on Malachite BFT ([`consortium`]); `heartbeat` is then how long a
+    /// proposer with nothing to propose waits for transactions.
+    pub consortium: Option<ConsortiumConfig>,
 }
 
 impl NodeConfig {
@@ -108,6 +114,7 @@ impl NodeConfig {
             max_concurrent_submissions: 16,
             max_block_streams: 256,
             drain_timeout: Duration::from_secs(30),
+            consortium: None,
         }
     }
 
@@ -171,9 +178,13 @@ pub enum NodeError {
     /// A task of the node failed.
     #[error("node task failed: {0}")]
     Task(String),
-    /// The block producer stopped without a stop being asked for (it panicked).
+    /// The block producer stopped without a stop being asked for (it panicked, or the
+    /// consensus engine ended).
     #[error("the block producer stopped")]
     ProducerStopped,
+    /// The consensus engine could not start.
+    #[error("cannot start the consensus engine: {0}")]
+    Engine(String),
 }
 
 /// The head as last committed, readable without the ledger lock.
@@ -274,7 +285,9 @@ impl Node {
             .iter()
             .find(|v| v.key == own)
             .ok_or(OrderingError::NotAValidator)?;
-        if u128::from(validator.power) * 3 <= u128::from(validators.total_power()) * 2 {
+        if config.consortium.is_none()
+            && u128::from(validator.power) * 3 <= u128::from(validators.total_power()) * 2
+        {
             return Err(OrderingError::InsufficientPower.into());
         }
         let listener = tokio::net::TcpListener::bind(config.listen)
@@ -317,7 +330,12 @@ impl Node {
             producer_exit: Notify::new(),
             shutdown: shutdown_rx,
         });
-        let producer = producer::spawn(Arc::clone(&shared), validator_key)?;
+        let producer = match shared.node.consortium.clone() {
+            None => Producer::Thread(producer::spawn(Arc::clone(&shared), validator_key)?),
+            Some(consortium) => Producer::Task(
+                consortium::start(Arc::clone(&shared), validator_key, consortium).await?,
+            ),
+        };
         let app = http::router(Arc::clone(&shared));
         let mut server_shutdown = shared.shutdown.clone();
         let server = tokio::spawn(async move {
@@ -343,12 +361,18 @@ impl Node {
     }
 }
 
+/// What orders blocks: the solo producer's thread or the consortium engine's task.
+enum Producer {
+    Thread(std::thread::JoinHandle<()>),
+    Task(tokio::task::JoinHandle<()>),
+}
+
 /// A started node.
 pub struct RunningNode {
     addr: SocketAddr,
     shared: Arc<Shared>,
     server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
-    producer: Option<std::thread::JoinHandle<()>>,
+    producer: Option<Producer>,
     shutdown: watch::Sender<bool>,
 }
 
@@ -436,8 +460,16 @@ impl RunningNode {
             }
         }
         if let Some(producer) = self.producer.take() {
-            let joined = tokio::task::spawn_blocking(move || producer.join()).await;
-            if !matches!(joined, Ok(Ok(()))) {
+            let joined = match producer {
+                Producer::Thread(thread) => {
+                    matches!(
+                        tokio::task::spawn_blocking(move || thread.join()).await,
+                        Ok(Ok(()))
+                    )
+                }
+                Producer::Task(task) => task.await.is_ok(),
+            };
+            if !joined {
                 self.shared
                     .producer_failed
                     .store(true, AtomicOrdering::SeqCst);

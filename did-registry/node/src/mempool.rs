@@ -142,6 +142,35 @@ impl<T> Mempool<T> {
         }
     }
 
+    /// Puts transactions taken for a block that was not decided back at the front of the
+    /// queue, in their order (they are still pending; the budgets may be exceeded by them).
+    pub(crate) fn requeue(&mut self, txs: Vec<Submission<T>>) {
+        for submission in txs.into_iter().rev() {
+            if self.pending.contains(&submission.hash) {
+                self.queued_bytes = self.queued_bytes.saturating_add(submission.bytes);
+                self.queue.push_front(submission);
+            }
+        }
+    }
+
+    /// Drops from the queue the transactions another validator's block committed (a client
+    /// may submit one transaction to several validators); they are no longer pending.
+    pub(crate) fn committed_elsewhere(&mut self, hashes: &HashSet<[u8; 32]>) {
+        if hashes.iter().all(|hash| !self.pending.contains(hash)) {
+            return;
+        }
+        let mut kept = VecDeque::with_capacity(self.queue.len());
+        for submission in self.queue.drain(..) {
+            if hashes.contains(&submission.hash) {
+                self.queued_bytes = self.queued_bytes.saturating_sub(submission.bytes);
+                self.pending.remove(&submission.hash);
+            } else {
+                kept.push_back(submission);
+            }
+        }
+        self.queue = kept;
+    }
+
     /// Whether `hash` waits or is in the block being produced.
     pub(crate) fn is_pending(&self, hash: &[u8; 32]) -> bool {
         self.pending.contains(hash)

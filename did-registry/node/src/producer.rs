@@ -15,16 +15,17 @@ use crosscode_core::keys::SecretKey;
 
 use super::issuers::updated_issuers;
 use super::mempool::RejectedStatus;
-use super::{Head, NodeError, Shared};
+use super::{Head, NodeError, Shared, SharedStore};
 use crosscode_did_registry::api::{BlockEvent, RejectionCode};
-use crosscode_did_registry::ledger::TxOutcome;
+use crosscode_did_registry::ledger::{CommittedBlock, Ledger, TxOutcome};
 use crosscode_did_registry::ordering::SoloOrdering;
 use crosscode_did_registry::transaction::SignedTransaction;
 
 /// How long to wait before retrying after a block could not be committed.
 const RETRY_AFTER_FAILURE: Duration = Duration::from_secs(1);
 
-fn unix_now() -> u64 {
+/// Seconds since the Unix epoch (0 if the clock is before it).
+pub(crate) fn unix_now() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
@@ -149,66 +150,13 @@ fn produce(
         ledger
             .produce_block(candidates, time, ordering)
             .map(|(committed, outcomes)| {
-                let validators = ledger.validators().ok();
-                let issuers = updated_issuers(
-                    ledger.state(),
-                    &previous.issuers,
-                    &committed.block.transactions,
-                );
-                (committed, outcomes, validators, issuers)
+                let head = next_head(shared, &previous, &ledger, &committed);
+                (committed, outcomes, head)
             })
     };
     match result {
-        Ok((committed, outcomes, validators, issuers)) => {
-            let header = committed.block.header.clone();
-            let issuers = match issuers {
-                Ok(Some(updated)) => Arc::new(updated),
-                Ok(None) => Arc::clone(&previous.issuers),
-                Err(err) => {
-                    tracing::error!(error = %err, "node: an issuer record does not decode");
-                    Arc::clone(&previous.issuers)
-                }
-            };
-            let head = Head {
-                hash: header.hash(shared.config.profile),
-                header: header.clone(),
-                validators: validators.unwrap_or(previous.validators),
-                issuers,
-            };
-            match shared.head.write() {
-                Ok(mut slot) => *slot = head,
-                Err(poisoned) => *poisoned.into_inner() = head,
-            }
-            let rejected: Vec<([u8; 32], RejectedStatus)> = outcomes
-                .into_iter()
-                .filter_map(|outcome| match outcome {
-                    TxOutcome::Rejected { tx_hash, rejection } => Some((
-                        tx_hash,
-                        RejectedStatus {
-                            code: RejectionCode::of(&rejection),
-                            message: rejection.to_string(),
-                        },
-                    )),
-                    TxOutcome::Committed(_) => None,
-                })
-                .collect();
-            tracing::debug!(
-                height = header.height,
-                transactions = committed.block.transactions.len(),
-                rejected = rejected.len(),
-                "node: block committed"
-            );
-            shared.lock_mempool().finish(hashes, rejected);
-            if let Some(certificate) = committed.certificate {
-                let transaction_count =
-                    u64::try_from(committed.block.transactions.len()).unwrap_or(u64::MAX);
-                // No subscriber is not an error.
-                let _ = shared.blocks.send(Arc::new(BlockEvent {
-                    header,
-                    certificate,
-                    transaction_count,
-                }));
-            }
+        Ok((committed, outcomes, head)) => {
+            publish(shared, head, &committed, hashes, rejections(outcomes));
             true
         }
         Err(err) => {
@@ -220,5 +168,86 @@ fn produce(
             shared.lock_mempool().finish(hashes, Vec::new());
             false
         }
+    }
+}
+
+/// The rejected candidates among `outcomes`, with their statuses.
+pub(crate) fn rejections(outcomes: Vec<TxOutcome>) -> Vec<([u8; 32], RejectedStatus)> {
+    outcomes
+        .into_iter()
+        .filter_map(|outcome| match outcome {
+            TxOutcome::Rejected { tx_hash, rejection } => Some((
+                tx_hash,
+                RejectedStatus {
+                    code: RejectionCode::of(&rejection),
+                    message: rejection.to_string(),
+                },
+            )),
+            TxOutcome::Committed(_) => None,
+        })
+        .collect()
+}
+
+/// The head after `committed`, read from `ledger` (under its lock): the validators that sign
+/// the next block and the admitted issuers.
+pub(crate) fn next_head(
+    shared: &Shared,
+    previous: &Head,
+    ledger: &Ledger<SharedStore>,
+    committed: &CommittedBlock,
+) -> Head {
+    let header = committed.block.header.clone();
+    let issuers = match updated_issuers(
+        ledger.state(),
+        &previous.issuers,
+        &committed.block.transactions,
+    ) {
+        Ok(Some(updated)) => Arc::new(updated),
+        Ok(None) => Arc::clone(&previous.issuers),
+        Err(err) => {
+            tracing::error!(error = %err, "node: an issuer record does not decode");
+            Arc::clone(&previous.issuers)
+        }
+    };
+    Head {
+        hash: header.hash(shared.config.profile),
+        header,
+        validators: ledger
+            .validators()
+            .unwrap_or_else(|_| previous.validators.clone()),
+        issuers,
+    }
+}
+
+/// Makes a committed block visible: the new head, the statuses of its transactions
+/// (`hashes` no longer pending, `rejected` on record) and the block stream.
+pub(crate) fn publish(
+    shared: &Shared,
+    head: Head,
+    committed: &CommittedBlock,
+    hashes: Vec<[u8; 32]>,
+    rejected: Vec<([u8; 32], RejectedStatus)>,
+) {
+    let header = head.header.clone();
+    match shared.head.write() {
+        Ok(mut slot) => *slot = head,
+        Err(poisoned) => *poisoned.into_inner() = head,
+    }
+    tracing::debug!(
+        height = header.height,
+        transactions = committed.block.transactions.len(),
+        rejected = rejected.len(),
+        "node: block committed"
+    );
+    shared.lock_mempool().finish(hashes, rejected);
+    if let Some(certificate) = committed.certificate.clone() {
+        let transaction_count =
+            u64::try_from(committed.block.transactions.len()).unwrap_or(u64::MAX);
+        // No subscriber is not an error.
+        let _ = shared.blocks.send(Arc::new(BlockEvent {
+            header,
+            certificate,
+            transaction_count,
+        }));
     }
 }

@@ -279,6 +279,13 @@ impl LedgerStore for RocksStore {
                 certificate.to_bytes(),
             );
         }
+        if let Some(previous) = commit.previous_certificate {
+            batch.put_cf(
+                self.cf(CF_CERTIFICATES)?,
+                height.saturating_sub(1).to_be_bytes(),
+                previous.to_bytes(),
+            );
+        }
         let state = self.cf(CF_STATE)?;
         for (key, value) in commit.state_changes {
             match value {

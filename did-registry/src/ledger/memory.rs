@@ -67,6 +67,11 @@ impl LedgerStore for MemoryStore {
         self.tree.write_tree_batch(commit.tree)?;
         let height = commit.block.block.header.height;
         ledger.blocks.insert(height, commit.block.clone());
+        if let Some(previous) = commit.previous_certificate
+            && let Some(block) = ledger.blocks.get_mut(&height.saturating_sub(1))
+        {
+            block.certificate = Some(previous.clone());
+        }
         for (index, (hash, events)) in commit.tx_hashes.iter().zip(commit.tx_events).enumerate() {
             let receipt = TxReceipt {
                 height,

@@ -10,7 +10,9 @@ mod common;
 use std::path::Path;
 use std::time::Duration;
 
-use common::{NodeProcess, command_with_passphrase, success_stdout};
+use common::{
+    NodeProcess, assert_clean_failure, command_with_passphrase, crosscode, new_key, success_stdout,
+};
 use crosscode_core::keys::{KeyFile, SecretKey};
 use crosscode_did_registry::codec::Encode;
 use crosscode_did_registry::document::RegistryDid;
@@ -357,6 +359,112 @@ async fn governance_removes_a_validator_and_checkpoint_sync_follows_the_new_set(
     assert_eq!(trust.chain.validators, new_set);
     // And a proof from after the change verifies against the set the checkpoint follows.
     let key = StateKey::did(&did).as_bytes().to_vec();
-    let bundle = net.client(0).prove(&[key.clone()], at).await.unwrap();
+    let bundle = net
+        .client(0)
+        .prove(std::slice::from_ref(&key), at)
+        .await
+        .unwrap();
     verify_bundle_for_keys(&bundle, &trust.chain, &CoreSignatureVerifier, &[&key]).unwrap();
+}
+
+#[test]
+fn testnet_init_refuses_a_directory_that_holds_a_chain() {
+    let net = Testnet::init("consortium-init-twice", 1);
+    let dir = net.path().to_str().unwrap();
+    let again = crosscode(
+        &["node", "testnet", "init", "--validators", "4", "--dir", dir],
+        None,
+    );
+    assert_clean_failure(&again, "already holds a chain");
+    let none = crosscode(
+        &["node", "testnet", "init", "--validators", "0", "--dir", dir],
+        None,
+    );
+    assert!(!none.status.success());
+}
+
+#[test]
+fn a_key_outside_the_validator_set_cannot_join_the_consortium() {
+    let net = Testnet::init("consortium-outsider", 4);
+    let passphrase = net.passphrase.clone().unwrap();
+    let (key, _) = new_key(net.path(), "outsider.key", "ed25519", &passphrase);
+    let data = net.path().join("outsider");
+    let output = crosscode(
+        &[
+            "node",
+            "--genesis",
+            net.path().join("genesis.json").to_str().unwrap(),
+            "--validator-key",
+            &key,
+            "--data-dir",
+            data.to_str().unwrap(),
+            "--listen",
+            "127.0.0.1:0",
+            "--p2p",
+            "127.0.0.1:0",
+        ],
+        Some(&passphrase),
+    );
+    assert_clean_failure(&output, "not in the validator set");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn testnet_run_starts_every_validator_and_stops_them_all_on_sigterm() {
+    let net = Testnet::init("consortium-run", 4);
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(net.path().join("testnet.json")).unwrap())
+            .unwrap();
+    let urls: Vec<String> = manifest["validators"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| format!("http://{}", v["listen"].as_str().unwrap()))
+        .collect();
+    let mut run = command_with_passphrase(
+        &[
+            "node",
+            "testnet",
+            "run",
+            "--dir",
+            net.path().to_str().unwrap(),
+        ],
+        None,
+    )
+    .stdin(std::process::Stdio::null())
+    .stdout(std::process::Stdio::null())
+    .spawn()
+    .unwrap();
+    let clients: Vec<RegistryClient> = urls
+        .iter()
+        .map(|url| {
+            RegistryClient::new(url)
+                .unwrap()
+                .with_commit_timeout(DEADLINE)
+        })
+        .collect();
+    let deadline = tokio::time::Instant::now() + DEADLINE;
+    for client in &clients {
+        while client.chain_info().await.is_err() {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "a validator never answered"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+    let (_, at) = register(&clients[2]).await;
+    reach(&clients[0], at).await;
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &run.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let exit = common::wait_exit(&mut run);
+    assert!(exit.success(), "{exit:?}");
+    for client in &clients {
+        assert!(
+            client.chain_info().await.is_err(),
+            "a validator outlived the testnet"
+        );
+    }
 }

@@ -16,58 +16,13 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use base64::Engine as _;
 use crosscode_core::keys::SecretKey;
-use crosscode_did_registry::api::{ApiErrorCode, TxStatus};
-use crosscode_did_registry::codec::Encode;
 use crosscode_did_registry::governance::GovernanceAction;
 use crosscode_did_registry::profile::CryptoProfile;
 use crosscode_did_registry::transaction::{Payload, SignedTransaction, Transaction};
-use crosscode_registry_client::{ClientError, RegistryClient};
+use crosscode_registry_client::RegistryClient;
 use crosscode_registry_node::{Node, NodeConfig};
 use fixture::*;
-
-fn encode(tx: &SignedTransaction) -> String {
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(tx.to_bytes())
-}
-
-/// Submits one batch, waiting while the node pushes back (mempool full, too busy).
-async fn submit_batch(client: &RegistryClient, batch: &[String]) -> Vec<[u8; 32]> {
-    loop {
-        match client.submit_encoded_batch(batch).await {
-            Ok(hashes) => return hashes,
-            Err(ClientError::Api {
-                code: ApiErrorCode::MempoolFull | ApiErrorCode::Unavailable,
-                ..
-            }) => tokio::time::sleep(Duration::from_millis(5)).await,
-            Err(err) => panic!("submission failed: {err}"),
-        }
-    }
-}
-
-async fn submit_one(client: &RegistryClient, tx: &SignedTransaction) -> [u8; 32] {
-    loop {
-        match client.submit(tx).await {
-            Ok(hash) => return hash,
-            Err(ClientError::Api {
-                code: ApiErrorCode::MempoolFull | ApiErrorCode::Unavailable,
-                ..
-            }) => tokio::time::sleep(Duration::from_millis(5)).await,
-            Err(err) => panic!("submission failed: {err}"),
-        }
-    }
-}
-
-/// Waits until `hash` is committed (polling every 2 ms); a rejection fails the benchmark.
-async fn committed(client: &RegistryClient, hash: &[u8; 32]) {
-    loop {
-        match client.tx_status(hash).await.unwrap() {
-            TxStatus::Committed { .. } => return,
-            TxStatus::Rejected { code, message } => panic!("rejected: {code:?} {message}"),
-            TxStatus::Pending => tokio::time::sleep(Duration::from_millis(2)).await,
-        }
-    }
-}
 
 /// Every block from `from` on: how many of `hashes` they hold.
 async fn count_committed(client: &RegistryClient, from: u64, hashes: &HashSet<[u8; 32]>) -> usize {

@@ -3,7 +3,9 @@
 //!
 //! [`Node::start`] opens (or initialises) the chain in `data_dir/db`, starts the block
 //! producer on a thread of its own (applying transactions and updating the state tree is
-//! synchronous, CPU-heavy work) and serves the HTTP API on the caller's tokio runtime.
+//! synchronous, CPU-heavy work) and serves the HTTP API on the caller's tokio runtime. With
+//! [`NodeConfig::consortium`] set, blocks are decided by a consortium of validators on
+//! Malachite BFT instead ([`consortium`]); everything below holds, except the drain on stop.
 //!
 //! - Submissions are admitted into a mempool bounded in count and bytes (strict decode,
 //!   chain-id check, deduplicated by transaction hash), at most `max_concurrent_submissions`

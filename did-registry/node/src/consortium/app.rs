@@ -423,10 +423,10 @@ impl Consortium {
             );
             return None;
         }
-        if let Some(seen) = self.values.get(part.height, &part.value.id()) {
-            if seen.proposed.round == part.round {
-                return Some(seen.proposed.clone());
-            }
+        if let Some(seen) = self.values.get(part.height, &part.value.id())
+            && seen.proposed.round == part.round
+        {
+            return Some(seen.proposed.clone());
         }
         let validity = self.check(&part.value).await;
         let proposed = ProposedValue {

@@ -157,3 +157,90 @@ impl Codec<ValidatorProof<RegistryContext>> for RegistryCodec {
         encode(&(&proof.public_key, &proof.peer_id, &proof.signature))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arc_malachitebft_app_channel::Signer as _;
+    use arc_malachitebft_app_channel::app::types::core::Value as _;
+    use crosscode_core::keys::{KeyAlgorithm, SecretKey};
+    use crosscode_did_registry::block::Header;
+    use crosscode_did_registry::ledger::Block;
+    use crosscode_did_registry::merkle::merkle_root;
+    use crosscode_did_registry::profile::CryptoProfile;
+    use crosscode_registry_consensus::{ChainSigner, ProposedBlock};
+
+    fn signer() -> ChainSigner {
+        let ctx = RegistryContext::new("codec-test", CryptoProfile::Standard);
+        ChainSigner::new(&ctx, SecretKey::generate(KeyAlgorithm::Ed25519)).unwrap()
+    }
+
+    fn value() -> ProposedBlock {
+        let profile = CryptoProfile::Standard;
+        ProposedBlock::new(
+            profile,
+            &Block {
+                header: Header {
+                    chain_id: "codec-test".into(),
+                    height: 1,
+                    time: 1_700_000_000,
+                    previous_hash: [1; 32],
+                    transactions_root: merkle_root(profile, &[]),
+                    state_root: [2; 32],
+                    validators_hash: [3; 32],
+                    next_validators_hash: [3; 32],
+                },
+                transactions: Vec::new(),
+            },
+        )
+    }
+
+    #[test]
+    fn a_sync_response_round_trips_with_its_certificate() {
+        let signer = signer();
+        let value = value();
+        let response = Response::ValueResponse(ValueResponse::new(
+            Height(1),
+            vec![RawDecidedValue::new(
+                Bytes::from(borsh::to_vec(&value).unwrap()),
+                ExtendedCommitCertificate {
+                    height: Height(1),
+                    round: Round::new(2),
+                    value_id: value.id(),
+                    commit_signatures: vec![ExtendedCommitSignature::new(
+                        signer.address(),
+                        ChainSignature(vec![5; 64]),
+                        None,
+                    )],
+                },
+            )],
+        ));
+        let bytes = RegistryCodec.encode(&response).unwrap();
+        assert_eq!(RegistryCodec.encoded_len(&response).unwrap(), bytes.len());
+        let back: Response<RegistryContext> = RegistryCodec.decode(bytes).unwrap();
+        assert_eq!(back, response);
+    }
+
+    #[tokio::test]
+    async fn a_validator_proof_round_trips_and_garbage_is_a_typed_error() {
+        let signer = signer();
+        let proof = signer
+            .sign_validator_proof(vec![1, 2, 3], vec![4, 5])
+            .await
+            .unwrap();
+        let bytes = RegistryCodec.encode(&proof).unwrap();
+        let back: ValidatorProof<RegistryContext> = RegistryCodec.decode(bytes.clone()).unwrap();
+        assert_eq!(back, proof);
+        let mut trailing = bytes.to_vec();
+        trailing.push(0);
+        let refused: Result<ValidatorProof<RegistryContext>, CodecError> =
+            RegistryCodec.decode(Bytes::from(trailing));
+        assert!(refused.is_err());
+        let garbage: Result<SignedConsensusMsg<RegistryContext>, CodecError> =
+            RegistryCodec.decode(Bytes::from_static(&[0xff; 9]));
+        assert!(garbage.is_err());
+        let empty: Result<Response<RegistryContext>, CodecError> =
+            RegistryCodec.decode(Bytes::new());
+        assert!(empty.is_err());
+    }
+}

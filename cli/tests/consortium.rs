@@ -384,10 +384,10 @@ fn testnet_init_refuses_a_directory_that_holds_a_chain() {
 }
 
 #[test]
-fn a_key_outside_the_validator_set_cannot_join_the_consortium() {
+fn a_validator_key_of_another_algorithm_than_the_chains_is_refused() {
     let net = Testnet::init("consortium-outsider", 4);
     let passphrase = net.passphrase.clone().unwrap();
-    let (key, _) = new_key(net.path(), "outsider.key", "ed25519", &passphrase);
+    let (key, _) = new_key(net.path(), "outsider.key", "sm2", &passphrase);
     let data = net.path().join("outsider");
     let output = crosscode(
         &[
@@ -405,7 +405,7 @@ fn a_key_outside_the_validator_set_cannot_join_the_consortium() {
         ],
         Some(&passphrase),
     );
-    assert_clean_failure(&output, "not in the validator set");
+    assert_clean_failure(&output, "not of the chain's algorithm");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -9,7 +9,7 @@
 //! | address | [`Address`] | 20 bytes: `H("crosscode-validator-address-v1" ‖ 0x00 ‖ ChainKey)[..20]` (the profile's hash, the key's codec encoding) |
 //! | validator set | [`Validators`] | the chain's [`ValidatorSet`](crosscode_did_registry::validators::ValidatorSet) in its order: a certificate names signers by position |
 //! | value / value id | [`ProposedBlock`] / [`ValueId`] | an encoded block (header ‖ transactions); its id is the header hash |
-//! | proposal part | [`BlockPart`] | the whole block, signed by its proposer (one part per proposal) |
+//! | proposal part | [`BlockPart`] | the whole block with the previous certificate it carries, signed by its proposer over the part message (one part per proposal) |
 //! | vote | [`Vote`] | signed as [`crosscode_did_registry::vote`]'s vote message |
 //! | proposal | [`Proposal`] | signed as the proposal message below |
 //! | signing scheme | [`ChainScheme`] | chain keys and their signatures |
@@ -41,4 +41,4 @@ pub use messages::{PROPOSAL_DOMAIN, Proposal, Vote, proposal_message};
 pub use signing::{
     ChainScheme, ChainSignature, ChainSigner, ChainVerifier, EXTENSION_DOMAIN, NoRound, SchemeError,
 };
-pub use value::{BlockPart, ProposedBlock, ValueError, ValueId};
+pub use value::{BlockPart, PART_DOMAIN, ProposedBlock, ValueError, ValueId, part_message};

@@ -15,11 +15,11 @@ use crosscode_did_registry::ordering::{CoreSignatureVerifier, chain_key};
 use crosscode_did_registry::transaction::MAX_SIGNATURE_LEN;
 use crosscode_did_registry::validators::ChainKey;
 
-use arc_malachitebft_core_types::{self as malachite, Round};
+use arc_malachitebft_core_types::Round;
 
 use crate::context::{Address, Height, RegistryContext};
-use crate::messages::{Proposal, Vote, proposal_message};
-use crate::value::{BlockPart, ProposedBlock};
+use crate::messages::{Proposal, Vote};
+use crate::value::{BlockPart, ProposedBlock, part_message};
 
 /// Domain tag of vote-extension messages.
 pub const EXTENSION_DOMAIN: &[u8] = b"crosscode-vote-extension-v1\0";
@@ -133,8 +133,7 @@ impl ChainSigner {
     }
 
     /// The part that carries `value` as this validator's proposal at `height` and `round`
-    /// (re-proposing the value locked in `pol_round`, or nil), signed over the proposal
-    /// message.
+    /// (re-proposing the value locked in `pol_round`, or nil), signed over the part message.
     pub fn sign_part(
         &self,
         height: Height,
@@ -142,12 +141,12 @@ impl ChainSigner {
         pol_round: Round,
         value: ProposedBlock,
     ) -> Result<BlockPart, Error> {
-        let message = proposal_message(
+        let message = part_message(
             &self.chain_id,
             height,
             round,
             pol_round,
-            &malachite::Value::id(&value),
+            &value,
             &self.address,
         );
         Ok(BlockPart {

@@ -130,11 +130,18 @@ impl malachite::Value for ProposedBlock {
     }
 }
 
+/// Domain tag of proposal-part messages.
+pub const PART_DOMAIN: &[u8] = b"crosscode-proposal-part-v1\0";
+
 /// A proposal part: the whole proposed block with the height, round and proposer it is
-/// proposed for, signed by the proposer over the proposal message
-/// ([`crate::proposal_message`]) — the signature its proposal carries — so a validator knows
-/// who sent a block before it spends a re-execution on it. A block is always one part, first
-/// and last.
+/// proposed for, signed by the proposer over the part message, so a validator knows who sent
+/// a block — and the previous certificate it carries — before it spends a re-execution on it.
+/// A block is always one part, first and last.
+///
+/// ```text
+/// part message = "crosscode-proposal-part-v1" || 0x00 || proposal message
+///                || (0x00 | 0x01 || H(previous certificate encoding))
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BlockPart {
     /// The height.
@@ -147,23 +154,46 @@ pub struct BlockPart {
     pub proposer: Address,
     /// The block.
     pub value: ProposedBlock,
-    /// The proposer's signature over the proposal message.
+    /// The proposer's signature over the part message.
     pub signature: ChainSignature,
 }
 
 impl BlockPart {
-    /// The message the proposer signs on chain `chain_id` (the proposal message); `None` for
-    /// a part of no round.
+    /// The message the proposer signs on chain `chain_id` (see the type's docs); `None` for a
+    /// part of no round.
     pub fn message(&self, chain_id: &str) -> Option<Vec<u8>> {
-        proposal_message(
+        part_message(
             chain_id,
             self.height,
             self.round,
             self.pol_round,
-            &self.value.id,
+            &self.value,
             &self.proposer,
         )
     }
+}
+
+/// The part message of `value` (see [`BlockPart`]); `None` when `round` is nil.
+pub fn part_message(
+    chain_id: &str,
+    height: Height,
+    round: Round,
+    pol_round: Round,
+    value: &ProposedBlock,
+    proposer: &Address,
+) -> Option<Vec<u8>> {
+    let proposal = proposal_message(chain_id, height, round, pol_round, &value.id, proposer)?;
+    let mut message = Vec::with_capacity(PART_DOMAIN.len() + proposal.len() + 33);
+    message.extend_from_slice(PART_DOMAIN);
+    message.extend_from_slice(&proposal);
+    match value.previous_encoded() {
+        None => message.push(0),
+        Some(previous) => {
+            message.push(1);
+            message.extend_from_slice(&value.profile.hash(&[previous]));
+        }
+    }
+    Some(message)
 }
 
 impl malachite::ProposalPart<RegistryContext> for BlockPart {

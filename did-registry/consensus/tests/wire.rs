@@ -151,6 +151,12 @@ fn a_part_verifies_only_with_its_proposers_key_and_as_signed() {
             ..part.clone()
         };
         assert!(!verifier.verify_part(&claimed, other.public_key()));
+        // The previous certificate swapped by a relaying peer.
+        let swapped = BlockPart {
+            value: part.value.clone().with_previous(Some(&certificate())),
+            ..part.clone()
+        };
+        assert!(!verifier.verify_part(&swapped, proposer.public_key()));
         // Another chain's part.
         let elsewhere = ChainVerifier::new(&RegistryContext::new("another-chain", profile));
         assert!(!elsewhere.verify_part(&part, proposer.public_key()));

@@ -281,16 +281,26 @@ impl Node {
         .map_err(|e| NodeError::Task(e.to_string()))??;
         let chain = ledger.config().clone();
         let validators = ledger.validators()?;
-        let own = chain_key(chain.profile, &validator_key);
-        let validator = validators
-            .validators()
-            .iter()
-            .find(|v| v.key == own)
-            .ok_or(OrderingError::NotAValidator)?;
-        if config.consortium.is_none()
-            && u128::from(validator.power) * 3 <= u128::from(validators.total_power()) * 2
+        if config.consortium.is_some() && validator_key.algorithm() != chain.profile.key_algorithm()
         {
-            return Err(OrderingError::InsufficientPower.into());
+            return Err(NodeError::Config(
+                "the validator key is not of the chain's algorithm",
+            ));
+        }
+        let own = chain_key(chain.profile, &validator_key);
+        let validator = validators.validators().iter().find(|v| v.key == own);
+        match (&config.consortium, validator) {
+            (None, None) => return Err(OrderingError::NotAValidator.into()),
+            (None, Some(validator))
+                if u128::from(validator.power) * 3 <= u128::from(validators.total_power()) * 2 =>
+            {
+                return Err(OrderingError::InsufficientPower.into());
+            }
+            (Some(_), None) => tracing::warn!(
+                "node: this key is not in the validator set; following the chain without \
+                 voting until a governance vote adds it"
+            ),
+            _ => {}
         }
         let listener = tokio::net::TcpListener::bind(config.listen)
             .await

@@ -65,6 +65,14 @@ enum AppError {
     Encode(#[from] std::io::Error),
 }
 
+impl AppError {
+    /// An error after which the engine cannot go on (it waits for an answer it will not get):
+    /// the node stops rather than stall.
+    fn is_fatal(&self) -> bool {
+        matches!(self, AppError::Validators(_) | AppError::Closed)
+    }
+}
+
 /// The application state (see the module docs).
 pub(super) struct Consortium {
     shared: Arc<Shared>,
@@ -120,6 +128,9 @@ impl Consortium {
             };
             if let Err(err) = self.handle(msg, &channels.network).await {
                 tracing::error!(height = self.height.0, error = %err, "consortium: engine message not handled");
+                if err.is_fatal() {
+                    break;
+                }
             }
             if shared.is_stopping() {
                 break;
@@ -280,10 +291,17 @@ impl Consortium {
                             value,
                             validity: Validity::Valid,
                         };
-                        self.values.insert(Seen {
-                            proposed: proposed.clone(),
-                            part: None,
-                        });
+                        // A value already seen keeps the part it came in (to restream it).
+                        if self
+                            .values
+                            .get(height, &Value::id(&proposed.value))
+                            .is_none()
+                        {
+                            self.values.insert(Seen {
+                                proposed: proposed.clone(),
+                                part: None,
+                            });
+                        }
                         SyncedValueOutcome::Verdict(proposed)
                     }
                     None => {
@@ -328,6 +346,7 @@ impl Consortium {
             .take(self.shared.node.max_block_transactions);
         let candidates: Vec<SignedTransaction> = batch.iter().map(|(_, tx)| tx.clone()).collect();
         let shared = Arc::clone(&self.shared);
+        let requeue = batch.clone();
         let built = tokio::task::spawn_blocking(move || {
             let mut ledger = shared.ledger.blocking_write();
             let time = unix_now().max(ledger.head().time);
@@ -340,13 +359,14 @@ impl Consortium {
             Ok::<_, LedgerError>((block, outcomes, previous))
         })
         .await
-        .map_err(|e| AppError::Task(e.to_string()))?;
+        .map_err(|e| AppError::Task(e.to_string()))
+        .and_then(|built| built.map_err(AppError::from));
         let (block, outcomes, previous) = match built {
             Ok(built) => built,
             Err(err) => {
-                let hashes = batch.into_iter().map(|(hash, _)| hash);
-                self.shared.lock_mempool().finish(hashes, Vec::new());
-                return Err(err.into());
+                // Not proposed: the transactions wait for the next block.
+                self.shared.lock_mempool().requeue(submissions(requeue));
+                return Err(err);
             }
         };
         let rejected = rejections(outcomes);
@@ -403,11 +423,10 @@ impl Consortium {
     /// A part from a peer: kept for later if its height has not started, dropped if it is not
     /// signed by its round's proposer, otherwise its block re-executed.
     async fn receive(&mut self, part: BlockPart) -> Option<ProposedValue<RegistryContext>> {
-        if part.height < self.height {
-            return None;
-        }
-        if part.height > self.height {
-            self.values.park(part);
+        // Only parts of this height or the next two, signed by their round's proposer (for a
+        // later height, under the set in force now: a part the set change makes stale is
+        // dropped and the block comes through value sync).
+        if part.height < self.height || part.height.0 > self.height.0.saturating_add(2) {
             return None;
         }
         let validators =
@@ -423,10 +442,23 @@ impl Consortium {
             );
             return None;
         }
-        if let Some(seen) = self.values.get(part.height, &part.value.id())
-            && seen.proposed.round == part.round
-        {
-            return Some(seen.proposed.clone());
+        if part.height > self.height {
+            self.values.park(part);
+            return None;
+        }
+        let id = part.value.id();
+        let earlier = self.values.at_round(part.height, part.round);
+        if let Some(seen) = earlier.iter().find(|seen| seen.value.id() == id) {
+            return Some(seen.clone());
+        }
+        if earlier.iter().any(|seen| seen.proposer == part.proposer) {
+            // One block per proposer and round: another one is equivocation, not re-executed.
+            tracing::warn!(
+                height = part.height.0,
+                round = part.round.as_i64(),
+                "consortium: a second block from one proposer in one round is dropped"
+            );
+            return None;
         }
         let validity = self.check(&part.value).await;
         let proposed = ProposedValue {
@@ -548,16 +580,7 @@ impl Consortium {
         );
         let mut pool = self.shared.lock_mempool();
         pool.committed_elsewhere(&included);
-        pool.requeue(
-            others
-                .into_iter()
-                .map(|(hash, tx)| Submission {
-                    hash,
-                    bytes: tx.to_bytes().len(),
-                    tx,
-                })
-                .collect(),
-        );
+        pool.requeue(submissions(others));
         drop(pool);
         self.values.decided(certificate.height.0);
         Ok(())
@@ -625,4 +648,15 @@ fn lie(mut block: crosscode_did_registry::ledger::Block) -> crosscode_did_regist
         );
     }
     block
+}
+
+/// Taken transactions as the mempool holds them.
+fn submissions(txs: Vec<([u8; 32], SignedTransaction)>) -> Vec<Submission> {
+    txs.into_iter()
+        .map(|(hash, tx)| Submission {
+            hash,
+            bytes: tx.to_bytes().len(),
+            tx,
+        })
+        .collect()
 }

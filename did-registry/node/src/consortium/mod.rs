@@ -4,10 +4,13 @@
 //! with a commit certificate of more than 2/3 of the voting power in the format solo mode
 //! writes (`crosscode_did_registry::vote`), and committed with it in one RocksDB batch.
 //!
-//! - **Network**: the engine's libp2p network on `p2p_listen` (TCP), dialling `peers`
-//!   (persistent peers, no discovery). The network key is derived from the validator key
+//! - **Network**: the engine's libp2p network on `p2p_listen` (TCP, Noise), dialling `peers`
+//!   (no discovery). Inbound connections are not restricted to the peers listed: every
+//!   message is checked (votes and proposals by the engine, parts here, synced blocks by their
+//!   certificates), so a stranger can cost bandwidth and checks, not safety. The network key is derived from the validator key
 //!   (`SHA-256("crosscode-p2p-key-v1" ‖ 0x00 ‖ secret key)` as an Ed25519 seed); a signed
-//!   validator proof binds it to the chain key.
+//!   validator proof binds it to the chain key. A node whose key is not (yet) in the validator
+//!   set follows the chain without voting until a governance vote adds it.
 //! - **Proposing** (`app.rs`): the round's proposer takes what waits in its own mempool (or,
 //!   after waiting up to the node's `heartbeat` for transactions, nothing: an empty block),
 //!   builds the block without committing it, keeps it on disk before it answers (a restarted

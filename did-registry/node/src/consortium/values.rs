@@ -1,8 +1,14 @@
 //! The values of the heights being decided — blocks this validator proposed or received and
-//! checked, or got through value sync — and its own proposals kept on disk, one file per
-//! height and round (`proposals/<height>-<round>.part`, the part's borsh encoding, written to
-//! a temporary file, synced and renamed), so that after a restart it proposes the very block
-//! it proposed before for that height and round.
+//! checked, or got through value sync — kept on disk until their height is decided, so that a
+//! restarted validator still holds every value its write-ahead log may decide, and proposes
+//! the very block it proposed before for a height and round:
+//!
+//! ```text
+//! DIR/<height>-<round>.part             this validator's proposal: the part (borsh)
+//! DIR/<height>-<round>-<value id>.value a value seen: (ProposedValue, Option<BlockPart>) (borsh)
+//! ```
+//!
+//! Each file is written to a temporary file, synced and renamed; the directory is synced.
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -12,8 +18,9 @@ use arc_malachitebft_app_channel::app::types::ProposedValue;
 use arc_malachitebft_app_channel::app::types::core::{Round, Value};
 use crosscode_registry_consensus::{BlockPart, Height, RegistryContext, ValueId};
 
-/// Most parts kept for heights not started yet (a validator behind its peers).
-const MAX_EARLY_PARTS: usize = 64;
+/// Most parts kept for heights not started yet (a validator behind its peers; signed by
+/// their proposers, at most two heights ahead).
+const MAX_EARLY_PARTS: usize = 16;
 
 /// A value seen at a height: as the engine hears of it, and the part that carried it (none
 /// for a value got through sync).
@@ -32,25 +39,49 @@ pub(super) struct Values {
 }
 
 impl Values {
-    /// The values store keeping own proposals in `dir` (created if missing).
+    /// The values store in `dir` (created if missing), with the values kept there.
     pub(super) fn open(dir: PathBuf) -> std::io::Result<Values> {
         std::fs::create_dir_all(&dir)?;
+        let mut seen = BTreeMap::new();
+        for entry in std::fs::read_dir(&dir)?.flatten() {
+            if entry.path().extension().is_some_and(|e| e == "value") {
+                let bytes = std::fs::read(entry.path())?;
+                match borsh::from_slice::<(ProposedValue<RegistryContext>, Option<BlockPart>)>(
+                    &bytes,
+                ) {
+                    Ok((proposed, part)) => {
+                        let key = (proposed.height.0, Value::id(&proposed.value));
+                        seen.insert(key, Seen { proposed, part });
+                    }
+                    Err(err) => {
+                        tracing::warn!(error = %err, "consortium: a kept value does not decode");
+                    }
+                }
+            }
+        }
         Ok(Values {
             dir,
-            seen: BTreeMap::new(),
+            seen,
             early: Vec::new(),
         })
     }
 
-    fn own_path(&self, height: Height, round: Round) -> Option<PathBuf> {
-        let round = round.as_u32()?;
-        Some(self.dir.join(format!("{}-{round}.part", height.0)))
+    /// Writes `bytes` to `name` in the directory, durably (see the module docs).
+    fn keep(&self, name: &str, bytes: &[u8]) -> std::io::Result<()> {
+        let path = self.dir.join(name);
+        let temporary = path.with_extension("tmp");
+        let mut file = std::fs::File::create(&temporary)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        std::fs::rename(&temporary, &path)?;
+        std::fs::File::open(&self.dir)?.sync_all()
     }
 
     /// This validator's proposal for `height` and `round`, if it made one (before a restart,
     /// too).
     pub(super) fn own(&self, height: Height, round: Round) -> Option<BlockPart> {
-        let bytes = std::fs::read(self.own_path(height, round)?).ok()?;
+        let round = round.as_u32()?;
+        let bytes = std::fs::read(self.dir.join(format!("{}-{round}.part", height.0))).ok()?;
         match borsh::from_slice(&bytes) {
             Ok(part) => Some(part),
             Err(err) => {
@@ -62,22 +93,30 @@ impl Values {
 
     /// Keeps this validator's proposal on disk (before it is sent).
     pub(super) fn keep_own(&self, part: &BlockPart) -> std::io::Result<()> {
-        let Some(path) = self.own_path(part.height, part.round) else {
+        let Some(round) = part.round.as_u32() else {
             return Ok(());
         };
-        let bytes = borsh::to_vec(part)?;
-        let temporary = path.with_extension("tmp");
-        let mut file = std::fs::File::create(&temporary)?;
-        file.write_all(&bytes)?;
-        file.sync_all()?;
-        std::fs::rename(&temporary, &path)?;
-        std::fs::File::open(&self.dir)?.sync_all()
+        self.keep(
+            &format!("{}-{round}.part", part.height.0),
+            &borsh::to_vec(part)?,
+        )
     }
 
-    /// Records a value seen at its height.
+    /// Records a value seen at its height, on disk too (a failure to keep it is logged: the
+    /// value stays usable until a restart).
     pub(super) fn insert(&mut self, seen: Seen) {
-        let key = (seen.proposed.height.0, Value::id(&seen.proposed.value));
-        self.seen.insert(key, seen);
+        let id = Value::id(&seen.proposed.value);
+        let name = format!(
+            "{}-{}-{id}.value",
+            seen.proposed.height.0,
+            seen.proposed.round.as_i64()
+        );
+        let kept =
+            borsh::to_vec(&(&seen.proposed, &seen.part)).and_then(|bytes| self.keep(&name, &bytes));
+        if let Err(err) = kept {
+            tracing::warn!(height = seen.proposed.height.0, error = %err, "consortium: a value is not kept on disk");
+        }
+        self.seen.insert((seen.proposed.height.0, id), seen);
     }
 
     /// The value `id` seen at `height`.

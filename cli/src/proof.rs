@@ -13,6 +13,7 @@ use crosscode_did_registry::proof::{
 };
 use crosscode_did_registry::records::{Namespace, StateKey};
 use crosscode_did_registry::resolution::xml_datetime;
+use crosscode_verifier::chain_trust::ChainTrust;
 use serde_json::{Value, json};
 
 use crate::key::print_line;
@@ -41,7 +42,7 @@ enum ProofCommand {
     #[command(verbatim_doc_comment)]
     Get(GetArgs),
     /// Verify a bundle.json offline against a validators.json (the validator set a checkpoint
-    /// pins) and print a JSON report. Exit 0 only when the bundle is valid, 1 when it is not
+    /// pins) or a checkpoint's trust cache (the set it followed) and print a JSON report. Exit 0 only when the bundle is valid, 1 when it is not
     /// (changed, forged, of another chain or validator set, or not about the entry asked
     /// for), 2 when an input is unusable.
     ///
@@ -77,8 +78,17 @@ struct VerifyArgs {
     #[arg(value_name = "BUNDLE.json")]
     bundle: PathBuf,
     /// The trusted validator set (validators.json, e.g. DIR/validators.json of a dev node).
-    #[arg(long, value_name = "VALIDATORS.json")]
-    validators: PathBuf,
+    #[arg(
+        long,
+        value_name = "VALIDATORS.json",
+        required_unless_present = "cache"
+    )]
+    validators: Option<PathBuf>,
+    /// Or a checkpoint's trust cache (`crosscode checkpoint sync --cache DIR`): the validator
+    /// set it followed from its pinned one through the chain's certificates, governance changes
+    /// of the set included.
+    #[arg(long, value_name = "DIR", conflicts_with = "validators")]
+    cache: Option<PathBuf>,
     /// Also require the bundle to answer exactly this entry: its namespace (with --key).
     #[arg(long, value_name = "NAMESPACE", value_parser = parse_namespace, requires = "key")]
     namespace: Option<Namespace>,
@@ -137,15 +147,24 @@ fn invalid(bundle: &std::path::Path, reason: &str) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::from(1))
 }
 
+/// The validator set to verify against: a validators.json, or the set a trust cache followed.
+fn trusted_chain(args: &VerifyArgs) -> anyhow::Result<TrustedChain> {
+    if let Some(cache) = &args.cache {
+        let trust = ChainTrust::load(cache)
+            .with_context(|| format!("{} is not a usable checkpoint cache", cache.display()))?;
+        return Ok(trust.chain);
+    }
+    let Some(validators) = &args.validators else {
+        bail!("give --validators or --cache");
+    };
+    let validators_text = std::fs::read_to_string(validators)
+        .with_context(|| format!("cannot read {}", validators.display()))?;
+    TrustedChain::from_json(&validators_text)
+        .with_context(|| format!("{} is not a usable validators.json", validators.display()))
+}
+
 fn verify(args: VerifyArgs) -> anyhow::Result<ExitCode> {
-    let validators_text = std::fs::read_to_string(&args.validators)
-        .with_context(|| format!("cannot read {}", args.validators.display()))?;
-    let trusted = TrustedChain::from_json(&validators_text).with_context(|| {
-        format!(
-            "{} is not a usable validators.json",
-            args.validators.display()
-        )
-    })?;
+    let trusted = trusted_chain(&args)?;
     let expected = match (&args.namespace, &args.key) {
         (Some(namespace), Some(key)) => {
             Some(StateKey::from_parts(*namespace, &state_key_bytes(*namespace, key)?).0)

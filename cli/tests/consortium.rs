@@ -357,6 +357,57 @@ async fn governance_removes_a_validator_and_checkpoint_sync_follows_the_new_set(
     assert!(report["height"].as_u64().unwrap() >= at, "{report}");
     let trust = crosscode_verifier::chain_trust::ChainTrust::load(&cache).unwrap();
     assert_eq!(trust.chain.validators, new_set);
+    // `proof verify` follows it too through the cache; the genesis set alone no longer does.
+    let bundle_json = success_stdout(&crosscode(
+        &[
+            "proof",
+            "get",
+            "--node",
+            &node_url,
+            "--height",
+            &at.to_string(),
+            "did",
+            did.as_str(),
+        ],
+        None,
+    ));
+    let bundle_path = net.path().join("bundle.json");
+    std::fs::write(&bundle_path, bundle_json).unwrap();
+    let bundle_arg = bundle_path.to_str().unwrap();
+    let followed = crosscode(
+        &[
+            "proof",
+            "verify",
+            bundle_arg,
+            "--cache",
+            cache.to_str().unwrap(),
+            "--namespace",
+            "did",
+            "--key",
+            did.as_str(),
+        ],
+        None,
+    );
+    success_stdout(&followed);
+    let pinned = crosscode(
+        &[
+            "proof",
+            "verify",
+            bundle_arg,
+            "--validators",
+            net.path().join("validators.json").to_str().unwrap(),
+            "--namespace",
+            "did",
+            "--key",
+            did.as_str(),
+        ],
+        None,
+    );
+    assert_eq!(
+        pinned.status.code(),
+        Some(1),
+        "the genesis set alone accepted it"
+    );
     // And a proof from after the change verifies against the set the checkpoint follows.
     let key = StateKey::did(&did).as_bytes().to_vec();
     let bundle = net
